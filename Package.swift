@@ -1,0 +1,68 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ipvsctl-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ipvsctl-swift", targets: ["ipvsctl-swift"]),
+        .library(name: "IPVSCore", targets: ["IPVSCore"]),
+        .library(name: "IPVSWire", targets: ["IPVSWire"]),
+        .library(name: "IPVSNetlink", targets: ["IPVSNetlink"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // The kernel model: pure values, no I/O.
+        .target(name: "IPVSCore"),
+
+        // Generic-netlink and IPVS message encoding and decoding: bytes in, values out. No sockets.
+        .target(name: "IPVSWire", dependencies: ["IPVSCore"]),
+
+        // libnl-3 / libnl-genl-3 and linux/ip_vs.h, for the one module that owns the socket.
+        .systemLibrary(
+            name: "CNetlink",
+            pkgConfig: "libnl-genl-3.0",
+            providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]
+        ),
+
+        // The kernel boundary: one long-lived generic-netlink socket, batched writes, dumps, deadlines.
+        .target(
+            name: "IPVSNetlink",
+            dependencies: [
+                "IPVSCore", "IPVSWire", "CNetlink",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "ipvsctl-swift",
+            dependencies: [
+                "IPVSCore", "IPVSNetlink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(
+            name: "IPVSCoreTests",
+            dependencies: ["IPVSCore"]
+        ),
+        .testTarget(
+            name: "IPVSWireTests",
+            dependencies: [
+                "IPVSCore", "IPVSWire",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        // Runs only inside the kernel lab (Integration/lab.sh): talks to a real IPVS table.
+        .testTarget(
+            name: "IPVSIntegrationTests",
+            dependencies: ["IPVSCore", "IPVSWire", "IPVSNetlink"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,353 @@
+import IPVSCore
+import IPVSWire
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The kernel's IPVS table of one network namespace, over one long-lived generic-netlink socket.
+///
+/// - Writes go out in batches: up to ``Configuration/maximumBatchCommands`` commands in one
+///   `sendmsg`, an ACK asked for on the last only; the kernel runs them in order and answers
+///   errors by sequence number, so every failure is matched to the request that caused it.
+/// - Reads are one service dump plus one real-server dump per service, into 64 KiB buffers.
+/// - Every operation has a deadline; a socket that failed or timed out is replaced on next use.
+///
+/// Safe to share between tasks: operations are serialised (the kernel serialises them anyway,
+/// under the genl and IPVS mutexes).
+public final class IPVSClient: Sendable {
+    public struct Configuration: Sendable {
+        /// The namespace whose table to manage; nil for the caller's own.
+        public var namespace: NetworkNamespace?
+        /// The longest any one operation may take.
+        public var timeout: Duration
+        /// Write commands per `sendmsg`; the datagram is also kept under the send buffer.
+        public var maximumBatchCommands: Int
+        /// How often an interrupted dump is started again before giving up.
+        public var dumpRetries: Int
+
+        public init(
+            namespace: NetworkNamespace? = nil,
+            timeout: Duration = .seconds(30),
+            maximumBatchCommands: Int = 1024,
+            dumpRetries: Int = 5
+        ) {
+            self.namespace = namespace
+            self.timeout = timeout
+            self.maximumBatchCommands = max(1, maximumBatchCommands)
+            self.dumpRetries = dumpRetries
+        }
+    }
+
+    /// What the client has done since it was made: the numbers behind "no socket after start"
+    /// and "commands per sendmsg".
+    public struct Counters: Hashable, Sendable {
+        public var socketsOpened = 0
+        public var datagramsSent = 0
+        public var writeCommands = 0
+        public var dumps = 0
+        public var datagramsReceived = 0
+    }
+
+    private struct State: ~Copyable {
+        var socket: NetlinkSocket?
+        var nextSequence: UInt32 = 1
+        var counters = Counters()
+        var writer = NetlinkMessageWriter(capacity: 256 * 1024)
+    }
+
+    public let configuration: Configuration
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    /// Opens the socket at once, so that a kernel without IPVS or a caller without privilege is
+    /// told so here, never with an empty table later.
+    public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "ipvsctl.netlink")) throws(IPVSError) {
+        self.configuration = configuration
+        self.logger = logger
+        let socket = try NetlinkSocket(namespace: configuration.namespace, initialReceiveBuffer: 64 * 1024)
+        var initial = State(socket: socket)
+        initial.counters.socketsOpened = 1
+        self.state = Mutex(initial)
+        // The family answering is not enough: reading the version proves the table is reachable
+        // and that we may use it.
+        _ = try info()
+    }
+
+    public var counters: Counters {
+        state.withLock { $0.counters }
+    }
+
+    // MARK: - Writes
+
+    /// Sends `requests` in batches and reports, per failed request, what the kernel said.
+    /// Throws only when the conversation itself failed (socket, deadline, overrun); then some of
+    /// the requests may have been applied and the caller must read the table again.
+    public func apply(_ requests: [IPVSRequest]) throws(IPVSError) -> BatchResult {
+        try state.withLock { state throws(IPVSError) -> BatchResult in
+            var result = BatchResult(applied: 0, failures: [])
+            var start = 0
+            while start < requests.count {
+                let socket = try self.socket(&state)
+                let limit = socket.maximumDatagram
+                state.writer.removeAll()
+                let firstSequence = state.nextSequence
+                var end = start
+                while end < requests.count, end - start < configuration.maximumBatchCommands {
+                    requests[end].encode(into: &state.writer, family: socket.family,
+                                         sequence: firstSequence &+ UInt32(end - start), acknowledge: false)
+                    if state.writer.bytes.count > limit, end > start {
+                        // This one goes in the next datagram.
+                        state.writer.removeLastMessage()
+                        break
+                    }
+                    end += 1
+                }
+                // Re-encode the last message with NLM_F_ACK: the ACK (or its error) ends the batch.
+                let lastIndex = end - 1
+                let lastSequence = firstSequence &+ UInt32(lastIndex - start)
+                state.writer.setAcknowledgeOnLastMessage()
+                state.nextSequence = lastSequence &+ 1
+                let deadline = ContinuousClock.now.advanced(by: configuration.timeout)
+                let failures = try exchange(&state, socket: socket, requests: requests, range: start..<end,
+                                            firstSequence: firstSequence, deadline: deadline)
+                result.failures += failures
+                result.applied += (end - start) - failures.count
+                state.counters.writeCommands += end - start
+                logger.debug("ipvs batch applied", metadata: [
+                    "commands": "\(end - start)", "failed": "\(failures.count)", "bytes": "\(state.writer.bytes.count)",
+                ])
+                start = end
+            }
+            return result
+        }
+    }
+
+    /// Sends the batch in `state.writer` and collects per-request errors until the last ACK.
+    private func exchange(
+        _ state: inout State, socket: NetlinkSocket, requests: [IPVSRequest], range: Range<Int>,
+        firstSequence: UInt32, deadline: ContinuousClock.Instant
+    ) throws(IPVSError) -> [BatchResult.Failure] {
+        let lastSequence = firstSequence &+ UInt32(range.count - 1)
+        do throws(IPVSError) {
+            try socket.send(state.writer.bytes)
+            state.counters.datagramsSent += 1
+            var failures: [BatchResult.Failure] = []
+            while true {
+                let datagram = try socket.receive(before: deadline)
+                state.counters.datagramsReceived += 1
+                for message in try decode(NetlinkDatagram.messages(in: datagram)) {
+                    let reply = try decode(NetlinkDatagram.reply(message))
+                    let sequence: UInt32
+                    switch reply {
+                    case .acknowledgement(let seq):
+                        sequence = seq
+                    case .error(let seq, let errno, let text):
+                        sequence = seq
+                        let offset = Int(seq &- firstSequence)
+                        if offset >= 0, offset < range.count {
+                            let index = range.lowerBound + offset
+                            failures.append(.init(index: index, request: requests[index],
+                                                  error: .kernel(errno: errno, request: requests[index], kernelMessage: text)))
+                        }
+                    case .data, .done:
+                        continue  // a late part of an earlier, abandoned exchange
+                    }
+                    if sequence == lastSequence { return failures }
+                }
+            }
+        } catch {
+            discardSocket(&state, after: error)
+            throw error
+        }
+    }
+
+    /// Applies one request and throws its failure, if any.
+    public func perform(_ request: IPVSRequest) throws(IPVSError) {
+        let result = try apply([request])
+        if let failure = result.failures.first { throw failure.error }
+    }
+
+    public func addVirtualService(_ service: VirtualService) throws(IPVSError) {
+        try perform(.newService(service))
+    }
+
+    public func updateVirtualService(_ service: VirtualService) throws(IPVSError) {
+        try perform(.setService(service))
+    }
+
+    public func deleteVirtualService(_ key: VirtualServiceKey) throws(IPVSError) {
+        try perform(.deleteService(key))
+    }
+
+    public func addRealServer(_ server: RealServer, to service: VirtualServiceKey) throws(IPVSError) {
+        try perform(.newRealServer(server, service: service))
+    }
+
+    public func updateRealServer(_ server: RealServer, in service: VirtualServiceKey) throws(IPVSError) {
+        try perform(.setRealServer(server, service: service))
+    }
+
+    public func deleteRealServer(_ server: RealServerKey, from service: VirtualServiceKey) throws(IPVSError) {
+        try perform(.deleteRealServer(server, service: service))
+    }
+
+    public func setTimeouts(_ timeouts: Timeouts) throws(IPVSError) {
+        try perform(.setTimeouts(timeouts))
+    }
+
+    /// Zeroes the counters of one virtual service, or of all when `service` is nil.
+    public func zeroCounters(of service: VirtualServiceKey? = nil) throws(IPVSError) {
+        try perform(.zeroCounters(service: service))
+    }
+
+    /// Deletes every virtual service of the namespace. For tools and tests; the reconciler never
+    /// flushes (deleted real servers linger in the kernel's trash and slow every later add).
+    public func flush() throws(IPVSError) {
+        try perform(.flush)
+    }
+
+    // MARK: - Reads
+
+    /// Every virtual service with its counters.
+    public func virtualServices() throws(IPVSError) -> [ObservedVirtualService] {
+        try dump(.dumpServices) { message throws(WireDecodingError) in
+            try IPVSReplyDecoder.virtualService(from: message)
+        }
+    }
+
+    /// One virtual service, or nil when the kernel has none with that key.
+    public func virtualService(_ key: VirtualServiceKey) throws(IPVSError) -> ObservedVirtualService? {
+        do {
+            return try single(.getService(key)) { message throws(WireDecodingError) in
+                try IPVSReplyDecoder.virtualService(from: message)
+            }
+        } catch let error where error.errno == ESRCH {
+            return nil
+        }
+    }
+
+    /// The real servers of one virtual service.
+    public func realServers(of key: VirtualServiceKey) throws(IPVSError) -> [ObservedRealServer] {
+        try dump(.dumpRealServers(service: key)) { message throws(WireDecodingError) in
+            try IPVSReplyDecoder.realServer(from: message, serviceFamily: key.family)
+        }
+    }
+
+    /// The whole table: one service dump, then one real-server dump per service.
+    public func table() throws(IPVSError) -> [ObservedTableEntry] {
+        var entries: [ObservedTableEntry] = []
+        for service in try virtualServices() {
+            do {
+                entries.append(ObservedTableEntry(virtualService: service, realServers: try realServers(of: service.service.key)))
+            } catch let error where error.errno == ESRCH {
+                continue  // deleted by someone else between the two dumps
+            }
+        }
+        return entries
+    }
+
+    public func info() throws(IPVSError) -> IPVSInfo {
+        try single(.getInfo) { message throws(WireDecodingError) in try IPVSReplyDecoder.info(from: message) }
+    }
+
+    public func timeouts() throws(IPVSError) -> Timeouts {
+        try single(.getTimeouts) { message throws(WireDecodingError) in try IPVSReplyDecoder.timeouts(from: message) }
+    }
+
+    // MARK: - Request/response plumbing
+
+    /// A request answered by one data message (then its ACK, which we do not ask for).
+    private func single<T: Sendable>(_ request: IPVSRequest, decode body: (NetlinkMessage) throws(WireDecodingError) -> T) throws(IPVSError) -> T {
+        let values = try collect(request, decode: body)
+        guard let value = values.first else {
+            throw IPVSError(.malformedReply, "the kernel answered without data", command: request.command, object: request.object)
+        }
+        return value
+    }
+
+    /// A dump, started again when the kernel flags it interrupted.
+    private func dump<T: Sendable>(_ request: IPVSRequest, decode body: (NetlinkMessage) throws(WireDecodingError) -> T) throws(IPVSError) -> [T] {
+        var attempts = 0
+        while true {
+            do {
+                return try collect(request, decode: body)
+            } catch let error where error.code == .dumpInterrupted && attempts < configuration.dumpRetries {
+                attempts += 1
+                logger.debug("ipvs dump interrupted, retrying", metadata: ["object": "\(request.object)", "attempt": "\(attempts)"])
+            }
+        }
+    }
+
+    private func collect<T: Sendable>(_ request: IPVSRequest, decode body: (NetlinkMessage) throws(WireDecodingError) -> T) throws(IPVSError) -> [T] {
+        try state.withLock { state throws(IPVSError) -> [T] in
+            let socket = try self.socket(&state)
+            let sequence = state.nextSequence
+            state.nextSequence &+= 1
+            state.writer.removeAll()
+            // A get without NLM_F_ACK ends with its data message; a dump ends with NLMSG_DONE.
+            request.encode(into: &state.writer, family: socket.family, sequence: sequence, acknowledge: false)
+            let deadline = ContinuousClock.now.advanced(by: configuration.timeout)
+            do throws(IPVSError) {
+                try socket.send(state.writer.bytes)
+                state.counters.datagramsSent += 1
+                if request.isDump { state.counters.dumps += 1 }
+                var values: [T] = []
+                var interrupted = false
+                while true {
+                    let datagram = try socket.receive(before: deadline)
+                    state.counters.datagramsReceived += 1
+                    for message in try decode(NetlinkDatagram.messages(in: datagram)) where message.header.sequence == sequence {
+                        switch try decode(NetlinkDatagram.reply(message)) {
+                        case .data(let data):
+                            if data.header.flags.contains(.dumpInterrupted) { interrupted = true }
+                            values.append(try decode(body(data)))
+                            if !request.isDump { return values }
+                        case .done(_, let wasInterrupted):
+                            if interrupted || wasInterrupted {
+                                throw IPVSError(.dumpInterrupted, "the table changed while it was read", command: request.command, object: request.object)
+                            }
+                            return values
+                        case .acknowledgement:
+                            return values
+                        case .error(_, let errno, let text):
+                            throw IPVSError.kernel(errno: errno, request: request, kernelMessage: text)
+                        }
+                    }
+                }
+            } catch {
+                if error.code != .commandFailed && error.code != .dumpInterrupted && error.code != .permissionDenied {
+                    discardSocket(&state, after: error)
+                }
+                throw error
+            }
+        }
+    }
+
+    private func decode<T>(_ body: @autoclosure () throws(WireDecodingError) -> T) throws(IPVSError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw IPVSError(.malformedReply, "the kernel's reply could not be decoded", cause: error)
+        }
+    }
+
+    private func socket(_ state: inout State) throws(IPVSError) -> NetlinkSocket {
+        if let socket = state.socket { return socket }
+        let socket = try NetlinkSocket(namespace: configuration.namespace, initialReceiveBuffer: 64 * 1024)
+        state.socket = socket
+        state.counters.socketsOpened += 1
+        logger.info("ipvs netlink socket reopened", metadata: ["family": "\(socket.family)"])
+        return socket
+    }
+
+    /// A socket that failed mid-conversation may hold a half-read reply or a running dump:
+    /// replace it rather than reason about what is left in it.
+    private func discardSocket(_ state: inout State, after error: IPVSError) {
+        guard error.code != .commandFailed else { return }
+        logger.warning("ipvs netlink socket discarded", metadata: ["error": "\(error)"])
+        state.socket = nil
+    }
+}

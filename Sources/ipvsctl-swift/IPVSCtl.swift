@@ -1,0 +1,22 @@
+import ArgumentParser
+
+@main
+struct IPVSCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ipvsctl-swift",
+        abstract: "Makes the kernel's IPVS table match a declared set of services.",
+        version: IPVSCtl.version,
+        subcommands: [ListCommand.self, VersionCommand.self]
+    )
+
+    static let version = "0.1.0"
+}
+
+/// Options every command that talks to the kernel shares.
+struct KernelOptions: ParsableArguments {
+    @Option(name: .customLong("netns"), help: "Network namespace to act in (a name from `ip netns`, or a path).")
+    var namespace: String?
+
+    @Option(help: "Seconds any one kernel operation may take.")
+    var timeout: Int = 30
+}
