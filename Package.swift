@@ -47,6 +47,13 @@ let package = Package(
             ]
         ),
 
+        // Records real kernel traffic as the codec's byte fixtures; run inside the kernel lab.
+        .executableTarget(
+            name: "ipvs-fixture-capture",
+            dependencies: ["IPVSCore", "IPVSWire", "IPVSNetlink"],
+            path: "Integration/FixtureCapture"
+        ),
+
         .testTarget(
             name: "IPVSCoreTests",
             dependencies: ["IPVSCore"]
@@ -57,6 +64,10 @@ let package = Package(
                 "IPVSCore", "IPVSWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "IPVSNetlinkTests",
+            dependencies: ["IPVSNetlink"]
         ),
         // Runs only inside the kernel lab (Integration/lab.sh): talks to a real IPVS table.
         .testTarget(

@@ -144,41 +144,37 @@ current_kernel_version() {
     [[ -f "$CACHE_DIR/current" ]] && cat "$CACHE_DIR/current"
 }
 
-fetch_kernel() {
-    local version="$1" pkg="linux-image-$1" root
+cached_deb() {
+    find "$CACHE_DIR" -maxdepth 1 -name "linux-image-${1}_*.deb" | sort | tail -n 1
+}
+
+# Download linux-image-VERSION into the cache. Returns non-zero on failure.
+download_kernel() {
+    local version="$1" t0
+    t0="$(now)"
+    log "downloading kernel linux-image-$version ..."
+    # apt-get download writes into the current directory; the _apt sandbox
+    # user cannot write to a root-owned cache, so download as root.
+    (cd "$CACHE_DIR" && apt_get -o APT::Sandbox::User=root download "linux-image-$version" >&2) \
+        || return 1
+    [[ -n $(cached_deb "$version") ]] || return 1
+    log "downloaded $(basename "$(cached_deb "$version")") in $(elapsed_since "$t0")s"
+}
+
+extract_kernel() {
+    local version="$1" root deb
     root="$(kernel_root "$version")"
-    if kernel_is_extracted "$version"; then
-        log "kernel $version: cached in $root"
-        return
-    fi
-    mkdir -p "$CACHE_DIR"
-    local deb
-    deb="$(find "$CACHE_DIR" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -n 1)"
-    if [[ -z $deb ]]; then
-        log "downloading kernel $pkg ..."
-        local t0; t0="$(now)"
-        # apt-get download writes into the current directory; the _apt sandbox
-        # user cannot write to a root-owned cache, so download as root.
-        (cd "$CACHE_DIR" && apt_get -o APT::Sandbox::User=root download "$pkg" >&2)
-        deb="$(find "$CACHE_DIR" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -n 1)"
-        [[ -n $deb ]] || die "apt-get download $pkg produced no .deb in $CACHE_DIR"
-        log "downloaded $(basename "$deb") in $(elapsed_since "$t0")s"
-    fi
+    deb="$(cached_deb "$version")"
     log "extracting $(basename "$deb") into $root"
     rm -rf "$root" "$root.tmp"
     dpkg -x "$deb" "$root.tmp"
-    [[ -d "$root.tmp/lib/modules/$version" ]] \
-        || die "$deb has no lib/modules/$version"
+    [[ -d "$root.tmp/lib/modules/$version" ]] || die "$deb has no lib/modules/$version"
+    [[ -f "$root.tmp/boot/vmlinuz-$version" ]] || die "$deb has no boot/vmlinuz-$version"
     mv "$root.tmp" "$root"
     log "depmod $version"
     depmod -b "$root" "$version"
-    kernel_is_extracted_files_ok "$version"
+    [[ -f "$(kernel_mods "$version")/modules.dep" ]] || die "depmod wrote no modules.dep"
     touch "$root/.complete"
-}
-
-kernel_is_extracted_files_ok() {
-    [[ -f "$(kernel_image "$1")" ]] || die "no kernel image $(kernel_image "$1")"
-    [[ -f "$(kernel_mods "$1")/modules.dep" ]] || die "depmod wrote no modules.dep"
 }
 
 # The guest must find its modules under /lib/modules/VERSION: virtme-ng's
@@ -236,15 +232,53 @@ setup_kernel() {
         [[ -n $version ]] || die "cannot find the current Debian kernel (apt-cache depends linux-image-amd64)"
         log "apt: linux-image-amd64 unresolvable, keeping cached kernel $version"
     fi
-    fetch_kernel "$version"
+
+    if kernel_is_extracted "$version"; then
+        log "kernel $version: cached in $(kernel_root "$version")"
+    else
+        if [[ -z $(cached_deb "$version") ]] && ! download_kernel "$version"; then
+            # Stale package lists can name a kernel the mirror no longer
+            # carries (debian-security keeps only the newest): refresh, retry.
+            log "download failed: refreshing package lists and retrying"
+            apt_get update >&2
+            version="$(debian_kernel_version)"
+            [[ -n $version ]] || die "cannot find the current Debian kernel after apt-get update"
+            kernel_is_extracted "$version" || [[ -n $(cached_deb "$version") ]] \
+                || download_kernel "$version" || die "cannot download linux-image-$version"
+        fi
+        kernel_is_extracted "$version" || extract_kernel "$version"
+    fi
+
     install_host_modules "$version"
     printf '%s\n' "$version" >"$CACHE_DIR/current"
+    prune_old_kernels "$version"
+}
+
+# Remove what earlier setups left for other kernel versions (only our own copies).
+prune_old_kernels() {
+    local keep="$1" dir
+    for dir in /lib/modules/*/; do
+        dir="${dir%/}"
+        [[ ${dir##*/} != "$keep" && -f $dir/$HOST_MODULES_MARKER && ! -L $dir ]] || continue
+        log "removing old kernel copy $dir"
+        rm -rf "$dir"
+    done
+    for dir in "$CACHE_DIR"/*/; do
+        dir="${dir%/}"
+        [[ ${dir##*/} != "$keep" && -f $dir/.complete ]] || continue
+        log "removing old cached kernel $dir"
+        rm -rf "$dir" "$CACHE_DIR/linux-image-${dir##*/}_"*.deb
+    done
 }
 
 # ---------------------------------------------------------------------- setup
 
 cmd_setup() {
     require_root
+    # One setup at a time (parallel CI jobs on one machine).
+    mkdir -p "$CACHE_DIR"
+    exec 9>"$CACHE_DIR/.setup.lock"
+    flock 9
     install_apt_packages
     install_virtme_ng
     setup_kernel
@@ -267,7 +301,7 @@ setup_is_done() {
 # Names from GUEST_MODULES that this kernel actually ships.
 available_modules() {
     local version="$1" dep mod
-    dep="$(kernel_mods "$version")/modules.dep"
+    dep="$(host_modules_dir "$version")/modules.dep"   # what the guest sees
     for mod in "${GUEST_MODULES[@]}"; do
         # modules.dep lines start with "kernel/.../NAME.ko[.xz|.zst|.gz]:"
         if grep -Eq "(^|/)${mod}\.ko(\.[a-z]+)?:" "$dep"; then
@@ -310,11 +344,6 @@ cmd_run() {
         --cwd "$caller_dir"
         --rwdir "$PROJECT_DIR"
     )
-    # Let outputs outside the project come back too when called from elsewhere.
-    case "$caller_dir/" in
-        "$PROJECT_DIR"/*) ;;
-        *) [[ -w $caller_dir && $caller_dir != / ]] && vng_args+=(--rwdir "$caller_dir") ;;
-    esac
 
     log "booting kernel $version (TCG, ${GUEST_CPUS} cpus, ${GUEST_MEMORY}) ..."
     # qemu reopens /proc/self/fd/1 and /proc/self/fd/2 with O_TRUNC: when the

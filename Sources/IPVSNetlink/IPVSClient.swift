@@ -27,18 +27,26 @@ public final class IPVSClient: Sendable {
         public var maximumBatchCommands: Int
         /// How often an interrupted dump is started again before giving up.
         public var dumpRetries: Int
+        /// Sees every datagram sent and received, for traces and byte fixtures. Costs a copy.
+        public var datagramObserver: (@Sendable (DatagramDirection, [UInt8]) -> Void)?
 
         public init(
             namespace: NetworkNamespace? = nil,
             timeout: Duration = .seconds(30),
             maximumBatchCommands: Int = 1024,
-            dumpRetries: Int = 5
+            dumpRetries: Int = 5,
+            datagramObserver: (@Sendable (DatagramDirection, [UInt8]) -> Void)? = nil
         ) {
+            self.datagramObserver = datagramObserver
             self.namespace = namespace
             self.timeout = timeout
             self.maximumBatchCommands = max(1, maximumBatchCommands)
             self.dumpRetries = dumpRetries
         }
+    }
+
+    public enum DatagramDirection: Sendable {
+        case sent, received
     }
 
     /// What the client has done since it was made: the numbers behind "no socket after start"
@@ -132,12 +140,10 @@ public final class IPVSClient: Sendable {
     ) throws(IPVSError) -> [BatchResult.Failure] {
         let lastSequence = firstSequence &+ UInt32(range.count - 1)
         do throws(IPVSError) {
-            try socket.send(state.writer.bytes)
-            state.counters.datagramsSent += 1
+            try send(state.writer.bytes, on: socket, &state)
             var failures: [BatchResult.Failure] = []
             while true {
-                let datagram = try socket.receive(before: deadline)
-                state.counters.datagramsReceived += 1
+                let datagram = try receive(on: socket, before: deadline, &state)
                 for message in try decode(NetlinkDatagram.messages(in: datagram)) {
                     let reply = try decode(NetlinkDatagram.reply(message))
                     let sequence: UInt32
@@ -213,7 +219,7 @@ public final class IPVSClient: Sendable {
 
     /// Every virtual service with its counters.
     public func virtualServices() throws(IPVSError) -> [ObservedVirtualService] {
-        try dump(.dumpServices) { message throws(WireDecodingError) in
+        try dump(.dumpServices, identity: \.service.key) { message throws(WireDecodingError) in
             try IPVSReplyDecoder.virtualService(from: message)
         }
     }
@@ -231,7 +237,7 @@ public final class IPVSClient: Sendable {
 
     /// The real servers of one virtual service.
     public func realServers(of key: VirtualServiceKey) throws(IPVSError) -> [ObservedRealServer] {
-        try dump(.dumpRealServers(service: key)) { message throws(WireDecodingError) in
+        try dump(.dumpRealServers(service: key), identity: \.server.key) { message throws(WireDecodingError) in
             try IPVSReplyDecoder.realServer(from: message, serviceFamily: key.family)
         }
     }
@@ -268,12 +274,24 @@ public final class IPVSClient: Sendable {
         return value
     }
 
-    /// A dump, started again when the kernel flags it interrupted.
-    private func dump<T: Sendable>(_ request: IPVSRequest, decode body: (NetlinkMessage) throws(WireDecodingError) -> T) throws(IPVSError) -> [T] {
+    /// A dump, started again when it was disturbed.
+    ///
+    /// IPVS never flags a dump interrupted: it resumes each part from a position in a hash table
+    /// that every network namespace shares, so a change anywhere (a namespace being torn down,
+    /// another agent) can make it repeat or skip entries. A repeated entry is the visible sign;
+    /// the dump is then taken again.
+    private func dump<T: Sendable, Identity: Hashable>(
+        _ request: IPVSRequest, identity: (T) -> Identity,
+        decode body: (NetlinkMessage) throws(WireDecodingError) -> T
+    ) throws(IPVSError) -> [T] {
         var attempts = 0
         while true {
-            do {
-                return try collect(request, decode: body)
+            do throws(IPVSError) {
+                let values = try collect(request, decode: body)
+                var seen = Set<Identity>(minimumCapacity: values.count)
+                if values.allSatisfy({ seen.insert(identity($0)).inserted }) { return values }
+                throw IPVSError(.dumpInterrupted, "the dump repeated an entry: the table changed while it was read",
+                                command: request.command, object: request.object)
             } catch let error where error.code == .dumpInterrupted && attempts < configuration.dumpRetries {
                 attempts += 1
                 logger.debug("ipvs dump interrupted, retrying", metadata: ["object": "\(request.object)", "attempt": "\(attempts)"])
@@ -291,14 +309,12 @@ public final class IPVSClient: Sendable {
             request.encode(into: &state.writer, family: socket.family, sequence: sequence, acknowledge: false)
             let deadline = ContinuousClock.now.advanced(by: configuration.timeout)
             do throws(IPVSError) {
-                try socket.send(state.writer.bytes)
-                state.counters.datagramsSent += 1
+                try send(state.writer.bytes, on: socket, &state)
                 if request.isDump { state.counters.dumps += 1 }
                 var values: [T] = []
                 var interrupted = false
                 while true {
-                    let datagram = try socket.receive(before: deadline)
-                    state.counters.datagramsReceived += 1
+                    let datagram = try receive(on: socket, before: deadline, &state)
                     for message in try decode(NetlinkDatagram.messages(in: datagram)) where message.header.sequence == sequence {
                         switch try decode(NetlinkDatagram.reply(message)) {
                         case .data(let data):
@@ -324,6 +340,19 @@ public final class IPVSClient: Sendable {
                 throw error
             }
         }
+    }
+
+    private func send(_ bytes: [UInt8], on socket: NetlinkSocket, _ state: inout State) throws(IPVSError) {
+        configuration.datagramObserver?(.sent, bytes)
+        try socket.send(bytes)
+        state.counters.datagramsSent += 1
+    }
+
+    private func receive(on socket: NetlinkSocket, before deadline: ContinuousClock.Instant, _ state: inout State) throws(IPVSError) -> [UInt8] {
+        let datagram = try socket.receive(before: deadline)
+        state.counters.datagramsReceived += 1
+        configuration.datagramObserver?(.received, datagram)
+        return datagram
     }
 
     private func decode<T>(_ body: @autoclosure () throws(WireDecodingError) -> T) throws(IPVSError) -> T {

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests on this machine, then every kernel-lab test against a real
+# IPVS table inside the lab VM. Installs what it needs (apt packages, the lab kernel, virtme-ng).
+# Exit status 0 only when both parts ran and passed, and no lab test was skipped.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+echo "== setup: packages, lab kernel, virtme-ng"
+Integration/lab.sh setup
+
+echo "== build"
+swift build --build-tests
+
+echo "== unit tests (no kernel needed)"
+swift test --skip-build --skip IPVSIntegrationTests
+
+echo "== kernel-lab tests (real IPVS, Debian kernel under qemu)"
+lab_log=$(mktemp)
+trap 'rm -f "$lab_log"' EXIT
+set +e
+Integration/lab.sh run -- .build/debug/ipvsctl-swiftPackageTests.xctest \
+    --testing-library swift-testing --filter IPVSIntegrationTests 2>&1 | tee "$lab_log"
+lab_status=${PIPESTATUS[0]}
+set -e
+if [[ $lab_status -ne 0 ]]; then
+    echo "kernel-lab tests failed (exit $lab_status)" >&2
+    exit "$lab_status"
+fi
+# A real-kernel test that did not run is a failure, not a pass.
+if grep -qE 'skipped|Test run with 0 tests' "$lab_log"; then
+    echo "kernel-lab tests were skipped: that counts as a failure" >&2
+    exit 1
+fi
+if ! grep -qE 'Test run with [1-9][0-9]* tests.* passed' "$lab_log"; then
+    echo "kernel-lab tests did not report a passing run" >&2
+    exit 1
+fi
