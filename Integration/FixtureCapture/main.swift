@@ -147,6 +147,7 @@ enum KernelCaptures {
     static let kernel = "\(kernel)"
     static let family: UInt16 = \(family)
 
+
 """
 for scenario in scenarios {
     file += "    /// \(scenario.summary).\n"
