@@ -28,7 +28,7 @@ if [[ $lab_status -ne 0 ]]; then
     exit "$lab_status"
 fi
 # A real-kernel test that did not run is a failure, not a pass.
-if grep -qE 'skipped|Test run with 0 tests' "$lab_log"; then
+if grep -qE '(Test|Suite) .* skipped|Test run with 0 tests' "$lab_log"; then
     echo "kernel-lab tests were skipped: that counts as a failure" >&2
     exit 1
 fi

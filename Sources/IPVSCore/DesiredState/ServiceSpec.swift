@@ -1,0 +1,188 @@
+/// Which endpoints a virtual service may send to (Kubernetes' traffic policies, KEP-2086, plus
+/// our `PreferLocal`).
+public enum TrafficPolicy: String, Hashable, Sendable, CaseIterable {
+    /// Every usable endpoint in the cluster.
+    case cluster = "Cluster"
+    /// Only this node's endpoints; none means the service refuses traffic (blackholed), never
+    /// that it goes to another node.
+    case local = "Local"
+    /// This node's endpoints when there are any, else the cluster's (counted as a fallback).
+    case preferLocal = "PreferLocal"
+}
+
+/// Which of a service's two policies a virtual address follows.
+public enum TrafficPolicyScope: String, Hashable, Sendable, CaseIterable {
+    /// Cluster IPs: `internalTrafficPolicy`.
+    case `internal`
+    /// External IPs, load-balancer IPs, node ports, firewall marks: `externalTrafficPolicy`.
+    case external
+}
+
+/// One port of a service, as in a Kubernetes `ServicePort`.
+public struct ServicePort: Hashable, Sendable {
+    public var name: String?
+    public var port: UInt16
+    /// The endpoints' port; defaults to `port`.
+    public var targetPort: UInt16
+    public var `protocol`: TransportProtocol
+    /// Also served on every address of this node at this port (external policy).
+    public var nodePort: UInt16?
+
+    public init(name: String? = nil, port: UInt16, targetPort: UInt16? = nil, protocol: TransportProtocol = .tcp, nodePort: UInt16? = nil) {
+        self.name = name
+        self.port = port
+        self.targetPort = targetPort ?? port
+        self.protocol = `protocol`
+        self.nodePort = nodePort
+    }
+}
+
+/// One backend of a service, as in a Kubernetes `EndpointSlice` endpoint.
+public struct EndpointSpec: Hashable, Sendable {
+    public var address: IPAddress
+    /// The node the endpoint runs on; needed by `Local` and `PreferLocal`.
+    public var node: String?
+    public var zone: String?
+    /// Ready for new connections (`conditions.ready`).
+    public var ready: Bool
+    /// Able to serve (`conditions.serving`); defaults to `ready`.
+    public var serving: Bool
+    /// Shutting down (`conditions.terminating`).
+    public var terminating: Bool
+    /// The IPVS weight of its real servers.
+    public var weight: UInt32
+
+    public init(address: IPAddress, node: String? = nil, zone: String? = nil, ready: Bool = true,
+                serving: Bool? = nil, terminating: Bool = false, weight: UInt32 = 1) {
+        self.address = address
+        self.node = node
+        self.zone = zone
+        self.ready = ready
+        self.serving = serving ?? ready
+        self.terminating = terminating
+        self.weight = weight
+    }
+}
+
+/// Client-IP session affinity, mapped to IPVS persistence.
+public struct SessionAffinity: Hashable, Sendable {
+    public var timeoutSeconds: UInt32
+    /// Persistence granularity as a prefix length (32 or 128: per client address).
+    public var prefixLength: UInt8?
+
+    public init(timeoutSeconds: UInt32 = 10800, prefixLength: UInt8? = nil) {
+        self.timeoutSeconds = timeoutSeconds
+        self.prefixLength = prefixLength
+    }
+}
+
+/// A declared service: the cluster-wide description every node reads the same way.
+public struct ServiceSpec: Hashable, Sendable {
+    /// Unique, `namespace/name` by convention.
+    public var name: String
+    /// Internal virtual addresses (`internalTrafficPolicy`).
+    public var clusterIPs: [IPAddress]
+    /// External virtual addresses (`externalTrafficPolicy`).
+    public var externalIPs: [IPAddress]
+    /// Load-balancer addresses (`externalTrafficPolicy`).
+    public var loadBalancerIPs: [IPAddress]
+    /// A firewall-mark service instead of (or besides) addresses (`externalTrafficPolicy`).
+    public var firewallMark: FirewallMarkSpec?
+    public var ports: [ServicePort]
+    public var scheduler: Scheduler
+    public var schedulerFlags: ServiceFlags
+    public var forwarding: ForwardingMethod
+    public var sessionAffinity: SessionAffinity?
+    public var internalTrafficPolicy: TrafficPolicy
+    public var externalTrafficPolicy: TrafficPolicy
+    public var endpoints: [EndpointSpec]
+    /// How long a removed endpoint's real server drains (weight 0) before it is deleted.
+    public var drainSeconds: UInt32?
+    /// For `externalTrafficPolicy: Local`: the HTTP port that tells load balancers whether this
+    /// node has a local endpoint (like kube-proxy's healthCheckNodePort).
+    public var healthCheckNodePort: UInt16?
+
+    public init(
+        name: String, clusterIPs: [IPAddress] = [], externalIPs: [IPAddress] = [], loadBalancerIPs: [IPAddress] = [],
+        firewallMark: FirewallMarkSpec? = nil, ports: [ServicePort] = [], scheduler: Scheduler = .roundRobin,
+        schedulerFlags: ServiceFlags = [], forwarding: ForwardingMethod = .masquerade, sessionAffinity: SessionAffinity? = nil,
+        internalTrafficPolicy: TrafficPolicy = .cluster, externalTrafficPolicy: TrafficPolicy = .cluster,
+        endpoints: [EndpointSpec] = [], drainSeconds: UInt32? = nil, healthCheckNodePort: UInt16? = nil
+    ) {
+        self.name = name
+        self.clusterIPs = clusterIPs
+        self.externalIPs = externalIPs
+        self.loadBalancerIPs = loadBalancerIPs
+        self.firewallMark = firewallMark
+        self.ports = ports
+        self.scheduler = scheduler
+        self.schedulerFlags = schedulerFlags
+        self.forwarding = forwarding
+        self.sessionAffinity = sessionAffinity
+        self.internalTrafficPolicy = internalTrafficPolicy
+        self.externalTrafficPolicy = externalTrafficPolicy
+        self.endpoints = endpoints
+        self.drainSeconds = drainSeconds
+        self.healthCheckNodePort = healthCheckNodePort
+    }
+}
+
+/// A firewall-mark virtual service: packets marked by netfilter, in one address family.
+public struct FirewallMarkSpec: Hashable, Sendable {
+    public var mark: UInt32
+    public var family: AddressFamily
+    /// The endpoints' port; 0 keeps each packet's own.
+    public var targetPort: UInt16
+
+    public init(mark: UInt32, family: AddressFamily = .inet, targetPort: UInt16 = 0) {
+        self.mark = mark
+        self.family = family
+        self.targetPort = targetPort
+    }
+}
+
+/// The `net.ipv4.vs.*` settings that matter to a load balancer, and the connection timeouts.
+/// Nil leaves the kernel's value alone.
+public struct KernelSettings: Hashable, Sendable {
+    public var timeouts: Timeouts?
+    /// `net.ipv4.vs.conntrack`: keep netfilter conntrack entries for IPVS connections.
+    public var conntrack: Bool?
+    /// `net.ipv4.vs.expire_nodest_conn`: drop a connection whose real server is gone at once.
+    public var expireNoDestinationConnections: Bool?
+    /// `net.ipv4.vs.expire_quiescent_template`: expire persistence templates of weight-0 servers.
+    public var expireQuiescentTemplates: Bool?
+    /// `net.ipv4.vs.conn_reuse_mode` (0, 1 or 2).
+    public var connectionReuseMode: UInt8?
+
+    public init(timeouts: Timeouts? = nil, conntrack: Bool? = nil, expireNoDestinationConnections: Bool? = nil,
+                expireQuiescentTemplates: Bool? = nil, connectionReuseMode: UInt8? = nil) {
+        self.timeouts = timeouts
+        self.conntrack = conntrack
+        self.expireNoDestinationConnections = expireNoDestinationConnections
+        self.expireQuiescentTemplates = expireQuiescentTemplates
+        self.connectionReuseMode = connectionReuseMode
+    }
+}
+
+/// Everything a config file declares: the same on every node of the fleet.
+public struct DesiredState: Hashable, Sendable {
+    /// This node's name, when the file names it; the CLI's `--node` or the host name otherwise.
+    public var node: String?
+    /// Each node's own addresses, where node ports are served.
+    public var nodeAddresses: [String: [IPAddress]]
+    /// The dummy interface that holds the virtual addresses IPVS must see as local.
+    public var interface: String
+    public var services: [ServiceSpec]
+    public var kernel: KernelSettings
+
+    public static let defaultInterface = "ipvs0"
+
+    public init(node: String? = nil, nodeAddresses: [String: [IPAddress]] = [:], interface: String = DesiredState.defaultInterface,
+                services: [ServiceSpec] = [], kernel: KernelSettings = KernelSettings()) {
+        self.node = node
+        self.nodeAddresses = nodeAddresses
+        self.interface = interface
+        self.services = services
+        self.kernel = kernel
+    }
+}
