@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The kernel model: pure values, no I/O.
@@ -26,7 +27,7 @@ let package = Package(
         .systemLibrary(
             name: "CNetlink",
             pkgConfig: "libnl-genl-3.0",
-            providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]
+            providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev", "libnl-route-3-dev"])]
         ),
 
         // The kernel boundary: one long-lived generic-netlink socket, batched writes, dumps, deadlines.
@@ -38,10 +39,25 @@ let package = Package(
             ]
         ),
 
+        // Reads the kernel, plans against the desired state, applies, keeps the ledger.
+        .target(
+            name: "Reconciler",
+            dependencies: [
+                "IPVSCore", "IPVSWire", "IPVSNetlink",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The config file: YAML to a validated DesiredState, every problem with file:line:column.
+        .target(
+            name: "Config",
+            dependencies: ["IPVSCore", .product(name: "Yams", package: "Yams")]
+        ),
+
         .executableTarget(
             name: "ipvsctl-swift",
             dependencies: [
-                "IPVSCore", "IPVSNetlink",
+                "IPVSCore", "IPVSNetlink", "Reconciler", "Config",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -56,7 +72,7 @@ let package = Package(
 
         .testTarget(
             name: "IPVSCoreTests",
-            dependencies: ["IPVSCore"]
+            dependencies: ["IPVSCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "IPVSWireTests",
@@ -64,6 +80,14 @@ let package = Package(
                 "IPVSCore", "IPVSWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "ConfigTests",
+            dependencies: ["Config", "IPVSCore"]
+        ),
+        .testTarget(
+            name: "ReconcilerTests",
+            dependencies: ["Reconciler", "IPVSCore", "IPVSWire", "IPVSNetlink", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "IPVSNetlinkTests",

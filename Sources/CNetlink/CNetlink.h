@@ -3,6 +3,9 @@
 // libnl-3 / libnl-genl-3 own the socket's life: allocate, bind, resolve the "IPVS" generic
 // netlink family by name. Everything sent and received over that socket is encoded and decoded
 // in Swift (IPVSWire), so the wire format stays testable without a kernel.
+//
+// libnl-route-3 does the same for the rtnetlink socket of the interface-address client: it
+// manages the dummy link and builds the address requests; batching and replies are Swift's.
 #ifndef CNETLINK_H
 #define CNETLINK_H
 
@@ -11,7 +14,11 @@
 #include <netlink/errno.h>
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
+#include <netlink/route/link.h>
+#include <netlink/route/addr.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_addr.h>
 #include <linux/ip_vs.h>
 #include <sys/socket.h>
 #include <sched.h>

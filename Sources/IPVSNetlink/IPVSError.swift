@@ -119,6 +119,12 @@ public struct BatchResult: Sendable {
         public var index: Int
         public var request: IPVSRequest
         public var error: IPVSError
+
+        public init(index: Int, request: IPVSRequest, error: IPVSError) {
+            self.index = index
+            self.request = request
+            self.error = error
+        }
     }
 
     /// How many requests the kernel applied.
@@ -126,4 +132,9 @@ public struct BatchResult: Sendable {
     public var failures: [Failure]
 
     public var succeeded: Bool { failures.isEmpty }
+
+    public init(applied: Int, failures: [Failure]) {
+        self.applied = applied
+        self.failures = failures
+    }
 }

@@ -6,7 +6,7 @@ struct IPVSCtl: ParsableCommand {
         commandName: "ipvsctl-swift",
         abstract: "Makes the kernel's IPVS table match a declared set of services.",
         version: IPVSCtl.version,
-        subcommands: [ListCommand.self, VersionCommand.self]
+        subcommands: [ValidateCommand.self, DiffCommand.self, ApplyCommand.self, ListCommand.self, VersionCommand.self]
     )
 
     static let version = "0.1.0"

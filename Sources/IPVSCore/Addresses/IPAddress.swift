@@ -35,7 +35,7 @@ public enum IPAddress: Hashable, Sendable, Comparable {
     public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
         switch (lhs, rhs) {
         case (.v4(let a), .v4(let b)): a.value < b.value
-        case (.v6(let a), .v6(let b)): a.bytes.lexicographicallyPrecedes(b.bytes)
+        case (.v6(let a), .v6(let b)): (a.high, a.low) < (b.high, b.low)
         case (.v4, .v6): true
         case (.v6, .v4): false
         }
@@ -110,13 +110,34 @@ extension IPv4Address: CustomStringConvertible {
     }
 }
 
-/// An IPv6 address as 16 bytes in network order.
+/// An IPv6 address, stored as two host-order halves so that it costs no allocation.
 public struct IPv6Address: Hashable, Sendable {
-    public var bytes: [UInt8]
+    /// The first 8 bytes, big-endian interpreted (2001:db8:: has `high == 0x2001_0db8_0000_0000`).
+    public var high: UInt64
+    public var low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
 
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
-        self.bytes = Array(bytes)
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (index, byte) in bytes.enumerated() {
+            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        }
+        self.high = high
+        self.low = low
+    }
+
+    /// The 16 bytes in network order.
+    public var bytes: [UInt8] {
+        (0..<16).map { index in
+            let half = index < 8 ? high : low
+            return UInt8(truncatingIfNeeded: half >> (8 * UInt64(7 - index % 8)))
+        }
     }
 
     /// Parses the text forms of RFC 4291 section 2.2, including `::` and an embedded IPv4 tail.
@@ -139,7 +160,8 @@ public struct IPv6Address: Hashable, Sendable {
             guard head.count == 8 else { return nil }
         }
         let groups = head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail
-        bytes = groups.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        high = groups[0..<4].reduce(0) { $0 << 16 | UInt64($1) }
+        low = groups[4..<8].reduce(0) { $0 << 16 | UInt64($1) }
     }
 
     private static func groups(_ text: Substring, allowIPv4Tail: Bool) -> [UInt16]? {
@@ -162,7 +184,10 @@ public struct IPv6Address: Hashable, Sendable {
     }
 
     private var groups: [UInt16] {
-        stride(from: 0, to: 16, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
+        (0..<8).map { index in
+            let half = index < 4 ? high : low
+            return UInt16(truncatingIfNeeded: half >> (16 * UInt64(3 - index % 4)))
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import IPVSCore
 import IPVSNetlink
+import Logging
+import Reconciler
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,6 +49,17 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 extension KernelOptions {
+    /// The reconciler for this namespace's kernel, with its ledger in `stateDirectory`.
+    func reconciler(stateDirectory: String) throws -> Reconciler {
+        do {
+            let client = try IPVSClient(configuration: clientConfiguration)
+            return Reconciler(table: client, addresses: try addressTable(), ledgerStore: LedgerStore(directory: stateDirectory),
+                              logger: Logger(label: "ipvsctl"))
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
     var clientConfiguration: IPVSClient.Configuration {
         let namespace = self.namespace.map { name in
             name.contains("/") ? NetworkNamespace(path: name) : NetworkNamespace.named(name)

@@ -1,0 +1,28 @@
+import IPVSCore
+
+/// Loads the YAML config file into the desired state, or refuses it with every problem found.
+///
+/// Loading is all-or-nothing: a file with any problem yields no state at all, so an invalid
+/// file can never change the kernel's table.
+public enum ConfigLoader {
+    /// Reads and parses the file at `path`. A file that cannot be read is a ``ConfigError`` too,
+    /// so callers have one error to print.
+    public static func load(contentsOf path: String) throws(ConfigError) -> DesiredState {
+        try parse(SourceFile.text(of: path), file: path)
+    }
+
+    /// Parses `text`; `file` is only the name that problems carry.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> DesiredState {
+        guard let node = try YAMLDocument.compose(text, file: file) else {
+            throw ConfigError(problems: [ConfigProblem(
+                file: file, line: 1, column: 1, path: "services", code: .missingKey,
+                message: "the file holds no document; it needs at least 'services' (which may be empty: services: [])")])
+        }
+        let root = ConfigNode(node: node, path: .root, log: ProblemLog(file: file))
+        let document = DocumentDecoder.decode(root)
+        if let document { DocumentRules.check(document) }
+        let problems = root.log.sortedUniqueProblems
+        guard problems.isEmpty, let document else { throw ConfigError(problems: problems) }
+        return document.state
+    }
+}

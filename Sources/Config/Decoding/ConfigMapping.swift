@@ -1,0 +1,34 @@
+import Yams
+
+/// A mapping whose unknown keys have already been reported: the known keys' values, looked up
+/// by name, with absence and `null` alike meaning "not given".
+struct ConfigMapping {
+    struct Entry {
+        var key: String
+        /// Where the key itself is written: unknown keys are reported there.
+        var keyNode: Node
+        var value: ConfigNode
+    }
+
+    /// The mapping itself: a missing key is reported at its start.
+    let owner: ConfigNode
+    let entries: [String: Entry]
+
+    /// The value of an optional key; nil when absent or null.
+    subscript(key: String) -> ConfigNode? {
+        guard let value = entries[key]?.value, !value.isNull else { return nil }
+        return value
+    }
+
+    /// The value of a required key; reports it missing (at the mapping) when absent or null.
+    func required(_ key: String) -> ConfigNode? {
+        if let value = self[key] { return value }
+        if let null = entries[key]?.value {
+            null.report(.missingKey, "required key '\(key)' has no value")
+        } else {
+            owner.log.report(.missingKey, at: owner.node.mark, path: owner.path.appending(key: key),
+                             "required key '\(key)' is missing")
+        }
+        return nil
+    }
+}

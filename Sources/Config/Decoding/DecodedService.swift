@@ -1,0 +1,165 @@
+import IPVSCore
+
+/// A decoded value with the node it came from, so that a rule checked later (duplicates,
+/// families) can still point at the line and column where the value is written.
+struct Located<Value> {
+    var value: Value
+    var node: ConfigNode
+}
+
+/// A service as decoded, before the rules that relate its fields to one another and to other
+/// services. Keeps the nodes those rules point at, and which parts failed to decode so that a
+/// rule never reports a consequence of a problem already reported.
+struct DecodedService {
+    /// Parts that may fail to decode, each silencing the rules that depend on it.
+    enum Part: Hashable {
+        case name, addresses, firewallMark, ports, scheduler, forwarding, sessionAffinity, policies, endpoints
+    }
+
+    /// The service's mapping: problems about the service as a whole point here.
+    let node: ConfigNode
+    var name: Located<String>?
+    var clusterIPs: [Located<IPAddress>] = []
+    var externalIPs: [Located<IPAddress>] = []
+    var loadBalancerIPs: [Located<IPAddress>] = []
+    var firewallMark: DecodedFirewallMark?
+    var ports: [DecodedPort] = []
+    var scheduler: Scheduler = .roundRobin
+    var flags: [Located<SchedulerFlag>] = []
+    var forwarding: ForwardingKind = .masquerade
+    var tunnel: Located<Tunnel>?
+    var sessionAffinity: SessionAffinity?
+    var prefixLength: Located<UInt8>?
+    var internalTrafficPolicy: TrafficPolicy = .cluster
+    var externalTrafficPolicy: TrafficPolicy = .cluster
+    var endpoints: [DecodedEndpoint] = []
+    var drainSeconds: UInt32?
+    var healthCheckNodePort: Located<UInt16>?
+    var incomplete: Set<Part> = []
+
+    init(node: ConfigNode) {
+        self.node = node
+    }
+
+    /// Every virtual IP, internal then external, in the order written.
+    var virtualIPs: [Located<IPAddress>] { clusterIPs + externalIPs + loadBalancerIPs }
+
+    /// How messages about other services name this one: by name, or by place when it has none.
+    var label: String {
+        name.map { "service '\($0.value)'" } ?? node.path.description
+    }
+
+    /// The model value. Only meaningful when no problem was reported: parts that failed to
+    /// decode hold their defaults.
+    var spec: ServiceSpec {
+        ServiceSpec(
+            name: name?.value ?? "",
+            clusterIPs: clusterIPs.map(\.value),
+            externalIPs: externalIPs.map(\.value),
+            loadBalancerIPs: loadBalancerIPs.map(\.value),
+            firewallMark: firewallMark?.spec,
+            ports: ports.map(\.spec),
+            scheduler: scheduler,
+            schedulerFlags: flags.reduce(into: ServiceFlags()) { $0.formUnion($1.value.bits) },
+            forwarding: forwarding.method(tunnel: tunnel?.value),
+            sessionAffinity: sessionAffinity,
+            internalTrafficPolicy: internalTrafficPolicy,
+            externalTrafficPolicy: externalTrafficPolicy,
+            endpoints: endpoints.map(\.spec),
+            drainSeconds: drainSeconds,
+            healthCheckNodePort: healthCheckNodePort?.value)
+    }
+}
+
+struct DecodedFirewallMark {
+    var spec: FirewallMarkSpec
+    var markNode: ConfigNode
+    /// Nil when `targetPort` is not written.
+    var targetPortNode: ConfigNode?
+}
+
+struct DecodedPort {
+    /// The port's mapping.
+    var node: ConfigNode
+    var name: Located<String>?
+    var port: Located<UInt16>
+    /// Nil when `targetPort` is not written (it is then `port`).
+    var targetPort: Located<UInt16>?
+    var `protocol`: TransportProtocol
+    var nodePort: Located<UInt16>?
+
+    var spec: ServicePort {
+        ServicePort(name: name?.value, port: port.value, targetPort: targetPort?.value,
+                    protocol: `protocol`, nodePort: nodePort?.value)
+    }
+}
+
+struct DecodedEndpoint {
+    /// The endpoint's mapping.
+    var node: ConfigNode
+    var address: Located<IPAddress>
+    /// Nil when `node` is not written or not a valid name.
+    var nodeName: Located<String>?
+    /// Whether `node` is written at all: a wrong one is reported once, not also as missing.
+    var nodeGiven: Bool
+    var spec: EndpointSpec
+}
+
+/// `forwarding:` as written; a tunnel's encapsulation comes from the separate `tunnel:` key.
+enum ForwardingKind: Hashable {
+    case masquerade, directRoute, tunnel
+
+    static let words: [(word: String, value: ForwardingKind)] = [
+        ("masquerade", .masquerade), ("direct-route", .directRoute), ("tunnel", .tunnel),
+    ]
+
+    func method(tunnel: Tunnel?) -> ForwardingMethod {
+        switch self {
+        case .masquerade: .masquerade
+        case .directRoute: .directRoute
+        case .tunnel: .tunnel(tunnel ?? .ipip)
+        }
+    }
+
+    /// Direct routing and tunnelling deliver the packet unchanged, so an endpoint's port cannot
+    /// differ from the service's.
+    var translatesPorts: Bool { self == .masquerade }
+}
+
+/// A scheduler flag by the name ipvsadm gives it, with the bits it sets and the scheduler
+/// that gives those bits that meaning.
+enum SchedulerFlag: String, CaseIterable {
+    case sourceHashFallback = "sh-fallback"
+    case sourceHashPort = "sh-port"
+    case maglevFallback = "mh-fallback"
+    case maglevPort = "mh-port"
+    case onePacket = "one-packet"
+    case flag1 = "flag-1"
+    case flag2 = "flag-2"
+    case flag3 = "flag-3"
+
+    static let words = allCases.map { (word: $0.rawValue, value: $0) }
+
+    var bits: ServiceFlags {
+        switch self {
+        case .sourceHashFallback: .sourceHashFallback
+        case .sourceHashPort: .sourceHashPort
+        case .maglevFallback: .maglevFallback
+        case .maglevPort: .maglevPort
+        case .onePacket: .onePacket
+        case .flag1: .scheduler1
+        case .flag2: .scheduler2
+        case .flag3: .scheduler3
+        }
+    }
+
+    /// The scheduler whose flag this is: the same bit means something else (or nothing) to
+    /// another scheduler. The raw `flag-N` names carry no meaning of their own.
+    var scheduler: Scheduler? {
+        switch self {
+        case .sourceHashFallback, .sourceHashPort: .sourceHashing
+        case .maglevFallback, .maglevPort: .maglevHashing
+        case .onePacket, .flag1, .flag2, .flag3: nil
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import IPVSCore
+
+/// Decodes one entry of a service's `endpoints`, like an endpoint of a Kubernetes EndpointSlice
+/// with its conditions written flat.
+enum EndpointDecoder {
+    static let keys = ["address", "node", "zone", "ready", "serving", "terminating", "weight"]
+
+    static func decode(_ node: ConfigNode) -> DecodedEndpoint? {
+        guard let fields = node.mapping(allowedKeys: keys) else { return nil }
+        let addressNode = fields.required("address")
+        let address = addressNode?.address()
+        let nodeNameNode = fields["node"]
+        let nodeName = nodeNameNode?.name()
+        let zone = fields["zone"]?.name()
+        let ready = fields["ready"]?.bool() ?? true
+        let serving = fields["serving"]?.bool()
+        let terminating = fields["terminating"]?.bool() ?? false
+        let weight = fields["weight"]?.integer(in: Limits.weight) ?? 1
+
+        // The address identifies the endpoint; anything else that is wrong has been reported and
+        // leaves the endpoint's other rules checkable.
+        guard let addressNode, let address else { return nil }
+        return DecodedEndpoint(
+            node: node,
+            address: Located(value: address, node: addressNode),
+            nodeName: located(nodeName, nodeNameNode),
+            nodeGiven: nodeNameNode != nil,
+            spec: EndpointSpec(address: address, node: nodeName, zone: zone, ready: ready,
+                               serving: serving, terminating: terminating, weight: weight))
+    }
+}

@@ -1,0 +1,29 @@
+/// The ranges the format allows, each with the reason for its bounds. docs/configuration.md
+/// states the same numbers.
+enum Limits {
+    /// Ports on the wire. 0 is not a port a client can connect to.
+    static let port: ClosedRange<UInt16> = 1...65535
+    /// A firewall-mark service's port for its endpoints: 0 keeps each packet's own port.
+    static let firewallMarkTargetPort: ClosedRange<UInt16> = 0...65535
+    /// 0 is "no mark" to netfilter, so it cannot select a service.
+    static let firewallMark: ClosedRange<UInt32> = 1...UInt32.max
+    /// The kernel stores a real server's weight as a signed 32-bit integer. 0 takes no new
+    /// connections.
+    static let weight: ClosedRange<UInt32> = 0...UInt32(Int32.max)
+    /// Kubernetes' own bounds for `sessionAffinityConfig.clientIP.timeoutSeconds`.
+    static let sessionAffinityTimeout: ClosedRange<UInt32> = 1...86400
+    /// Kubernetes' default session affinity timeout (3 hours), used by `ClientIP` alone.
+    static let defaultSessionAffinityTimeout: UInt32 = 10800
+    /// Persistence granularity as a prefix length: at most 32 for IPv4, 128 for IPv6.
+    static let prefixLength: ClosedRange<UInt8> = 1...128
+    static let ipv4PrefixLength: UInt8 = 32
+    /// A drain longer than a week is a mistake, not a policy.
+    static let drainSeconds: ClosedRange<UInt32> = 0...604_800
+    /// The kernel keeps IPVS connection timeouts in jiffies in an `int`: at HZ=1000 that is
+    /// about 24 days. 0 would mean "unchanged" to the kernel; the format says that by omission.
+    static let connectionTimeout: ClosedRange<UInt32> = 1...2_147_483
+    /// `net.ipv4.vs.conn_reuse_mode` takes 0, 1 or 2.
+    static let connectionReuseMode: ClosedRange<UInt8> = 0...2
+    /// `IFNAMSIZ` is 16 with the terminating NUL.
+    static let interfaceNameLength: ClosedRange<Int> = 1...15
+}

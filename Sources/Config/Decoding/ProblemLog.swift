@@ -1,0 +1,33 @@
+import Yams
+
+/// Collects problems while the whole document is walked, so that loading reports all of them
+/// at once. A class because every ``ConfigNode`` of one document appends to the same log.
+final class ProblemLog {
+    let file: String
+    private(set) var problems: [ConfigProblem] = []
+
+    init(file: String) {
+        self.file = file
+    }
+
+    func report(_ code: ConfigProblem.Code, at mark: Mark?, path: FieldPath, _ message: String) {
+        problems.append(ConfigProblem(
+            file: file, line: mark?.line ?? 0, column: mark?.column ?? 0,
+            path: path.description, code: code, message: message))
+    }
+
+    func record(_ problem: ConfigProblem) {
+        problems.append(problem)
+    }
+
+    /// In file order, each problem once: a value reached twice through a YAML merge key or alias
+    /// would otherwise repeat its problem.
+    var sortedUniqueProblems: [ConfigProblem] {
+        var seen = Set<ConfigProblem>()
+        return problems
+            .filter { seen.insert($0).inserted }
+            .enumerated()
+            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .map(\.element)
+    }
+}

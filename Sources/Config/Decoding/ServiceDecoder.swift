@@ -1,0 +1,80 @@
+import IPVSCore
+
+/// Decodes one entry of `services`: each field's type, range and vocabulary. How the fields
+/// relate to one another, and to other services, is for the rules in Validation/.
+enum ServiceDecoder {
+    static let keys = [
+        "name", "clusterIPs", "externalIPs", "loadBalancerIPs", "firewallMark", "ports", "scheduler",
+        "forwarding", "tunnel", "sessionAffinity", "internalTrafficPolicy", "externalTrafficPolicy",
+        "drainSeconds", "healthCheckNodePort", "endpoints",
+    ]
+
+    static let trafficPolicies = TrafficPolicy.allCases.map { (word: $0.rawValue, value: $0) }
+
+    static func decode(_ node: ConfigNode) -> DecodedService? {
+        guard let fields = node.mapping(allowedKeys: keys) else { return nil }
+        var service = DecodedService(node: node)
+
+        if let nameNode = fields.required("name"), let name = nameNode.name() {
+            service.name = Located(value: name, node: nameNode)
+        } else {
+            service.incomplete.insert(.name)
+        }
+
+        service.clusterIPs = addresses(fields["clusterIPs"], into: &service)
+        service.externalIPs = addresses(fields["externalIPs"], into: &service)
+        service.loadBalancerIPs = addresses(fields["loadBalancerIPs"], into: &service)
+
+        if let markNode = fields["firewallMark"] {
+            service.firewallMark = FirewallMarkDecoder.decode(markNode)
+            if service.firewallMark == nil { service.incomplete.insert(.firewallMark) }
+        }
+
+        if let portsNode = fields["ports"] {
+            let items = portsNode.sequence()
+            let ports = items?.compactMap(PortDecoder.decode) ?? []
+            if ports.count != items?.count { service.incomplete.insert(.ports) }
+            service.ports = ports
+        }
+
+        SchedulerDecoder.decode(fields["scheduler"], into: &service)
+        ForwardingDecoder.decode(forwarding: fields["forwarding"], tunnel: fields["tunnel"], into: &service)
+        SessionAffinityDecoder.decode(fields["sessionAffinity"], into: &service)
+
+        for (key, keyPath) in [("internalTrafficPolicy", \DecodedService.internalTrafficPolicy),
+                               ("externalTrafficPolicy", \DecodedService.externalTrafficPolicy)] {
+            guard let policyNode = fields[key] else { continue }
+            if let policy = policyNode.choice(trafficPolicies) {
+                service[keyPath: keyPath] = policy
+            } else {
+                service.incomplete.insert(.policies)
+            }
+        }
+
+        service.drainSeconds = fields["drainSeconds"]?.integer(in: Limits.drainSeconds)
+        if let healthNode = fields["healthCheckNodePort"], let port = healthNode.integer(in: Limits.port) {
+            service.healthCheckNodePort = Located(value: port, node: healthNode)
+        }
+
+        if let endpointsNode = fields["endpoints"] {
+            let items = endpointsNode.sequence()
+            let endpoints = items?.compactMap(EndpointDecoder.decode) ?? []
+            if endpoints.count != items?.count { service.incomplete.insert(.endpoints) }
+            service.endpoints = endpoints
+        }
+        return service
+    }
+
+    /// The valid addresses of a VIP list; an invalid one marks the service's addresses
+    /// incomplete, so that family rules do not guess.
+    private static func addresses(_ node: ConfigNode?, into service: inout DecodedService) -> [Located<IPAddress>] {
+        guard let node else { return [] }
+        guard let items = node.sequence() else {
+            service.incomplete.insert(.addresses)
+            return []
+        }
+        let addresses = items.compactMap { item in item.address().map { Located(value: $0, node: item) } }
+        if addresses.count != items.count { service.incomplete.insert(.addresses) }
+        return addresses
+    }
+}

@@ -1,0 +1,35 @@
+import IPVSCore
+
+/// Decodes `sessionAffinity`: `None`, `ClientIP` (Kubernetes' words, with its default timeout of
+/// three hours) or `{timeoutSeconds, prefixLength}`. Session affinity is IPVS persistence, which
+/// is why `persistent` is not a scheduler flag in this format.
+enum SessionAffinityDecoder {
+    static let keys = ["timeoutSeconds", "prefixLength"]
+
+    enum Word { case none, clientIP }
+    static let words: [(word: String, value: Word)] = [("None", .none), ("ClientIP", .clientIP)]
+
+    static func decode(_ node: ConfigNode?, into service: inout DecodedService) {
+        guard let node else { return }
+        if case .sequence = node.node {
+            node.reportWrongType(expected: "None, ClientIP or a mapping with timeoutSeconds")
+            service.incomplete.insert(.sessionAffinity)
+            return
+        }
+        guard case .mapping = node.node else {
+            switch node.choice(words) {
+            case .none?: service.sessionAffinity = nil
+            case .clientIP?: service.sessionAffinity = SessionAffinity(timeoutSeconds: Limits.defaultSessionAffinityTimeout)
+            case nil: service.incomplete.insert(.sessionAffinity)
+            }
+            return
+        }
+        guard let fields = node.mapping(allowedKeys: keys) else { return }
+        let timeout = fields["timeoutSeconds"]?.integer(in: Limits.sessionAffinityTimeout)
+        let prefixNode = fields["prefixLength"]
+        let prefixLength = prefixNode?.integer(in: Limits.prefixLength)
+        service.prefixLength = located(prefixLength, prefixNode)
+        service.sessionAffinity = SessionAffinity(
+            timeoutSeconds: timeout ?? Limits.defaultSessionAffinityTimeout, prefixLength: prefixLength)
+    }
+}

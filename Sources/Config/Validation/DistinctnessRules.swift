@@ -1,0 +1,46 @@
+import IPVSCore
+
+/// Within one service: no address, port or endpoint twice. Each repeat would be the same kernel
+/// object declared twice, which the kernel refuses with EEXIST at apply time, far from the file.
+enum DistinctnessRules {
+    static func check(_ service: DecodedService) {
+        reportRepeats(service.virtualIPs, code: .duplicateAddress, key: \.value, at: \.node) { first in
+            "\(first.value) is already a virtual IP of this service (\(first.node.path), \(first.node.position))"
+        }
+        reportRepeats(service.ports, code: .duplicatePort, key: \.key, at: \.port.node) { first in
+            "port \(first.port.value)/\(first.protocol.name) is already declared (\(first.node.path), \(first.node.position))"
+        }
+        reportRepeats(service.ports.compactMap(\.name), code: .duplicateName, key: \.value, at: \.node) { first in
+            "port name '\(first.value)' is already used (\(first.node.position))"
+        }
+        reportRepeats(service.endpoints.map(\.address), code: .duplicateEndpoint, key: \.value, at: \.node) { first in
+            "endpoint \(first.value) is already listed (\(first.node.position)); both would be the same real server"
+        }
+    }
+
+    /// Reports every item whose key an earlier item already has, at the later item, naming the
+    /// earlier one.
+    static func reportRepeats<Item, Key: Hashable>(
+        _ items: [Item], code: ConfigProblem.Code, key: (Item) -> Key, at place: (Item) -> ConfigNode,
+        message: (Item) -> String
+    ) {
+        var first: [Key: Item] = [:]
+        for item in items {
+            if let earlier = first[key(item)] {
+                place(item).report(code, message(earlier))
+            } else {
+                first[key(item)] = item
+            }
+        }
+    }
+}
+
+/// What makes a port distinct within a service (and a node port within the fleet).
+struct PortKey: Hashable {
+    var port: UInt16
+    var `protocol`: TransportProtocol
+}
+
+extension DecodedPort {
+    var key: PortKey { PortKey(port: port.value, protocol: `protocol`) }
+}

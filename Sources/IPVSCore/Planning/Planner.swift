@@ -1,0 +1,172 @@
+/// Compares what the kernel holds with what is desired and orders the difference.
+///
+/// Minimal: a field is written only when it really differs (a scheduler change costs an RCU grace
+/// period; a needless delete and re-add puts the real server in the kernel's trash list). Never
+/// a flush. Only owned objects (the ledger) are changed; a foreign object with a desired key is a
+/// collision unless `adopt` is set.
+public enum Planner {
+    public struct Options: Hashable, Sendable {
+        /// Take over foreign virtual services and addresses that the desired state declares.
+        public var adopt: Bool
+        /// Now, in seconds since the Unix epoch (drain deadlines).
+        public var now: Int64
+
+        public init(adopt: Bool = false, now: Int64) {
+            self.adopt = adopt
+            self.now = now
+        }
+    }
+
+    public static func plan(
+        desired: DesiredKernelState,
+        observed: [ObservedTableEntry],
+        observedAddresses: Set<IPAddress>,
+        observedTimeouts: Timeouts? = nil,
+        ledger: Ledger,
+        options: Options
+    ) -> Plan {
+        var creates: [Change] = []
+        var realServerChanges: [Change] = []
+        var drains: [Change] = []
+        var realServerDeletes: [Change] = []
+        var serviceDeletes: [Change] = []
+        var foreign: [ForeignVirtualService] = []
+        var collisions: [ForeignVirtualService] = []
+        var newLedger = ledger
+
+        let observedByKey = Dictionary(observed.map { ($0.virtualService.service.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let desiredByKey = Dictionary(desired.virtualServices.map { ($0.service.key, $0) }, uniquingKeysWith: { first, _ in first })
+
+        // Services the ledger names but the kernel no longer has: someone deleted them.
+        for key in ledger.virtualServices where observedByKey[key] == nil && desiredByKey[key] == nil {
+            newLedger.virtualServices.remove(key)
+        }
+        newLedger.drains = newLedger.drains.filter { observedByKey[$0.key.service] != nil }
+
+        for want in desired.virtualServices {
+            let key = want.service.key
+            guard let have = observedByKey[key] else {
+                creates.append(.createVirtualService(want.service))
+                for server in want.realServers {
+                    creates.append(.createRealServer(server, service: key))
+                }
+                newLedger.virtualServices.insert(key)
+                continue
+            }
+            if !ledger.virtualServices.contains(key) {
+                let entry = ForeignVirtualService(service: have.virtualService.service, realServerCount: have.realServers.count,
+                                                  collidesWith: want.origin.serviceName)
+                guard options.adopt else {
+                    collisions.append(entry)
+                    continue
+                }
+                newLedger.virtualServices.insert(key)
+            }
+            if have.virtualService.service != want.service {
+                realServerChanges.append(.updateVirtualService(from: have.virtualService.service, to: want.service))
+            }
+            planRealServers(want: want, have: have, ledger: &newLedger, now: options.now,
+                            changes: &realServerChanges, drains: &drains, deletes: &realServerDeletes)
+        }
+
+        for entry in observed {
+            let service = entry.virtualService.service
+            guard desiredByKey[service.key] == nil else { continue }
+            if ledger.virtualServices.contains(service.key) {
+                serviceDeletes.append(.deleteVirtualService(service, realServers: entry.realServers))
+                newLedger.virtualServices.remove(service.key)
+                newLedger.drains = newLedger.drains.filter { $0.key.service != service.key }
+            } else {
+                foreign.append(ForeignVirtualService(service: service, realServerCount: entry.realServers.count, collidesWith: nil))
+            }
+        }
+
+        // Addresses: bind what is missing, unbind only what we bound.
+        var addressChanges: [Change] = []
+        var foreignAddresses: [IPAddress] = []
+        for address in desired.addresses.sorted() where !observedAddresses.contains(address) {
+            addressChanges.append(.addAddress(address))
+            newLedger.addresses.insert(address)
+        }
+        for address in desired.addresses where observedAddresses.contains(address) && !ledger.addresses.contains(address) {
+            if options.adopt { newLedger.addresses.insert(address) }
+        }
+        for address in observedAddresses.sorted() where !desired.addresses.contains(address) {
+            if ledger.addresses.contains(address) {
+                addressChanges.append(.removeAddress(address))
+                newLedger.addresses.remove(address)
+            } else {
+                foreignAddresses.append(address)
+            }
+        }
+        for address in ledger.addresses where !observedAddresses.contains(address) && !desired.addresses.contains(address) {
+            newLedger.addresses.remove(address)
+        }
+
+        var settings: [Change] = []
+        if let wanted = desired.kernel.timeouts, let current = observedTimeouts {
+            // 0 leaves a timeout as it is, so compare only what is asked for.
+            let target = Timeouts(tcp: wanted.tcp == 0 ? current.tcp : wanted.tcp,
+                                  tcpFin: wanted.tcpFin == 0 ? current.tcpFin : wanted.tcpFin,
+                                  udp: wanted.udp == 0 ? current.udp : wanted.udp)
+            if target != current { settings.append(.setTimeouts(from: current, to: target)) }
+        }
+
+        return Plan(
+            changes: creates + realServerChanges + drains + realServerDeletes + serviceDeletes + addressChanges + settings,
+            foreign: foreign.sorted { $0.service.key < $1.service.key },
+            collisions: collisions.sorted { $0.service.key < $1.service.key },
+            foreignAddresses: foreignAddresses,
+            blackholed: desired.virtualServices.filter { $0.outcome == .blackholed },
+            fallbacks: desired.virtualServices.filter { $0.outcome == .fallback },
+            ledger: newLedger)
+    }
+
+    /// Real servers of one owned service: add, edit, drain or delete.
+    static func planRealServers(
+        want: DesiredVirtualService, have: ObservedTableEntry, ledger: inout Ledger, now: Int64,
+        changes: inout [Change], drains: inout [Change], deletes: inout [Change]
+    ) {
+        let key = want.service.key
+        var observed = Dictionary(have.realServers.map { ($0.server.key, $0) }, uniquingKeysWith: { first, _ in first })
+        for server in want.realServers {
+            let drainKey = DrainKey(service: key, realServer: server.key)
+            ledger.drains.removeValue(forKey: drainKey)  // wanted again: a drain ends
+            guard let current = observed.removeValue(forKey: server.key) else {
+                changes.append(.createRealServer(server, service: key))
+                continue
+            }
+            if current.server != server {
+                changes.append(.updateRealServer(from: current.server, to: server, service: key))
+            }
+        }
+        // What is left is in the kernel and no longer wanted.
+        for current in observed.values.sorted(by: { $0.server.key < $1.server.key }) {
+            let drainKey = DrainKey(service: key, realServer: current.server.key)
+            let idle = current.activeConnections == 0 && current.inactiveConnections == 0
+            // UDP has no connection end to wait for: clients fail over fastest if it goes at once.
+            let drainable = (want.drainSeconds ?? 0) > 0 && !isUDP(key)
+            if let drain = ledger.drains[drainKey] {
+                if idle || now >= drain.deadline {
+                    deletes.append(.deleteRealServer(current, service: key))
+                    ledger.drains.removeValue(forKey: drainKey)
+                } else if current.server.weight != 0 {
+                    drains.append(.drainRealServer(current, service: key, deadline: drain.deadline))
+                }
+            } else if drainable && !idle {
+                let deadline = now + Int64(want.drainSeconds ?? 0)
+                ledger.drains[drainKey] = Drain(deadline: deadline, previousWeight: current.server.weight)
+                if current.server.weight != 0 {
+                    drains.append(.drainRealServer(current, service: key, deadline: deadline))
+                }
+            } else {
+                deletes.append(.deleteRealServer(current, service: key))
+            }
+        }
+    }
+
+    static func isUDP(_ key: VirtualServiceKey) -> Bool {
+        if case .address(_, _, .udp) = key { return true }
+        return false
+    }
+}

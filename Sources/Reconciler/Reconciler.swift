@@ -1,0 +1,224 @@
+import IPVSCore
+import IPVSNetlink
+import IPVSWire
+import Logging
+
+/// Reads the kernel, plans the difference to the desired state, and applies it: the one place
+/// where the pure planner meets the kernel and the ledger.
+public struct Reconciler: Sendable {
+    public struct Options: Sendable {
+        public var node: String
+        public var interface: String
+        public var adopt: Bool
+        public var limits: PlanGuards.Limits
+        /// Seconds since the Unix epoch; injected so that drains are testable.
+        public var now: Int64
+
+        public init(node: String, interface: String = DesiredState.defaultInterface, adopt: Bool = false,
+                    limits: PlanGuards.Limits = PlanGuards.Limits(), now: Int64) {
+            self.node = node
+            self.interface = interface
+            self.adopt = adopt
+            self.limits = limits
+            self.now = now
+        }
+    }
+
+    /// A plan with everything that was read to make it.
+    public struct Planning: Sendable {
+        public var desired: DesiredKernelState
+        public var plan: Plan
+        public var violations: [PlanGuards.Violation]
+        public var previousLedger: Ledger
+    }
+
+    public struct Report: Sendable {
+        public var applied: [Change]
+        public var failures: [(change: Change, error: IPVSError)]
+        /// IPVS commands sent to the kernel.
+        public var kernelCommands: Int
+        /// Address commands sent.
+        public var addressCommands: Int
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public enum Code: String, Sendable { case kernel, ledger, refused }
+        public var code: Code
+        public var message: String
+        public var cause: (any Error)?
+        public var description: String { message + (cause.map { ": \($0)" } ?? "") }
+    }
+
+    let table: any IPVSTable
+    let addresses: (any AddressTable)?
+    let ledgerStore: LedgerStore
+    let logger: Logger
+
+    public init(table: any IPVSTable, addresses: (any AddressTable)?, ledgerStore: LedgerStore, logger: Logger) {
+        self.table = table
+        self.addresses = addresses
+        self.ledgerStore = ledgerStore
+        self.logger = logger
+    }
+
+    /// Reads the kernel and the ledger and plans; changes nothing.
+    public func plan(_ state: DesiredState, options: Options) throws(Failure) -> Planning {
+        let ledger: Ledger
+        do { ledger = try ledgerStore.load() } catch { throw Failure(code: .ledger, message: "cannot read the ledger", cause: error) }
+        let desired = EndpointSelection.select(state, node: options.node)
+        let observed: [ObservedTableEntry]
+        let timeouts: Timeouts?
+        let bound: Set<IPAddress>
+        do {
+            observed = try table.table()
+            timeouts = state.kernel.timeouts == nil ? nil : try table.timeouts()
+            bound = try addresses?.addresses(on: options.interface) ?? desired.addresses
+        } catch {
+            throw Failure(code: .kernel, message: "cannot read the kernel's state", cause: error)
+        }
+        let plan = Planner.plan(desired: desired, observed: observed, observedAddresses: bound,
+                                observedTimeouts: timeouts, ledger: ledger,
+                                options: Planner.Options(adopt: options.adopt, now: options.now))
+        let owned = observed.count { ledger.virtualServices.contains($0.virtualService.service.key) }
+        let violations = PlanGuards.check(plan, desired: desired, ownedServices: owned, limits: options.limits)
+        logger.debug("ipvs plan made", metadata: [
+            "changes": "\(plan.changes.count)", "foreign": "\(plan.foreign.count)", "blackholed": "\(plan.blackholed.count)",
+        ])
+        return Planning(desired: desired, plan: plan, violations: violations, previousLedger: ledger)
+    }
+
+    /// Applies a plan whose guards passed. The ledger is written before the first kernel write
+    /// (claiming what is about to be created, so that an interrupted apply still owns it) and
+    /// after the last (releasing what was deleted, dropping what failed to be created).
+    public func apply(_ planning: Planning, interface: String) throws(Failure) -> Report {
+        guard planning.violations.isEmpty else {
+            throw Failure(code: .refused, message: planning.violations.map(\.description).joined(separator: "; "))
+        }
+        let plan = planning.plan
+        var ahead = plan.ledger
+        ahead.virtualServices.formUnion(planning.previousLedger.virtualServices)
+        ahead.addresses.formUnion(planning.previousLedger.addresses)
+        do { try ledgerStore.save(ahead) } catch { throw Failure(code: .ledger, message: "cannot write the ledger", cause: error) }
+
+        var final = plan.ledger
+        var applied: [Change] = []
+        var failures: [(change: Change, error: IPVSError)] = []
+
+        // Two batches: new services first, then everything else. A create that meets EEXIST means
+        // someone else made that service since we read the table; its real servers must then not
+        // be sent, or they would land in a service that is not ours.
+        let kernelChanges = plan.changes.filter { $0.request != nil }
+        let serviceCreates = kernelChanges.filter { if case .createVirtualService = $0 { true } else { false } }
+        var rest = kernelChanges.filter { if case .createVirtualService = $0 { false } else { true } }
+        var commands = 0
+        for (phase, changes) in [serviceCreates, rest].enumerated() {
+            var batch = changes
+            if phase == 1 {
+                let lost = Set(failures.compactMap { failure -> VirtualServiceKey? in
+                    if case .createVirtualService(let service) = failure.change { service.key } else { nil }
+                })
+                batch = rest.filter { change in
+                    guard let key = change.serviceKey, lost.contains(key) else { return true }
+                    failures.append((change, IPVSError(.commandFailed, "not sent: the virtual service was created by someone else meanwhile",
+                                                       object: "\(key)")))
+                    return false
+                }
+                rest = batch
+            }
+            guard !batch.isEmpty else { continue }
+            let result: BatchResult
+            do { result = try table.apply(batch.compactMap(\.request)) } catch {
+                try? ledgerStore.save(ahead)
+                throw Failure(code: .kernel, message: "the kernel conversation failed mid-apply; the next apply reads the table again", cause: error)
+            }
+            commands += batch.count
+            let failed = Dictionary(result.failures.map { ($0.index, $0.error) }, uniquingKeysWith: { first, _ in first })
+            for (index, change) in batch.enumerated() {
+                if let error = failed[index] {
+                    failures.append((change, error))
+                    Self.release(change, in: &final, previous: planning.previousLedger)
+                } else {
+                    applied.append(change)
+                }
+            }
+        }
+
+        let adding = plan.changes.compactMap { if case .addAddress(let a) = $0 { a } else { nil } }
+        let removing = plan.changes.compactMap { if case .removeAddress(let a) = $0 { a } else { nil } }
+        if let addresses, !(adding.isEmpty && removing.isEmpty) {
+            do {
+                let addressFailures = try addresses.change(adding: adding, removing: removing, on: interface)
+                let failedAddresses = Dictionary(addressFailures.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
+                for change in plan.changes {
+                    let (address, isAdd): (IPAddress, Bool)
+                    switch change {
+                    case .addAddress(let a): (address, isAdd) = (a, true)
+                    case .removeAddress(let a): (address, isAdd) = (a, false)
+                    default: continue
+                    }
+                    guard let error = failedAddresses[address] else {
+                        applied.append(change)
+                        continue
+                    }
+                    failures.append((change, error))
+                    if isAdd { final.addresses.remove(address) } else { final.addresses.insert(address) }
+                }
+            } catch {
+                final.addresses.formUnion(planning.previousLedger.addresses)
+                failures += (adding.map { Change.addAddress($0) } + removing.map { Change.removeAddress($0) }).map { ($0, error) }
+            }
+        }
+
+        do { try ledgerStore.save(final) } catch { throw Failure(code: .ledger, message: "cannot write the ledger", cause: error) }
+        for failure in failures {
+            logger.warning("ipvs change failed", metadata: ["change": "\(failure.change)", "error": "\(failure.error)"])
+        }
+        return Report(applied: applied, failures: failures, kernelCommands: commands, addressCommands: adding.count + removing.count)
+    }
+
+    /// A change that failed leaves ownership as it was before it.
+    static func release(_ change: Change, in ledger: inout Ledger, previous: Ledger) {
+        switch change {
+        case .createVirtualService(let service):
+            ledger.virtualServices.remove(service.key)  // EEXIST: not ours after all
+        case .deleteVirtualService(let service, _):
+            ledger.virtualServices.insert(service.key)
+        case .drainRealServer(let real, let service, _):
+            ledger.drains.removeValue(forKey: DrainKey(service: service, realServer: real.server.key))
+        case .deleteRealServer(let real, let service):
+            let key = DrainKey(service: service, realServer: real.server.key)
+            if let drain = previous.drains[key] { ledger.drains[key] = drain }
+        default:
+            break
+        }
+    }
+}
+
+extension Change {
+    /// The virtual service a change concerns, when it concerns one.
+    public var serviceKey: VirtualServiceKey? {
+        switch self {
+        case .createVirtualService(let service), .deleteVirtualService(let service, _): service.key
+        case .updateVirtualService(_, let service): service.key
+        case .createRealServer(_, let key), .updateRealServer(_, _, let key), .drainRealServer(_, let key, _),
+             .deleteRealServer(_, let key): key
+        case .addAddress, .removeAddress, .setTimeouts: nil
+        }
+    }
+
+    /// The IPVS command that carries this change, or nil for address changes.
+    public var request: IPVSRequest? {
+        switch self {
+        case .createVirtualService(let service): .newService(service)
+        case .updateVirtualService(_, let service): .setService(service)
+        case .deleteVirtualService(let service, _): .deleteService(service.key)
+        case .createRealServer(let server, let key): .newRealServer(server, service: key)
+        case .updateRealServer(_, let server, let key): .setRealServer(server, service: key)
+        case .drainRealServer(let observed, let key, _):
+            .setRealServer({ var s = observed.server; s.weight = 0; return s }(), service: key)
+        case .deleteRealServer(let observed, let key): .deleteRealServer(observed.server.key, service: key)
+        case .setTimeouts(_, let timeouts): .setTimeouts(timeouts)
+        case .addAddress, .removeAddress: nil
+        }
+    }
+}

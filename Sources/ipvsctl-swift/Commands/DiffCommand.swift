@@ -1,0 +1,36 @@
+import ArgumentParser
+import IPVSCore
+import Reconciler
+
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Shows exactly what `apply` would change, and changes nothing (ledger included).",
+        discussion: "Exit status: 0 no changes, 2 changes, 1 error."
+    )
+
+    @OptionGroup var reconcile: ReconcileOptions
+    @OptionGroup var kernel: KernelOptions
+    @OptionGroup var guards: GuardOptions
+
+    @Option(help: "text or json.")
+    var output: ListCommand.OutputFormat = .text
+
+    func run() throws {
+        let state = try reconcile.loadConfig()
+        let node = reconcile.nodeName(for: state)
+        let reconciler = try kernel.reconciler(stateDirectory: reconcile.stateDir)
+        let planning: Reconciler.Planning
+        do {
+            planning = try reconciler.plan(state, options: guards.options(node: node, interface: state.interface))
+        } catch {
+            throw CLIError(error.description)
+        }
+        switch output {
+        case .text: print(PlanText.render(planning, node: node, interface: state.interface), terminator: "")
+        case .json: print(try PlanJSON.render(planning, node: node))
+        }
+        if !planning.violations.isEmpty { throw ExitCode(1) }
+        throw ExitCode(planning.plan.isEmpty ? 0 : 2)
+    }
+}

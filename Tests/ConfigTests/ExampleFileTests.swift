@@ -1,0 +1,179 @@
+import Config
+import IPVSCore
+import Testing
+
+/// The example files are documentation; these tests keep them true, to the last field.
+struct ExampleFileTests {
+    private func address(_ text: String) -> IPAddress { IPAddress(text)! }
+    private func addresses(_ texts: String...) -> [IPAddress] { texts.map(address) }
+
+    @Test("examples/basic.yaml loads to exactly the declared state")
+    func basic() throws {
+        let state = try ConfigLoader.load(contentsOf: ConfigTesting.example("basic.yaml"))
+        let expected = DesiredState(
+            node: nil,
+            nodeAddresses: [
+                "node-a": addresses("192.0.2.101", "2001:db8::101"),
+                "node-b": addresses("192.0.2.102", "2001:db8::102"),
+                "node-c": addresses("192.0.2.103"),
+            ],
+            interface: "ipvs0",
+            services: [
+                ServiceSpec(
+                    name: "default/web",
+                    clusterIPs: addresses("198.51.100.20"),
+                    loadBalancerIPs: addresses("203.0.113.20"),
+                    ports: [
+                        ServicePort(name: "http", port: 80, targetPort: 8080),
+                        ServicePort(name: "https", port: 443, targetPort: 8443, nodePort: 30443),
+                    ],
+                    scheduler: .weightedRoundRobin,
+                    endpoints: [
+                        EndpointSpec(address: address("192.0.2.11"), node: "node-a", zone: "z1", weight: 2),
+                        EndpointSpec(address: address("192.0.2.12"), node: "node-b", zone: "z2"),
+                        EndpointSpec(address: address("192.0.2.13"), node: "node-c", zone: "z2",
+                                     ready: false, serving: true, terminating: true),
+                    ],
+                    drainSeconds: 30),
+                ServiceSpec(
+                    name: "monitoring/node-agent",
+                    clusterIPs: addresses("198.51.100.30"),
+                    ports: [ServicePort(name: "metrics", port: 9100)],
+                    internalTrafficPolicy: .local,
+                    endpoints: [
+                        EndpointSpec(address: address("192.0.2.31"), node: "node-a"),
+                        EndpointSpec(address: address("192.0.2.32"), node: "node-b"),
+                        EndpointSpec(address: address("192.0.2.33"), node: "node-c"),
+                    ]),
+                ServiceSpec(
+                    name: "default/cache",
+                    clusterIPs: addresses("198.51.100.50"),
+                    ports: [ServicePort(name: "redis", port: 6379)],
+                    scheduler: .leastConnection,
+                    sessionAffinity: SessionAffinity(timeoutSeconds: 600),
+                    internalTrafficPolicy: .preferLocal,
+                    endpoints: [
+                        EndpointSpec(address: address("192.0.2.51"), node: "node-a"),
+                        EndpointSpec(address: address("192.0.2.52"), node: "node-b"),
+                    ]),
+                ServiceSpec(
+                    name: "kube-system/dns",
+                    clusterIPs: addresses("198.51.100.10"),
+                    ports: [
+                        ServicePort(name: "dns", port: 53, protocol: .udp),
+                        ServicePort(name: "dns-tcp", port: 53, protocol: .tcp),
+                    ],
+                    scheduler: .maglevHashing,
+                    schedulerFlags: [.maglevFallback, .maglevPort],
+                    endpoints: [
+                        EndpointSpec(address: address("192.0.2.61"), node: "node-a"),
+                        EndpointSpec(address: address("192.0.2.62"), node: "node-b"),
+                    ]),
+                ServiceSpec(
+                    name: "logging/syslog",
+                    clusterIPs: addresses("198.51.100.70"),
+                    ports: [ServicePort(port: 514, protocol: .udp)],
+                    scheduler: .sourceHashing,
+                    schedulerFlags: .onePacket,
+                    endpoints: [
+                        EndpointSpec(address: address("192.0.2.71")),
+                        EndpointSpec(address: address("192.0.2.72")),
+                    ]),
+                ServiceSpec(
+                    name: "default/api",
+                    clusterIPs: addresses("198.51.100.40", "2001:db8::40"),
+                    externalIPs: addresses("203.0.113.40"),
+                    ports: [ServicePort(name: "https", port: 443, targetPort: 8443, nodePort: 30040)],
+                    externalTrafficPolicy: .local,
+                    endpoints: [
+                        EndpointSpec(address: address("192.0.2.41"), node: "node-a"),
+                        EndpointSpec(address: address("2001:db8::41"), node: "node-a"),
+                        EndpointSpec(address: address("192.0.2.42"), node: "node-b"),
+                        EndpointSpec(address: address("2001:db8::42"), node: "node-b"),
+                    ],
+                    healthCheckNodePort: 31040),
+            ],
+            kernel: KernelSettings(
+                timeouts: Timeouts(tcp: 900, tcpFin: 120, udp: 300),
+                conntrack: true,
+                expireNoDestinationConnections: true,
+                expireQuiescentTemplates: true,
+                connectionReuseMode: 1))
+        #expect(state.services.map(\.name) == expected.services.map(\.name))
+        for (loaded, declared) in zip(state.services, expected.services) {
+            #expect(loaded == declared, "service \(declared.name)")
+        }
+        #expect(state == expected)
+    }
+
+    @Test("examples/firewall-mark.yaml loads to exactly the declared state")
+    func firewallMark() throws {
+        let state = try ConfigLoader.load(contentsOf: ConfigTesting.example("firewall-mark.yaml"))
+        let expected = DesiredState(services: [
+            ServiceSpec(
+                name: "edge/port-range",
+                firewallMark: FirewallMarkSpec(mark: 7, family: .inet, targetPort: 0),
+                scheduler: .weightedLeastConnection,
+                sessionAffinity: SessionAffinity(timeoutSeconds: 3600, prefixLength: 24),
+                endpoints: [
+                    EndpointSpec(address: address("192.0.2.81"), weight: 3),
+                    EndpointSpec(address: address("192.0.2.82")),
+                ]),
+            ServiceSpec(
+                name: "edge/direct-v6",
+                firewallMark: FirewallMarkSpec(mark: 8, family: .inet6),
+                forwarding: .directRoute,
+                endpoints: [
+                    EndpointSpec(address: address("2001:db8::91")),
+                    EndpointSpec(address: address("2001:db8::92")),
+                ]),
+            ServiceSpec(
+                name: "edge/tunnelled",
+                firewallMark: FirewallMarkSpec(mark: 9),
+                forwarding: .tunnel(Tunnel(kind: .gue, port: 6080, checksum: .checksum)),
+                endpoints: [
+                    EndpointSpec(address: address("192.0.2.95")),
+                    EndpointSpec(address: address("2001:db8::95")),
+                ]),
+        ])
+        #expect(state == expected)
+    }
+
+    @Test("examples/invalid.yaml reports every deliberate mistake at its line and column")
+    func invalid() {
+        let path = ConfigTesting.example("invalid.yaml")
+        var problems: [ConfigProblem] = []
+        do {
+            let state = try ConfigLoader.load(contentsOf: path)
+            Issue.record("invalid.yaml loaded: \(state)")
+        } catch {
+            problems = error.problems
+        }
+        let expected: [Place] = [
+            Place(4, 12, "interface", .invalidValue),
+            Place(8, 19, "kernel.timeouts.tcp", .outOfRange),
+            Place(9, 18, "kernel.connReuseMode", .outOfRange),
+            Place(12, 5, "services[0].clusterIP", .unknownKey),
+            Place(13, 33, "services[0].clusterIPs[1]", .invalidAddress),
+            Place(16, 27, "services[0].ports[1].port", .outOfRange),
+            Place(17, 43, "services[0].ports[2].protocol", .unknownProtocol),
+            Place(18, 34, "services[0].ports[3].port", .duplicatePort),
+            Place(19, 35, "services[0].scheduler.flags[0]", .notApplicable),
+            Place(19, 44, "services[0].scheduler.flags[1]", .unknownFlag),
+            Place(21, 39, "services[0].endpoints[0].weight", .outOfRange),
+            Place(21, 58, "services[0].endpoints[0].ready", .wrongType),
+            Place(23, 11, "services[1].name", .duplicateName),
+            Place(24, 18, "services[1].clusterIPs[0]", .duplicateVirtualService),
+            Place(28, 9, "services[1].endpoints[0].node", .missingNode),
+            Place(29, 19, "services[1].endpoints[1].address", .mixedFamilies),
+            Place(34, 16, "services[2].scheduler", .unknownScheduler),
+            Place(35, 28, "services[2].externalTrafficPolicy", .invalidValue),
+            Place(37, 13, "services[2].tunnel.port", .missingKey),
+            Place(39, 37, "services[2].endpoints[0].node", .unknownNode),
+        ]
+        #expect(problems.map(\.place) == expected)
+        #expect(problems.allSatisfy { $0.file == path })
+        #expect(problems.map(\.description).contains(
+            "\(path):16:27: services[0].ports[1].port: port 70000 is out of range 1...65535"))
+    }
+}

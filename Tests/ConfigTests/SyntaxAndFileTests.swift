@@ -1,0 +1,100 @@
+import Config
+import Foundation
+import Testing
+
+/// Text that is not YAML, and files that cannot be read: one problem, with Yams' position.
+struct SyntaxAndFileTests {
+    @Test("YAML syntax errors carry libyaml's position and the construct it was reading", arguments: [
+        ("services: [\n  {name: a\n", Place(3, 1, "", .syntax), "while parsing a flow mapping at line 2, column 3"),
+        ("services:\n  - name: a\n   bad: 1\n", Place(3, 4, "", .syntax), "did not find expected '-' indicator"),
+        ("services:\n\t- name: a\n", Place(2, 1, "", .syntax), "cannot start any token"),
+        ("services: 'unclosed\n", Place(2, 1, "", .syntax), "while scanning a quoted scalar at line 1, column 11"),
+        ("services: *nothing\n", Place(1, 11, "", .syntax), "undefined alias"),
+        ("services: []\n---\nservices: []\n", Place(2, 1, "", .syntax), "but found another document"),
+    ])
+    func syntax(yaml: String, place: Place, words: String) throws {
+        let problem = try #require(ConfigTesting.problem(yaml))
+        #expect(problem.place == place)
+        #expect(problem.message.contains(words), "\(problem.message)")
+    }
+
+    @Test("a key written twice in one mapping is refused, at its first occurrence")
+    func duplicateKey() throws {
+        let problem = try #require(ConfigTesting.problem("services:\n- name: a\n  clusterIPs: []\n  name: b\n"))
+        #expect(problem.place == Place(2, 3, "", .duplicateKey))
+        #expect(problem.message.contains("'name'"))
+    }
+
+    @Test("an empty file, or one of comments only, is refused: it would mean no services", arguments: ["", "# nothing\n", "\n\n"])
+    func emptyFile(yaml: String) throws {
+        let problem = try #require(ConfigTesting.problem(yaml))
+        #expect(problem.place == Place(1, 1, "services", .missingKey))
+    }
+
+    @Test("a document that is not a mapping is refused at its start")
+    func rootNotMapping() throws {
+        let problem = try #require(ConfigTesting.problem("- a\n- b\n"))
+        #expect(problem.place == Place(1, 1, "", .wrongType))
+        #expect(problem.message == "expected a mapping, found a list")
+        #expect(problem.description == "test.yaml:1:1: expected a mapping, found a list")
+    }
+
+    @Test("a missing file is a ConfigError naming the file and the reason")
+    func missingFile() {
+        let path = "/nonexistent/ipvsctl-swift/config.yaml"
+        #expect {
+            try ConfigLoader.load(contentsOf: path)
+        } throws: { error in
+            guard let problem = (error as? ConfigError)?.problems.first else { return false }
+            return (error as? ConfigError)?.problems.count == 1 && problem.code == .unreadableFile
+                && problem.line == 0 && problem.file == path
+                && problem.description == "\(path): cannot open the file: No such file or directory"
+        }
+    }
+
+    @Test("a directory is a ConfigError, not a crash or an empty config")
+    func directory() {
+        #expect {
+            try ConfigLoader.load(contentsOf: NSTemporaryDirectory())
+        } throws: { error in
+            let problems = (error as? ConfigError)?.problems ?? []
+            return problems.count == 1 && problems[0].code == .unreadableFile
+                && problems[0].message == "cannot read the file: Is a directory"
+        }
+    }
+
+    @Test("bytes that are not UTF-8 are refused with their position, not repaired")
+    func notUTF8() throws {
+        let path = try TemporaryFile.write(Array("services:\n- name: caf".utf8) + [0xE9] + Array("\n".utf8))
+        defer { TemporaryFile.remove(path) }
+        #expect {
+            try ConfigLoader.load(contentsOf: path)
+        } throws: { error in
+            let problems = (error as? ConfigError)?.problems ?? []
+            return problems.map(\.place) == [Place(2, 12, "", .unreadableFile)]
+        }
+    }
+
+    @Test("a UTF-8 byte-order mark is skipped, and a file loads like the same text")
+    func byteOrderMark() throws {
+        let text = "services:\n- name: web\n  clusterIPs: [198.51.100.1]\n  ports: [{port: 80}]\n"
+        let path = try TemporaryFile.write([0xEF, 0xBB, 0xBF] + Array(text.utf8))
+        defer { TemporaryFile.remove(path) }
+        let loaded = try ConfigLoader.load(contentsOf: path)
+        #expect(loaded == (try ConfigLoader.parse(text, file: path)))
+        #expect(loaded.services.map(\.name) == ["web"])
+    }
+}
+
+/// A file in the temporary directory, for the tests that need real files.
+enum TemporaryFile {
+    static func write(_ bytes: [UInt8]) throws -> String {
+        let path = NSTemporaryDirectory() + "ipvsctl-config-test-\(UUID().uuidString).yaml"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// A director namespace with backend namespaces behind veth pairs, each backend serving HTTP
+/// with `busybox httpd` and answering its own name: real packets, real NAT, in one VM.
+///
+/// Backend i sits on 203.0.113.(4i+2)/30, the director's side of its link on 203.0.113.(4i+1);
+/// the backend's default route points back at the director so masqueraded replies return.
+final class LabTopology {
+    let director: String
+    private(set) var backends: [String] = []
+    private var pids: [String] = []
+
+    init() throws {
+        director = "ipvsctl-dir-\(UInt32.random(in: 0...UInt32.max))"
+        try Shell.run("ip", "netns", "add", director)
+        try Shell.run("ip", "-n", director, "link", "set", "lo", "up")
+    }
+
+    /// The address of backend `index` (its endpoint address in configs).
+    static func backendAddress(_ index: Int) -> String { "203.0.113.\(4 * index + 2)" }
+
+    /// Adds a backend namespace serving `GET /` with its name on port 8080.
+    @discardableResult
+    func addBackend(named label: String) throws -> String {
+        let index = backends.count
+        let namespace = "\(director)-b\(index)"
+        let hostSide = "vb\(index)"
+        try Shell.run("ip", "netns", "add", namespace)
+        backends.append(namespace)
+        try Shell.run("ip", "-n", director, "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", namespace)
+        try Shell.run("ip", "-n", director, "addr", "add", "203.0.113.\(4 * index + 1)/30", "dev", hostSide)
+        try Shell.run("ip", "-n", director, "link", "set", hostSide, "up")
+        try Shell.run("ip", "-n", namespace, "link", "set", "lo", "up")
+        try Shell.run("ip", "-n", namespace, "addr", "add", "\(Self.backendAddress(index))/30", "dev", "eth0")
+        try Shell.run("ip", "-n", namespace, "link", "set", "eth0", "up")
+        try Shell.run("ip", "-n", namespace, "route", "add", "default", "via", "203.0.113.\(4 * index + 1)")
+        let root = "/tmp/\(namespace)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try (label + "\n").write(toFile: root + "/index.html", atomically: true, encoding: .utf8)
+        try startServer(index)
+        return namespace
+    }
+
+    /// (Re)starts backend `index`'s HTTP server.
+    func startServer(_ index: Int) throws {
+        let namespace = backends[index]
+        try Shell.run("ip", "netns", "exec", namespace, "busybox", "httpd", "-p", "8080", "-h", "/tmp/\(namespace)")
+    }
+
+    /// Stops backend `index`'s HTTP server: connections to it are refused from now on.
+    func stopServer(_ index: Int) throws {
+        let pids = try Shell.run("ip", "netns", "pids", backends[index]).split(separator: "\n").map(String.init)
+        for pid in pids { _ = try? Shell.run("kill", pid) }
+    }
+
+    /// `GET http://address:port/` from the director; the body (a backend's name) or nil when the
+    /// connection failed (refused, reset or timed out).
+    func get(_ address: String, port: UInt16 = 80) -> String? {
+        let host = address.contains(":") ? "[\(address)]" : address
+        guard let result = try? Shell.runCapturing(["ip", "netns", "exec", director, "busybox", "wget", "-q", "-O", "-", "-T", "3",
+                                                     "http://\(host):\(port)/"]),
+              result.status == 0 else { return nil }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The raw outcome of a request, for telling a refusal from a timeout.
+    func attempt(_ address: String, port: UInt16 = 80) -> (status: Int32, stderr: String) {
+        let result = try? Shell.runCapturing(["ip", "netns", "exec", director, "busybox", "wget", "-q", "-O", "-", "-T", "3",
+                                               "http://\(address):\(port)/"])
+        return (result?.status ?? -1, result?.stderr ?? "")
+    }
+
+    func tearDown() {
+        // Empty the table first: see LabNamespace on why a namespace must not leave services behind.
+        _ = try? Shell.run("ip", "netns", "exec", director, "ipvsadm", "-C")
+        for index in backends.indices { try? stopServer(index) }
+        for namespace in backends { _ = try? Shell.run("ip", "netns", "delete", namespace) }
+        _ = try? Shell.run("ip", "netns", "delete", director)
+    }
+}
