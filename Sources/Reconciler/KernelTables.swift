@@ -19,3 +19,36 @@ public protocol AddressTable: Sendable {
     /// Creates the dummy interface when missing, then adds and removes; returns the failures.
     func change(adding: [IPAddress], removing: [IPAddress], on interface: String) throws(IPVSError) -> [(IPAddress, IPVSError)]
 }
+
+extension InterfaceAddressClient: AddressTable {
+    public func change(adding: [IPAddress], removing: [IPAddress], on interface: String) throws(IPVSError) -> [(IPAddress, IPVSError)] {
+        if !adding.isEmpty { _ = try ensureDummyInterface(named: interface) }
+        return try apply(adding: adding, removing: removing, on: interface).failures.map { ($0.address, $0.error) }
+    }
+}
+
+/// The `net.ipv4.vs.*` sysctls of one network namespace.
+public protocol SysctlTable: Sendable {
+    func values() throws(IPVSError) -> [String: Int]
+    func set(_ name: String, to value: Int) throws(IPVSError)
+}
+
+/// The sysctls of `namespace` (nil: this process's own), through `/proc/sys`.
+public struct NamespaceSysctls: SysctlTable {
+    public var namespace: NetworkNamespace?
+
+    public init(namespace: NetworkNamespace?) {
+        self.namespace = namespace
+    }
+
+    public func values() throws(IPVSError) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: try IPVSSysctl.readAll(in: namespace).map { ($0.key.rawValue, $0.value) })
+    }
+
+    public func set(_ name: String, to value: Int) throws(IPVSError) {
+        guard let known = IPVSSysctl.Name(rawValue: name) else {
+            throw IPVSError(.commandFailed, "unknown sysctl net.ipv4.vs.\(name)", object: name)
+        }
+        try IPVSSysctl.write(known, value: value, in: namespace)
+    }
+}

@@ -51,12 +51,15 @@ public struct Reconciler: Sendable {
 
     let table: any IPVSTable
     let addresses: (any AddressTable)?
+    let sysctls: (any SysctlTable)?
     let ledgerStore: LedgerStore
     let logger: Logger
 
-    public init(table: any IPVSTable, addresses: (any AddressTable)?, ledgerStore: LedgerStore, logger: Logger) {
+    public init(table: any IPVSTable, addresses: (any AddressTable)?, sysctls: (any SysctlTable)? = nil,
+                ledgerStore: LedgerStore, logger: Logger) {
         self.table = table
         self.addresses = addresses
+        self.sysctls = sysctls
         self.ledgerStore = ledgerStore
         self.logger = logger
     }
@@ -69,7 +72,9 @@ public struct Reconciler: Sendable {
         let observed: [ObservedTableEntry]
         let timeouts: Timeouts?
         let bound: Set<IPAddress>
+        let sysctlValues: [String: Int]
         do {
+            sysctlValues = state.kernel.sysctls.isEmpty ? [:] : try sysctls?.values() ?? [:]
             observed = try table.table()
             timeouts = state.kernel.timeouts == nil ? nil : try table.timeouts()
             bound = try addresses?.addresses(on: options.interface) ?? desired.addresses
@@ -77,7 +82,7 @@ public struct Reconciler: Sendable {
             throw Failure(code: .kernel, message: "cannot read the kernel's state", cause: error)
         }
         let plan = Planner.plan(desired: desired, observed: observed, observedAddresses: bound,
-                                observedTimeouts: timeouts, ledger: ledger,
+                                observedTimeouts: timeouts, observedSysctls: sysctlValues, ledger: ledger,
                                 options: Planner.Options(adopt: options.adopt, now: options.now))
         let owned = observed.count { ledger.virtualServices.contains($0.virtualService.service.key) }
         let violations = PlanGuards.check(plan, desired: desired, ownedServices: owned, limits: options.limits)
@@ -169,6 +174,16 @@ public struct Reconciler: Sendable {
             }
         }
 
+        for change in plan.changes {
+            guard case .setSysctl(let name, _, let value) = change, let sysctls else { continue }
+            do {
+                try sysctls.set(name, to: value)
+                applied.append(change)
+            } catch {
+                failures.append((change, error))
+            }
+        }
+
         do { try ledgerStore.save(final) } catch { throw Failure(code: .ledger, message: "cannot write the ledger", cause: error) }
         for failure in failures {
             logger.warning("ipvs change failed", metadata: ["change": "\(failure.change)", "error": "\(failure.error)"])
@@ -202,7 +217,7 @@ extension Change {
         case .updateVirtualService(_, let service): service.key
         case .createRealServer(_, let key), .updateRealServer(_, _, let key), .drainRealServer(_, let key, _),
              .deleteRealServer(_, let key): key
-        case .addAddress, .removeAddress, .setTimeouts: nil
+        case .addAddress, .removeAddress, .setTimeouts, .setSysctl: nil
         }
     }
 
@@ -218,7 +233,7 @@ extension Change {
             .setRealServer({ var s = observed.server; s.weight = 0; return s }(), service: key)
         case .deleteRealServer(let observed, let key): .deleteRealServer(observed.server.key, service: key)
         case .setTimeouts(_, let timeouts): .setTimeouts(timeouts)
-        case .addAddress, .removeAddress: nil
+        case .addAddress, .removeAddress, .setSysctl: nil
         }
     }
 }

@@ -56,25 +56,21 @@ struct ReportingTests {
 
     @Test("a ConfigError prints one line per problem")
     func errorDescription() {
-        do {
-            _ = try ConfigLoader.parse("services: [{name: a}]\nnode: [x]", file: "f.yaml")
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.description == """
-                f.yaml:1:12: services[0]: the service declares no virtual service: give clusterIPs, externalIPs, loadBalancerIPs, a nodePort or a firewallMark
-                f.yaml:2:7: node: expected a string, found a list
-                """)
-            #expect(error.problems.count == 2)
+        let error = #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse("services: [{name: a}]\nnode: [x]", file: "f.yaml")
         }
+        #expect(error?.description == """
+            f.yaml:1:12: services[0]: the service declares no virtual service: give clusterIPs, externalIPs, loadBalancerIPs, a nodePort or a firewallMark
+            f.yaml:2:7: node: expected a string, found a list
+            """)
+        #expect(error?.problems.count == 2)
     }
 
     @Test("the file name given to parse is the one problems carry")
     func fileName() {
-        do {
-            _ = try ConfigLoader.parse("services: 1", file: "/etc/ipvsctl-swift/config.yaml")
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.problems.map(\.file) == ["/etc/ipvsctl-swift/config.yaml"])
+        let error = #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse("services: 1", file: "/etc/ipvsctl-swift/config.yaml")
         }
+        #expect(error?.problems.map(\.file) == ["/etc/ipvsctl-swift/config.yaml"])
     }
 }

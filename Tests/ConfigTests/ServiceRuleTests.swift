@@ -188,6 +188,11 @@ struct ServiceRuleTests {
             """) == [Place(4, 11, "services[0].ports[0]", .notApplicable)])
     }
 
+    @Test("a wrong node port is not also an unused port")
+    func noCascadeFromNodePort() {
+        #expect(places("name: a\nports: [{port: 80, nodePort: 0}]") == [Place(3, 32, "services[0].ports[0].nodePort", .outOfRange)])
+    }
+
     // MARK: Distinct values within a service
 
     @Test("a VIP listed twice in one service is refused at the second")

@@ -42,37 +42,26 @@ struct SyntaxAndFileTests {
     @Test("a missing file is a ConfigError naming the file and the reason")
     func missingFile() {
         let path = "/nonexistent/ipvsctl-swift/config.yaml"
-        #expect {
-            try ConfigLoader.load(contentsOf: path)
-        } throws: { error in
-            guard let problem = (error as? ConfigError)?.problems.first else { return false }
-            return (error as? ConfigError)?.problems.count == 1 && problem.code == .unreadableFile
-                && problem.line == 0 && problem.file == path
-                && problem.description == "\(path): cannot open the file: No such file or directory"
-        }
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
+        #expect(error?.problems.map(\.place) == [Place(0, 0, "", .unreadableFile)])
+        #expect(error?.problems.first?.file == path)
+        #expect(error?.description == "\(path): cannot open the file: No such file or directory")
     }
 
     @Test("a directory is a ConfigError, not a crash or an empty config")
     func directory() {
-        #expect {
-            try ConfigLoader.load(contentsOf: NSTemporaryDirectory())
-        } throws: { error in
-            let problems = (error as? ConfigError)?.problems ?? []
-            return problems.count == 1 && problems[0].code == .unreadableFile
-                && problems[0].message == "cannot read the file: Is a directory"
-        }
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: NSTemporaryDirectory()) }
+        #expect(error?.problems.map(\.code) == [.unreadableFile])
+        #expect(error?.problems.first?.message == "cannot read the file: Is a directory")
     }
 
     @Test("bytes that are not UTF-8 are refused with their position, not repaired")
     func notUTF8() throws {
         let path = try TemporaryFile.write(Array("services:\n- name: caf".utf8) + [0xE9] + Array("\n".utf8))
         defer { TemporaryFile.remove(path) }
-        #expect {
-            try ConfigLoader.load(contentsOf: path)
-        } throws: { error in
-            let problems = (error as? ConfigError)?.problems ?? []
-            return problems.map(\.place) == [Place(2, 12, "", .unreadableFile)]
-        }
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
+        #expect(error?.problems.map(\.place) == [Place(2, 12, "", .unreadableFile)])
+        #expect(error?.problems.first?.message == "the file is not valid UTF-8")
     }
 
     @Test("a UTF-8 byte-order mark is skipped, and a file loads like the same text")

@@ -24,6 +24,13 @@ struct ValueTests {
         #expect(problem.place == place)
     }
 
+    @Test("an unquoted IPv6 address ending in '::' is explained, not called a mapping")
+    func trailingColonAddress() throws {
+        let problem = try #require(ConfigTesting.problem("nodes:\n  n:\n    addresses:\n    - 2001:db8::\nservices: []"))
+        #expect(problem.place == Place(4, 7, "nodes[\"n\"].addresses[0]", .invalidAddress))
+        #expect(problem.message == "an IPv6 address ending in ':' must be quoted: \"2001:db8::\"")
+    }
+
     @Test("a prefix where an address belongs gets a hint")
     func prefixHint() throws {
         let problem = try #require(ConfigTesting.problem(service(with: "externalIPs: [203.0.113.0/24]")))

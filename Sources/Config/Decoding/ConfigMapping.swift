@@ -12,22 +12,27 @@ struct ConfigMapping {
 
     /// The mapping itself: a missing key is reported at its start.
     let owner: ConfigNode
-    let entries: [String: Entry]
+    /// Known keys only, each once. An array: mappings here have a handful of keys, where a
+    /// linear search beats hashing.
+    let entries: [Entry]
+
+    private func entry(_ key: String) -> Entry? {
+        entries.first { $0.key == key }
+    }
 
     /// The value of an optional key; nil when absent or null.
     subscript(key: String) -> ConfigNode? {
-        guard let value = entries[key]?.value, !value.isNull else { return nil }
+        guard let value = entry(key)?.value, !value.isNull else { return nil }
         return value
     }
 
     /// The value of a required key; reports it missing (at the mapping) when absent or null.
     func required(_ key: String) -> ConfigNode? {
         if let value = self[key] { return value }
-        if let null = entries[key]?.value {
+        if let null = entry(key)?.value {
             null.report(.missingKey, "required key '\(key)' has no value")
         } else {
-            owner.log.report(.missingKey, at: owner.node.mark, path: owner.path.appending(key: key),
-                             "required key '\(key)' is missing")
+            owner.report(.missingKey, missing: key, "required key '\(key)' is missing")
         }
         return nil
     }

@@ -19,14 +19,10 @@ struct ConfigNode {
 
     /// `null`, `~` or nothing at all after the colon: treated as if the key were absent, as
     /// Kubernetes does, so that `loadBalancerIPs:` with no value is not an error.
-    var isNull: Bool {
-        if case .scalar = node { return tagName == Tag.Name.null.rawValue }
-        return false
-    }
+    var isNull: Bool { scalarKind == .null }
 
-    private var tagName: String { node.tag.rawValue }
-
-    private var scalarText: String? { node.scalar?.string }
+    /// Nil for mappings and lists.
+    var scalarKind: ScalarKind? { node.scalar.map(ScalarKind.init) }
 
     /// How the node reads to a person, for "expected ..., found ..." messages.
     var kindDescription: String {
@@ -35,11 +31,11 @@ struct ConfigNode {
         case .sequence: return "a list"
         case .alias: return "an alias"
         case .scalar(let scalar):
-            switch tagName {
-            case Tag.Name.null.rawValue: return "null"
-            case Tag.Name.bool.rawValue: return "the boolean '\(scalar.string)'"
-            case Tag.Name.int.rawValue, Tag.Name.float.rawValue: return "the number \(scalar.string)"
-            default: return "the string '\(scalar.string)'"
+            switch ScalarKind(scalar) {
+            case .null: return "null"
+            case .boolean: return "the boolean '\(scalar.string)'"
+            case .integer, .float: return "the number \(scalar.string)"
+            case .string: return "the string '\(scalar.string)'"
             }
         }
     }
@@ -66,10 +62,10 @@ struct ConfigNode {
     /// `ignoredPrefix` (places for anchors). Nil (reported) if this is not a mapping.
     func mapping(allowedKeys: [String], ignoredPrefix: String? = nil) -> ConfigMapping? {
         guard let entries = mergedEntries() else { return nil }
-        var known: [String: ConfigMapping.Entry] = [:]
+        var known: [ConfigMapping.Entry] = []
         for entry in entries {
             if allowedKeys.contains(entry.key) {
-                known[entry.key] = entry
+                known.append(entry)
             } else if let ignoredPrefix, entry.key.hasPrefix(ignoredPrefix) {
                 continue
             } else {
@@ -108,7 +104,7 @@ struct ConfigNode {
         var merged: [ConfigMapping.Entry] = []
         for (keyNode, valueNode) in mapping {
             let key = ConfigNode(node: keyNode, path: path, log: log)
-            if case .scalar = keyNode, key.tagName == Tag.Name.merge.rawValue {
+            if case .scalar(let scalar) = keyNode, Self.isMergeKey(scalar) {
                 merged += key.child(valueNode, key: "<<").entriesToMerge()
             } else if case .scalar(let scalar) = keyNode {
                 explicit.append(ConfigMapping.Entry(key: scalar.string, keyNode: keyNode, value: child(valueNode, key: scalar.string)))
@@ -116,10 +112,18 @@ struct ConfigNode {
                 key.report(.wrongType, "keys must be plain words, found \(key.kindDescription)")
             }
         }
+        if merged.isEmpty { return explicit }
         var seen = Set(explicit.map(\.key))
         return explicit + merged.filter { seen.insert($0.key).inserted }.map { entry in
             ConfigMapping.Entry(key: entry.key, keyNode: entry.keyNode, value: child(entry.value.node, key: entry.key))
         }
+    }
+
+    /// A plain `<<` or an explicit `!!merge` key. (Yams has already resolved key tags when it
+    /// checked for duplicate keys, with the basic resolver: every key reads as a string, so the
+    /// plain style is what tells `<<` from `"<<"`.)
+    private static func isMergeKey(_ scalar: Node.Scalar) -> Bool {
+        scalar.tag.rawValue == Tag.Name.merge.rawValue || (scalar.string == "<<" && scalar.style == .plain)
     }
 
     private func entriesToMerge() -> [ConfigMapping.Entry] {
@@ -132,86 +136,6 @@ struct ConfigNode {
             reportWrongType(expected: "a mapping or a list of mappings to merge")
             return []
         }
-    }
-
-    // MARK: Scalars
-
-    /// Any scalar but a boolean or null, as written: `name: 1234` is the text "1234". A boolean
-    /// is refused because YAML 1.1 reads `yes`, `no`, `on` and `off` as booleans, which would
-    /// silently turn a zone or node called `no` into `false`.
-    func string() -> String? {
-        guard case .scalar(let scalar) = node, tagName != Tag.Name.null.rawValue else {
-            reportWrongType(expected: "a string")
-            return nil
-        }
-        guard tagName != Tag.Name.bool.rawValue else {
-            reportWrongType(expected: "a string", hint: " (quote it if you mean the text)")
-            return nil
-        }
-        return scalar.string
-    }
-
-    /// A string that names something: not empty.
-    func name() -> String? {
-        guard let text = string() else { return nil }
-        guard !text.isEmpty else {
-            report(.invalidValue, "\(path.lastKey) must not be empty")
-            return nil
-        }
-        return text
-    }
-
-    func bool() -> Bool? {
-        guard tagName == Tag.Name.bool.rawValue, let value = node.bool else {
-            reportWrongType(expected: "true or false")
-            return nil
-        }
-        return value
-    }
-
-    /// A decimal integer within `range`. Quoted numbers are refused as in Kubernetes, and YAML
-    /// 1.1's octal, hexadecimal and base-60 forms too, since `port: 0o17` or `1:30` is far more
-    /// likely a typo than an intent.
-    func integer<Value: FixedWidthInteger>(in range: ClosedRange<Value>, hint: String = "") -> Value? {
-        guard tagName == Tag.Name.int.rawValue, let text = scalarText else {
-            reportWrongType(expected: "an integer")
-            return nil
-        }
-        let digits = text.first == "+" || text.first == "-" ? text.dropFirst() : text[...]
-        guard !digits.isEmpty, digits.allSatisfy({ ("0"..."9").contains($0) }) else {
-            report(.wrongType, "write \(text) as a decimal integer")
-            return nil
-        }
-        guard let value = Int64(text), let exact = Value(exactly: value), range.contains(exact) else {
-            report(.outOfRange, "\(path.lastKey) \(text) is out of range \(range.lowerBound)...\(range.upperBound)\(hint)")
-            return nil
-        }
-        return exact
-    }
-
-    /// An IPv4 or IPv6 address in its usual text form; a prefix or a zone index is refused.
-    func address() -> IPAddress? {
-        guard let text = string() else { return nil }
-        guard let address = IPAddress(text) else {
-            let hint = text.contains("/") ? " (give a single address, not a prefix)" : ""
-            report(.invalidAddress, "'\(text)' is not an IPv4 or IPv6 address\(hint)")
-            return nil
-        }
-        return address
-    }
-
-    /// One word of a fixed vocabulary. A word that differs only in case is named in the message,
-    /// unless `ignoringCase`, where it is accepted.
-    func choice<Value>(_ words: [(word: String, value: Value)], code: ConfigProblem.Code = .invalidValue,
-                       ignoringCase: Bool = false) -> Value? {
-        guard let text = string() else { return nil }
-        if let exact = words.first(where: { $0.word == text }) { return exact.value }
-        let sameLetters = words.first { $0.word.lowercased() == text.lowercased() }
-        if ignoringCase, let sameLetters { return sameLetters.value }
-        let suggestion = sameLetters.map { " (did you mean '\($0.word)'?)" } ?? ""
-        let allowed = words.map(\.word).joined(separator: ", ")
-        report(code, "'\(text)' is not one of: \(allowed)\(suggestion)")
-        return nil
     }
 }
 

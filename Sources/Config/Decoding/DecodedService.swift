@@ -13,7 +13,7 @@ struct Located<Value> {
 struct DecodedService {
     /// Parts that may fail to decode, each silencing the rules that depend on it.
     enum Part: Hashable {
-        case name, addresses, firewallMark, ports, scheduler, forwarding, sessionAffinity, policies, endpoints
+        case addresses, firewallMark, ports, scheduler, forwarding, policies
     }
 
     /// The service's mapping: problems about the service as a whole point here.

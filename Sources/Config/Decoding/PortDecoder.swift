@@ -19,9 +19,10 @@ enum PortDecoder {
         let nodePortNode = fields["nodePort"]
         let nodePort = nodePortNode?.integer(in: Limits.port)
 
-        // The port and protocol identify it; without them no rule about this port can be checked.
-        // A wrong name, targetPort or nodePort is reported and leaves the rest checkable.
-        guard let portNode, let port, let transport else { return nil }
+        // Port and protocol identify it and a node port makes virtual services: without them the
+        // rules about this port would only guess. A wrong name or targetPort is reported and
+        // leaves the rest checkable.
+        guard let portNode, let port, let transport, nodePortNode == nil || nodePort != nil else { return nil }
         return DecodedPort(
             node: node,
             name: located(name, nameNode),

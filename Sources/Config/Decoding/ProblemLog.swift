@@ -16,10 +16,6 @@ final class ProblemLog {
             path: path.description, code: code, message: message))
     }
 
-    func record(_ problem: ConfigProblem) {
-        problems.append(problem)
-    }
-
     /// In file order, each problem once: a value reached twice through a YAML merge key or alias
     /// would otherwise repeat its problem.
     var sortedUniqueProblems: [ConfigProblem] {

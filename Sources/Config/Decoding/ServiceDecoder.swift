@@ -17,8 +17,6 @@ enum ServiceDecoder {
 
         if let nameNode = fields.required("name"), let name = nameNode.name() {
             service.name = Located(value: name, node: nameNode)
-        } else {
-            service.incomplete.insert(.name)
         }
 
         service.clusterIPs = addresses(fields["clusterIPs"], into: &service)
@@ -56,12 +54,7 @@ enum ServiceDecoder {
             service.healthCheckNodePort = Located(value: port, node: healthNode)
         }
 
-        if let endpointsNode = fields["endpoints"] {
-            let items = endpointsNode.sequence()
-            let endpoints = items?.compactMap(EndpointDecoder.decode) ?? []
-            if endpoints.count != items?.count { service.incomplete.insert(.endpoints) }
-            service.endpoints = endpoints
-        }
+        service.endpoints = fields["endpoints"]?.sequence()?.compactMap(EndpointDecoder.decode) ?? []
         return service
     }
 

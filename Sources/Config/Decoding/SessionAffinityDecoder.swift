@@ -13,14 +13,11 @@ enum SessionAffinityDecoder {
         guard let node else { return }
         if case .sequence = node.node {
             node.reportWrongType(expected: "None, ClientIP or a mapping with timeoutSeconds")
-            service.incomplete.insert(.sessionAffinity)
             return
         }
         guard case .mapping = node.node else {
-            switch node.choice(words) {
-            case .none?: service.sessionAffinity = nil
-            case .clientIP?: service.sessionAffinity = SessionAffinity(timeoutSeconds: Limits.defaultSessionAffinityTimeout)
-            case nil: service.incomplete.insert(.sessionAffinity)
+            if node.choice(words) == .clientIP {
+                service.sessionAffinity = SessionAffinity(timeoutSeconds: Limits.defaultSessionAffinityTimeout)
             }
             return
         }

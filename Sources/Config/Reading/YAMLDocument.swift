@@ -7,7 +7,10 @@ enum YAMLDocument {
     /// syntax problem that stops reading: after a syntax error there is no tree to check further.
     static func compose(_ text: String, file: String) throws(ConfigError) -> Node? {
         do {
-            return try Yams.compose(yaml: text)
+            // The basic resolver leaves scalars untyped for ScalarKind, which is much faster than
+            // Yams' regular expressions; UTF-8 explicitly, since Yams' default reads (and prints
+            // about) an environment variable.
+            return try Yams.compose(yaml: text, .basic, .default, .utf8)
         } catch let error as YamlError {
             throw ConfigError(problems: [problem(for: error, in: text, file: file)])
         } catch {

@@ -154,6 +154,16 @@ public struct KernelSettings: Hashable, Sendable {
     /// `net.ipv4.vs.conn_reuse_mode` (0, 1 or 2).
     public var connectionReuseMode: UInt8?
 
+    /// The sysctls asked for, by their name under `net.ipv4.vs.`.
+    public var sysctls: [String: Int] {
+        var values: [String: Int] = [:]
+        if let conntrack { values["conntrack"] = conntrack ? 1 : 0 }
+        if let expireNoDestinationConnections { values["expire_nodest_conn"] = expireNoDestinationConnections ? 1 : 0 }
+        if let expireQuiescentTemplates { values["expire_quiescent_template"] = expireQuiescentTemplates ? 1 : 0 }
+        if let connectionReuseMode { values["conn_reuse_mode"] = Int(connectionReuseMode) }
+        return values
+    }
+
     public init(timeouts: Timeouts? = nil, conntrack: Bool? = nil, expireNoDestinationConnections: Bool? = nil,
                 expireQuiescentTemplates: Bool? = nil, connectionReuseMode: UInt8? = nil) {
         self.timeouts = timeouts

@@ -13,12 +13,14 @@ public enum Change: Hashable, Sendable {
     case addAddress(IPAddress)
     case removeAddress(IPAddress)
     case setTimeouts(from: Timeouts, to: Timeouts)
+    /// `net.ipv4.vs.<name>`.
+    case setSysctl(name: String, from: Int, to: Int)
 
     /// How it is counted in summaries.
     public var kind: Kind {
         switch self {
         case .createVirtualService, .createRealServer, .addAddress: .add
-        case .updateVirtualService, .updateRealServer, .setTimeouts: .change
+        case .updateVirtualService, .updateRealServer, .setTimeouts, .setSysctl: .change
         case .drainRealServer: .drain
         case .deleteVirtualService, .deleteRealServer, .removeAddress: .delete
         }

@@ -22,6 +22,7 @@ public enum Planner {
         observed: [ObservedTableEntry],
         observedAddresses: Set<IPAddress>,
         observedTimeouts: Timeouts? = nil,
+        observedSysctls: [String: Int] = [:],
         ledger: Ledger,
         options: Options
     ) -> Plan {
@@ -110,6 +111,11 @@ public enum Planner {
                                   tcpFin: wanted.tcpFin == 0 ? current.tcpFin : wanted.tcpFin,
                                   udp: wanted.udp == 0 ? current.udp : wanted.udp)
             if target != current { settings.append(.setTimeouts(from: current, to: target)) }
+        }
+        for (name, value) in desired.kernel.sysctls.sorted(by: { $0.key < $1.key }) {
+            if let current = observedSysctls[name], current != value {
+                settings.append(.setSysctl(name: name, from: current, to: value))
+            }
         }
 
         return Plan(

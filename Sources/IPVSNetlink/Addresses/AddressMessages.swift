@@ -21,7 +21,11 @@ enum AddressMessages {
     /// we copy its bytes into the batch and fill in what `nl_complete_msg` would: the sequence
     /// number and `NLM_F_REQUEST`. An add carries `NLM_F_CREATE | NLM_F_EXCL`, so an address that
     /// is already there answers `EEXIST` and is left as it is. An IPv6 add carries
-    /// `IFA_F_NODAD`: the address is usable at once, never "tentative".
+    /// `IFA_F_NODAD` (usable at once, never "tentative") and `IFA_F_NOPREFIXROUTE`: a /128
+    /// needs only its local route. Without the flag the kernel adds a second route per address
+    /// and, on each removal, scans every address of the interface for one sharing its prefix
+    /// (lab, 10,000 addresses with `ip -batch`: 20,003 routes instead of 10,003, adding 11.9 s
+    /// instead of 9.2 s, removing 92 s instead of 53 s).
     static func append(
         _ change: AddressChangeResult.Change, _ address: IPAddress, interfaceIndex: Int32,
         sequence: UInt32, to datagram: inout [UInt8]
@@ -41,7 +45,7 @@ enum AddressMessages {
         let status: Int32
         switch change {
         case .add:
-            if address.family == .inet6 { rtnl_addr_set_flags(template, UInt32(IFA_F_NODAD)) }
+            if address.family == .inet6 { rtnl_addr_set_flags(template, UInt32(IFA_F_NODAD | IFA_F_NOPREFIXROUTE)) }
             status = rtnl_addr_build_add_request(template, NLM_F_EXCL, &message)
         case .remove:
             status = rtnl_addr_build_delete_request(template, 0, &message)

@@ -31,15 +31,15 @@ public final class InterfaceAddressClient: Sendable {
         public var namespace: NetworkNamespace?
         /// The longest any one wait for the kernel may take.
         public var timeout: Duration
-        /// Address requests per datagram. The kernel queues an error reply for each failed one
-        /// before we read any (≈ 1 KiB of receive buffer each), so a batch is kept within what
-        /// the default receive buffer (`net.core.rmem_max`) holds.
+        /// Address requests per datagram, at most 1,024. The kernel queues an error reply for
+        /// each refused one before we read any, so a datagram also carries no more than the
+        /// socket's receive buffer can hold replies for (4 MiB with `CAP_NET_ADMIN`: 1,024).
         public var maximumBatchMessages: Int
         /// How often an interrupted dump is started again before giving up.
         public var dumpRetries: Int
 
         public init(namespace: NetworkNamespace? = nil, timeout: Duration = .seconds(30),
-                    maximumBatchMessages: Int = 256, dumpRetries: Int = 5) {
+                    maximumBatchMessages: Int = 1024, dumpRetries: Int = 5) {
             self.namespace = namespace
             self.timeout = timeout
             self.maximumBatchMessages = min(max(1, maximumBatchMessages), 1024)
@@ -146,7 +146,8 @@ public final class InterfaceAddressClient: Sendable {
         }
     }
 
-    /// Removes `removing`, then adds `adding` (as /32 or /128; IPv6 with `IFA_F_NODAD`), on the
+    /// Removes `removing`, then adds `adding` (as /32 or /128; IPv6 with `IFA_F_NODAD` and
+    /// `IFA_F_NOPREFIXROUTE`), on the
     /// dummy interface `interface`, in batches.
     ///
     /// Idempotent: an address already there, or already gone, is reported as such, not as a
@@ -168,7 +169,7 @@ public final class InterfaceAddressClient: Sendable {
             var result = AddressChangeResult()
             var start = 0
             while start < requests.count {
-                let end = min(start + configuration.maximumBatchMessages, requests.count)
+                let end = min(start + min(configuration.maximumBatchMessages, socket.requestsPerDatagram), requests.count)
                 try exchange(requests[start..<end], interfaceIndex: index, interface: interface, socket: socket, &state, into: &result)
                 start = end
             }

@@ -46,6 +46,23 @@ final class RouteNetlinkSocket {
         nl_socket_free(handle)
     }
 
+    /// Buffers asked for. libnl's `nl_connect` leaves 32 KiB each (64 KiB once the kernel has
+    /// doubled them): a batch's error replies would overflow that (`ENOBUFS`) and a 1,024-request
+    /// datagram would not even be accepted (`EMSGSIZE`). The `FORCE` variants pass
+    /// `net.core.rmem_max` with `CAP_NET_ADMIN`, which changing addresses needs anyway.
+    static let receiveBufferBytes: Int32 = 4 << 20
+    static let sendBufferBytes: Int32 = 1 << 20
+    /// What one error reply costs in the receive buffer (its skb's truesize, with room to spare;
+    /// measured: 256 `EEXIST` replies overflow the 64 KiB libnl leaves).
+    static let receiveBytesPerReply = 2048
+    /// The longest address request: header, `ifaddrmsg`, `IFA_LOCAL` and `IFA_ADDRESS` of IPv6,
+    /// `IFA_FLAGS`.
+    static let largestRequestBytes = 72
+
+    /// How many address requests one datagram may carry on this socket, from the buffers the
+    /// kernel really granted.
+    private(set) var requestsPerDatagram = 1
+
     private func configure() {
         var on: Int32 = 1
         let size = socklen_t(MemoryLayout<Int32>.size)
@@ -55,12 +72,27 @@ final class RouteNetlinkSocket {
         _ = setsockopt(descriptor, cnetlink_sol_netlink(), cnetlink_opt_ext_ack(), &on, size)
         _ = setsockopt(descriptor, cnetlink_sol_netlink(), cnetlink_opt_cap_ack(), &on, size)
         _ = setsockopt(descriptor, cnetlink_sol_netlink(), NETLINK_GET_STRICT_CHK, &on, size)
-        // The default buffers (capped by net.core.rmem_max / wmem_max) hold a batch's error
-        // replies: see InterfaceAddressClient.Configuration.maximumBatchMessages.
+        let receive = grow(SO_RCVBUF, forced: SO_RCVBUFFORCE, to: Self.receiveBufferBytes)
+        let send = grow(SO_SNDBUF, forced: SO_SNDBUFFORCE, to: Self.sendBufferBytes)
+        // The kernel refuses a datagram longer than the send buffer less 32 bytes.
+        requestsPerDatagram = max(1, min(receive / Self.receiveBytesPerReply, (send - 32) / Self.largestRequestBytes))
         let parts = timeout.components
         var limit = timeval(tv_sec: Int(parts.seconds), tv_usec: Int(parts.attoseconds / 1_000_000_000_000))
         if limit.tv_sec == 0 && limit.tv_usec == 0 { limit.tv_usec = 1 }
         _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Asks for `bytes` of buffer (forced when privileged) and returns what the kernel granted.
+    private func grow(_ option: Int32, forced: Int32, to bytes: Int32) -> Int {
+        var value = bytes
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        if setsockopt(descriptor, SOL_SOCKET, forced, &value, size) != 0 {
+            _ = setsockopt(descriptor, SOL_SOCKET, option, &value, size)
+        }
+        var granted: Int32 = 0
+        var length = size
+        guard getsockopt(descriptor, SOL_SOCKET, option, &granted, &length) == 0 else { return 64 * 1024 }
+        return Int(granted)
     }
 
     // MARK: - Links (synchronous, through libnl)

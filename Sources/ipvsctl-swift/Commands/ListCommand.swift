@@ -53,7 +53,8 @@ extension KernelOptions {
     func reconciler(stateDirectory: String) throws -> Reconciler {
         do {
             let client = try IPVSClient(configuration: clientConfiguration)
-            return Reconciler(table: client, addresses: try addressTable(), ledgerStore: LedgerStore(directory: stateDirectory),
+            return Reconciler(table: client, addresses: try addressTable(), sysctls: NamespaceSysctls(namespace: clientConfiguration.namespace),
+                              ledgerStore: LedgerStore(directory: stateDirectory),
                               logger: Logger(label: "ipvsctl"))
         } catch {
             throw CLIError("\(error)")

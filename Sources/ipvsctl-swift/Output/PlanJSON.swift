@@ -71,6 +71,8 @@ enum PlanJSON {
             ChangeJSON(kind: "add", action: "addAddress", object: "\(address)", details: [])
         case .removeAddress(let address):
             ChangeJSON(kind: "delete", action: "removeAddress", object: "\(address)", details: [])
+        case .setSysctl(let name, let old, let new):
+            ChangeJSON(kind: "change", action: "setSysctl", object: "net.ipv4.vs.\(name)", details: ["\(old) -> \(new)"])
         case .setTimeouts(let old, let new):
             ChangeJSON(kind: "change", action: "setTimeouts", object: "timeouts",
                        details: ["tcp \(old.tcp) -> \(new.tcp)", "tcpFin \(old.tcpFin) -> \(new.tcpFin)", "udp \(old.udp) -> \(new.udp)"])

@@ -8,7 +8,8 @@ import Foundation
 final class LabTopology {
     let director: String
     private(set) var backends: [String] = []
-    private var pids: [String] = []
+    /// The running HTTP servers by backend index (busybox httpd in the foreground).
+    private var servers: [Int: Process] = [:]
 
     init() throws {
         director = "ipvsctl-dir-\(UInt32.random(in: 0...UInt32.max))"
@@ -44,29 +45,41 @@ final class LabTopology {
     /// (Re)starts backend `index`'s HTTP server.
     func startServer(_ index: Int) throws {
         let namespace = backends[index]
-        try Shell.run("ip", "netns", "exec", namespace, "busybox", "httpd", "-p", "8080", "-h", "/tmp/\(namespace)")
+        // In the foreground, with no pipes: a daemon would outlive our bookkeeping.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ip", "netns", "exec", namespace, "busybox", "httpd", "-f", "-p", "8080", "-h", "/tmp/\(namespace)"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        servers[index] = process
+        // Wait until it listens, so the first request does not race its start.
+        for _ in 0..<50 {
+            if let listening = try? Shell.run("ip", "netns", "exec", namespace, "ss", "-ltn"), listening.contains(":8080") { return }
+            usleep(100_000)
+        }
     }
 
     /// Stops backend `index`'s HTTP server: connections to it are refused from now on.
     func stopServer(_ index: Int) throws {
-        let pids = try Shell.run("ip", "netns", "pids", backends[index]).split(separator: "\n").map(String.init)
-        for pid in pids { _ = try? Shell.run("kill", pid) }
+        guard let process = servers.removeValue(forKey: index) else { return }
+        kill(process.processIdentifier, SIGKILL)
     }
 
-    /// `GET http://address:port/` from the director; the body (a backend's name) or nil when the
+    /// `GET http://address:port/` from the director (curl: busybox wget crashes in the lab); the body (a backend's name) or nil when the
     /// connection failed (refused, reset or timed out).
     func get(_ address: String, port: UInt16 = 80) -> String? {
         let host = address.contains(":") ? "[\(address)]" : address
-        guard let result = try? Shell.runCapturing(["ip", "netns", "exec", director, "busybox", "wget", "-q", "-O", "-", "-T", "3",
-                                                     "http://\(host):\(port)/"]),
+        guard let result = try? Shell.runCapturing(["ip", "netns", "exec", director, "curl", "-sS", "-m", "3", "http://\(host):\(port)/"]),
               result.status == 0 else { return nil }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The raw outcome of a request, for telling a refusal from a timeout.
+    /// The raw outcome of a request: curl's exit status (7: the connection was refused; 28: it
+    /// timed out) and its message.
     func attempt(_ address: String, port: UInt16 = 80) -> (status: Int32, stderr: String) {
-        let result = try? Shell.runCapturing(["ip", "netns", "exec", director, "busybox", "wget", "-q", "-O", "-", "-T", "3",
-                                               "http://\(address):\(port)/"])
+        let result = try? Shell.runCapturing(["ip", "netns", "exec", director, "curl", "-sS", "-m", "3", "http://\(address):\(port)/"])
         return (result?.status ?? -1, result?.stderr ?? "")
     }
 

@@ -1,0 +1,90 @@
+import IPVSCore
+import Yams
+
+/// The typed reads of scalars. Each reports what is wrong at this node and returns nil.
+extension ConfigNode {
+    /// Any scalar but a boolean or null, as written: `name: 1234` is the text "1234". A boolean
+    /// is refused because YAML 1.1 reads `yes`, `no`, `on` and `off` as booleans, which would
+    /// silently turn a zone or node called `no` into `false`.
+    func string() -> String? {
+        switch scalarKind {
+        case nil, .null?:
+            reportWrongType(expected: "a string")
+            return nil
+        case .boolean?:
+            reportWrongType(expected: "a string", hint: " (quote it if you mean the text)")
+            return nil
+        case .integer?, .float?, .string?:
+            return node.scalar?.string
+        }
+    }
+
+    /// A string that names something: not empty.
+    func name() -> String? {
+        guard let text = string() else { return nil }
+        guard !text.isEmpty else {
+            report(.invalidValue, "\(path.lastKey) must not be empty")
+            return nil
+        }
+        return text
+    }
+
+    func bool() -> Bool? {
+        guard case .boolean(let value)? = scalarKind else {
+            reportWrongType(expected: "true or false")
+            return nil
+        }
+        return value
+    }
+
+    /// A decimal integer within `range`. Quoted numbers are refused as in Kubernetes, and YAML
+    /// 1.1's octal, hexadecimal and base-60 forms too, since `port: 0o17` or `1:30` is far more
+    /// likely a typo than an intent.
+    func integer<Value: FixedWidthInteger>(in range: ClosedRange<Value>, hint: String = "") -> Value? {
+        guard scalarKind == .integer, let text = node.scalar?.string else {
+            reportWrongType(expected: "an integer")
+            return nil
+        }
+        let digits = text.first == "+" || text.first == "-" ? text.dropFirst() : text[...]
+        guard !digits.isEmpty, digits.allSatisfy({ ("0"..."9").contains($0) }) else {
+            report(.wrongType, "write \(text) as a decimal integer")
+            return nil
+        }
+        guard let value = Int64(text), let exact = Value(exactly: value), range.contains(exact) else {
+            report(.outOfRange, "\(path.lastKey) \(text) is out of range \(range.lowerBound)...\(range.upperBound)\(hint)")
+            return nil
+        }
+        return exact
+    }
+
+    /// An IPv4 or IPv6 address in its usual text form; a prefix or a zone index is refused.
+    func address() -> IPAddress? {
+        // YAML reads a plain `2001:db8::` followed by a line break as the key `2001:db8:`.
+        if case .mapping(let mapping) = node, mapping.count == 1, let key = mapping.first?.key.scalar?.string,
+           key.hasSuffix(":") {
+            report(.invalidAddress, "an IPv6 address ending in ':' must be quoted: \"\(key):\"")
+            return nil
+        }
+        guard let text = string() else { return nil }
+        guard let address = IPAddress(text) else {
+            let hint = text.contains("/") ? " (give a single address, not a prefix)" : ""
+            report(.invalidAddress, "'\(text)' is not an IPv4 or IPv6 address\(hint)")
+            return nil
+        }
+        return address
+    }
+
+    /// One word of a fixed vocabulary. A word that differs only in case is named in the message,
+    /// unless `ignoringCase`, where it is accepted.
+    func choice<Value>(_ words: [(word: String, value: Value)], code: ConfigProblem.Code = .invalidValue,
+                       ignoringCase: Bool = false) -> Value? {
+        guard let text = string() else { return nil }
+        if let exact = words.first(where: { $0.word == text }) { return exact.value }
+        let sameLetters = words.first { $0.word.lowercased() == text.lowercased() }
+        if ignoringCase, let sameLetters { return sameLetters.value }
+        let suggestion = sameLetters.map { " (did you mean '\($0.word)'?)" } ?? ""
+        let allowed = words.map(\.word).joined(separator: ", ")
+        report(code, "'\(text)' is not one of: \(allowed)\(suggestion)")
+        return nil
+    }
+}

@@ -1,0 +1,123 @@
+import Yams
+
+/// What a scalar means: null, a boolean, a number or a string.
+///
+/// Decided here by hand rather than by Yams' default resolver, which runs up to seven
+/// `NSRegularExpression`s per scalar and made a 10,000-service file take seconds to load. The
+/// rules are YAML 1.1's, as in Yams' default resolver and in the YAML library Kubernetes uses,
+/// so `yes` and `off` are booleans and `0x1F` is an integer.
+enum ScalarKind: Equatable {
+    case null
+    case boolean(Bool)
+    case integer
+    case float
+    case string
+
+    init(_ scalar: Node.Scalar) {
+        // The stored tag, never `Node.tag`, which would resolve (and cache) it with the resolver.
+        switch scalar.tag.rawValue {
+        case Tag.Name.implicit.rawValue where scalar.style == .plain || scalar.style == .any:
+            self = Self.resolvePlain(scalar.string)
+        case Tag.Name.null.rawValue:
+            self = .null
+        case Tag.Name.bool.rawValue:
+            self = Self.booleans[scalar.string].map { .boolean($0) } ?? .string
+        case Tag.Name.int.rawValue:
+            self = .integer
+        case Tag.Name.float.rawValue:
+            self = .float
+        default:
+            // Quoted scalars carry `!!str`; `!` and other tags mean text too.
+            self = .string
+        }
+    }
+
+    private static let nulls: Set<String> = ["", "~", "null", "Null", "NULL"]
+    private static let booleans: [String: Bool] = [
+        "yes": true, "Yes": true, "YES": true, "true": true, "True": true, "TRUE": true,
+        "on": true, "On": true, "ON": true,
+        "no": false, "No": false, "NO": false, "false": false, "False": false, "FALSE": false,
+        "off": false, "Off": false, "OFF": false,
+    ]
+
+    private static func resolvePlain(_ text: String) -> ScalarKind {
+        if nulls.contains(text) { return .null }
+        if let value = booleans[text] { return .boolean(value) }
+        // Names and most strings cannot be numbers: decide without looking further.
+        guard let first = text.utf8.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
+            || first == UInt8(ascii: ".") || isDigit(first)
+        else { return .string }
+        let bytes = Array(text.utf8)[...]
+        if isInteger(bytes) { return .integer }
+        if isFloat(bytes) { return .float }
+        return .string
+    }
+
+    /// `[-+]?` then `0b[01_]+`, `0x[0-9a-fA-F_]+`, `0o?[0-7_]+`, `0`, `[1-9][0-9_]*` or base 60
+    /// (`[1-9][0-9_]*(:[0-5]?[0-9])+`).
+    static func isInteger(_ text: ArraySlice<UInt8>) -> Bool {
+        let unsigned = dropSign(text)
+        guard let first = unsigned.first else { return false }
+        if unsigned.elementsEqual("0".utf8) { return true }
+        if first == UInt8(ascii: "0") {
+            let second = unsigned.dropFirst().first
+            switch second {
+            case UInt8(ascii: "b"): return isRun(unsigned.dropFirst(2), of: isBinaryDigit)
+            case UInt8(ascii: "x"): return isRun(unsigned.dropFirst(2), of: isHexDigit)
+            case UInt8(ascii: "o"): return isRun(unsigned.dropFirst(2), of: isOctalDigit)
+            default: return isRun(unsigned.dropFirst(), of: isOctalDigit)
+            }
+        }
+        guard isDigit(first) else { return false }
+        var groups = unsigned.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)[...]
+        let leading = groups.removeFirst()
+        return leading.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "_") } && groups.allSatisfy(isBase60Digit)
+    }
+
+    /// `[-+]?` then `.inf`, or digits (base 60 allowed) with an optional fraction and exponent,
+    /// or `.nan`.
+    static func isFloat(_ text: ArraySlice<UInt8>) -> Bool {
+        if [".nan", ".NaN", ".NAN"].contains(where: { text.elementsEqual($0.utf8) }) { return true }
+        let unsigned = dropSign(text)
+        if [".inf", ".Inf", ".INF"].contains(where: { unsigned.elementsEqual($0.utf8) }) { return true }
+        var mantissa = unsigned
+        if let e = unsigned.firstIndex(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
+            mantissa = unsigned[..<e]
+            guard isRun(dropSign(unsigned[(e + 1)...]), of: isDigit) else { return false }
+        }
+        let dot = mantissa.firstIndex(of: UInt8(ascii: "."))
+        let whole = mantissa[..<(dot ?? mantissa.endIndex)]
+        let fraction = dot.map { mantissa[($0 + 1)...] }
+        guard fraction?.allSatisfy({ isDigit($0) || $0 == UInt8(ascii: "_") }) ?? true else { return false }
+        guard let first = whole.first else { return fraction.map { !$0.isEmpty } ?? false }
+        var groups = whole.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)[...]
+        let leading = groups.removeFirst()
+        return isDigit(first) && leading.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "_") }
+            && groups.allSatisfy(isBase60Digit)
+    }
+
+    private static func dropSign(_ text: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        text.first == UInt8(ascii: "+") || text.first == UInt8(ascii: "-") ? text.dropFirst() : text
+    }
+
+    /// Not empty, and every byte a digit of the kind or `_`.
+    private static func isRun(_ text: ArraySlice<UInt8>, of isDigitOfKind: (UInt8) -> Bool) -> Bool {
+        !text.isEmpty && text.allSatisfy { isDigitOfKind($0) || $0 == UInt8(ascii: "_") }
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+    private static func isBinaryDigit(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "0") || byte == UInt8(ascii: "1") }
+    private static func isOctalDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(byte) }
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
+    }
+
+    /// One group of a base-60 number: `[0-5]?[0-9]`.
+    private static func isBase60Digit(_ group: ArraySlice<UInt8>) -> Bool {
+        switch group.count {
+        case 1: isDigit(group.first!)
+        case 2: (UInt8(ascii: "0")...UInt8(ascii: "5")).contains(group.first!) && isDigit(group.last!)
+        default: false
+        }
+    }
+}
