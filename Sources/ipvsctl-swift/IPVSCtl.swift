@@ -1,4 +1,9 @@
 import ArgumentParser
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct IPVSCtl: ParsableCommand {
@@ -10,6 +15,18 @@ struct IPVSCtl: ParsableCommand {
     )
 
     static let version = "0.1.0"
+
+    /// Logs go to standard error, warnings and worse, so that a command's output is only its
+    /// answer. `IPVSCTL_LOG_LEVEL=debug` shows every batch and dump.
+    static func main() {
+        let level = Logger.Level(rawValue: getenv("IPVSCTL_LOG_LEVEL").map { String(cString: $0) } ?? "") ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        main(nil)
+    }
 }
 
 /// Options every command that talks to the kernel shares.

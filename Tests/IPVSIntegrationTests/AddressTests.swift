@@ -36,6 +36,30 @@ extension KernelLab {
             return Set(line[line.index(after: open)..<close].split(separator: ","))
         }
 
+        /// Runs a command that daemonizes and returns its exit status, with /dev/null as its
+        /// standard streams and every other descriptor of ours closed. Neither `Shell` nor
+        /// `Process` will do: the daemon inherits the descriptors they watch for the command's
+        /// end, and they wait for it forever.
+        static func spawnDaemon(_ arguments: [String]) -> Int32 {
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+            for descriptor in open where descriptor > 2 && fcntl(descriptor, F_GETFD) >= 0 {
+                posix_spawn_file_actions_addclose(&actions, descriptor)
+            }
+            let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var pid: pid_t = 0
+            guard posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ) == 0 else { return -1 }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return status
+        }
+
         /// 198.18.0.1, 198.18.0.2, ... (the benchmarking range 198.18.0.0/15).
         static func bulk(_ count: Int) -> [IPAddress] {
             (1...count).map { .v4(IPv4Address(0xC612_0000 + UInt32($0))) }
@@ -238,22 +262,13 @@ extension KernelLab {
                 defer { try? FileManager.default.removeItem(at: root) }
                 let marker = "backend \(backend)"
                 try Data("\(marker)\n".utf8).write(to: root.appendingPathComponent("index.html"))
-                // httpd daemonizes. Started without Shell's pipes: the daemon would inherit their
-                // write ends and Shell would wait for an end of file that never comes. Every
-                // process left in the backend namespace is that daemon, ended by id.
+                // httpd daemonizes; every process left in the backend namespace is that daemon,
+                // ended by id.
                 defer {
                     let pids = (try? Shell.run("ip", "netns", "pids", backend)) ?? ""
                     for pid in pids.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGTERM) }
                 }
-                let start = Process()
-                start.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                start.arguments = ["ip", "netns", "exec", backend, "busybox", "httpd", "-p", "80", "-h", root.path]
-                start.standardInput = FileHandle.nullDevice
-                start.standardOutput = FileHandle.nullDevice
-                start.standardError = FileHandle.nullDevice
-                try start.run()
-                start.waitUntilExit()
-                try #require(start.terminationStatus == 0)
+                try #require(Self.spawnDaemon(["ip", "netns", "exec", backend, "busybox", "httpd", "-p", "80", "-h", root.path]) == 0)
                 // busybox nc as the client (busybox-static's wget crashes resolving); HTTP/1.0 closes.
                 func get(_ address: String) throws -> (status: Int32, stdout: String, stderr: String) {
                     try Shell.runCapturing(["ip", "netns", "exec", lab.name, "busybox", "nc", "-w", "5", address, "80"],
@@ -276,14 +291,16 @@ extension KernelLab {
                 let answer = try get("\(vip)")
                 #expect(answer.stdout.hasPrefix("HTTP/1.1 200"))
                 #expect(answer.stdout.contains(marker))
-                let servers = try lab.client.realServers(of: key)
-                #expect(servers.first?.statistics.connections ?? 0 >= 1)
+                // The connection went through IPVS: the real server holds it (counters lag: the
+                // kernel sums them every 2 s).
+                let server = try #require(try lab.client.realServers(of: key).first)
+                #expect(server.activeConnections + server.inactiveConnections >= 1)
 
                 // Without the VIP on the dummy the director has no route to it: nothing reaches IPVS.
                 #expect(try addresses.apply(adding: [], removing: [vip], on: Self.interface).removed == [vip])
                 let unreachable = try get("\(vip)")
+                #expect(unreachable.status != 0)
                 #expect(!unreachable.stdout.contains(marker))
-                #expect(try lab.client.realServers(of: key).first?.statistics.connections == servers.first?.statistics.connections)
             }
         }
     }
