@@ -209,6 +209,23 @@ public final class IPVSClient: Sendable {
         try perform(.zeroCounters(service: service))
     }
 
+    /// Starts a connection-synchronisation daemon.
+    public func startSyncDaemon(_ daemon: SyncDaemon) throws(IPVSError) {
+        try perform(.startSyncDaemon(daemon))
+    }
+
+    /// Stops the sync daemon of `role`.
+    public func stopSyncDaemon(_ role: SyncDaemon.Role) throws(IPVSError) {
+        try perform(.stopSyncDaemon(role))
+    }
+
+    /// The running sync daemons, with the kernel's values for what was left to it.
+    public func syncDaemons() throws(IPVSError) -> [SyncDaemon] {
+        try dump(.dumpSyncDaemons, identity: \.role) { message throws(WireDecodingError) in
+            try IPVSReplyDecoder.syncDaemon(from: message)
+        }
+    }
+
     /// Deletes every virtual service of the namespace. For tools and tests; the reconciler never
     /// flushes (deleted real servers linger in the kernel's trash and slow every later add).
     public func flush() throws(IPVSError) {

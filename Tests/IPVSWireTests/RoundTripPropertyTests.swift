@@ -85,7 +85,10 @@ struct RoundTripPropertyTests {
                 .dumpServices, .newRealServer(server, service: service.key), .setRealServer(server, service: service.key),
                 .deleteRealServer(server.key, service: service.key), .dumpRealServers(service: service.key),
                 .getInfo, .getTimeouts, .setTimeouts(Timeouts(tcp: sequence)), .zeroCounters(service: service.key),
-                .zeroCounters(service: nil), .flush,
+                .zeroCounters(service: nil), .flush, .dumpSyncDaemons, .stopSyncDaemon(.backup),
+                .startSyncDaemon(SyncDaemon(role: .master, interface: "eth0", syncID: sequence, maximumLength: 1400,
+                                            group: service.key.family == .inet ? IPAddress("224.0.0.82") : IPAddress("ff02::1:3"),
+                                            port: 8849, ttl: 2)),
             ]
             for request in requests {
                 let message = try Self.single(request, sequence: sequence)
@@ -96,6 +99,17 @@ struct RoundTripPropertyTests {
                 #expect(message.payload.first == request.command.rawValue)
                 #expect(Int(message.header.length) == message.payload.count + NetlinkMessageHeader.size)
             }
+        }
+    }
+
+    @Test("sync daemons survive encode then decode")
+    func syncDaemons() throws {
+        for daemon in [
+            SyncDaemon(role: .master, interface: "eth0", syncID: 7, maximumLength: 1400, group: IPAddress("224.0.0.82"), port: 8849, ttl: 2),
+            SyncDaemon(role: .backup, interface: "bond0.12", syncID: 0, group: IPAddress("ff02::1:3")),
+        ] {
+            let decoded = try IPVSReplyDecoder.syncDaemon(from: Self.single(.startSyncDaemon(daemon)))
+            #expect(decoded == daemon)
         }
     }
 

@@ -82,7 +82,8 @@ final class InMemoryIPVSTable: IPVSTable {
             state.timeouts = timeouts
         case .flush:
             state.services.removeAll()
-        case .getService, .dumpServices, .dumpRealServers, .getInfo, .getTimeouts, .zeroCounters:
+        case .getService, .dumpServices, .dumpRealServers, .getInfo, .getTimeouts, .zeroCounters,
+             .startSyncDaemon, .stopSyncDaemon, .dumpSyncDaemons:
             break
         }
         return nil

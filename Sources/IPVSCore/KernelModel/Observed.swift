@@ -106,3 +106,40 @@ public struct Timeouts: Hashable, Sendable {
         self.udp = udp
     }
 }
+
+/// A connection-synchronisation daemon: the kernel thread that mirrors IPVS connections from a
+/// master director to backup directors over multicast. Corresponds to `IPVS_CMD_ATTR_DAEMON`.
+public struct SyncDaemon: Hashable, Sendable {
+    /// Corresponds to `IPVS_DAEMON_ATTR_STATE`.
+    public enum Role: UInt32, Hashable, Sendable, CaseIterable {
+        /// Corresponds to `IP_VS_STATE_MASTER`.
+        case master = 1
+        /// Corresponds to `IP_VS_STATE_BACKUP`.
+        case backup = 2
+    }
+
+    public var role: Role
+    /// Corresponds to `IPVS_DAEMON_ATTR_MCAST_IFN`.
+    public var interface: String
+    /// Corresponds to `IPVS_DAEMON_ATTR_SYNC_ID`: directors of one cluster share it.
+    public var syncID: UInt32
+    /// Corresponds to `IPVS_DAEMON_ATTR_SYNC_MAXLEN`: UDP payload size; nil lets the kernel choose.
+    public var maximumLength: UInt16?
+    /// Corresponds to `IPVS_DAEMON_ATTR_MCAST_GROUP` / `_GROUP6`; nil means 224.0.0.81.
+    public var group: IPAddress?
+    /// Corresponds to `IPVS_DAEMON_ATTR_MCAST_PORT`; nil means 8848.
+    public var port: UInt16?
+    /// Corresponds to `IPVS_DAEMON_ATTR_MCAST_TTL`; nil means 1.
+    public var ttl: UInt8?
+
+    public init(role: Role, interface: String, syncID: UInt32, maximumLength: UInt16? = nil,
+                group: IPAddress? = nil, port: UInt16? = nil, ttl: UInt8? = nil) {
+        self.role = role
+        self.interface = interface
+        self.syncID = syncID
+        self.maximumLength = maximumLength
+        self.group = group
+        self.port = port
+        self.ttl = ttl
+    }
+}

@@ -153,3 +153,24 @@ public enum InfoAttribute {
     /// Corresponds to `IPVS_INFO_ATTR_CONN_TAB_SIZE`.
     public static let connectionTableSize: UInt16 = 2
 }
+
+/// Corresponds to the `IPVS_DAEMON_ATTR_*` attributes inside `IPVS_CMD_ATTR_DAEMON`.
+public enum DaemonAttribute {
+    /// Corresponds to `IPVS_DAEMON_ATTR_STATE` (u32).
+    public static let state: UInt16 = 1
+    /// Corresponds to `IPVS_DAEMON_ATTR_MCAST_IFN` (string).
+    public static let multicastInterface: UInt16 = 2
+    /// Corresponds to `IPVS_DAEMON_ATTR_SYNC_ID` (u32).
+    public static let syncID: UInt16 = 3
+    /// Corresponds to `IPVS_DAEMON_ATTR_SYNC_MAXLEN` (u16).
+    public static let syncMaximumLength: UInt16 = 4
+    /// Corresponds to `IPVS_DAEMON_ATTR_MCAST_GROUP` (IPv4 address, network order).
+    public static let multicastGroup: UInt16 = 5
+    /// Corresponds to `IPVS_DAEMON_ATTR_MCAST_GROUP6` (16 bytes).
+    public static let multicastGroup6: UInt16 = 6
+    /// Corresponds to `IPVS_DAEMON_ATTR_MCAST_PORT` (u16 in host order: the kernel's default, 8848,
+    /// reads back that way).
+    public static let multicastPort: UInt16 = 7
+    /// Corresponds to `IPVS_DAEMON_ATTR_MCAST_TTL` (u8).
+    public static let multicastTTL: UInt16 = 8
+}

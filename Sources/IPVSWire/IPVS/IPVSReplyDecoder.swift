@@ -93,6 +93,34 @@ public enum IPVSReplyDecoder {
             statistics: try statistics(in: attributes, wide: DestinationAttribute.statistics64, narrow: DestinationAttribute.statistics))
     }
 
+    /// Decodes one entry of a sync-daemon dump.
+    public static func syncDaemon(from message: NetlinkMessage) throws(WireDecodingError) -> SyncDaemon {
+        let context = "daemon"
+        let top = try attributes(of: message, context: "daemon reply")
+        guard let nest = top[CommandAttribute.daemon] else {
+            throw WireDecodingError(.missingAttribute, "no IPVS_CMD_ATTR_DAEMON", context: "daemon reply")
+        }
+        let values = try nest.nested()
+        let stateValue = try require(values, DaemonAttribute.state, "IPVS_DAEMON_ATTR_STATE", context).u32()
+        guard let role = SyncDaemon.Role(rawValue: stateValue) else {
+            throw WireDecodingError(.invalidValue, "unknown daemon state \(stateValue)", context: context)
+        }
+        var group: IPAddress?
+        if let v4 = values[DaemonAttribute.multicastGroup], let address = IPv4Address(bytes: v4.value.prefix(4)), v4.value.count >= 4 {
+            group = .v4(address)
+        } else if let v6 = values[DaemonAttribute.multicastGroup6], let address = IPv6Address(bytes: v6.value.prefix(16)), v6.value.count >= 16 {
+            group = .v6(address)
+        }
+        return SyncDaemon(
+            role: role,
+            interface: try require(values, DaemonAttribute.multicastInterface, "IPVS_DAEMON_ATTR_MCAST_IFN", context).string(),
+            syncID: try require(values, DaemonAttribute.syncID, "IPVS_DAEMON_ATTR_SYNC_ID", context).u32(),
+            maximumLength: try values[DaemonAttribute.syncMaximumLength]?.u16(),
+            group: group,
+            port: try values[DaemonAttribute.multicastPort]?.u16(),
+            ttl: try values[DaemonAttribute.multicastTTL]?.u8())
+    }
+
     /// Decodes the reply to `GET_INFO`.
     public static func info(from message: NetlinkMessage) throws(WireDecodingError) -> IPVSInfo {
         let top = try attributes(of: message, context: "info reply")

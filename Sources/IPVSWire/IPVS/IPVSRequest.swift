@@ -28,6 +28,12 @@ public enum IPVSRequest: Hashable, Sendable {
     case setTimeouts(Timeouts)
     /// Corresponds to `IPVS_CMD_ZERO`: one service's counters, or every counter when nil.
     case zeroCounters(service: VirtualServiceKey?)
+    /// Corresponds to `IPVS_CMD_NEW_DAEMON`.
+    case startSyncDaemon(SyncDaemon)
+    /// Corresponds to `IPVS_CMD_DEL_DAEMON`.
+    case stopSyncDaemon(SyncDaemon.Role)
+    /// Corresponds to `IPVS_CMD_GET_DAEMON` (always a dump).
+    case dumpSyncDaemons
     /// Corresponds to `IPVS_CMD_FLUSH`: every service of the namespace. Never used by the
     /// reconciler, which owns only what it made.
     case flush
@@ -47,13 +53,16 @@ public enum IPVSRequest: Hashable, Sendable {
         case .setTimeouts: .setConfig
         case .zeroCounters: .zero
         case .flush: .flush
+        case .startSyncDaemon: .newDaemon
+        case .stopSyncDaemon: .deleteDaemon
+        case .dumpSyncDaemons: .getDaemon
         }
     }
 
     /// Whether the kernel answers with a multi-part dump ended by `NLMSG_DONE`.
     public var isDump: Bool {
         switch self {
-        case .dumpServices, .dumpRealServers: true
+        case .dumpServices, .dumpRealServers, .dumpSyncDaemons: true
         default: false
         }
     }
@@ -61,7 +70,7 @@ public enum IPVSRequest: Hashable, Sendable {
     /// Whether the request changes kernel state (and so counts as a write).
     public var isWrite: Bool {
         switch self {
-        case .getService, .dumpServices, .dumpRealServers, .getInfo, .getTimeouts: false
+        case .getService, .dumpServices, .dumpRealServers, .getInfo, .getTimeouts, .dumpSyncDaemons: false
         default: true
         }
     }
@@ -78,6 +87,9 @@ public enum IPVSRequest: Hashable, Sendable {
         case .dumpServices, .flush: "all services"
         case .getInfo: "IPVS info"
         case .getTimeouts, .setTimeouts: "IPVS timeouts"
+        case .startSyncDaemon(let daemon): "\(daemon.role) sync daemon on \(daemon.interface)"
+        case .stopSyncDaemon(let role): "\(role) sync daemon"
+        case .dumpSyncDaemons: "sync daemons"
         }
     }
 
@@ -134,7 +146,26 @@ public enum IPVSRequest: Hashable, Sendable {
             writer.attribute(CommandAttribute.timeoutUDP, timeouts.udp)
         case .zeroCounters(let key):
             if let key { Self.encodeServiceNest(key, into: &writer) }
-        case .dumpServices, .getInfo, .getTimeouts, .flush:
+        case .startSyncDaemon(let daemon):
+            writer.beginNest(CommandAttribute.daemon)
+            writer.attribute(DaemonAttribute.state, daemon.role.rawValue)
+            writer.attribute(DaemonAttribute.multicastInterface, string: daemon.interface)
+            writer.attribute(DaemonAttribute.syncID, daemon.syncID)
+            if let length = daemon.maximumLength { writer.attribute(DaemonAttribute.syncMaximumLength, length) }
+            switch daemon.group {
+            case .v4(let group)?: writer.attribute(DaemonAttribute.multicastGroup, bytes: group.bytes)
+            case .v6(let group)?: writer.attribute(DaemonAttribute.multicastGroup6, bytes: group.bytes)
+            case nil: break
+            }
+            // Host order, unlike every other IPVS port: the kernel's own default reads back so.
+            if let port = daemon.port { writer.attribute(DaemonAttribute.multicastPort, port) }
+            if let ttl = daemon.ttl { writer.attribute(DaemonAttribute.multicastTTL, ttl) }
+            writer.endNest()
+        case .stopSyncDaemon(let role):
+            writer.beginNest(CommandAttribute.daemon)
+            writer.attribute(DaemonAttribute.state, role.rawValue)
+            writer.endNest()
+        case .dumpServices, .getInfo, .getTimeouts, .flush, .dumpSyncDaemons:
             break
         }
         writer.endMessage()
