@@ -25,11 +25,8 @@ final class NetlinkSocket {
     static let receiveBufferBytes: Int32 = 8 << 20
 
     init(namespace: NetworkNamespace?, initialReceiveBuffer: Int) throws(IPVSError) {
-        guard let handle = nl_socket_alloc() else {
-            throw IPVSError(.socketFailure, "libnl could not allocate a netlink socket")
-        }
+        let handle = try LibnlSocket.open(protocol: NETLINK_GENERIC, namespace: namespace, kind: "a generic netlink")
         do throws(IPVSError) {
-            try Self.connect(handle, namespace: namespace)
             let resolved = genl_ctrl_resolve(handle, IPVSFamily.name)
             if resolved == -NLE_OBJ_NOTFOUND {
                 throw IPVSError.unavailable()
@@ -54,45 +51,15 @@ final class NetlinkSocket {
         nl_socket_free(handle)
     }
 
-    /// Binds the socket inside `namespace`: a netlink socket talks to the IPVS table of the
-    /// namespace it was created in, whatever thread uses it later.
-    private static func connect(_ handle: OpaquePointer, namespace: NetworkNamespace?) throws(IPVSError) {
-        let connected: Int32
-        if let namespace {
-            connected = try namespace.perform { genl_connect(handle) }
-        } else {
-            connected = genl_connect(handle)
-        }
-        if connected < 0 {
-            throw IPVSError(.socketFailure, "binding a generic netlink socket failed: \(String(cString: nl_geterror(connected)))",
-                            libnlCode: -connected)
-        }
-    }
+    /// The largest datagram one `sendmsg` may carry: the kernel refuses more than the send
+    /// buffer, which reports double what it holds for data.
+    private(set) var maximumDatagram = 64 * 1024
 
     private func configure() {
-        // FORCE variants pass rmem_max/wmem_max with CAP_NET_ADMIN; fall back to what the
-        // sysctls allow without it.
-        for (force, plain, size) in [(SO_SNDBUFFORCE, SO_SNDBUF, Self.sendBufferBytes),
-                                     (SO_RCVBUFFORCE, SO_RCVBUF, Self.receiveBufferBytes)] {
-            var value = size
-            if setsockopt(descriptor, SOL_SOCKET, force, &value, socklen_t(MemoryLayout<Int32>.size)) != 0 {
-                _ = setsockopt(descriptor, SOL_SOCKET, plain, &value, socklen_t(MemoryLayout<Int32>.size))
-            }
-        }
-        var on: Int32 = 1
-        // Extended ACKs carry the kernel's reason text; capped ACKs do not echo our request back.
-        _ = setsockopt(descriptor, cnetlink_sol_netlink(), cnetlink_opt_ext_ack(), &on, socklen_t(MemoryLayout<Int32>.size))
-        _ = setsockopt(descriptor, cnetlink_sol_netlink(), cnetlink_opt_cap_ack(), &on, socklen_t(MemoryLayout<Int32>.size))
-    }
-
-    /// The largest datagram one `sendmsg` may carry (the kernel refuses more than the send buffer).
-    var maximumDatagram: Int {
-        var value: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        if getsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &value, &length) == 0, value > 4096 {
-            return Int(value) / 2
-        }
-        return 64 * 1024
+        let send = LibnlSocket.growBuffer(descriptor, option: SO_SNDBUF, forced: SO_SNDBUFFORCE, to: Self.sendBufferBytes)
+        _ = LibnlSocket.growBuffer(descriptor, option: SO_RCVBUF, forced: SO_RCVBUFFORCE, to: Self.receiveBufferBytes)
+        if send > 4096 { maximumDatagram = send / 2 }
+        LibnlSocket.useCompactAcknowledgements(descriptor)
     }
 
     /// Sends one datagram to the kernel. The kernel processes every message in it before

@@ -112,28 +112,13 @@ public struct Reconciler: Sendable {
         // Two batches: new services first, then everything else. A create that meets EEXIST means
         // someone else made that service since we read the table; its real servers must then not
         // be sent, or they would land in a service that is not ours.
-        let kernelChanges = plan.changes.filter { $0.request != nil }
-        let serviceCreates = kernelChanges.filter { if case .createVirtualService = $0 { true } else { false } }
-        var rest = kernelChanges.filter { if case .createVirtualService = $0 { false } else { true } }
         var commands = 0
-        for (phase, changes) in [serviceCreates, rest].enumerated() {
-            var batch = changes
-            if phase == 1 {
-                let lost = Set(failures.compactMap { failure -> VirtualServiceKey? in
-                    if case .createVirtualService(let service) = failure.change { service.key } else { nil }
-                })
-                batch = rest.filter { change in
-                    guard let key = change.serviceKey, lost.contains(key) else { return true }
-                    failures.append((change, IPVSError(.commandFailed, "not sent: the virtual service was created by someone else meanwhile",
-                                                       object: "\(key)")))
-                    return false
-                }
-                rest = batch
-            }
-            guard !batch.isEmpty else { continue }
+        /// Sends one batch and files each change as applied or failed. A broken conversation
+        /// leaves the written-ahead ledger in place: the next apply reads the table again.
+        func send(_ batch: [Change]) throws(Failure) {
+            guard !batch.isEmpty else { return }
             let result: BatchResult
             do { result = try table.apply(batch.compactMap(\.request)) } catch {
-                try? ledgerStore.save(ahead)
                 throw Failure(code: .kernel, message: "the kernel conversation failed mid-apply; the next apply reads the table again", cause: error)
             }
             commands += batch.count
@@ -147,6 +132,20 @@ public struct Reconciler: Sendable {
                 }
             }
         }
+
+        let kernelChanges = plan.changes.filter { $0.request != nil }
+        let serviceCreates = kernelChanges.filter { if case .createVirtualService = $0 { true } else { false } }
+        try send(serviceCreates)
+        let lost = Set(failures.compactMap { failure -> VirtualServiceKey? in
+            if case .createVirtualService(let service) = failure.change { service.key } else { nil }
+        })
+        try send(kernelChanges.filter { change in
+            if case .createVirtualService = change { return false }
+            guard let key = change.serviceKey, lost.contains(key) else { return true }
+            failures.append((change, IPVSError(.commandFailed, "not sent: the virtual service was created by someone else meanwhile",
+                                               object: "\(key)")))
+            return false
+        })
 
         let adding = plan.changes.compactMap { if case .addAddress(let a) = $0 { a } else { nil } }
         let removing = plan.changes.compactMap { if case .removeAddress(let a) = $0 { a } else { nil } }
@@ -230,10 +229,18 @@ extension Change {
         case .createRealServer(let server, let key): .newRealServer(server, service: key)
         case .updateRealServer(_, let server, let key): .setRealServer(server, service: key)
         case .drainRealServer(let observed, let key, _):
-            .setRealServer({ var s = observed.server; s.weight = 0; return s }(), service: key)
+            .setRealServer(observed.server.withWeight(0), service: key)
         case .deleteRealServer(let observed, let key): .deleteRealServer(observed.server.key, service: key)
         case .setTimeouts(_, let timeouts): .setTimeouts(timeouts)
         case .addAddress, .removeAddress, .setSysctl: nil
         }
+    }
+}
+
+extension RealServer {
+    func withWeight(_ weight: UInt32) -> RealServer {
+        var copy = self
+        copy.weight = weight
+        return copy
     }
 }

@@ -28,12 +28,3 @@ struct IPVSCtl: ParsableCommand {
         main(nil)
     }
 }
-
-/// Options every command that talks to the kernel shares.
-struct KernelOptions: ParsableArguments {
-    @Option(name: .customLong("netns"), help: "Network namespace to act in (a name from `ip netns`, or a path).")
-    var namespace: String?
-
-    @Option(help: "Seconds any one kernel operation may take.")
-    var timeout: Int = 30
-}

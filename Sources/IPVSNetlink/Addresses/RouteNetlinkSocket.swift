@@ -17,25 +17,7 @@ final class RouteNetlinkSocket {
     let timeout: Duration
 
     init(namespace: NetworkNamespace?, timeout: Duration) throws(IPVSError) {
-        guard let handle = nl_socket_alloc() else {
-            throw IPVSError(.socketFailure, "libnl could not allocate an rtnetlink socket")
-        }
-        let connected: Int32
-        do throws(IPVSError) {
-            // A netlink socket stays in the namespace it was created in, whatever thread uses it.
-            if let namespace {
-                connected = try namespace.perform { nl_connect(handle, NETLINK_ROUTE) }
-            } else {
-                connected = nl_connect(handle, NETLINK_ROUTE)
-            }
-        } catch {
-            nl_socket_free(handle)
-            throw error
-        }
-        if connected < 0 {
-            nl_socket_free(handle)
-            throw IPVSError(.socketFailure, "binding an rtnetlink socket failed: \(Self.text(connected))", libnlCode: -connected)
-        }
+        let handle = try LibnlSocket.open(protocol: NETLINK_ROUTE, namespace: namespace, kind: "an rtnetlink")
         self.handle = handle
         self.descriptor = nl_socket_get_fd(handle)
         self.timeout = timeout
@@ -64,35 +46,19 @@ final class RouteNetlinkSocket {
     private(set) var requestsPerDatagram = 1
 
     private func configure() {
+        LibnlSocket.useCompactAcknowledgements(descriptor)
+        // Strict checking makes the kernel honour the interface index of an address dump
+        // request (Linux 4.20+); without it we filter alone.
         var on: Int32 = 1
-        let size = socklen_t(MemoryLayout<Int32>.size)
-        // Extended ACKs carry the kernel's reason text; capped ACKs do not echo the request, so
-        // a batch's error replies stay small. Strict checking makes the kernel honour the
-        // interface index of an address dump request (Linux 4.20+); without it we filter alone.
-        _ = setsockopt(descriptor, cnetlink_sol_netlink(), cnetlink_opt_ext_ack(), &on, size)
-        _ = setsockopt(descriptor, cnetlink_sol_netlink(), cnetlink_opt_cap_ack(), &on, size)
-        _ = setsockopt(descriptor, cnetlink_sol_netlink(), NETLINK_GET_STRICT_CHK, &on, size)
-        let receive = grow(SO_RCVBUF, forced: SO_RCVBUFFORCE, to: Self.receiveBufferBytes)
-        let send = grow(SO_SNDBUF, forced: SO_SNDBUFFORCE, to: Self.sendBufferBytes)
+        _ = setsockopt(descriptor, cnetlink_sol_netlink(), NETLINK_GET_STRICT_CHK, &on, socklen_t(MemoryLayout<Int32>.size))
+        let receive = LibnlSocket.growBuffer(descriptor, option: SO_RCVBUF, forced: SO_RCVBUFFORCE, to: Self.receiveBufferBytes)
+        let send = LibnlSocket.growBuffer(descriptor, option: SO_SNDBUF, forced: SO_SNDBUFFORCE, to: Self.sendBufferBytes)
         // The kernel refuses a datagram longer than the send buffer less 32 bytes.
         requestsPerDatagram = max(1, min(receive / Self.receiveBytesPerReply, (send - 32) / Self.largestRequestBytes))
         let parts = timeout.components
         var limit = timeval(tv_sec: Int(parts.seconds), tv_usec: Int(parts.attoseconds / 1_000_000_000_000))
         if limit.tv_sec == 0 && limit.tv_usec == 0 { limit.tv_usec = 1 }
         _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    /// Asks for `bytes` of buffer (forced when privileged) and returns what the kernel granted.
-    private func grow(_ option: Int32, forced: Int32, to bytes: Int32) -> Int {
-        var value = bytes
-        let size = socklen_t(MemoryLayout<Int32>.size)
-        if setsockopt(descriptor, SOL_SOCKET, forced, &value, size) != 0 {
-            _ = setsockopt(descriptor, SOL_SOCKET, option, &value, size)
-        }
-        var granted: Int32 = 0
-        var length = size
-        guard getsockopt(descriptor, SOL_SOCKET, option, &granted, &length) == 0 else { return 64 * 1024 }
-        return Int(granted)
     }
 
     // MARK: - Links (synchronous, through libnl)

@@ -1,8 +1,6 @@
 import ArgumentParser
 import IPVSCore
 import IPVSNetlink
-import Logging
-import Reconciler
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,25 +44,4 @@ struct ListCommand: ParsableCommand {
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-extension KernelOptions {
-    /// The reconciler for this namespace's kernel, with its ledger in `stateDirectory`.
-    func reconciler(stateDirectory: String) throws -> Reconciler {
-        do {
-            let client = try IPVSClient(configuration: clientConfiguration)
-            return Reconciler(table: client, addresses: try addressTable(), sysctls: NamespaceSysctls(namespace: clientConfiguration.namespace),
-                              ledgerStore: LedgerStore(directory: stateDirectory),
-                              logger: Logger(label: "ipvsctl"))
-        } catch {
-            throw CLIError("\(error)")
-        }
-    }
-
-    var clientConfiguration: IPVSClient.Configuration {
-        let namespace = self.namespace.map { name in
-            name.contains("/") ? NetworkNamespace(path: name) : NetworkNamespace.named(name)
-        }
-        return IPVSClient.Configuration(namespace: namespace, timeout: .seconds(timeout))
-    }
 }
