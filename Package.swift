@@ -15,6 +15,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
     ],
     targets: [
         // The kernel model: pure values, no I/O.
@@ -54,10 +59,41 @@ let package = Package(
             dependencies: ["IPVSCore", .product(name: "Yams", package: "Yams")]
         ),
 
+        // Probes (TCP, HTTP(S), UDP, exec) on their own schedule, rise/fall, one probe per target.
+        .target(
+            name: "HealthChecking",
+            dependencies: [
+                "IPVSCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The node agent: reconciler loop, health checker, metrics and health HTTP, systemd notify.
+        .target(
+            name: "IPVSDaemon",
+            dependencies: [
+                "IPVSCore", "IPVSNetlink", "Reconciler", "Config", "HealthChecking",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         .executableTarget(
             name: "ipvsctl-swift",
             dependencies: [
-                "IPVSCore", "IPVSNetlink", "Reconciler", "Config",
+                "IPVSCore", "IPVSNetlink", "Reconciler", "Config", "IPVSDaemon",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,6 +124,18 @@ let package = Package(
         .testTarget(
             name: "ReconcilerTests",
             dependencies: ["Reconciler", "IPVSCore", "IPVSWire", "IPVSNetlink", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "HealthCheckingTests",
+            dependencies: [
+                "HealthChecking", "IPVSCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "IPVSDaemonTests",
+            dependencies: ["IPVSDaemon", "IPVSCore", "Reconciler", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "IPVSNetlinkTests",

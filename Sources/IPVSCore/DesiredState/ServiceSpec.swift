@@ -51,9 +51,12 @@ public struct EndpointSpec: Hashable, Sendable {
     public var terminating: Bool
     /// The IPVS weight of its real servers.
     public var weight: UInt32
+    /// Its effective health check: the service's, with this endpoint's overrides applied; nil
+    /// when neither declares one.
+    public var healthCheck: HealthCheck?
 
     public init(address: IPAddress, node: String? = nil, zone: String? = nil, ready: Bool = true,
-                serving: Bool? = nil, terminating: Bool = false, weight: UInt32 = 1) {
+                serving: Bool? = nil, terminating: Bool = false, weight: UInt32 = 1, healthCheck: HealthCheck? = nil) {
         self.address = address
         self.node = node
         self.zone = zone
@@ -61,6 +64,7 @@ public struct EndpointSpec: Hashable, Sendable {
         self.serving = serving ?? ready
         self.terminating = terminating
         self.weight = weight
+        self.healthCheck = healthCheck
     }
 }
 
@@ -101,13 +105,19 @@ public struct ServiceSpec: Hashable, Sendable {
     /// For `externalTrafficPolicy: Local`: the HTTP port that tells load balancers whether this
     /// node has a local endpoint (like kube-proxy's healthCheckNodePort).
     public var healthCheckNodePort: UInt16?
+    /// The service's default health check (each endpoint carries its effective one).
+    public var healthCheck: HealthCheck?
+    /// When more than this fraction (0 to 1) of the endpoints this node checks fail together,
+    /// they are all kept in the kernel and the service is reported as panicking; nil never panics.
+    public var panicThreshold: Double?
 
     public init(
         name: String, clusterIPs: [IPAddress] = [], externalIPs: [IPAddress] = [], loadBalancerIPs: [IPAddress] = [],
         firewallMark: FirewallMarkSpec? = nil, ports: [ServicePort] = [], scheduler: Scheduler = .roundRobin,
         schedulerFlags: ServiceFlags = [], forwarding: ForwardingMethod = .masquerade, sessionAffinity: SessionAffinity? = nil,
         internalTrafficPolicy: TrafficPolicy = .cluster, externalTrafficPolicy: TrafficPolicy = .cluster,
-        endpoints: [EndpointSpec] = [], drainSeconds: UInt32? = nil, healthCheckNodePort: UInt16? = nil
+        endpoints: [EndpointSpec] = [], drainSeconds: UInt32? = nil, healthCheckNodePort: UInt16? = nil,
+        healthCheck: HealthCheck? = nil, panicThreshold: Double? = nil
     ) {
         self.name = name
         self.clusterIPs = clusterIPs
@@ -124,6 +134,8 @@ public struct ServiceSpec: Hashable, Sendable {
         self.endpoints = endpoints
         self.drainSeconds = drainSeconds
         self.healthCheckNodePort = healthCheckNodePort
+        self.healthCheck = healthCheck
+        self.panicThreshold = panicThreshold
     }
 }
 

@@ -1,0 +1,111 @@
+/// How to tell whether an endpoint answers: the probe, its port and its timing. Declared per
+/// service, optionally overridden per endpoint (the config resolves the override, so every
+/// endpoint carries its effective check).
+public struct HealthCheck: Hashable, Sendable {
+    public var probe: Probe
+    /// The port probed; nil probes the endpoint's target port.
+    public var port: UInt16?
+    /// Time between two probes of one target.
+    public var interval: Duration
+    /// Each interval is stretched or shrunk by up to this fraction at random (0 to 1), so that
+    /// probes of many targets do not fire in step.
+    public var jitter: Double
+    /// A probe that takes longer fails.
+    public var timeout: Duration
+    /// Consecutive successes that bring a failed endpoint back.
+    public var rise: Int
+    /// Consecutive failures that take a healthy endpoint out.
+    public var fall: Int
+    /// Start as healthy instead of unknown: the endpoint enters the kernel before its first probe.
+    public var initiallyHealthy: Bool
+
+    public init(probe: Probe = .tcp, port: UInt16? = nil, interval: Duration = .seconds(5), jitter: Double = 0.1,
+                timeout: Duration = .seconds(2), rise: Int = 2, fall: Int = 3, initiallyHealthy: Bool = false) {
+        self.probe = probe
+        self.port = port
+        self.interval = interval
+        self.jitter = jitter
+        self.timeout = timeout
+        self.rise = rise
+        self.fall = fall
+        self.initiallyHealthy = initiallyHealthy
+    }
+
+    public enum Probe: Hashable, Sendable {
+        /// A TCP connect that completes.
+        case tcp
+        /// An HTTP or HTTPS GET whose status (and, if asked, body) is as expected.
+        case http(HTTPProbe)
+        /// A UDP datagram that gets the expected reply.
+        case udp(UDPProbe)
+        /// A command that exits 0. It gets `IPVSCTL_HEALTH_ADDRESS` and `IPVSCTL_HEALTH_PORT`.
+        case exec(ExecProbe)
+
+        /// The probe kind as metrics and logs name it.
+        public var kind: String {
+            switch self {
+            case .tcp: "tcp"
+            case .http(let probe): probe.secure ? "https" : "http"
+            case .udp: "udp"
+            case .exec: "exec"
+            }
+        }
+    }
+
+    public struct HTTPProbe: Hashable, Sendable {
+        /// HTTPS instead of HTTP. Certificates are not verified: the probe asks whether the
+        /// endpoint answers, not who it is.
+        public var secure: Bool
+        public var path: String
+        /// The Host header; the endpoint's address when nil.
+        public var host: String?
+        /// Statuses that count as healthy.
+        public var expectedStatus: ClosedRange<Int>
+        /// A substring the body must contain.
+        public var bodyContains: String?
+
+        public init(secure: Bool = false, path: String = "/", host: String? = nil,
+                    expectedStatus: ClosedRange<Int> = 200...399, bodyContains: String? = nil) {
+            self.secure = secure
+            self.path = path
+            self.host = host
+            self.expectedStatus = expectedStatus
+            self.bodyContains = bodyContains
+        }
+    }
+
+    public enum UDPProbe: Hashable, Sendable {
+        /// Sends `send`; healthy when a reply arrives that contains `expect` (any reply when nil).
+        case payload(send: [UInt8], expect: [UInt8]?)
+        /// Sends a DNS query for this name (type A, recursion desired); healthy when a response
+        /// with the query's id arrives, whatever its rcode: the server answers.
+        case dns(name: String)
+    }
+
+    public struct ExecProbe: Hashable, Sendable {
+        /// The program and its arguments; the program is looked up in PATH when it has no slash.
+        public var command: [String]
+
+        public init(command: [String]) {
+            self.command = command
+        }
+    }
+}
+
+/// One thing to probe: an address and port with a check. Identical targets declared by several
+/// services (or several virtual addresses of one) are probed once (keepalived#2111).
+public struct HealthTarget: Hashable, Sendable, Comparable {
+    public var address: IPAddress
+    public var port: UInt16
+    public var check: HealthCheck
+
+    public init(address: IPAddress, port: UInt16, check: HealthCheck) {
+        self.address = address
+        self.port = port
+        self.check = check
+    }
+
+    public static func < (lhs: HealthTarget, rhs: HealthTarget) -> Bool {
+        (lhs.address, lhs.port, lhs.check.probe.kind) < (rhs.address, rhs.port, rhs.check.probe.kind)
+    }
+}

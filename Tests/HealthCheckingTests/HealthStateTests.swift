@@ -1,0 +1,2 @@
+import IPVSCore
+import Testing
