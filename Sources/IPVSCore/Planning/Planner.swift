@@ -149,6 +149,12 @@ public enum Planner {
         // What is left is in the kernel and no longer wanted.
         for current in observed.values.sorted(by: { $0.server.key < $1.server.key }) {
             let drainKey = DrainKey(service: key, realServer: current.server.key)
+            if want.heldRealServers.contains(current.server.key) { continue }  // its verdict decides
+            if want.failedRealServers.contains(current.server.key) {
+                deletes.append(.deleteRealServer(current, service: key))
+                ledger.drains.removeValue(forKey: drainKey)
+                continue
+            }
             let idle = current.activeConnections == 0 && current.inactiveConnections == 0
             // UDP has no connection end to wait for: clients fail over fastest if it goes at once.
             let drainable = (want.drainSeconds ?? 0) > 0 && !isUDP(key)

@@ -36,6 +36,14 @@ public struct DesiredVirtualService: Hashable, Sendable {
     public var outcome: SelectionOutcome
     /// Seconds a removed real server of this service drains before deletion; nil deletes at once.
     public var drainSeconds: UInt32?
+    /// Real servers whose endpoint has not been probed yet: left as they are if in the kernel
+    /// (a restart rewrites nothing), not created if not.
+    public var heldRealServers: Set<RealServerKey> = []
+    /// Real servers whose endpoint failed its health check: deleted at once, without a drain
+    /// (a dead backend has nothing to finish).
+    public var failedRealServers: Set<RealServerKey> = []
+    /// More endpoints failed than the panic threshold allows: all are kept and this is reported.
+    public var panicking = false
 
     public init(service: VirtualService, realServers: [RealServer], origin: SelectionOrigin,
                 outcome: SelectionOutcome, drainSeconds: UInt32? = nil) {

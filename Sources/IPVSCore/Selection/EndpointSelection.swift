@@ -1,8 +1,14 @@
 /// Turns the cluster-wide declaration into what this node's kernel must hold (KEP-2086):
 /// one virtual service per (address, port, protocol) or firewall mark; internal addresses follow
 /// `internalTrafficPolicy`, external ones `externalTrafficPolicy`, independently.
+///
+/// With a health view, endpoints are sorted by their verdict before any policy applies: a failed
+/// endpoint is not ready, an unknown one neither enters nor leaves the kernel, and a service whose
+/// failures exceed its panic threshold keeps them all.
 public enum EndpointSelection {
-    public static func select(_ state: DesiredState, node: String) -> DesiredKernelState {
+    /// - Parameter health: the health checker's verdicts; nil (the CLI) takes every endpoint's
+    ///   declared conditions as they are.
+    public static func select(_ state: DesiredState, node: String, health: HealthView? = nil) -> DesiredKernelState {
         var result: [VirtualServiceKey: DesiredVirtualService] = [:]
         var addresses = Set<IPAddress>()
         let nodeAddresses = state.nodeAddresses[node] ?? []
@@ -12,19 +18,23 @@ public enum EndpointSelection {
                 // Validation refuses duplicates; should one slip through, the first declaration wins.
                 guard result[key] == nil else { return }
                 let policy = scope == .internal ? spec.internalTrafficPolicy : spec.externalTrafficPolicy
-                let (endpoints, outcome) = choose(spec.endpoints, policy: policy, node: node,
-                                                  family: key.family, tunnel: spec.forwarding.isTunnel)
+                let choice = choose(spec.endpoints, policy: policy, node: node, family: key.family,
+                                    tunnel: spec.forwarding.isTunnel, health: health.map { HealthFilter(view: $0, spec: spec) })
                 var seen = Set<RealServerKey>()
-                let realServers = endpoints
+                let realServers = choice.endpoints
                     .map { RealServer(address: $0.address, port: targetPort, forwarding: spec.forwarding, weight: $0.weight) }
                     .filter { seen.insert($0.key).inserted }
                     .sorted { $0.key < $1.key }
-                result[key] = DesiredVirtualService(
+                var desired = DesiredVirtualService(
                     service: virtualService(key, spec: spec),
                     realServers: realServers,
                     origin: SelectionOrigin(serviceName: spec.name, portName: port?.name, scope: scope, policy: policy),
-                    outcome: outcome,
+                    outcome: choice.outcome,
                     drainSeconds: spec.drainSeconds)
+                desired.heldRealServers = Set(choice.held.map { RealServerKey(address: $0.address, port: targetPort) })
+                desired.failedRealServers = Set(choice.failed.map { RealServerKey(address: $0.address, port: targetPort) })
+                desired.panicking = choice.panicking
+                result[key] = desired
             }
 
             for port in spec.ports {
@@ -53,22 +63,47 @@ public enum EndpointSelection {
             kernel: state.kernel)
     }
 
+    /// What a policy makes of a service's endpoints on this node.
+    struct Choice {
+        var endpoints: [EndpointSpec]
+        var outcome: SelectionOutcome
+        /// Not probed yet: kept in the kernel if there, not added.
+        var held: [EndpointSpec] = []
+        /// Failed their health check: out of the kernel at once.
+        var failed: [EndpointSpec] = []
+        var panicking = false
+    }
+
     /// The endpoints a policy allows, ready ones first: serving-but-terminating endpoints are
-    /// used only when no ready one is left (KEP-1669).
+    /// used only when no ready one is left (KEP-1669). Health comes before both: a failed
+    /// endpoint is not ready, whatever its declared conditions.
     static func choose(_ endpoints: [EndpointSpec], policy: TrafficPolicy, node: String,
-                       family: AddressFamily, tunnel: Bool) -> ([EndpointSpec], SelectionOutcome) {
+                       family: AddressFamily, tunnel: Bool, health: HealthFilter? = nil) -> Choice {
         // Only tunnels may carry one family inside the other.
         let reachable = tunnel ? endpoints : endpoints.filter { $0.address.family == family }
-        let cluster = usable(reachable)
-        let local = usable(reachable.filter { $0.node == node })
+        let localPool = reachable.filter { $0.node == node }
+        func pick(_ pool: [EndpointSpec]) -> Choice {
+            guard let health else { return Choice(endpoints: usable(pool), outcome: .served) }
+            return health.sort(pool)
+        }
         switch policy {
         case .cluster:
-            return (cluster, cluster.isEmpty ? .noEndpoints : .served)
+            var choice = pick(reachable)
+            choice.outcome = choice.isEmpty ? .noEndpoints : .served
+            return choice
         case .local:
-            return (local, local.isEmpty ? .blackholed : .served)
+            var choice = pick(localPool)
+            choice.outcome = choice.isEmpty ? .blackholed : .served
+            return choice
         case .preferLocal:
-            if !local.isEmpty { return (local, .served) }
-            return (cluster, cluster.isEmpty ? .noEndpoints : .fallback)
+            var local = pick(localPool)
+            if !local.isEmpty {
+                local.outcome = .served
+                return local
+            }
+            var cluster = pick(reachable)
+            cluster.outcome = cluster.isEmpty ? .noEndpoints : .fallback
+            return cluster
         }
     }
 
