@@ -29,7 +29,7 @@ readonly VNG_VERSION="1.42"
 
 readonly APT_PACKAGES=(
     qemu-system-x86 udev busybox-static kmod cpio ipvsadm
-    libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 strace curl
+    libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 strace curl python3
 )
 
 # Modules the guest loads, in this order, when the kernel has them.

@@ -6,11 +6,19 @@ import IPVSWire
 /// in-memory table, never as a stand-in for the kernel-lab tests.
 public protocol IPVSTable: Sendable {
     func table() throws(IPVSError) -> [ObservedTableEntry]
+    /// The virtual services with their counters, without their real servers: one dump.
+    func virtualServices() throws(IPVSError) -> [ObservedVirtualService]
     func timeouts() throws(IPVSError) -> Timeouts
     func apply(_ requests: [IPVSRequest]) throws(IPVSError) -> BatchResult
 }
 
 extension IPVSClient: IPVSTable {}
+
+extension IPVSTable {
+    public func virtualServices() throws(IPVSError) -> [ObservedVirtualService] {
+        try table().map(\.virtualService)
+    }
+}
 
 /// The addresses of the interface that holds our virtual addresses.
 public protocol AddressTable: Sendable {

@@ -65,10 +65,11 @@ public struct Reconciler: Sendable {
     }
 
     /// Reads the kernel and the ledger and plans; changes nothing.
-    public func plan(_ state: DesiredState, options: Options) throws(Failure) -> Planning {
+    /// - Parameter health: the health checker's verdicts (the agent); nil takes endpoints as declared.
+    public func plan(_ state: DesiredState, options: Options, health: HealthView? = nil) throws(Failure) -> Planning {
         let ledger: Ledger
         do { ledger = try ledgerStore.load() } catch { throw Failure(code: .ledger, message: "cannot read the ledger", cause: error) }
-        let desired = EndpointSelection.select(state, node: options.node)
+        let desired = EndpointSelection.select(state, node: options.node, health: health)
         let observed: [ObservedTableEntry]
         let timeouts: Timeouts?
         let bound: Set<IPAddress>

@@ -6,25 +6,27 @@ import Glibc
 #endif
 
 @main
-struct IPVSCtl: ParsableCommand {
+struct IPVSCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ipvsctl-swift",
         abstract: "Makes the kernel's IPVS table match a declared set of services.",
         version: IPVSCtl.version,
-        subcommands: [ValidateCommand.self, DiffCommand.self, ApplyCommand.self, ListCommand.self, VersionCommand.self]
+        subcommands: [ValidateCommand.self, DiffCommand.self, ApplyCommand.self, ListCommand.self, RunCommand.self, VersionCommand.self]
     )
 
     static let version = "0.1.0"
 
     /// Logs go to standard error, warnings and worse, so that a command's output is only its
-    /// answer. `IPVSCTL_LOG_LEVEL=debug` shows every batch and dump.
-    static func main() {
-        let level = Logger.Level(rawValue: getenv("IPVSCTL_LOG_LEVEL").map { String(cString: $0) } ?? "") ?? .warning
+    /// answer; the agent (`run`), whose log is its journal, logs from `notice` up.
+    /// `IPVSCTL_LOG_LEVEL=debug` shows every batch and dump.
+    static func main() async {
+        let isAgent = CommandLine.arguments.dropFirst().first == "run"
+        let level = Logger.Level(rawValue: getenv("IPVSCTL_LOG_LEVEL").map { String(cString: $0) } ?? "") ?? (isAgent ? .notice : .warning)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        main(nil)
+        await main(nil)
     }
 }

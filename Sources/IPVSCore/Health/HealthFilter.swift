@@ -54,7 +54,7 @@ extension ServiceSpec {
 
     /// The endpoints whose health this node needs: all of them when a policy of the service
     /// may send to other nodes, only its own when every policy in use is `Local`.
-    func endpointsToCheck(node: String) -> [EndpointSpec] {
+    public func endpointsToCheck(node: String) -> [EndpointSpec] {
         let internalInUse = !clusterIPs.isEmpty
         let externalInUse = !externalIPs.isEmpty || !loadBalancerIPs.isEmpty || firewallMark != nil || ports.contains { $0.nodePort != nil }
         let onlyLocal = (!internalInUse || internalTrafficPolicy == .local) && (!externalInUse || externalTrafficPolicy == .local)

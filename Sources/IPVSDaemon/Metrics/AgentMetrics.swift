@@ -1,0 +1,184 @@
+import IPVSCore
+import Prometheus
+import Reconciler
+
+/// Every metric the agent keeps, under the `ipvsctl_` prefix. Cardinality is O(services): per
+/// service series for what users must see (blackholed, fallback, panic, endpoint health), plain
+/// counters for the rest. Traffic counters are read from the kernel at scrape time
+/// (``TrafficExposition``).
+public final class AgentMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+
+    let reconcileDuration: DurationHistogram
+    let lastSuccess: Gauge
+    let driftRepaired: Counter
+    let foreignServices: Gauge
+    let foreignAddresses: Gauge
+    let collisions: Gauge
+    let drains: Gauge
+    let configLastReloadSuccessful: Gauge
+    let checkerStalled: Gauge
+    let healthTargets: Gauge
+
+    let serviceBlackholed: LabeledGauges
+    let serviceFallback: LabeledGauges
+    let servicePanicking: LabeledGauges
+    let endpointHealth: LabeledGauges
+    let virtualServicesByOutcome: LabeledGauges
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), version: String) {
+        self.registry = registry
+        registry.gauge("ipvsctl_build_info", "Always 1; the version label says which build runs.", labels: [("version", version)]).set(to: 1)
+        reconcileDuration = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(metricName: "ipvsctl_reconcile_duration_seconds", unitName: "",
+                                             helpText: "Time of one reconcile: read, plan, apply."),
+            buckets: [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                      .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30)])
+        lastSuccess = registry.gauge("ipvsctl_reconcile_last_success_timestamp_seconds", "Unix time of the last reconcile that applied everything.")
+        driftRepaired = registry.counter("ipvsctl_reconcile_drift_repaired_total",
+                                         "Changes made to owned objects that someone else altered while the desired state stood still.")
+        foreignServices = registry.gauge("ipvsctl_foreign_virtual_services", "Virtual services in the table that are not ours (never touched).")
+        foreignAddresses = registry.gauge("ipvsctl_foreign_addresses", "Addresses on our interface that are not ours (never touched).")
+        collisions = registry.gauge("ipvsctl_collisions", "Desired virtual services held by someone else (not adopted).")
+        drains = registry.gauge("ipvsctl_draining_real_servers", "Real servers at weight 0 waiting for their connections to end.")
+        configLastReloadSuccessful = registry.gauge("ipvsctl_config_last_reload_successful",
+                                                    "1 when the last config load succeeded, 0 when the last good config stays in force.")
+        checkerStalled = registry.gauge("ipvsctl_health_checker_stalled", "1 when the health checker's loop has stopped running.")
+        healthTargets = registry.gauge("ipvsctl_health_check_targets", "Distinct targets probed (shared by every service that declares them).")
+        serviceBlackholed = LabeledGauges(registry, name: "ipvsctl_service_blackholed",
+                                          help: "1 when the service refuses traffic on this node: traffic policy Local and no usable local endpoint.",
+                                          labels: ["service", "traffic_policy"])
+        serviceFallback = LabeledGauges(registry, name: "ipvsctl_service_fallback",
+                                        help: "1 when a PreferLocal service sends to other nodes for want of a local endpoint.",
+                                        labels: ["service", "traffic_policy"])
+        servicePanicking = LabeledGauges(registry, name: "ipvsctl_service_health_panic",
+                                         help: "1 when more endpoints failed than the panic threshold allows, so all are kept.",
+                                         labels: ["service"])
+        endpointHealth = LabeledGauges(registry, name: "ipvsctl_service_endpoints",
+                                       help: "Health-checked endpoints of a service on this node, by verdict.",
+                                       labels: ["service", "state"])
+        virtualServicesByOutcome = LabeledGauges(registry, name: "ipvsctl_virtual_services",
+                                                 help: "Desired virtual services by traffic policy scope and outcome of endpoint selection.",
+                                                 labels: ["traffic_policy", "outcome"])
+        // The counts kube-proxy calls sync_proxy_rules_no_local_endpoints_total, zero included.
+        for scope in TrafficPolicyScope.allCases {
+            blackholedCount(scope).set(to: 0)
+            fallbackCount(scope).set(to: 0)
+        }
+    }
+
+    func blackholedCount(_ scope: TrafficPolicyScope) -> Gauge {
+        registry.gauge("ipvsctl_blackholed_services", "Virtual services refusing traffic for want of a local endpoint, per traffic policy (kube-proxy's no_local_endpoints).",
+                       labels: [("traffic_policy", scope.rawValue)])
+    }
+
+    func fallbackCount(_ scope: TrafficPolicyScope) -> Gauge {
+        registry.gauge("ipvsctl_fallback_services", "PreferLocal virtual services using other nodes' endpoints, per traffic policy.",
+                       labels: [("traffic_policy", scope.rawValue)])
+    }
+
+    func reconciles(trigger: ReconcileTrigger, result: String) -> Counter {
+        registry.counter("ipvsctl_reconciles_total", "Reconciles by what triggered them and how they ended.",
+                         labels: [("trigger", trigger.rawValue), ("result", result)])
+    }
+
+    func kernelCommands(_ kind: String) -> Counter {
+        registry.counter("ipvsctl_kernel_commands_total", "Changes sent to the kernel, by kind.", labels: [("kind", kind)])
+    }
+
+    func errors(_ kind: String) -> Counter {
+        registry.counter("ipvsctl_reconcile_errors_total", "Reconcile errors by kind: read, apply, ledger, guard, command.", labels: [("kind", kind)])
+    }
+
+    func configReloads(_ result: String) -> Counter {
+        registry.counter("ipvsctl_config_reloads_total", "Config loads after start, by result; a failure keeps the last good config.",
+                         labels: [("result", result)])
+    }
+
+    func healthChecks(kind: String, result: String) -> Counter {
+        registry.counter("ipvsctl_health_checks_total", "Probes by kind and result.", labels: [("kind", kind), ("result", result)])
+    }
+
+    func healthTransitions(to verdict: HealthVerdict) -> Counter {
+        registry.counter("ipvsctl_health_transitions_total", "Verdict changes of health-checked targets, by the new verdict.",
+                         labels: [("to", verdict.rawValue)])
+    }
+
+    /// The Prometheus text of everything in the registry.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}
+
+extension AgentMetrics {
+    /// Records what a reconcile selected and did.
+    func recordSelection(_ desired: DesiredKernelState, health: HealthView?, state: DesiredState, node: String) {
+        var blackholed: [[String]: Double] = [:]
+        var fallback: [[String]: Double] = [:]
+        var panicking: [[String]: Double] = [:]
+        var outcomes: [[String]: Double] = [:]
+        for scope in TrafficPolicyScope.allCases {
+            for outcome in [SelectionOutcome.served, .blackholed, .fallback, .noEndpoints] {
+                outcomes[[scope.rawValue, outcome.rawValue]] = 0
+            }
+        }
+        for service in desired.virtualServices {
+            let labels = [service.origin.serviceName, service.origin.scope.rawValue]
+            blackholed[labels] = max(blackholed[labels] ?? 0, service.outcome == .blackholed ? 1 : 0)
+            fallback[labels] = max(fallback[labels] ?? 0, service.outcome == .fallback ? 1 : 0)
+            if service.panicking { panicking[[service.origin.serviceName]] = 1 }
+            outcomes[[service.origin.scope.rawValue, service.outcome.rawValue], default: 0] += 1
+        }
+        serviceBlackholed.replace(with: blackholed)
+        serviceFallback.replace(with: fallback)
+        servicePanicking.replace(with: panicking)
+        virtualServicesByOutcome.replace(with: outcomes)
+        for scope in TrafficPolicyScope.allCases {
+            blackholedCount(scope).set(Double(desired.count(.blackholed, scope: scope)))
+            fallbackCount(scope).set(Double(desired.count(.fallback, scope: scope)))
+        }
+
+        var endpoints: [[String]: Double] = [:]
+        if let health {
+            for spec in state.services {
+                var counts: [HealthVerdict: Int] = [:]
+                for endpoint in spec.endpointsToCheck(node: node) {
+                    guard let check = endpoint.healthCheck, let port = spec.healthCheckPort(for: check) else { continue }
+                    counts[health[HealthTarget(address: endpoint.address, port: port, check: check)], default: 0] += 1
+                }
+                guard !counts.isEmpty else { continue }
+                for verdict in HealthVerdict.allCases {
+                    endpoints[[spec.name, verdict.rawValue]] = Double(counts[verdict] ?? 0)
+                }
+            }
+        }
+        endpointHealth.replace(with: endpoints)
+    }
+
+    /// Records what an apply did.
+    func recordApply(_ planning: Reconciler.Planning, report: Reconciler.Report, drift: Int) {
+        for change in report.applied { kernelCommands(change.metricKind).increment() }
+        for _ in report.failures { errors("command").increment() }
+        if drift > 0 { driftRepaired.increment(by: Int64(drift)) }
+        foreignServices.set(Double(planning.plan.foreign.count))
+        foreignAddresses.set(Double(planning.plan.foreignAddresses.count))
+        collisions.set(Double(planning.plan.collisions.count))
+    }
+}
+
+extension Change {
+    /// The `kind` label of `ipvsctl_kernel_commands_total`.
+    var metricKind: String {
+        switch self {
+        case .createVirtualService: "create_virtual_service"
+        case .updateVirtualService: "update_virtual_service"
+        case .deleteVirtualService: "delete_virtual_service"
+        case .createRealServer: "create_real_server"
+        case .updateRealServer: "update_real_server"
+        case .drainRealServer: "drain_real_server"
+        case .deleteRealServer: "delete_real_server"
+        case .addAddress: "add_address"
+        case .removeAddress: "remove_address"
+        case .setTimeouts: "set_timeouts"
+        case .setSysctl: "set_sysctl"
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import IPVSCore
+
+/// The health checker as the reconciler loop sees it: targets in, verdicts out. The real one is
+/// `HealthChecker`; tests use a scripted one.
+public protocol HealthVerdictSource: Sendable {
+    /// The targets to probe from now on; states of targets that stay are kept.
+    func setTargets(_ targets: Set<HealthTarget>)
+    /// The current verdicts.
+    func view() -> HealthView
+    /// Yields after verdicts change. One consumer.
+    var changes: AsyncStream<Void> { get }
+    /// Whether the checker's loop has not run for longer than it should have.
+    func isStalled() -> Bool
+}
+
+/// Where service-manager notifications go (systemd's sd_notify); nil when not under one.
+public protocol ReadinessNotifier: Sendable {
+    func notify(_ event: ReadinessEvent)
+    /// How often the watchdog must be fed, when a watchdog is set.
+    var watchdogInterval: Duration? { get }
+}
+
+public enum ReadinessEvent: Hashable, Sendable {
+    case ready(status: String)
+    case reloading
+    case stopping
+    case watchdog
+    case status(String)
+}
+
+/// The per-service health ports (`healthCheckNodePort`): what each should answer.
+public protocol HealthPortPublisher: Sendable {
+    func publish(_ ports: [UInt16: HealthPortStatus]) async
+}
+
+/// What one health port tells a load balancer.
+public struct HealthPortStatus: Hashable, Sendable {
+    /// `namespace/name`.
+    public var serviceName: String
+    /// Usable endpoints of the service on this node: 200 when above zero, 503 otherwise.
+    public var localEndpoints: Int
+
+    public init(serviceName: String, localEndpoints: Int) {
+        self.serviceName = serviceName
+        self.localEndpoints = localEndpoints
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import IPVSDaemon
+import IPVSNetlink
+import Logging
+import Reconciler
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Runs the node agent: reconciles continuously, health-checks endpoints, serves metrics.",
+        discussion: """
+        Reconciles at start, on every change of the config file, on SIGHUP and every resync \
+        interval; endpoints that fail their health checks leave the kernel and come back when \
+        they recover. SIGTERM stops it and leaves the kernel table as it is. Under systemd it \
+        reports readiness, reloads and stopping, and feeds the watchdog.
+        """
+    )
+
+    @OptionGroup var reconcile: ReconcileOptions
+    @OptionGroup var kernel: KernelOptions
+    @OptionGroup var guards: GuardOptions
+
+    @Option(help: "Seconds between two resyncs, which repair drift in owned objects.")
+    var resyncInterval: Int = 30
+
+    @Option(help: "Where /metrics, /healthz and /readyz are served (HOST:PORT; [IPv6]:PORT).")
+    var metricsAddress = "127.0.0.1:9469"
+
+    @Flag(help: "Also export per real server series on /metrics (O(real servers)).")
+    var metricsRealServers = false
+
+    @Option(help: "The address the per-service health ports (healthCheckNodePort) listen on.")
+    var healthPortAddress = "0.0.0.0"
+
+    func validate() throws {
+        guard resyncInterval > 0 else { throw ValidationError("--resync-interval must be at least 1 second") }
+        guard HostAndPort(metricsAddress) != nil else {
+            throw ValidationError("--metrics-address must be HOST:PORT, e.g. 127.0.0.1:9469 or [::1]:9469")
+        }
+    }
+
+    func run() async throws {
+        // A config that does not load stops the agent before it touches anything.
+        let state = try reconcile.loadConfig()
+        let node = reconcile.nodeName(for: state)
+        let metrics = HostAndPort(metricsAddress)!
+        let configuration = NodeAgent.Configuration(
+            loop: ReconcileLoop.Configuration(
+                configPath: reconcile.config, node: node, resyncInterval: .seconds(resyncInterval),
+                limits: guards.options(node: node, interface: state.interface).limits, adopt: guards.adopt),
+            stateDirectory: reconcile.stateDir,
+            client: kernel.clientConfiguration,
+            metricsHost: metrics.host, metricsPort: metrics.port,
+            metricsRealServers: metricsRealServers,
+            healthPortHost: healthPortAddress,
+            version: IPVSCtl.version)
+        do {
+            try await NodeAgent(configuration: configuration, logger: Logger(label: "ipvsctl.agent")).run(initialState: state)
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+}
+
+/// `HOST:PORT` or `[IPv6]:PORT`.
+struct HostAndPort {
+    var host: String
+    var port: Int
+
+    init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+
+/// `ipvsctl-swift run` inside a lab namespace, as systemd would run it on a node: its log in a
+/// file, its metrics endpoint on the namespace's loopback, stopped with a signal.
+final class LabAgent {
+    let namespace: String
+    let configPath: String
+    let stateDirectory: String
+    let node: String
+    let metricsPort: UInt16
+    let logPath: String
+    private var process: Process?
+
+    init(namespace: String, config: String, node: String, stateDirectory: String = ReconcilerLabTests.stateDirectory(), metricsPort: UInt16 = 9469) throws {
+        self.namespace = namespace
+        self.node = node
+        self.stateDirectory = stateDirectory
+        self.metricsPort = metricsPort
+        configPath = try ReconcilerLabTests.writeConfig(config)
+        logPath = NSTemporaryDirectory() + "ipvsctl-agent-\(UInt32.random(in: 0...UInt32.max)).log"
+    }
+
+    /// Starts the agent and waits for `/readyz`.
+    func start(resyncSeconds: Int = 2) throws {
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ip", "netns", "exec", namespace, ReconcilerLabTests.binary, "run", "--config", configPath, "--node", node,
+                             "--state-dir", stateDirectory, "--metrics-address", "127.0.0.1:\(metricsPort)",
+                             "--resync-interval", "\(resyncSeconds)"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["IPVSCTL_LOG_LEVEL": "info"]) { _, new in new }
+        // A file, not a pipe: nobody drains a pipe while the test waits, and a full one blocks the agent.
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        try LabWait.until("the agent is ready", seconds: 30) { self.get("/readyz")?.status == 200 }
+    }
+
+    /// Rewrites the config file in place (the agent notices within a second).
+    func rewrite(config: String) throws {
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    func signal(_ signal: Int32) {
+        guard let process else { return }
+        kill(process.processIdentifier, signal)
+    }
+
+    /// SIGTERM and wait, or SIGKILL without any chance to clean up.
+    func stop(_ signal: Int32 = SIGTERM) {
+        guard let process else { return }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    var exitStatus: Int32? { process?.isRunning == false ? process?.terminationStatus : nil }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// GET on the agent's HTTP endpoint: status and body.
+    func get(_ path: String) -> (status: Int, body: String)? {
+        guard let result = try? Shell.runCapturing(["ip", "netns", "exec", namespace, "curl", "-sS", "-m", "3", "-o", "-", "-w", "\n%{http_code}",
+                                                    "http://127.0.0.1:\(metricsPort)\(path)"]),
+              result.status == 0 else { return nil }
+        var lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let code = lines.popLast().flatMap({ Int($0) }) else { return nil }
+        return (code, lines.joined(separator: "\n"))
+    }
+
+    /// The samples of `/metrics`, parsed.
+    func metrics() -> [MetricSample] {
+        guard let answer = get("/metrics"), answer.status == 200 else { return [] }
+        return MetricSample.parse(answer.body)
+    }
+
+    func metric(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+        metrics().first { $0.name == name && labels.allSatisfy { label in $0.labels[label.key] == label.value } }?.value
+    }
+
+    deinit { stop(SIGKILL) }
+}
+
+/// One sample of the Prometheus text format.
+struct MetricSample: Hashable {
+    var name: String
+    var labels: [String: String]
+    var value: Double
+
+    /// Parses `name{a="b",c="d"} value` lines; comments and blank lines are skipped.
+    static func parse(_ text: String) -> [MetricSample] {
+        text.split(separator: "\n").compactMap { line in
+            guard !line.hasPrefix("#") else { return nil }
+            let nameEnd = line.firstIndex { $0 == "{" || $0 == " " } ?? line.endIndex
+            let name = String(line[..<nameEnd])
+            var labels: [String: String] = [:]
+            var rest = line[nameEnd...]
+            if rest.first == "{", let close = rest.lastIndex(of: "}") {
+                let body = rest[rest.index(after: rest.startIndex)..<close]
+                var scanner = body[...]
+                while let equals = scanner.firstIndex(of: "=") {
+                    let key = scanner[..<equals].trimmingCharacters(in: CharacterSet(charactersIn: ", "))
+                    var index = scanner.index(equals, offsetBy: 2)
+                    var value = ""
+                    while index < scanner.endIndex, scanner[index] != "\"" {
+                        if scanner[index] == "\\" { index = scanner.index(after: index) }
+                        value.append(scanner[index])
+                        index = scanner.index(after: index)
+                    }
+                    labels[key] = value
+                    scanner = index < scanner.endIndex ? scanner[scanner.index(after: index)...] : scanner[scanner.endIndex...]
+                }
+                rest = rest[rest.index(after: close)...]
+            }
+            guard let value = Double(rest.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") else { return nil }
+            return MetricSample(name: name, labels: labels, value: value)
+        }
+    }
+}
+
+enum LabWait {
+    struct TimedOut: Error, CustomStringConvertible {
+        var what: String
+        var description: String { "timed out waiting until \(what)" }
+    }
+
+    /// Polls `condition` every 100 ms for up to `seconds`; returns the seconds it took.
+    @discardableResult
+    static func until(_ what: String, seconds: Double, _ condition: () throws -> Bool) throws -> Double {
+        let start = Date()
+        while Date().timeIntervalSince(start) < seconds {
+            if try condition() { return Date().timeIntervalSince(start) }
+            usleep(100_000)
+        }
+        throw TimedOut(what: what)
+    }
+}
+
+/// The lab's traffic peers (Integration/peers/lab_peers.py), run in a namespace.
+enum LabPeers {
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Integration/peers/lab_peers.py").path
+    }
+
+    /// Starts a peer in the background; the caller kills it.
+    static func start(in namespace: String, _ arguments: String...) throws -> Process {
+        try launch(namespace, arguments, output: FileHandle.nullDevice)
+    }
+
+    /// Starts a client peer in the background, its output going to a file (read while it runs).
+    static func startClient(in namespace: String, _ arguments: String...) throws -> (Process, output: String) {
+        let output = NSTemporaryDirectory() + "ipvsctl-peer-\(UInt32.random(in: 0...UInt32.max))"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        return (try launch(namespace, arguments, output: try FileHandle(forWritingTo: URL(fileURLWithPath: output))), output)
+    }
+
+    private static func launch(_ namespace: String, _ arguments: [String], output: FileHandle) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ip", "netns", "exec", namespace, "python3", script] + arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs a client peer to completion: its output lines and exit status.
+    static func run(in namespace: String, _ arguments: String...) throws -> (status: Int32, lines: [String]) {
+        let result = try Shell.runCapturing(["ip", "netns", "exec", namespace, "python3", script] + arguments)
+        return (result.status, result.stdout.split(separator: "\n").map(String.init))
+    }
+}
