@@ -106,6 +106,12 @@ let package = Package(
             path: "Integration/FixtureCapture"
         ),
 
+        // Kernel stand-ins and parsers for unit tests that need no I/O: never for the lab tests.
+        .target(
+            name: "ReconcilerTestKit",
+            dependencies: ["IPVSCore", "IPVSWire", "IPVSNetlink", "Reconciler"]
+        ),
+
         .testTarget(
             name: "IPVSCoreTests",
             dependencies: ["IPVSCore", .product(name: "PropertyBased", package: "swift-property-based")]
@@ -123,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcilerTests",
-            dependencies: ["Reconciler", "IPVSCore", "IPVSWire", "IPVSNetlink", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Reconciler", "ReconcilerTestKit", "IPVSCore", "IPVSWire", "IPVSNetlink", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "HealthCheckingTests",
@@ -135,7 +141,11 @@ let package = Package(
         ),
         .testTarget(
             name: "IPVSDaemonTests",
-            dependencies: ["IPVSDaemon", "IPVSCore", "Reconciler", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "IPVSDaemon", "IPVSCore", "Reconciler", "ReconcilerTestKit", "Config",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "IPVSNetlinkTests",
@@ -144,7 +154,7 @@ let package = Package(
         // Runs only inside the kernel lab (Integration/lab.sh): talks to a real IPVS table.
         .testTarget(
             name: "IPVSIntegrationTests",
-            dependencies: ["IPVSCore", "IPVSWire", "IPVSNetlink"]
+            dependencies: ["IPVSCore", "IPVSWire", "IPVSNetlink", "ReconcilerTestKit"]
         ),
     ],
     swiftLanguageModes: [.v6]

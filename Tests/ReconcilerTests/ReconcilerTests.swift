@@ -2,6 +2,7 @@ import Foundation
 import IPVSCore
 import Logging
 import Reconciler
+import ReconcilerTestKit
 import Testing
 
 /// The executor against an in-memory table: ordering, ledger write-ahead, failures, zero writes

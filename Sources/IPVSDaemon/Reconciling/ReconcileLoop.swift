@@ -89,7 +89,14 @@ public final class ReconcileLoop: Service, Sendable {
         memory = Mutex(Memory(state: state, fingerprint: ConfigFingerprint.of(path: configuration.configPath),
                               nextResync: .now + configuration.resyncInterval,
                               backoff: Backoff(maximum: configuration.maximumBackoff)))
-        health?.setTargets(HealthTargets.targets(of: state, node: configuration.node))
+        setHealthTargets(state)
+    }
+
+    func setHealthTargets(_ state: DesiredState) {
+        guard let health else { return }
+        let targets = HealthTargets.targets(of: state, node: configuration.node)
+        health.setTargets(targets)
+        metrics.healthTargets.set(Double(targets.count))
     }
 
     /// Asks for a pass, as SIGHUP does (tests and embedders).
@@ -196,7 +203,7 @@ public final class ReconcileLoop: Service, Sendable {
         do {
             let state = try ConfigLoader.load(contentsOf: configuration.configPath)
             memory.withLock { $0.state = state }
-            health?.setTargets(HealthTargets.targets(of: state, node: configuration.node))
+            setHealthTargets(state)
             metrics.configReloads("success").increment()
             metrics.configLastReloadSuccessful.set(to: 1)
             logger.notice("config reloaded", metadata: ["services": "\(state.services.count)"])

@@ -1,4 +1,5 @@
 import Foundation
+import ReconcilerTestKit
 
 /// `ipvsctl-swift run` inside a lab namespace, as systemd would run it on a node: its log in a
 /// file, its metrics endpoint on the namespace's loopback, stopped with a signal.
@@ -83,43 +84,6 @@ final class LabAgent {
     }
 
     deinit { stop(SIGKILL) }
-}
-
-/// One sample of the Prometheus text format.
-struct MetricSample: Hashable {
-    var name: String
-    var labels: [String: String]
-    var value: Double
-
-    /// Parses `name{a="b",c="d"} value` lines; comments and blank lines are skipped.
-    static func parse(_ text: String) -> [MetricSample] {
-        text.split(separator: "\n").compactMap { line in
-            guard !line.hasPrefix("#") else { return nil }
-            let nameEnd = line.firstIndex { $0 == "{" || $0 == " " } ?? line.endIndex
-            let name = String(line[..<nameEnd])
-            var labels: [String: String] = [:]
-            var rest = line[nameEnd...]
-            if rest.first == "{", let close = rest.lastIndex(of: "}") {
-                let body = rest[rest.index(after: rest.startIndex)..<close]
-                var scanner = body[...]
-                while let equals = scanner.firstIndex(of: "=") {
-                    let key = scanner[..<equals].trimmingCharacters(in: CharacterSet(charactersIn: ", "))
-                    var index = scanner.index(equals, offsetBy: 2)
-                    var value = ""
-                    while index < scanner.endIndex, scanner[index] != "\"" {
-                        if scanner[index] == "\\" { index = scanner.index(after: index) }
-                        value.append(scanner[index])
-                        index = scanner.index(after: index)
-                    }
-                    labels[key] = value
-                    scanner = index < scanner.endIndex ? scanner[scanner.index(after: index)...] : scanner[scanner.endIndex...]
-                }
-                rest = rest[rest.index(after: close)...]
-            }
-            guard let value = Double(rest.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") else { return nil }
-            return MetricSample(name: name, labels: labels, value: value)
-        }
-    }
 }
 
 enum LabWait {

@@ -6,7 +6,9 @@ import Synchronization
 
 /// An IPVS table in memory that answers commands the way the kernel does (EEXIST, ESRCH,
 /// ENOENT), for unit-testing the reconciler's executor. The kernel-lab tests are the real thing.
-final class InMemoryIPVSTable: IPVSTable {
+public final class InMemoryIPVSTable: IPVSTable {
+    public init() {}
+
     private struct State {
         var services: [VirtualServiceKey: ObservedTableEntry] = [:]
         var timeouts = Timeouts(tcp: 900, tcpFin: 120, udp: 300)
@@ -17,26 +19,26 @@ final class InMemoryIPVSTable: IPVSTable {
 
     private let state = Mutex(State())
 
-    var commandCount: Int { state.withLock { $0.commands } }
-    var snapshot: [ObservedTableEntry] { (try? table()) ?? [] }
+    public var commandCount: Int { state.withLock { $0.commands } }
+    public var snapshot: [ObservedTableEntry] { (try? table()) ?? [] }
 
-    func breakConversation(afterCommands count: Int?) {
+    public func breakConversation(afterCommands count: Int?) {
         state.withLock { $0.breakAfter = count }
     }
 
-    func insertForeign(_ service: VirtualService) {
+    public func insertForeign(_ service: VirtualService) {
         state.withLock { $0.services[service.key] = ObservedTableEntry(virtualService: ObservedVirtualService(service: service), realServers: []) }
     }
 
-    func table() throws(IPVSError) -> [ObservedTableEntry] {
+    public func table() throws(IPVSError) -> [ObservedTableEntry] {
         state.withLock { $0.services.values.sorted { $0.virtualService.service.key < $1.virtualService.service.key } }
     }
 
-    func timeouts() throws(IPVSError) -> Timeouts {
+    public func timeouts() throws(IPVSError) -> Timeouts {
         state.withLock { $0.timeouts }
     }
 
-    func apply(_ requests: [IPVSRequest]) throws(IPVSError) -> BatchResult {
+    public func apply(_ requests: [IPVSRequest]) throws(IPVSError) -> BatchResult {
         try state.withLock { state throws(IPVSError) -> BatchResult in
             var failures: [BatchResult.Failure] = []
             for (index, request) in requests.enumerated() {
