@@ -1,2 +1,0 @@
-import IPVSCore
-import Testing
