@@ -135,7 +135,11 @@ let package = Package(
         ),
         .testTarget(
             name: "IPVSDaemonTests",
-            dependencies: ["IPVSDaemon", "IPVSCore", "Reconciler", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "IPVSDaemon", "IPVSCore", "Reconciler",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "IPVSNetlinkTests",
