@@ -148,6 +148,7 @@ let package = Package(
             dependencies: [
                 "IPVSDaemon", "IPVSCore", "Reconciler", "ReconcilerTestKit", "Config",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),

@@ -27,9 +27,11 @@ readonly GUEST_MEMORY="${IPVSCTL_LAB_MEMORY:-2G}"
 readonly GUEST_CPUS="${IPVSCTL_LAB_CPUS:-2}"
 readonly VNG_VERSION="1.42"
 
+# systemd: the unit-file test runs systemd-analyze verify and security on the host;
+# python3: the lab's traffic peers (Integration/peers).
 readonly APT_PACKAGES=(
     qemu-system-x86 udev busybox-static kmod cpio ipvsadm
-    libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 strace curl python3
+    libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 strace curl python3 systemd
 )
 
 # Modules the guest loads, in this order, when the kernel has them.

@@ -32,16 +32,3 @@ public enum ReadinessEvent: Hashable, Sendable {
 public protocol HealthPortPublisher: Sendable {
     func publish(_ ports: [UInt16: HealthPortStatus]) async
 }
-
-/// What one health port tells a load balancer.
-public struct HealthPortStatus: Hashable, Sendable {
-    /// `namespace/name`.
-    public var serviceName: String
-    /// Usable endpoints of the service on this node: 200 when above zero, 503 otherwise.
-    public var localEndpoints: Int
-
-    public init(serviceName: String, localEndpoints: Int) {
-        self.serviceName = serviceName
-        self.localEndpoints = localEndpoints
-    }
-}

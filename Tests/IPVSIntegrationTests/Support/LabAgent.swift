@@ -12,12 +12,12 @@ final class LabAgent {
     let logPath: String
     private var process: Process?
 
-    init(namespace: String, config: String, node: String, stateDirectory: String = ReconcilerLabTests.stateDirectory(), metricsPort: UInt16 = 9469) throws {
+    init(namespace: String, config: String, node: String, stateDirectory: String = KernelLab.ReconcilerLabTests.stateDirectory(), metricsPort: UInt16 = 9469) throws {
         self.namespace = namespace
         self.node = node
         self.stateDirectory = stateDirectory
         self.metricsPort = metricsPort
-        configPath = try ReconcilerLabTests.writeConfig(config)
+        configPath = try KernelLab.ReconcilerLabTests.writeConfig(config)
         logPath = NSTemporaryDirectory() + "ipvsctl-agent-\(UInt32.random(in: 0...UInt32.max)).log"
     }
 
@@ -28,7 +28,7 @@ final class LabAgent {
         log.seekToEndOfFile()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ip", "netns", "exec", namespace, ReconcilerLabTests.binary, "run", "--config", configPath, "--node", node,
+        process.arguments = ["ip", "netns", "exec", namespace, KernelLab.ReconcilerLabTests.binary, "run", "--config", configPath, "--node", node,
                              "--state-dir", stateDirectory, "--metrics-address", "127.0.0.1:\(metricsPort)",
                              "--resync-interval", "\(resyncSeconds)"]
         process.environment = ProcessInfo.processInfo.environment.merging(["IPVSCTL_LOG_LEVEL": "info"]) { _, new in new }
@@ -80,7 +80,7 @@ final class LabAgent {
     }
 
     func metric(_ name: String, _ labels: [String: String] = [:]) -> Double? {
-        metrics().first { $0.name == name && labels.allSatisfy { label in $0.labels[label.key] == label.value } }?.value
+        metrics().first { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }?.value
     }
 
     deinit { stop(SIGKILL) }

@@ -1,0 +1,163 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+typealias HTTPConnection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+/// One bound listening socket and the connections it accepts: the part that
+/// ``HTTPEndpointServer`` and ``HealthCheckPortServers`` share.
+///
+/// Binding is separate from serving so that a caller learns of a bind failure at once and can
+/// decide what it means (fatal for the metrics endpoint, retried later for a health port).
+final class HTTPListener: Sendable {
+    /// How long a connection may stay silent, between requests or inside one, before it is
+    /// closed. Longer than a Prometheus scrape interval, so a keep-alive scraper reuses its socket.
+    static let idleTimeout = TimeAmount.seconds(90)
+
+    /// The address listened on.
+    let host: String
+    /// The port bound, which is the kernel's choice when 0 was asked for.
+    let port: Int
+    private let server: NIOAsyncChannel<HTTPConnection, Never>
+    private let connections = ConnectionRegistry()
+    private let handler: HTTPEndpointServer.Handler
+    private let logger: Logger
+
+    private init(host: String, server: NIOAsyncChannel<HTTPConnection, Never>, port: Int,
+                 handler: @escaping HTTPEndpointServer.Handler, logger: Logger) {
+        self.host = host
+        self.server = server
+        self.port = port
+        self.handler = handler
+        self.logger = logger
+    }
+
+    /// Opens a listening socket on `host:port`: an IPv4 or IPv6 address, and a port or 0 for any
+    /// free one.
+    static func bind(
+        host: String, port: Int, eventLoopGroup: any EventLoopGroup, logger: Logger,
+        handler: @escaping HTTPEndpointServer.Handler
+    ) async throws(HTTPServerError) -> HTTPListener {
+        let address: SocketAddress
+        do {
+            address = try SocketAddress(ipAddress: host, port: port)
+        } catch {
+            throw HTTPServerError.invalidAddress(host: host, port: port, cause: error)
+        }
+        let server: NIOAsyncChannel<HTTPConnection, Never>
+        do {
+            server = try await ServerBootstrap(group: eventLoopGroup)
+                // A restart must not wait for the previous process's TIME_WAIT sockets to expire.
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(to: address) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let pipeline = channel.pipeline.syncOperations
+                        try pipeline.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                        try pipeline.addHandler(IdleConnectionCloser())
+                        try pipeline.configureHTTPServerPipeline()
+                        return try HTTPConnection(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw HTTPServerError.bindFailed(host: host, port: port, error: error)
+        }
+        let bound = server.channel.localAddress?.port ?? port
+        var logger = logger
+        logger[metadataKey: "address"] = "\(HTTPServerError.endpoint(host: host, port: bound))"
+        return HTTPListener(host: host, server: server, port: bound, handler: handler, logger: logger)
+    }
+
+    /// Accepts and serves connections until the listener is closed, then waits for the
+    /// connections still answering a request.
+    func serve() async {
+        do {
+            try await server.executeThenClose { inbound in
+                await withDiscardingTaskGroup { group in
+                    do {
+                        for try await connection in inbound {
+                            group.addTask { await self.serve(connection) }
+                        }
+                    } catch {
+                        logger.warning("http listener stopped accepting", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        } catch {
+            logger.debug("http listener closed with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Stops accepting and closes idle connections without waiting; busy ones end after their
+    /// response. Safe to call from a synchronous shutdown handler, and more than once.
+    func beginClosing() {
+        server.channel.close(promise: nil)
+        connections.closeIdle()
+    }
+
+    /// ``beginClosing()``, returning once the listening socket is closed (new connections are
+    /// then refused).
+    func close() async {
+        beginClosing()
+        try? await server.channel.closeFuture.get()
+    }
+
+    private func serve(_ connection: HTTPConnection) async {
+        guard let id = connections.opened(connection.channel) else {
+            connection.channel.close(promise: nil)
+            return
+        }
+        defer { connections.closed(id) }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var request: HTTPRequestHead?
+                for try await part in inbound {
+                    switch part {
+                    case .head(let head):
+                        connections.busy(id)
+                        request = head
+                    case .body:
+                        continue  // GET and HEAD carry no body worth reading
+                    case .end:
+                        guard let head = request else { continue }
+                        request = nil
+                        let keepAlive = head.isKeepAlive && !connections.isClosing
+                        try await outbound.write(contentsOf: await respond(to: head, keepAlive: keepAlive))
+                        guard keepAlive, connections.idle(id) else { return }
+                    }
+                }
+            }
+        } catch {
+            // Resets and malformed requests (already answered 400 by NIO) end here.
+            logger.debug("http connection ended with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, keepAlive: Bool) async -> [HTTPServerResponsePart] {
+        let response: HTTPResponse
+        switch head.method {
+        case .GET: response = await handler(HTTPRequest(method: .get, target: head.uri))
+        case .HEAD: response = await handler(HTTPRequest(method: .head, target: head.uri))
+        default:
+            var refusal = HTTPResponse.text("method not allowed\n", status: 405)
+            refusal.headers.append(.init("Allow", "GET, HEAD"))
+            response = refusal
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        for header in response.headers { headers.add(name: header.name, value: header.value) }
+        headers.add(name: "Content-Length", value: "\(response.body.count)")
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        let responseHead = HTTPResponseHead(
+            version: head.version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        // HEAD gets GET's headers, Content-Length included, without the body.
+        guard head.method != .HEAD, !response.body.isEmpty else {
+            return [.head(responseHead), .end(nil)]
+        }
+        return [.head(responseHead), .body(.byteBuffer(ByteBuffer(bytes: response.body))), .end(nil)]
+    }
+}

@@ -1,0 +1,72 @@
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let quietLogger = Logger(label: "ipvsctl-swift.tests") { _ in SwiftLogNoOpLogHandler() }
+
+/// Runs `services` in a `ServiceGroup`, as the daemon does, while `body` runs; then triggers
+/// graceful shutdown and returns once the group has, so that a service that does not stop makes
+/// the test hang rather than pass.
+func withServices<T: Sendable>(
+    _ services: [any Service], _ body: @Sendable (ServiceGroup) async throws -> T
+) async throws -> T {
+    let group = ServiceGroup(services: services, logger: quietLogger)
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(group))
+        } catch {
+            result = .failure(error)
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+        return try result.get()
+    }
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now.
+func unusedPort() throws -> UInt16 {
+    let listener = try TestListener()
+    return listener.port
+}
+
+/// A listening TCP socket on 127.0.0.1, to hold a port taken.
+final class TestListener: @unchecked Sendable {
+    private let socket: Int32
+    let port: UInt16
+    private var closed = false
+
+    init(port: UInt16 = 0) throws {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(port.bigEndian)
+        address.sin_addr.s_addr = in_addr_t(UInt32(0x7f00_0001).bigEndian)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && listen(socket, 8) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        guard bound else {
+            let code = errno
+            close(socket)
+            throw SocketFailure(call: "bind", errno: code)
+        }
+        self.socket = socket
+        self.port = UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Lets the port go.
+    func release() {
+        guard !closed else { return }
+        closed = true
+        close(socket)
+    }
+
+    deinit { release() }
+}
