@@ -76,6 +76,8 @@ struct DecodedFirewallMark {
     var markNode: ConfigNode
     /// Nil when `targetPort` is not written.
     var targetPortNode: ConfigNode?
+    /// Written but refused (reported): `spec` then holds 0, which must not be taken as meant.
+    var targetPortRefused = false
 }
 
 struct DecodedPort {
