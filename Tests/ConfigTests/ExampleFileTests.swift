@@ -7,6 +7,14 @@ struct ExampleFileTests {
     private func address(_ text: String) -> IPAddress { IPAddress(text)! }
     private func addresses(_ texts: String...) -> [IPAddress] { texts.map(address) }
 
+    /// `service` with `check`, on the service and on each of its endpoints at `addresses`.
+    private func checked(_ service: ServiceSpec, _ check: HealthCheck, endpoints addresses: String...) -> ServiceSpec {
+        var service = service
+        service.healthCheck = check
+        service.endpoints = addresses.map { EndpointSpec(address: address($0), healthCheck: check) }
+        return service
+    }
+
     @Test("examples/basic.yaml loads to exactly the declared state")
     func basic() throws {
         let state = try ConfigLoader.load(contentsOf: ConfigTesting.example("basic.yaml"))
@@ -139,6 +147,74 @@ struct ExampleFileTests {
         #expect(state == expected)
     }
 
+    @Test("examples/health-checks.yaml loads to exactly the declared state, every endpoint with its effective check")
+    func healthChecks() throws {
+        let state = try ConfigLoader.load(contentsOf: ConfigTesting.example("health-checks.yaml"))
+        let web = HealthCheck(
+            probe: .http(HealthCheck.HTTPProbe(path: "/healthz", host: "web.example.org", bodyContains: "ok")),
+            interval: .seconds(2), timeout: .seconds(1), fall: 2)
+        var canary = web
+        canary.port = 8081
+        canary.interval = .milliseconds(500)
+        canary.timeout = .milliseconds(250)
+        let api = HealthCheck(probe: .http(HealthCheck.HTTPProbe(secure: true, path: "/ready", expectedStatus: 204...204)), port: 9443)
+        let dns = HealthCheck(probe: .udp(.dns(name: "cluster.example.org")), rise: 1)
+        let ntp = HealthCheck(probe: .udp(.payload(send: [0x1B] + [UInt8](repeating: 0, count: 47), expect: nil)))
+        let postgres = HealthCheck(
+            probe: .exec(HealthCheck.ExecProbe(command: ["/usr/local/bin/check-postgres", "--max-lag=10"])),
+            interval: .seconds(10), timeout: .seconds(5), initiallyHealthy: true)
+        let portRange = HealthCheck(probe: .tcp, port: 8000, jitter: 0.3)
+        let expected = DesiredState(services: [
+            ServiceSpec(
+                name: "default/web",
+                clusterIPs: addresses("198.51.100.20"),
+                ports: [ServicePort(name: "http", port: 80, targetPort: 8080)],
+                endpoints: [
+                    EndpointSpec(address: address("192.0.2.11"), healthCheck: web),
+                    EndpointSpec(address: address("192.0.2.12"), healthCheck: web),
+                    EndpointSpec(address: address("192.0.2.13"), healthCheck: canary),
+                ],
+                healthCheck: web,
+                panicThreshold: 0.5),
+            ServiceSpec(
+                name: "default/api",
+                clusterIPs: addresses("198.51.100.40"),
+                ports: [ServicePort(port: 443, targetPort: 8443)],
+                endpoints: [
+                    EndpointSpec(address: address("192.0.2.41"), healthCheck: api),
+                    EndpointSpec(address: address("192.0.2.42"), healthCheck: HealthCheck(probe: .tcp, port: 9443)),
+                ],
+                healthCheck: api),
+            checked(ServiceSpec(
+                name: "kube-system/dns",
+                clusterIPs: addresses("198.51.100.10"),
+                ports: [
+                    ServicePort(name: "dns", port: 53, protocol: .udp),
+                    ServicePort(name: "dns-tcp", port: 53, protocol: .tcp),
+                ]), dns, endpoints: "192.0.2.61", "192.0.2.62"),
+            checked(ServiceSpec(name: "infra/ntp", clusterIPs: addresses("198.51.100.60"), ports: [ServicePort(port: 123, protocol: .udp)]),
+                    ntp, endpoints: "192.0.2.65", "192.0.2.66"),
+            checked(ServiceSpec(name: "data/postgres", clusterIPs: addresses("198.51.100.50"), ports: [ServicePort(port: 5432)]),
+                    postgres, endpoints: "192.0.2.51", "192.0.2.52"),
+            checked(ServiceSpec(name: "edge/port-range", firewallMark: FirewallMarkSpec(mark: 7)),
+                    portRange, endpoints: "192.0.2.81", "192.0.2.82"),
+            ServiceSpec(
+                name: "default/legacy",
+                clusterIPs: addresses("198.51.100.90"),
+                ports: [ServicePort(port: 8080)],
+                endpoints: [
+                    EndpointSpec(address: address("192.0.2.91")),
+                    EndpointSpec(address: address("192.0.2.92"),
+                                 healthCheck: HealthCheck(probe: .http(HealthCheck.HTTPProbe(path: "/status")))),
+                ]),
+        ])
+        #expect(state.services.map(\.name) == expected.services.map(\.name))
+        for (loaded, declared) in zip(state.services, expected.services) {
+            #expect(loaded == declared, "service \(declared.name)")
+        }
+        #expect(state == expected)
+    }
+
     @Test("examples/invalid.yaml reports every deliberate mistake at its line and column")
     func invalid() {
         let path = ConfigTesting.example("invalid.yaml")
@@ -170,6 +246,10 @@ struct ExampleFileTests {
             Place(35, 28, "services[2].externalTrafficPolicy", .invalidValue),
             Place(37, 13, "services[2].tunnel.port", .missingKey),
             Place(39, 37, "services[2].endpoints[0].node", .unknownNode),
+            Place(44, 21, "services[3].panicThreshold", .outOfRange),
+            Place(47, 13, "services[3].healthCheck.path", .notApplicable),
+            Place(49, 23, "services[3].healthCheck.timeoutSeconds", .outOfRange),
+            Place(51, 44, "services[3].endpoints[0].healthCheck.send", .missingKey),
         ]
         #expect(problems.map(\.place) == expected)
         #expect(problems.allSatisfy { $0.file == path })

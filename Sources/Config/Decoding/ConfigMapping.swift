@@ -27,12 +27,13 @@ struct ConfigMapping {
     }
 
     /// The value of a required key; reports it missing (at the mapping) when absent or null.
-    func required(_ key: String) -> ConfigNode? {
+    /// `reason`, when given, follows the message: why the key is required here.
+    func required(_ key: String, reason: String = "") -> ConfigNode? {
         if let value = self[key] { return value }
         if let null = entry(key)?.value {
-            null.report(.missingKey, "required key '\(key)' has no value")
+            null.report(.missingKey, "required key '\(key)' has no value\(reason)")
         } else {
-            owner.report(.missingKey, missing: key, "required key '\(key)' is missing")
+            owner.report(.missingKey, missing: key, "required key '\(key)' is missing\(reason)")
         }
         return nil
     }

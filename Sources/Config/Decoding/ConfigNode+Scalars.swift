@@ -57,6 +57,37 @@ extension ConfigNode {
         return exact
     }
 
+    /// A number within `range` in plain decimal notation, with or without a fraction (`0.5`,
+    /// `2`). As with ``integer(in:hint:)``, quoted numbers are refused, and so are YAML's
+    /// hexadecimal, base-60, exponent and `.inf` forms.
+    func decimal(in range: ClosedRange<Double>) -> Double? {
+        guard scalarKind == .integer || scalarKind == .float, let text = node.scalar?.string else {
+            reportWrongType(expected: "a number")
+            return nil
+        }
+        let unsigned = text.first == "+" || text.first == "-" ? text.dropFirst() : text[...]
+        let digits = unsigned.filter { $0 != "." }
+        guard !digits.isEmpty, digits.allSatisfy({ ("0"..."9").contains($0) }), unsigned.count - digits.count <= 1 else {
+            report(.wrongType, "write \(text) as a decimal number")
+            return nil
+        }
+        guard let value = Double(text), range.contains(value) else {
+            report(.outOfRange, "\(path.lastKey) \(text) is out of range \(Self.plain(range.lowerBound))...\(Self.plain(range.upperBound))")
+            return nil
+        }
+        return value
+    }
+
+    /// A duration in seconds within `range`, decimals allowed, kept to the millisecond.
+    func seconds(in range: ClosedRange<Double>) -> Duration? {
+        decimal(in: range).map { .milliseconds(Int64(($0 * 1000).rounded())) }
+    }
+
+    /// A bound as an operator writes it: `1`, not `1.0`.
+    private static func plain(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
     /// An IPv4 or IPv6 address in its usual text form; a prefix or a zone index is refused.
     func address() -> IPAddress? {
         // YAML reads a plain `2001:db8::` followed by a line break as the key `2001:db8:`.

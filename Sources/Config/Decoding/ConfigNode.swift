@@ -78,13 +78,15 @@ struct ConfigNode {
         return ConfigMapping(owner: self, entries: known)
     }
 
-    /// The allowed key an unknown one most likely meant: the same letters in another case, or
-    /// the singular of a list (Kubernetes' own `clusterIP` for our `clusterIPs`).
+    /// The allowed key an unknown one most likely meant: the same letters in another case, the
+    /// singular of a list (Kubernetes' own `clusterIP` for our `clusterIPs`), or a duration
+    /// without its unit (`interval` for `intervalSeconds`).
     private static func suggestion(for key: String, among allowedKeys: [String]) -> String? {
         let lowered = key.lowercased()
         return allowedKeys.first { allowed in
             let candidate = allowed.lowercased()
             return candidate == lowered || candidate == lowered + "s" || candidate + "s" == lowered
+                || candidate == lowered + "seconds"
         }
     }
 

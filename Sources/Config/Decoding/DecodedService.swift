@@ -35,6 +35,11 @@ struct DecodedService {
     var endpoints: [DecodedEndpoint] = []
     var drainSeconds: UInt32?
     var healthCheckNodePort: Located<UInt16>?
+    /// The service's check with its defaults (each endpoint carries its own effective one).
+    var healthCheck: HealthCheck?
+    /// Whether `healthCheck` is written at all, valid or not.
+    var healthCheckGiven = false
+    var panicThreshold: Located<Double>?
     var incomplete: Set<Part> = []
 
     init(node: ConfigNode) {
@@ -67,7 +72,9 @@ struct DecodedService {
             externalTrafficPolicy: externalTrafficPolicy,
             endpoints: endpoints.map(\.spec),
             drainSeconds: drainSeconds,
-            healthCheckNodePort: healthCheckNodePort?.value)
+            healthCheckNodePort: healthCheckNodePort?.value,
+            healthCheck: healthCheck,
+            panicThreshold: panicThreshold?.value)
     }
 }
 
@@ -76,6 +83,8 @@ struct DecodedFirewallMark {
     var markNode: ConfigNode
     /// Nil when `targetPort` is not written.
     var targetPortNode: ConfigNode?
+    /// Written but refused (reported): `spec` then holds 0, which must not be taken as meant.
+    var targetPortRefused = false
 }
 
 struct DecodedPort {
@@ -102,6 +111,8 @@ struct DecodedEndpoint {
     var nodeName: Located<String>?
     /// Whether `node` is written at all: a wrong one is reported once, not also as missing.
     var nodeGiven: Bool
+    /// Whether the endpoint writes its own `healthCheck`, valid or not.
+    var healthCheckGiven: Bool
     var spec: EndpointSpec
 }
 

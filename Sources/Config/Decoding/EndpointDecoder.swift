@@ -3,9 +3,10 @@ import IPVSCore
 /// Decodes one entry of a service's `endpoints`, like an endpoint of a Kubernetes EndpointSlice
 /// with its conditions written flat.
 enum EndpointDecoder {
-    static let keys = ["address", "node", "zone", "ready", "serving", "terminating", "weight"]
+    static let keys = ["address", "node", "zone", "ready", "serving", "terminating", "weight", "healthCheck"]
 
-    static func decode(_ node: ConfigNode) -> DecodedEndpoint? {
+    /// `health`: the service's check, which the endpoint carries unless it overrides it.
+    static func decode(_ node: ConfigNode, health: HealthCheckScope) -> DecodedEndpoint? {
         guard let fields = node.mapping(allowedKeys: keys) else { return nil }
         let addressNode = fields.required("address")
         let address = addressNode?.address()
@@ -16,6 +17,8 @@ enum EndpointDecoder {
         let serving = fields["serving"]?.bool()
         let terminating = fields["terminating"]?.bool() ?? false
         let weight = fields["weight"]?.integer(in: Limits.weight) ?? 1
+        let healthNode = fields["healthCheck"]
+        let healthCheck = healthNode.map { HealthCheckDecoder.decode(endpoint: $0, in: health) } ?? health.check
 
         // The address identifies the endpoint; anything else that is wrong has been reported and
         // leaves the endpoint's other rules checkable.
@@ -25,7 +28,8 @@ enum EndpointDecoder {
             address: Located(value: address, node: addressNode),
             nodeName: located(nodeName, nodeNameNode),
             nodeGiven: nodeNameNode != nil,
+            healthCheckGiven: healthNode != nil,
             spec: EndpointSpec(address: address, node: nodeName, zone: zone, ready: ready,
-                               serving: serving, terminating: terminating, weight: weight))
+                               serving: serving, terminating: terminating, weight: weight, healthCheck: healthCheck))
     }
 }

@@ -12,12 +12,12 @@ enum FirewallMarkDecoder {
         let familyNode = fields["family"]
         let family = familyNode.map { $0.choice(families) } ?? .inet
         let targetPortNode = fields["targetPort"]
-        let targetPort = targetPortNode?.integer(in: Limits.firewallMarkTargetPort) ?? 0
+        let targetPort = Written(targetPortNode) { $0.integer(in: Limits.firewallMarkTargetPort) }
         // Mark and family identify the virtual service; a wrong targetPort is reported and
         // leaves them checkable.
         guard let markNode, let mark, let family else { return nil }
         return DecodedFirewallMark(
-            spec: FirewallMarkSpec(mark: mark, family: family, targetPort: targetPort),
-            markNode: markNode, targetPortNode: targetPortNode)
+            spec: FirewallMarkSpec(mark: mark, family: family, targetPort: targetPort.value ?? 0),
+            markNode: markNode, targetPortNode: targetPortNode, targetPortRefused: targetPort.isRefused)
     }
 }

@@ -26,4 +26,17 @@ enum Limits {
     static let connectionReuseMode: ClosedRange<UInt8> = 0...2
     /// `IFNAMSIZ` is 16 with the terminating NUL.
     static let interfaceNameLength: ClosedRange<Int> = 1...15
+    /// A health check's interval and timeout, kept to the millisecond: below that a probe
+    /// would be due all the time; a check less often than daily is a mistake, not a policy.
+    static let probeSeconds: ClosedRange<Double> = 0.001...86_400
+    /// Consecutive results that change a verdict. 1 reacts to a single lost probe; beyond 100
+    /// an endpoint would take hours to come back or go.
+    static let riseFall: ClosedRange<Int> = 1...100
+    /// Fractions: a check's jitter, a service's panic threshold.
+    static let fraction: ClosedRange<Double> = 0...1
+    /// The HTTP status codes that exist (RFC 9110 defines 100 to 599).
+    static let httpStatus: ClosedRange<Int> = 100...599
+    /// RFC 1035: a DNS name is at most 253 characters as text (without the final dot), a label 63.
+    static let dnsNameLength: ClosedRange<Int> = 1...253
+    static let dnsLabelLength: ClosedRange<Int> = 1...63
 }

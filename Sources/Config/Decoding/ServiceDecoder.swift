@@ -6,7 +6,7 @@ enum ServiceDecoder {
     static let keys = [
         "name", "clusterIPs", "externalIPs", "loadBalancerIPs", "firewallMark", "ports", "scheduler",
         "forwarding", "tunnel", "sessionAffinity", "internalTrafficPolicy", "externalTrafficPolicy",
-        "drainSeconds", "healthCheckNodePort", "endpoints",
+        "drainSeconds", "healthCheckNodePort", "healthCheck", "panicThreshold", "endpoints",
     ]
 
     static let trafficPolicies = TrafficPolicy.allCases.map { (word: $0.rawValue, value: $0) }
@@ -54,8 +54,28 @@ enum ServiceDecoder {
             service.healthCheckNodePort = Located(value: port, node: healthNode)
         }
 
-        service.endpoints = fields["endpoints"]?.sequence()?.compactMap(EndpointDecoder.decode) ?? []
+        // Before the endpoints, which inherit the service's check.
+        var health = HealthCheckScope(needsPort: needsHealthCheckPort(service))
+        if let healthNode = fields["healthCheck"] {
+            health = HealthCheckDecoder.decode(service: healthNode, needsPort: health.needsPort)
+            service.healthCheck = health.check
+            service.healthCheckGiven = true
+        }
+        if let panicNode = fields["panicThreshold"], let threshold = panicNode.decimal(in: Limits.fraction) {
+            service.panicThreshold = Located(value: threshold, node: panicNode)
+        }
+
+        service.endpoints = fields["endpoints"]?.sequence()?.compactMap { EndpointDecoder.decode($0, health: health) } ?? []
         return service
+    }
+
+    /// A health check defaults to the first port's targetPort, or a firewall mark's; a
+    /// firewall-mark service without ports whose packets keep their own port (targetPort 0)
+    /// offers none. False when what it depends on failed to decode (reported).
+    private static func needsHealthCheckPort(_ service: DecodedService) -> Bool {
+        guard let mark = service.firewallMark, !mark.targetPortRefused, service.ports.isEmpty,
+              !service.incomplete.contains(.ports) else { return false }
+        return mark.spec.targetPort == 0
     }
 
     /// The valid addresses of a VIP list; an invalid one marks the service's addresses

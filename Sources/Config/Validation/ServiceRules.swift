@@ -1,15 +1,18 @@
 import IPVSCore
 
 /// The rules that relate one service's fields to one another: what a virtual service needs,
-/// which flags and options fit the scheduler, forwarding and protocol, and which fields only
-/// mean something under a given traffic policy. Each rule stays quiet when a field it depends
-/// on failed to decode, since that problem is already reported.
+/// which flags and options fit the scheduler, forwarding and protocol, which fields only mean
+/// something under a given traffic policy, and the panic threshold, which needs health checks.
+/// (The rules between a health check's own keys are checked as it is decoded, where the
+/// service's check and an endpoint's override are merged.) Each rule stays quiet when a field
+/// it depends on failed to decode, since that problem is already reported.
 enum ServiceRules {
     static func check(_ service: DecodedService) {
         checkVirtualServicesExist(service)
         checkFlags(service)
         checkForwardingOptions(service)
         checkTrafficPolicyFields(service)
+        checkPanicThreshold(service)
     }
 
     /// Virtual IPs need ports; a service needs at least one virtual service; and ports that no
@@ -87,5 +90,14 @@ enum ServiceRules {
             endpoint.node.report(.missingNode, missing: "node",
                                  "endpoint \(endpoint.address.value) has no node, but \(policyKey) \(policy.rawValue) selects endpoints by node")
         }
+    }
+
+    /// The panic threshold counts failed endpoints: without a check on the service or any of
+    /// its endpoints none ever fails, and the threshold would silently mean nothing.
+    private static func checkPanicThreshold(_ service: DecodedService) {
+        guard let threshold = service.panicThreshold, !service.healthCheckGiven,
+              !service.endpoints.contains(where: \.healthCheckGiven) else { return }
+        threshold.node.report(.notApplicable,
+                              "panicThreshold applies only with a healthCheck, on the service or its endpoints: without one no endpoint ever fails")
     }
 }
