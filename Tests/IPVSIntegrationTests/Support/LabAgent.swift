@@ -38,7 +38,11 @@ final class LabAgent {
         process.standardError = log
         try process.run()
         self.process = process
-        try LabWait.until("the agent is ready", seconds: 30) { self.get("/readyz")?.status == 200 }
+        do {
+            try LabWait.until("the agent is ready", seconds: 90) { self.get("/readyz")?.status == 200 }
+        } catch {
+            throw LabWait.TimedOut(what: "the agent is ready; its log:\n\(log)")
+        }
     }
 
     /// Rewrites the config file in place (the agent notices within a second).
