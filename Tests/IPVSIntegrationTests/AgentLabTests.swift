@@ -124,7 +124,7 @@ extension KernelLab {
                   - name: default/echo
                     clusterIPs: [\(Self.vip)]
                     ports: [{port: 9000}]
-                    drainSeconds: 20
+                    drainSeconds: 300
                     endpoints:
                 \(endpoints.map { "      - {address: \(LabTopology.backendAddress($0)), node: node-a}" }.joined(separator: "\n"))
                 """
@@ -133,8 +133,9 @@ extension KernelLab {
             try agent.start()
             try LabWait.until("both real servers exist", seconds: 10) { try Self.realServers(lab.director).count == 2 }
 
-            // A client holds one connection for 12 s, a line every 0.25 s.
-            let (client, output) = try LabPeers.startClient(in: lab.director, "tcp-hold", Self.vip, "9000", "12")
+            // A client holds one connection, a line every 0.25 s, until told to close it.
+            let stopFile = NSTemporaryDirectory() + "ipvsctl-hold-stop-\(UInt32.random(in: 0...UInt32.max))"
+            let (client, output) = try LabPeers.startClient(in: lab.director, "tcp-hold", Self.vip, "9000", stopFile)
             var busy = -1
             try LabWait.until("the connection is established", seconds: 10) {
                 let listing = try Shell.run("ip", "netns", "exec", lab.director, "ipvsadm", "-Ln")
@@ -159,11 +160,15 @@ extension KernelLab {
             #expect(agent.metric("ipvsctl_kernel_commands_total", ["kind": "update_real_server"]) == nil)
             #expect(agent.metric("ipvsctl_draining_real_servers") == 1)
 
+            // The connection still works through the drained real server; now it closes.
+            FileManager.default.createFile(atPath: stopFile, contents: nil)
             client.waitUntilExit()
             let result = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
             #expect(client.terminationStatus == 0, "the held connection broke: \(result)")
             #expect(result.hasPrefix("ok "))
-            try LabWait.until("the drained real server is deleted", seconds: 30) {
+            // Closed with RST, the connection leaves IPVS's table within its CLOSE timeout (10 s);
+            // the drain ends then, long before its 300 s deadline.
+            try LabWait.until("the drained real server is deleted", seconds: 60) {
                 try !Self.realServers(lab.director).contains { $0.contains(LabTopology.backendAddress(busy)) }
             }
             #expect(try Self.realServers(lab.director).count == 1)
@@ -198,7 +203,7 @@ extension KernelLab {
             defer { lab.tearDown() }
             try lab.addBackend(named: "backend-0")
             try lab.addBackend(named: "backend-1")
-            var servers = try [0, 1].map { try LabPeers.start(in: lab.backends[$0], "udp-name", "5353", "backend-\($0)") }
+            let servers = try [0, 1].map { try LabPeers.start(in: lab.backends[$0], "udp-name", "5353", "backend-\($0)") }
             defer { servers.forEach { $0.terminate() } }
             let config = """
             kernel:

@@ -153,7 +153,7 @@ extension KernelLab {
                 process.executableURL = URL(fileURLWithPath: Self.binary)
                 process.arguments = ["apply", "--config", config, "--node", "node-a", "--netns", lab.name, "--state-dir", state]
                 process.standardOutput = FileHandle.nullDevice
-                try process.run()
+                try process.runWithDefaultSignalMask()
                 usleep(1_500_000)
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()

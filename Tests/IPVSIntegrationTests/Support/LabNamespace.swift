@@ -83,7 +83,7 @@ enum Shell {
         process.standardError = stderr
         let stdin = Pipe()
         process.standardInput = stdin
-        try process.run()
+        try process.runWithDefaultSignalMask()
         if let input {
             stdin.fileHandleForWriting.write(Data(input.utf8))
         }

@@ -52,7 +52,7 @@ final class LabTopology {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runWithDefaultSignalMask()
         servers[index] = process
         // Wait until it listens, so the first request does not race its start.
         for _ in 0..<50 {
