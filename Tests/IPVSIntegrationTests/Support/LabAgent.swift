@@ -1,5 +1,6 @@
 import Foundation
 import ReconcilerTestKit
+import Testing
 
 /// `ipvsctl-swift run` inside a lab namespace, as systemd would run it on a node: its log in a
 /// file, its metrics endpoint on the namespace's loopback, stopped with a signal.
@@ -12,17 +13,32 @@ final class LabAgent {
     let logPath: String
     private var process: Process?
 
-    init(namespace: String, config: String, node: String, stateDirectory: String = KernelLab.ReconcilerLabTests.stateDirectory(), metricsPort: UInt16 = 9469) throws {
+    /// An agent reading `configPath`, which may be shared with other agents (one file for a fleet).
+    init(namespace: String, configPath: String, node: String, stateDirectory: String = KernelLab.ReconcilerLabTests.stateDirectory(),
+         metricsPort: UInt16 = 9469) {
         self.namespace = namespace
         self.node = node
         self.stateDirectory = stateDirectory
         self.metricsPort = metricsPort
-        configPath = try KernelLab.ReconcilerLabTests.writeConfig(config)
+        self.configPath = configPath
         logPath = NSTemporaryDirectory() + "ipvsctl-agent-\(UInt32.random(in: 0...UInt32.max)).log"
+    }
+
+    /// An agent reading a config file of its own with `config` in it.
+    convenience init(namespace: String, config: String, node: String, stateDirectory: String = KernelLab.ReconcilerLabTests.stateDirectory(),
+                     metricsPort: UInt16 = 9469) throws {
+        self.init(namespace: namespace, configPath: try KernelLab.ReconcilerLabTests.writeConfig(config), node: node,
+                  stateDirectory: stateDirectory, metricsPort: metricsPort)
     }
 
     /// Starts the agent and waits for `/readyz`.
     func start(resyncSeconds: Int = 2) throws {
+        try launch(resyncSeconds: resyncSeconds)
+        try waitUntilReady()
+    }
+
+    /// Starts the agent without waiting (several agents then come up side by side).
+    func launch(resyncSeconds: Int = 2) throws {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
@@ -36,8 +52,12 @@ final class LabAgent {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log
         process.standardError = log
-        try process.run()
+        try process.runWithDefaultSignalMask()
         self.process = process
+    }
+
+    /// Waits for `/readyz`: the agent's first reconcile is done.
+    func waitUntilReady() throws {
         do {
             try LabWait.until("the agent is ready", seconds: 90) { self.get("/readyz")?.status == 200 }
         } catch {
@@ -55,10 +75,17 @@ final class LabAgent {
         kill(process.processIdentifier, signal)
     }
 
-    /// SIGTERM and wait, or SIGKILL without any chance to clean up.
+    /// SIGTERM and wait, or SIGKILL without any chance to clean up. An agent that does not stop
+    /// within 30 s of SIGTERM is a failure (and is killed, so that the suite goes on).
     func stop(_ signal: Int32 = SIGTERM) {
         guard let process else { return }
         kill(process.processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning {
+            Issue.record("the agent did not stop within 30 s of signal \(signal); its log:\n\(log)")
+            kill(process.processIdentifier, SIGKILL)
+        }
         process.waitUntilExit()
         self.process = nil
     }
@@ -134,7 +161,7 @@ enum LabPeers {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runWithDefaultSignalMask()
         return process
     }
 
