@@ -63,11 +63,13 @@ public final class HealthChecker: Service, Sendable {
     }
 
     /// Makes `targets` the set to probe from now on. Targets that stay keep their states; new
-    /// ones start unknown (healthy when their check says `initiallyHealthy`) and are probed
-    /// within a second or one interval, whichever is shorter; removed ones are forgotten.
-    public func setTargets(_ targets: Set<HealthTarget>) {
+    /// ones start unknown (healthy when their check says `initiallyHealthy`, or when they are in
+    /// `presumedHealthy`: serving already, as after a restart, so that only `fall` failures in a
+    /// row take them out) and are probed within a second or one interval, whichever is shorter;
+    /// removed ones are forgotten.
+    public func setTargets(_ targets: Set<HealthTarget>, presumedHealthy: Set<HealthTarget> = []) {
         let now = clock.now
-        let change = state.withLock { $0.setTargets(targets, now: now) }
+        let change = state.withLock { $0.setTargets(targets, presumedHealthy: presumedHealthy, now: now) }
         guard !change.isEmpty else { return }
         logger.debug(
             "health targets changed",

@@ -17,9 +17,13 @@ struct ReconcileLoopTests {
     final class ScriptedHealth: HealthVerdictSource {
         let verdicts = Mutex(HealthView())
         let targets = Mutex(Set<HealthTarget>())
+        let presumedHealthy = Mutex(Set<HealthTarget>())
         let stream = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
-        func setTargets(_ targets: Set<HealthTarget>) { self.targets.withLock { $0 = targets } }
+        func setTargets(_ targets: Set<HealthTarget>, presumedHealthy: Set<HealthTarget>) {
+            self.targets.withLock { $0 = targets }
+            self.presumedHealthy.withLock { $0 = presumedHealthy }
+        }
         func view() -> HealthView { verdicts.withLock { $0 } }
         var changes: AsyncStream<Void> { stream.stream }
         func isStalled() -> Bool { false }
@@ -121,6 +125,29 @@ struct ReconcileLoopTests {
         #expect(Self.realServers(table) == [1], "shutdown leaves the table as it is")
         let samples = MetricSample.parse(String(decoding: metrics.render(), as: UTF8.self))
         #expect(samples.contains { $0.name == "ipvsctl_reconcile_drift_repaired_total" && $0.value >= 1 })
+    }
+
+    @Test("at start, an endpoint already serving in the kernel (a restart) is presumed healthy; a new one is not")
+    func restartPresumesServingEndpointsHealthy() throws {
+        let directory = NSTemporaryDirectory() + "ipvsctl-loop-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/config.yaml"
+        try Self.config.write(toFile: path, atomically: true, encoding: .utf8)
+        let state = try ConfigLoader.load(contentsOf: path)
+        let table = InMemoryIPVSTable()
+        _ = try table.apply([
+            .newService(VirtualService(key: Self.key)),
+            .newRealServer(RealServer(address: IPAddress("192.0.2.1")!, port: 8080), service: Self.key),
+        ])
+        let health = ScriptedHealth()
+        let logger = Logger(label: "test")
+        _ = ReconcileLoop(
+            configuration: .init(configPath: path, node: "node-a"), state: state,
+            reconciler: Reconciler(table: table, addresses: nil, ledgerStore: LedgerStore(directory: directory + "/state"), logger: logger),
+            table: table, health: health, metrics: AgentMetrics(version: "test"), status: AgentStatus(loopStallBound: .seconds(60)),
+            notifier: nil, healthPorts: nil, logger: logger)
+        #expect(health.targets.withLock { $0 }.map(\.address.description).sorted() == ["192.0.2.1", "192.0.2.2"])
+        #expect(health.presumedHealthy.withLock { $0 }.map(\.address.description) == ["192.0.2.1"])
     }
 }
 

@@ -28,9 +28,9 @@ struct CheckerState<Generator: RandomNumberGenerator> {
     }
 
     /// Makes `targets` the set to probe: states of targets that stay are kept, new ones start
-    /// unknown (or healthy, when their check says so) with a first probe soon, removed ones are
-    /// forgotten.
-    mutating func setTargets(_ targets: Set<HealthTarget>, now: Instant) -> TargetChange {
+    /// unknown (or healthy, when their check says so or they are `presumedHealthy`) with a first
+    /// probe soon, removed ones are forgotten.
+    mutating func setTargets(_ targets: Set<HealthTarget>, presumedHealthy: Set<HealthTarget> = [], now: Instant) -> TargetChange {
         var change = TargetChange()
         for target in states.keys where !targets.contains(target) {
             states[target] = nil
@@ -38,7 +38,7 @@ struct CheckerState<Generator: RandomNumberGenerator> {
             change.removed += 1
         }
         for target in targets where states[target] == nil {
-            states[target] = HealthState(initiallyHealthy: target.check.initiallyHealthy)
+            states[target] = HealthState(initiallyHealthy: target.check.initiallyHealthy || presumedHealthy.contains(target))
             if !inFlight.contains(target) { schedule.add(target, now: now) }
             change.added += 1
         }

@@ -3,8 +3,9 @@ import IPVSCore
 /// The health checker as the reconciler loop sees it: targets in, verdicts out. The real one is
 /// `HealthChecker`; tests use a scripted one.
 public protocol HealthVerdictSource: Sendable {
-    /// The targets to probe from now on; states of targets that stay are kept.
-    func setTargets(_ targets: Set<HealthTarget>)
+    /// The targets to probe from now on; states of targets that stay are kept. New targets in
+    /// `presumedHealthy` start healthy instead of unknown.
+    func setTargets(_ targets: Set<HealthTarget>, presumedHealthy: Set<HealthTarget>)
     /// The current verdicts.
     func view() -> HealthView
     /// Yields after verdicts change. One consumer.

@@ -89,13 +89,21 @@ public final class ReconcileLoop: Service, Sendable {
         memory = Mutex(Memory(state: state, fingerprint: ConfigFingerprint.of(path: configuration.configPath),
                               nextResync: .now + configuration.resyncInterval,
                               backoff: Backoff(maximum: configuration.maximumBackoff)))
-        setHealthTargets(state)
+        setHealthTargets(state, presumingHealthyWhatServes: true)
     }
 
-    func setHealthTargets(_ state: DesiredState) {
+    /// - Parameter presumingHealthyWhatServes: at start, a target that is a real server in the
+    ///   kernel already (a restart) starts healthy, not unknown: the agent before us judged it
+    ///   so, and one failed first probe of a busy moment must not take a serving backend out.
+    func setHealthTargets(_ state: DesiredState, presumingHealthyWhatServes: Bool = false) {
         guard let health else { return }
         let targets = HealthTargets.targets(of: state, node: configuration.node)
-        health.setTargets(targets)
+        var presumed: Set<HealthTarget> = []
+        if presumingHealthyWhatServes, let serving = try? table.table() {
+            let servers = Set(serving.flatMap { $0.realServers.map { RealServerKey(address: $0.server.address, port: $0.server.port) } })
+            presumed = targets.filter { servers.contains(RealServerKey(address: $0.address, port: $0.port)) }
+        }
+        health.setTargets(targets, presumedHealthy: presumed)
         metrics.healthTargets.set(Double(targets.count))
     }
 

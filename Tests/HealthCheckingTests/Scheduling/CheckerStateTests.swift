@@ -33,6 +33,19 @@ struct CheckerStateTests {
         #expect(state.setTargets([a, c], now: t0).isEmpty)
     }
 
+    @Test("a presumed-healthy target (serving already, after a restart) starts healthy and needs fall failures to leave")
+    func presumedHealthy() {
+        var state = makeState()
+        let serving = makeTarget(1, check: check)
+        let fresh = makeTarget(2, check: check)
+        _ = state.setTargets([serving, fresh], presumedHealthy: [serving], now: t0)
+        #expect(state.view[serving] == .healthy)
+        #expect(state.view[fresh] == .unknown)
+        _ = state.takeDue(now: t0 + .seconds(1), limit: 10)
+        #expect(state.complete(serving, success: false, launchedAt: t0, now: t0)?.transition == nil, "one failure is not fall 2")
+        #expect(state.view[serving] == .healthy)
+    }
+
     @Test("a new target starts healthy when its check says so")
     func initiallyHealthy() {
         var state = makeState()
