@@ -7,15 +7,14 @@
                                  connection in seconds, not after TIME_WAIT's two minutes);
                                  prints "ok N" and exits 0 when every line came back
   udp-name PORT NAME             backend: answers every datagram with NAME (a DNS-like server)
-  udp-client HOST PORT SECONDS   client: from ONE source port (as a resolver does), a query
-                                 every 0.1 s; prints one line per query: "T NAME" or "T -"
+  udp-client HOST PORT STOPFILE  client: from ONE source port (as a resolver does), a query
+                                 every 0.1 s until STOPFILE exists; prints one line per query,
+                                 "UNIX-TIME NAME" or "UNIX-TIME -" when no answer came
   http-name PORT NAME            backend: answers every GET with "NAME CLIENT-ADDRESS", so a
                                  test sees which backend served and whose address it saw
   http-loop HOST PORT STOPFILE   client: a new connection and GET every 0.1 s until STOPFILE
                                  exists; prints one line per request: "ok BODY" or "fail WHY"
 """
-import http.client
-import http.server
 import os
 import socket
 import struct
@@ -68,12 +67,11 @@ def udp_name(port, name):
         server.sendto(name.encode(), peer)
 
 
-def udp_client(host, port, seconds):
+def udp_client(host, port, stop_file):
     client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     client.bind(("0.0.0.0", 0))
     client.settimeout(0.1)
-    start = time.monotonic()
-    while time.monotonic() - start < float(seconds):
+    while not os.path.exists(stop_file):
         sent = time.monotonic()
         client.sendto(b"query", (host, int(port)))
         try:
@@ -81,38 +79,53 @@ def udp_client(host, port, seconds):
             answer = data.decode()
         except (socket.timeout, ConnectionRefusedError):
             answer = "-"
-        print("%.2f %s" % (sent - start, answer), flush=True)
+        print("%.3f %s" % (time.time(), answer), flush=True)
         time.sleep(max(0.0, 0.1 - (time.monotonic() - sent)))
     return 0
 
 
 def http_name(port, name):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = ("%s %s\n" % (name, self.client_address[0])).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    # Plain sockets, not http.server: its imports alone take seconds under emulation.
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("0.0.0.0", int(port)))
+    server.listen(128)
 
-        def log_message(self, *arguments):
-            pass
+    def serve(connection, peer):
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                data = connection.recv(4096)
+                if not data:
+                    return  # a health check's bare connect
+                request += data
+            body = ("%s %s\n" % (name, peer[0])).encode()
+            connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
 
-    http.server.ThreadingHTTPServer.allow_reuse_address = True
-    http.server.ThreadingHTTPServer(("0.0.0.0", int(port)), Handler).serve_forever()
+    while True:
+        connection, peer = server.accept()
+        threading.Thread(target=serve, args=(connection, peer), daemon=True).start()
 
 
 def http_loop(host, port, stop_file):
     while not os.path.exists(stop_file):
         started = time.monotonic()
-        connection = http.client.HTTPConnection(host, int(port), timeout=3)
         try:
-            connection.request("GET", "/")
-            print("ok %s" % connection.getresponse().read().decode().strip(), flush=True)
-        except (OSError, http.client.HTTPException) as error:
-            print("fail %s" % (type(error).__name__), flush=True)
-        finally:
-            connection.close()
+            with socket.create_connection((host, int(port)), timeout=3) as connection:
+                connection.sendall(b"GET / HTTP/1.0\r\nHost: %s\r\n\r\n" % host.encode())
+                response = b""
+                while True:
+                    data = connection.recv(4096)
+                    if not data:
+                        break
+                    response += data
+            head, _, body = response.partition(b"\r\n\r\n")
+            if head.startswith(b"HTTP/1.0 200"):
+                print("ok %s" % body.decode().strip(), flush=True)
+            else:
+                print("fail %s" % head.split(b"\r\n")[0].decode(errors="replace"), flush=True)
+        except OSError as error:
+            print("fail %s" % type(error).__name__, flush=True)
         time.sleep(max(0.0, 0.1 - (time.monotonic() - started)))
     return 0
 

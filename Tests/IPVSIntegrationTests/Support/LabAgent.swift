@@ -123,13 +123,14 @@ enum LabWait {
         var description: String { "timed out waiting until \(what)" }
     }
 
-    /// Polls `condition` every 100 ms for up to `seconds`; returns the seconds it took.
+    /// Polls `condition` every 250 ms (each poll may start processes, dear under emulation) for
+    /// up to `seconds`; returns the seconds it took.
     @discardableResult
     static func until(_ what: String, seconds: Double, _ condition: () throws -> Bool) throws -> Double {
         let start = Date()
         while Date().timeIntervalSince(start) < seconds {
             if try condition() { return Date().timeIntervalSince(start) }
-            usleep(100_000)
+            usleep(250_000)
         }
         throw TimedOut(what: what)
     }
