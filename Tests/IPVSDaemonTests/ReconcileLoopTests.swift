@@ -54,6 +54,15 @@ struct ReconcileLoopTests {
 
     static let key = VirtualServiceKey.address(IPAddress("198.51.100.10")!, port: 80, protocol: .tcp)
 
+    /// A fresh directory holding `config` as config.yaml, and the state it loads to.
+    static func configInFreshDirectory() throws -> (directory: String, path: String, state: DesiredState) {
+        let directory = NSTemporaryDirectory() + "ipvsctl-loop-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/config.yaml"
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        return (directory, path, try ConfigLoader.load(contentsOf: path))
+    }
+
     static func until(_ what: Comment, _ condition: () -> Bool) async throws {
         for _ in 0..<200 {
             if condition() { return }
@@ -68,11 +77,7 @@ struct ReconcileLoopTests {
 
     @Test("reconciles at start after first successes, follows verdicts, keeps the last good config, says READY/RELOADING/STOPPING")
     func loop() async throws {
-        let directory = NSTemporaryDirectory() + "ipvsctl-loop-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/config.yaml"
-        try Self.config.write(toFile: path, atomically: true, encoding: .utf8)
-        let state = try ConfigLoader.load(contentsOf: path)
+        let (directory, path, state) = try Self.configInFreshDirectory()
 
         let table = InMemoryIPVSTable()
         let health = ScriptedHealth()
@@ -129,11 +134,7 @@ struct ReconcileLoopTests {
 
     @Test("at start, an endpoint already serving in the kernel (a restart) is presumed healthy; a new one is not")
     func restartPresumesServingEndpointsHealthy() throws {
-        let directory = NSTemporaryDirectory() + "ipvsctl-loop-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/config.yaml"
-        try Self.config.write(toFile: path, atomically: true, encoding: .utf8)
-        let state = try ConfigLoader.load(contentsOf: path)
+        let (directory, path, state) = try Self.configInFreshDirectory()
         let table = InMemoryIPVSTable()
         _ = try table.apply([
             .newService(VirtualService(key: Self.key)),

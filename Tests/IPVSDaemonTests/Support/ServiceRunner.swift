@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -28,11 +29,24 @@ func withServices<T: Sendable>(
     }
 }
 
-/// A TCP port on 127.0.0.1 that nothing listens on right now.
+/// A TCP port on 127.0.0.1 that nothing listens on right now, and that no other test of this
+/// process is handed.
+///
+/// Ports come from a counter below the kernel's ephemeral range (32768 and up): a port picked
+/// by binding port 0 could be handed out again at once to another test running in parallel
+/// (a `TestListener`, an outgoing connection), which then finds it taken.
 func unusedPort() throws -> UInt16 {
-    let listener = try TestListener()
-    return listener.port
+    while true {
+        let port = UInt16(nextTestPort.add(1, ordering: .relaxed).oldValue)
+        guard port < 32768 else { throw SocketFailure(call: "bind", errno: EADDRINUSE) }
+        if let listener = try? TestListener(port: port) {
+            listener.release()
+            return port
+        }
+    }
 }
+
+private let nextTestPort = Atomic<Int>(Int.random(in: 20000..<30000))
 
 /// A listening TCP socket on 127.0.0.1, to hold a port taken.
 final class TestListener: @unchecked Sendable {
