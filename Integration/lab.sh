@@ -40,7 +40,7 @@ readonly GUEST_MODULES=(
     nf_conntrack ip_vs
     ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh
     ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_mh ip_vs_fo ip_vs_ovf ip_vs_twos
-    veth dummy
+    veth dummy bridge
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -256,4 +256,23 @@ struct ExampleFileTests {
         #expect(problems.map(\.description).contains(
             "\(path):16:27: services[0].ports[1].port: port 70000 is out of range 1...65535"))
     }
+
+    @Test("examples/fleet.yaml gives each node what its comments promise", arguments: ["node-a", "node-b", "node-c"])
+    func fleet(node: String) throws {
+        let state = try ConfigLoader.load(contentsOf: ConfigTesting.example("fleet.yaml"))
+        let selected = EndpointSelection.select(state, node: node)
+        func realServers(_ service: String, _ scope: TrafficPolicyScope) -> [String]? {
+            selected.virtualServices.first { $0.origin.serviceName == service && $0.origin.scope == scope }
+                .map { $0.realServers.map(\.address.description).sorted() }
+        }
+        let ownCollector = ["node-a": "203.0.113.2", "node-b": "203.0.113.34", "node-c": "203.0.113.66"][node]!
+        #expect(realServers("monitoring/collector", .internal) == [ownCollector])
+        #expect(realServers("monitoring/collector-nearby", .internal) == [ownCollector])
+        #expect(realServers("default/web", .internal) == ["203.0.113.38", "203.0.113.6", "203.0.113.70"])
+        #expect(realServers("default/shop", .internal) == ["203.0.113.38", "203.0.113.6"])
+        let ownShop = ["node-a": ["203.0.113.6"], "node-b": ["203.0.113.38"], "node-c": []][node]!
+        #expect(realServers("default/shop", .external) == ownShop)
+        let shopExternal = selected.virtualServices.first { $0.origin.serviceName == "default/shop" && $0.origin.scope == .external }
+        #expect(shopExternal?.outcome == (node == "node-c" ? .blackholed : .served))
+    }
 }

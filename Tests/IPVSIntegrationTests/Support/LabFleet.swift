@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+/// Three nodes in one kernel, built by `Integration/fleet.sh` (read its header for the address
+/// plan): each node a namespace with its own IPVS table and its own `ipvsctl-swift run`, all of
+/// them reading `examples/fleet.yaml`; two backends behind each node (b0 a collector, b1 a web
+/// server, both answering "NAME CLIENT-ADDRESS"), a client namespace per node, and an outside
+/// client on the nodes' segment.
+final class LabFleet {
+    static let nodes = ["node-a", "node-b", "node-c"]
+
+    static var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+    }
+    static var script: String { repository.appendingPathComponent("Integration/fleet.sh").path }
+    static var config: String { repository.appendingPathComponent("examples/fleet.yaml").path }
+
+    /// The fleet's virtual IPs, as `examples/fleet.yaml` declares them.
+    enum VIP {
+        static let collector = "198.51.100.20"
+        static let collectorNearby = "198.51.100.21"
+        static let web = "198.51.100.10"
+        static let shop = "198.51.100.30"
+        static let shopExternal = "203.0.113.200"
+    }
+
+    static let outsideAddress = "192.0.2.250"
+    static let resyncSeconds = 10
+    static let healthCheckNodePort = 30100
+
+    static func index(_ node: String) -> Int { nodes.firstIndex(of: node)! }
+    static func nodeAddress(_ node: String) -> String { "192.0.2.\(1 + index(node))" }
+    static func clientAddress(_ node: String) -> String { "198.51.100.\(128 + 16 * index(node) + 2)" }
+    static func backendAddress(_ node: String, _ backend: Int) -> String { "203.0.113.\(32 * index(node) + 4 * backend + 2)" }
+
+    let prefix: String
+    private(set) var agents: [String: LabAgent] = [:]
+    private var servers: [String: Process] = [:]
+
+    /// Builds the topology, starts every backend and every node's agent, and waits until each
+    /// node has every real server its policies allow.
+    init() throws {
+        prefix = "fleet\(UInt16.random(in: 0...UInt16.max))"
+        let started = Date()
+        func progress(_ what: String) { print("fleet \(prefix): \(what) after \(Int(Date().timeIntervalSince(started))) s") }
+        try Shell.run(Self.script, "up", prefix)
+        progress("topology up")
+        do {
+            // Everything starts side by side; then we wait for all of it.
+            let backends = Self.nodes.flatMap { node in (0..<2).map { (node, $0) } }
+            for (node, backend) in backends { try launchBackend(node, backend) }
+            for (node, backend) in backends { try waitUntilListening(node, backend) }
+            progress("backends listen")
+            for node in Self.nodes {
+                let agent = LabAgent(namespace: namespace(node), configPath: Self.config, node: node)
+                agents[node] = agent
+                // Three agents share the emulated CPUs: resync at a calm pace.
+                try agent.launch(resyncSeconds: Self.resyncSeconds)
+            }
+            for agent in agents.values { try agent.waitUntilReady() }
+            progress("agents ready")
+            for node in Self.nodes {
+                try LabWait.until("\(node) has all its real servers", seconds: 60) {
+                    try realServerCount(node) == Self.expectedRealServers(node)
+                }
+            }
+            progress("every real server in place")
+        } catch {
+            tearDown()
+            throw error
+        }
+    }
+
+    /// What `examples/fleet.yaml` puts in a node's table with every backend healthy: the local
+    /// collector, all three nearby collectors (PreferLocal: the local one), the three web
+    /// servers, and the shop's two endpoints behind its cluster IP and, on nodes that have one,
+    /// its local endpoint behind the external IP.
+    static func expectedRealServers(_ node: String) -> Int {
+        1 + 1 + 3 + 2 + (node == "node-c" ? 0 : 1)
+    }
+
+    func namespace(_ node: String) -> String { "\(prefix)-\(node)" }
+    func client(_ node: String) -> String { "\(prefix)-\(node)-client" }
+    var outside: String { "\(prefix)-outside" }
+    func backendNamespace(_ node: String, _ backend: Int) -> String { "\(prefix)-\(node)-b\(backend)" }
+
+    /// (Re)starts a backend's HTTP server, named "node-X/bK", and waits until it listens.
+    func startBackend(_ node: String, _ backend: Int) throws {
+        try launchBackend(node, backend)
+        try waitUntilListening(node, backend)
+    }
+
+    private func launchBackend(_ node: String, _ backend: Int) throws {
+        let name = backendNamespace(node, backend)
+        servers[name] = try LabPeers.start(in: name, "http-name", "8080", "\(node)/b\(backend)")
+    }
+
+    private func waitUntilListening(_ node: String, _ backend: Int) throws {
+        try LabWait.until("\(node)/b\(backend) listens", seconds: 60) {
+            (try? Shell.run("ip", "netns", "exec", backendNamespace(node, backend), "ss", "-ltn"))?.contains(":8080") == true
+        }
+    }
+
+    /// Kills a backend's HTTP server: connections to it are refused from now on.
+    func stopBackend(_ node: String, _ backend: Int) {
+        guard let server = servers.removeValue(forKey: backendNamespace(node, backend)) else { return }
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+    }
+
+    /// The answer to one GET from `namespace`: the backend's name and the client address it saw,
+    /// or nil when the request failed.
+    func get(from namespace: String, _ address: String, port: Int = 80) -> (backend: String, sawClient: String)? {
+        let outcome = attempt(from: namespace, address, port: port)
+        guard outcome.status == 0 else { return nil }
+        let words = outcome.body.split(separator: " ").map(String.init)
+        guard words.count == 2 else { return nil }
+        return (words[0], words[1])
+    }
+
+    /// One GET from `namespace`: curl's exit status (7: refused, 28: timed out) and the body.
+    func attempt(from namespace: String, _ address: String, port: Int = 80) -> (status: Int32, body: String) {
+        let result = try? Shell.runCapturing(["ip", "netns", "exec", namespace, "curl", "-sS", "-m", "3", "http://\(address):\(port)/"])
+        return (result?.status ?? -1, result?.stdout.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+    }
+
+    /// A node's health check node port as the outside sees it: status and body.
+    func healthPort(_ node: String) -> (status: Int, body: String)? {
+        guard let result = try? Shell.runCapturing(["ip", "netns", "exec", outside, "curl", "-sS", "-m", "3", "-w", "\n%{http_code}",
+                                                    "http://\(Self.nodeAddress(node)):\(Self.healthCheckNodePort)/"]),
+              result.status == 0 else { return nil }
+        var lines = result.stdout.split(separator: "\n")
+        guard let code = lines.popLast().flatMap({ Int($0) }) else { return nil }
+        return (code, lines.joined(separator: "\n"))
+    }
+
+    /// Sends the outside client's traffic for `address` to `node`, as an external load balancer
+    /// would.
+    func routeFromOutside(_ address: String, to node: String) throws {
+        try Shell.run("ip", "-n", outside, "route", "replace", "\(address)/32", "via", Self.nodeAddress(node))
+    }
+
+    func rules(_ node: String) throws -> String {
+        try Shell.run("ip", "netns", "exec", namespace(node), "ipvsadm", "-Sn")
+    }
+
+    func realServerCount(_ node: String) throws -> Int {
+        try rules(node).split(separator: "\n").count { $0.hasPrefix("-a") }
+    }
+
+    func agent(_ node: String) -> LabAgent { agents[node]! }
+
+    /// Stops the agents and the backends and removes every namespace: nothing is left behind.
+    func tearDown() {
+        for agent in agents.values { agent.stop() }
+        for server in servers.values { kill(server.processIdentifier, SIGKILL) }
+        servers = [:]
+        do { try Shell.run(Self.script, "down", prefix) } catch { Issue.record("the fleet was not torn down: \(error)") }
+    }
+}
