@@ -25,11 +25,13 @@ let package = Package(
             name: "Workloads",
             dependencies: [.product(name: "IPVSCore", package: "ipvsctl-swift")]
         ),
+        // glibc's count of heap bytes in use, for the memory probe.
+        .target(name: "CHeap"),
         // Heap bytes per real server of each model, in a process without the harness's
         // malloc interposer.
         .executableTarget(
             name: "memory-probe",
-            dependencies: ["Workloads"] + root,
+            dependencies: ["Workloads", "CHeap"] + root,
             path: "Sources/MemoryProbe"
         ),
         .executableTarget(

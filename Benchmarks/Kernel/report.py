@@ -41,7 +41,7 @@ def host_benchmarks(directory):
         with open(path) as tsv:
             header = tsv.readline().rstrip("\n").split("\t")[1]
             median = next(float(line.split("\t")[1]) for line in tsv if line.startswith("50\t"))
-        unit = re.findall(r"\(([^()]*)\)\s*$", header)
+        unit = re.findall(r"\(([^()]*)\)[\s*]*$", header)  # "Time (wall clock) (ms) *"
         entry = out.setdefault(benchmark.replace("_", " "), {})
         entry[metric] = {"median": median, "unit": unit[0] if unit else ""}
     return out
@@ -131,11 +131,12 @@ def goals(report):
         if row["contender"] == "ours" and row["workload"] == "W1" and row["commandsPerSend"]:
             mark("W1 at least 256 commands per sendmsg", row["commandsPerSend"], GOALS["commandsPerSend"],
                  row["commandsPerSend"] >= GOALS["commandsPerSend"], f"{row['commandsPerSend']:.0f} per sendmsg")
-    planner = report.get("host", {}).get("benchmarks", {}).get("Planner no-op, 100,000 real servers", {}).get("wallClock")
+    # CPU time, not wall clock: the wall clock counts whatever else the machine runs meanwhile.
+    planner = report.get("host", {}).get("benchmarks", {}).get("Planner no-op, 100,000 real servers", {}).get("cpuTotal")
     if planner:
         value = milliseconds(planner)
         mark("planner diffs 100,000 real servers in 20 ms", value, GOALS["plannerMilliseconds"],
-             value <= GOALS["plannerMilliseconds"], f"{value:.1f} ms")
+             value <= GOALS["plannerMilliseconds"], f"{value:.1f} ms CPU (no-op plan)")
     memory = report.get("host", {}).get("memory")
     if memory:
         value = memory["totalBytesPerRealServer"]
@@ -183,13 +184,16 @@ def markdown(report):
     host = report.get("host")
     if host and host.get("benchmarks"):
         lines += ["", f"Host, no kernel ({host['environment']['cpuModel']}, {host['environment']['cpus']} cores), "
-                  "ordo-one/benchmark medians:", "", "| benchmark | wall clock | allocations |", "|---|---:|---:|"]
+                  "ordo-one/benchmark medians:", "",
+                  "| benchmark | CPU time | wall clock | allocations |", "|---|---:|---:|---:|"]
         for name, metrics in sorted(host["benchmarks"].items()):
-            wall = metrics.get("wallClock")
+            cells = []
+            for metric in ("cpuTotal", "wallClock"):
+                cells.append(f"{milliseconds(metrics[metric]):,.1f} ms" if metric in metrics else "–")
             allocations = metrics.get("mallocCountTotal")
-            wall_text = f"{milliseconds(wall):.1f} ms" if wall else "–"
-            alloc_text = f"{allocations['median']:g}{allocations['unit'] if allocations['unit'] not in ('#', '') else ''}" if allocations else "–"
-            lines.append(f"| {name} | {wall_text} | {alloc_text} |")
+            unit = allocations["unit"] if allocations and allocations["unit"] in ("K", "M", "G") else ""
+            cells.append(f"{allocations['median']:g} {unit}".strip() if allocations else "–")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     if host and host.get("memory"):
         memory = host["memory"]
         lines += ["", f"Heap per real server ({memory['realServers']:,} real servers): config model "

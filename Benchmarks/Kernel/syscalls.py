@@ -3,8 +3,15 @@ the machine (emulation makes every system call dearer, so times alone flatter ba
 
 import re
 
-LINE = re.compile(r"^(?:\d+\s+)?(\w+)\((.*)$")
+LINE = re.compile(r"^(?:(\d+)\s+)?(\w+)\((.*)$")
+RESUMED = re.compile(r"^(?:(\d+)\s+)?<\.\.\. (\w+) resumed>(.*)$")
 RETURN = re.compile(r"=\s+(-?\d+)")
+
+
+def protocol_of(arguments):
+    if "NETLINK_GENERIC" in arguments:
+        return "generic"
+    return "route" if "NETLINK_ROUTE" in arguments else "other"
 
 
 def count(trace_path):
@@ -15,18 +22,28 @@ def count(trace_path):
     protocol_of_fd = {}
     sends = {}
     receives = {}
+    pending = {}  # pid -> protocol of a socket() call strace split around another thread's call
     with open(trace_path, errors="replace") as trace:
         for line in trace:
+            resumed = RESUMED.match(line)
+            if resumed:
+                pid, name, rest = resumed.groups()
+                returned = RETURN.search(rest)
+                if name == "socket" and pid in pending and returned and int(returned.group(1)) >= 0:
+                    protocol_of_fd[int(returned.group(1))] = pending.pop(pid)
+                continue
             match = LINE.match(line)
             if not match:
-                continue  # "<... resumed>", exits, signals
-            name, rest = match.groups()
+                continue  # exits, signals
+            pid, name, rest = match.groups()
             calls[name] = calls.get(name, 0) + 1
             if name == "socket" and "AF_NETLINK" in rest:
-                protocol = "generic" if "NETLINK_GENERIC" in rest else "route" if "NETLINK_ROUTE" in rest else "other"
+                protocol = protocol_of(rest)
                 sockets[protocol] = sockets.get(protocol, 0) + 1
                 returned = RETURN.search(rest)
-                if returned and int(returned.group(1)) >= 0:
+                if "<unfinished ...>" in rest:
+                    pending[pid] = protocol
+                elif returned and int(returned.group(1)) >= 0:
                     protocol_of_fd[int(returned.group(1))] = protocol
             elif name in ("sendmsg", "sendto", "recvmsg", "recvfrom"):
                 fd = int(rest.split(",", 1)[0])

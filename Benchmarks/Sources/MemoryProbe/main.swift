@@ -4,12 +4,13 @@
 // bytes in use (mallinfo2) is read before and after each model is built and kept alive.
 //
 // usage: memory-probe [SERVICES]     prints one JSON object
+import CHeap
 import Config
 import Glibc
 import IPVSCore
 import Workloads
 
-func heapInUse() -> Int { Int(mallinfo2().uordblks) }
+func heapInUse() -> Int { Int(cheap_heap_in_use()) }
 
 /// Resident set size, from the second field of /proc/self/statm (in pages).
 func residentBytes() -> Int {
@@ -27,32 +28,37 @@ let table = SyntheticTable(services: services)
 let realServers = Double(table.realServers)
 
 let residentAtStart = residentBytes()
-var measured: [(String, Int)] = []
-var mark = heapInUse()
-func record(_ name: String) {
-    let now = heapInUse()
-    measured.append((name, now - mark))
-    mark = now
+/// Heap growth between two marks, by what was built in between.
+struct HeapMeter {
+    var measured: [(String, Int)] = []
+    var mark = heapInUse()
+
+    mutating func record(_ name: String) {
+        let now = heapInUse()
+        measured.append((name, now - mark))
+        mark = now
+    }
 }
+var meter = HeapMeter()
 
 // The YAML text is read, parsed and dropped; what stays is the validated model.
 let state: DesiredState = {
     let yaml = table.yaml()
     do { return try ConfigLoader.parse(yaml, file: "bench.yaml") } catch { fatalError("\(error)") }
 }()
-record("config")  // DesiredState: what the agent keeps between reconciles
+meter.record("config")  // DesiredState: what the agent keeps between reconciles
 let desired = EndpointSelection.select(state, node: "bench")
-record("desired")  // DesiredKernelState: kept as the last applied one
+meter.record("desired")  // DesiredKernelState: kept as the last applied one
 let observed = SyntheticTable.observed(desired)
-record("observed")  // one full read of the kernel, during a reconcile
+meter.record("observed")  // one full read of the kernel, during a reconcile
 let plan = Planner.plan(desired: desired, observed: observed, observedAddresses: desired.addresses,
                         ledger: SyntheticTable.ledger(owning: desired), options: Planner.Options(now: 0))
-record("noOpPlan")
+meter.record("noOpPlan")
 precondition(plan.changes.isEmpty, "the synthetic table must plan to nothing against itself")
 
 var json = "{\"services\": \(services), \"realServers\": \(table.realServers)"
 var total = 0
-for (name, bytes) in measured {
+for (name, bytes) in meter.measured {
     total += bytes
     json += ", \"\(name)BytesPerRealServer\": \(Double(bytes) / realServers)"
 }
