@@ -9,6 +9,9 @@ let package = Package(
         .library(name: "IPVSCore", targets: ["IPVSCore"]),
         .library(name: "IPVSWire", targets: ["IPVSWire"]),
         .library(name: "IPVSNetlink", targets: ["IPVSNetlink"]),
+        // For the benchmark package (Benchmarks/), which depends on this one by path.
+        .library(name: "Config", targets: ["Config"]),
+        .library(name: "IPVSDaemon", targets: ["IPVSDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

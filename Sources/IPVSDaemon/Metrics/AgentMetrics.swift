@@ -109,8 +109,9 @@ public final class AgentMetrics: Sendable {
 }
 
 extension AgentMetrics {
-    /// Records what a reconcile selected and did.
-    func recordSelection(_ desired: DesiredKernelState, health: HealthView?, state: DesiredState, node: String) {
+    /// Records what a reconcile selected and did. Public for the benchmarks, which render the
+    /// per-service series of a large table without running the loop.
+    public func recordSelection(_ desired: DesiredKernelState, health: HealthView?, state: DesiredState, node: String) {
         var blackholed: [[String]: Double] = [:]
         var fallback: [[String]: Double] = [:]
         var panicking: [[String]: Double] = [:]

@@ -1,0 +1,68 @@
+// How many bytes of heap each real server costs us, model by model, for the synthetic table
+// (default 10,000 services × 10 real servers). A plain process, without the benchmark
+// harness's malloc interposer (which adds a header to every allocation): glibc's own count of
+// bytes in use (mallinfo2) is read before and after each model is built and kept alive.
+//
+// usage: memory-probe [SERVICES]     prints one JSON object
+import CHeap
+import Config
+import Glibc
+import IPVSCore
+import Workloads
+
+func heapInUse() -> Int { Int(cheap_heap_in_use()) }
+
+/// Resident set size, from the second field of /proc/self/statm (in pages).
+func residentBytes() -> Int {
+    guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 128)
+    guard fgets(&line, Int32(line.count), file) != nil else { return 0 }
+    let fields = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).split(separator: " ")
+    guard fields.count >= 2, let pages = Int(fields[1]) else { return 0 }
+    return pages * sysconf(Int32(_SC_PAGESIZE))
+}
+
+let services = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 10_000 : 10_000
+let table = SyntheticTable(services: services)
+let realServers = Double(table.realServers)
+
+let residentAtStart = residentBytes()
+/// Heap growth between two marks, by what was built in between.
+struct HeapMeter {
+    var measured: [(String, Int)] = []
+    var mark = heapInUse()
+
+    mutating func record(_ name: String) {
+        let now = heapInUse()
+        measured.append((name, now - mark))
+        mark = now
+    }
+}
+var meter = HeapMeter()
+
+// The YAML text is read, parsed and dropped; what stays is the validated model.
+let state: DesiredState = {
+    let yaml = table.yaml()
+    do { return try ConfigLoader.parse(yaml, file: "bench.yaml") } catch { fatalError("\(error)") }
+}()
+meter.record("config")  // DesiredState: what the agent keeps between reconciles
+let desired = EndpointSelection.select(state, node: "bench")
+meter.record("desired")  // DesiredKernelState: kept as the last applied one
+let observed = SyntheticTable.observed(desired)
+meter.record("observed")  // one full read of the kernel, during a reconcile
+let plan = Planner.plan(desired: desired, observed: observed, observedAddresses: desired.addresses,
+                        ledger: SyntheticTable.ledger(owning: desired), options: Planner.Options(now: 0))
+meter.record("noOpPlan")
+precondition(plan.changes.isEmpty, "the synthetic table must plan to nothing against itself")
+
+var json = "{\"services\": \(services), \"realServers\": \(table.realServers)"
+var total = 0
+for (name, bytes) in meter.measured {
+    total += bytes
+    json += ", \"\(name)BytesPerRealServer\": \(Double(bytes) / realServers)"
+}
+json += ", \"totalBytesPerRealServer\": \(Double(total) / realServers)"
+json += ", \"residentBytesPerRealServer\": \(Double(residentBytes() - residentAtStart) / realServers)}"
+print(json)
+withExtendedLifetime((state, desired, observed, plan)) {}
