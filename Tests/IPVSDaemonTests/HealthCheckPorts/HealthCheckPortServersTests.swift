@@ -123,7 +123,8 @@ struct HealthCheckPortServersTests {
     @Test("a port that cannot be bound is reported, the others open, and it is retried on the next update")
     func bindFailureIsRetried() async throws {
         let servers = Self.servers()
-        let taken = try TestListener()
+        // Not an ephemeral port: another test's outgoing connection could hold it once released.
+        let taken = try TestListener(port: try unusedPort())
         let (busy, free) = (taken.port, try unusedPort())
         let ports = [
             busy: HealthPortStatus(serviceName: "ns/busy", localEndpoints: 1),
