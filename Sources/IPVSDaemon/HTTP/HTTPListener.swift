@@ -112,9 +112,7 @@ final class HTTPListener: Sendable {
 
     private func serve(_ connection: HTTPConnection) async {
         guard let id = connections.opened(connection.channel) else {
-            // Closing: refuse it, but through executeThenClose, which finishes its writer: a
-            // NIOAsyncChannel dropped with an unfinished writer traps (it crashed a test run).
-            try? await connection.executeThenClose { _, _ in }
+            connection.channel.close(promise: nil)  // closing; the wrapper finishes on deinit
             return
         }
         defer { connections.closed(id) }
