@@ -45,19 +45,19 @@ public final class AgentMetrics: Sendable {
                                                     "1 when the last config load succeeded, 0 when the last good config stays in force.")
         checkerStalled = registry.gauge("ipvsctl_health_checker_stalled", "1 when the health checker's loop has stopped running.")
         healthTargets = registry.gauge("ipvsctl_health_check_targets", "Distinct targets probed (shared by every service that declares them).")
-        serviceBlackholed = LabeledGauges(registry, name: "ipvsctl_service_blackholed",
+        serviceBlackholed = LabeledGauges(name: "ipvsctl_service_blackholed",
                                           help: "1 when the service refuses traffic on this node: traffic policy Local and no usable local endpoint.",
                                           labels: ["service", "traffic_policy"])
-        serviceFallback = LabeledGauges(registry, name: "ipvsctl_service_fallback",
+        serviceFallback = LabeledGauges(name: "ipvsctl_service_fallback",
                                         help: "1 when a PreferLocal service sends to other nodes for want of a local endpoint.",
                                         labels: ["service", "traffic_policy"])
-        servicePanicking = LabeledGauges(registry, name: "ipvsctl_service_health_panic",
+        servicePanicking = LabeledGauges(name: "ipvsctl_service_health_panic",
                                          help: "1 when more endpoints failed than the panic threshold allows, so all are kept.",
                                          labels: ["service"])
-        endpointHealth = LabeledGauges(registry, name: "ipvsctl_service_endpoints",
+        endpointHealth = LabeledGauges(name: "ipvsctl_service_endpoints",
                                        help: "Health-checked endpoints of a service on this node, by verdict.",
                                        labels: ["service", "state"])
-        virtualServicesByOutcome = LabeledGauges(registry, name: "ipvsctl_virtual_services",
+        virtualServicesByOutcome = LabeledGauges(name: "ipvsctl_virtual_services",
                                                  help: "Desired virtual services by traffic policy scope and outcome of endpoint selection.",
                                                  labels: ["traffic_policy", "outcome"])
         // The counts kube-proxy calls sync_proxy_rules_no_local_endpoints_total, zero included.
@@ -104,8 +104,19 @@ public final class AgentMetrics: Sendable {
                          labels: [("to", verdict.rawValue)])
     }
 
-    /// The Prometheus text of everything in the registry.
-    public func render() -> [UInt8] { registry.emitToBuffer() }
+    /// The per-service families, kept out of the registry (``LabeledGauges`` says why).
+    var labeledFamilies: [LabeledGauges] {
+        [serviceBlackholed, serviceFallback, servicePanicking, endpointHealth, virtualServicesByOutcome]
+    }
+
+    /// The Prometheus text of everything in the registry, then of the per-service families.
+    public func render() -> [UInt8] {
+        var text = ""
+        for family in labeledFamilies { family.render(into: &text) }
+        var buffer = registry.emitToBuffer()
+        buffer.append(contentsOf: text.utf8)
+        return buffer
+    }
 }
 
 extension AgentMetrics {
@@ -181,5 +192,17 @@ extension Change {
         case .setTimeouts: "set_timeouts"
         case .setSysctl: "set_sysctl"
         }
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    func counter(_ name: String, _ help: String, labels: [(String, String)] = []) -> Counter {
+        let descriptor = MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+        return labels.isEmpty ? makeCounter(descriptor: descriptor) : makeCounter(descriptor: descriptor, labels: labels)
+    }
+
+    func gauge(_ name: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
+        let descriptor = MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+        return labels.isEmpty ? makeGauge(descriptor: descriptor) : makeGauge(descriptor: descriptor, labels: labels)
     }
 }

@@ -62,27 +62,12 @@ public struct TrafficExposition: Sendable {
     }
 
     func labels(for key: VirtualServiceKey) -> String {
-        let service = Self.escape(serviceNames[key] ?? "")
+        let service = PrometheusText.escapedLabelValue(serviceNames[key] ?? "")
         switch key {
         case .address(let address, let port, let proto):
             return "service=\"\(service)\",local_address=\"\(address)\",local_port=\"\(port)\",local_mark=\"\",proto=\"\(proto.name)\""
         case .firewallMark(let mark, _):
             return "service=\"\(service)\",local_address=\"\",local_port=\"0\",local_mark=\"\(mark)\",proto=\"\""
         }
-    }
-
-    /// Label values escape backslash, double quote and newline (the text format's rule).
-    static func escape(_ value: String) -> String {
-        guard value.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return value }
-        var escaped = ""
-        for character in value {
-            switch character {
-            case "\\": escaped += "\\\\"
-            case "\"": escaped += "\\\""
-            case "\n": escaped += "\\n"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
     }
 }
