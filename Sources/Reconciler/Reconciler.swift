@@ -64,9 +64,18 @@ public struct Reconciler: Sendable {
         self.logger = logger
     }
 
+    /// Reads the kernel's IPVS table: the largest read a plan needs. Separate so that a caller
+    /// can read it while it does other work (the command line parses the config meanwhile).
+    public func readTable() throws(Failure) -> [ObservedTableEntry] {
+        do { return try table.table() } catch { throw Failure(code: .kernel, message: "cannot read the kernel's state", cause: error) }
+    }
+
     /// Reads the kernel and the ledger and plans; changes nothing.
-    /// - Parameter health: the health checker's verdicts (the agent); nil takes endpoints as declared.
-    public func plan(_ state: DesiredState, options: Options, health: HealthView? = nil) throws(Failure) -> Planning {
+    /// - Parameters:
+    ///   - health: the health checker's verdicts (the agent); nil takes endpoints as declared.
+    ///   - observedTable: the table from ``readTable()``, when the caller has read it already.
+    public func plan(_ state: DesiredState, options: Options, health: HealthView? = nil,
+                     observedTable: [ObservedTableEntry]? = nil) throws(Failure) -> Planning {
         let ledger: Ledger
         do { ledger = try ledgerStore.load() } catch { throw Failure(code: .ledger, message: "cannot read the ledger", cause: error) }
         let desired = EndpointSelection.select(state, node: options.node, health: health)
@@ -76,7 +85,7 @@ public struct Reconciler: Sendable {
         let sysctlValues: [String: Int]
         do {
             sysctlValues = state.kernel.sysctls.isEmpty ? [:] : try sysctls?.values() ?? [:]
-            observed = try table.table()
+            observed = try observedTable ?? table.table()
             timeouts = state.kernel.timeouts == nil ? nil : try table.timeouts()
             bound = try addresses?.addresses(on: options.interface) ?? desired.addresses
         } catch {

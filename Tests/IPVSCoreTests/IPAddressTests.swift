@@ -19,6 +19,10 @@ struct IPAddressTests {
         ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2:3:4:5:6"),
         ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),
         ("::ffff:192.0.2.1", "::ffff:c000:201"),
+        ("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"),
+        ("::2:3:4:5:6:7:8", "0:2:3:4:5:6:7:8"),
+        ("1:2:3:4:5:6:192.0.2.1", "1:2:3:4:5:6:c000:201"),
+        ("1::192.0.2.1", "1::c000:201"),
     ])
     func ipv6Canonical(input: String, canonical: String) {
         #expect(IPAddress(input)?.description == canonical)
@@ -28,10 +32,18 @@ struct IPAddressTests {
     @Test("malformed addresses are refused", arguments: [
         "", "1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4", "1.2.3.-4", "a.b.c.d", "192.0.2.1/32",
         ":", ":::", "1::2::3", "2001:db8::12345", "2001:db8:0:0:0:0:0:0:1", "g::1", "1:2:3:4:5:6:7",
-        "2001:db8::1%eth0",
+        "2001:db8::1%eth0", "1..2.3", ".1.2.3", "1.2.3.", "00.1.2.3", "1.2.3.0400", " 1.2.3.4",
+        "1:2:3:4:5:6:7:8::", "1:2:3:4:5:6:7:8:9", ":1::", "1::2:", "1:", "::1.2.3",
+        "1:2:3:4:5:6:7:192.0.2.1", "192.0.2.1::", "::192.0.2.1:1", "1:2:3:4:5:6:7:8:192.0.2.1",
     ])
     func refused(text: String) {
         #expect(IPAddress(text) == nil)
+    }
+
+    @Test("dotted quads are never IPv6, colon forms never IPv4")
+    func familiesStayApart() {
+        #expect(IPv6Address("192.0.2.1") == nil)
+        #expect(IPv4Address("::1") == nil)
     }
 
     @Test("bytes are network order")

@@ -41,8 +41,11 @@ enum ScalarKind: Equatable {
     ]
 
     private static func resolvePlain(_ text: String) -> ScalarKind {
-        if nulls.contains(text) { return .null }
-        if let value = booleans[text] { return .boolean(value) }
+        // Every null and boolean word is at most five bytes long: longer text skips the hashing.
+        if text.utf8.count <= 5 {
+            if nulls.contains(text) { return .null }
+            if let value = booleans[text] { return .boolean(value) }
+        }
         // Names and most strings cannot be numbers: decide without looking further.
         guard let first = text.utf8.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
             || first == UInt8(ascii: ".") || isDigit(first)

@@ -2,7 +2,7 @@ import ArgumentParser
 import IPVSCore
 import Reconciler
 
-struct ApplyCommand: ParsableCommand {
+struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Makes the kernel match the config: the minimal change, in batches, owned objects only."
@@ -15,16 +15,13 @@ struct ApplyCommand: ParsableCommand {
     @Flag(help: "Also print the plan before applying it.")
     var verbose = false
 
-    func run() throws {
-        let state = try reconcile.loadConfig()
-        let node = reconcile.nodeName(for: state)
-        let reconciler = try kernel.reconciler(stateDirectory: reconcile.stateDir)
+    func run() async throws {
+        let change = try await PlannedChange.make(reconcile: reconcile, kernel: kernel, guards: guards)
+        let planning = change.planning
+        if verbose { print(PlanText.render(planning, node: change.node, interface: change.state.interface), terminator: "") }
         let report: Reconciler.Report
-        let planning: Reconciler.Planning
         do {
-            planning = try reconciler.plan(state, options: guards.options(node: node, interface: state.interface))
-            if verbose { print(PlanText.render(planning, node: node, interface: state.interface), terminator: "") }
-            report = try reconciler.apply(planning, interface: state.interface)
+            report = try change.reconciler.apply(planning, interface: change.state.interface)
         } catch {
             throw CLIError(error.description)
         }

@@ -2,7 +2,7 @@ import ArgumentParser
 import IPVSCore
 import Reconciler
 
-struct DiffCommand: ParsableCommand {
+struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Shows exactly what `apply` would change, and changes nothing (ledger included).",
@@ -16,18 +16,11 @@ struct DiffCommand: ParsableCommand {
     @Option(help: "text or json.")
     var output: ListCommand.OutputFormat = .text
 
-    func run() throws {
-        let state = try reconcile.loadConfig()
-        let node = reconcile.nodeName(for: state)
-        let reconciler = try kernel.reconciler(stateDirectory: reconcile.stateDir)
-        let planning: Reconciler.Planning
-        do {
-            planning = try reconciler.plan(state, options: guards.options(node: node, interface: state.interface))
-        } catch {
-            throw CLIError(error.description)
-        }
+    func run() async throws {
+        let change = try await PlannedChange.make(reconcile: reconcile, kernel: kernel, guards: guards)
+        let (planning, node) = (change.planning, change.node)
         switch output {
-        case .text: print(PlanText.render(planning, node: node, interface: state.interface), terminator: "")
+        case .text: print(PlanText.render(planning, node: node, interface: change.state.interface), terminator: "")
         case .json: print(try PlanJSON.render(planning, node: node))
         }
         if !planning.violations.isEmpty { throw ExitCode(1) }

@@ -83,8 +83,9 @@ enum TableText {
         return "\(value)P"
     }
 
+    /// Columns hold ASCII only, so bytes are characters (and far cheaper to count).
     private static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let padding = String(repeating: " ", count: max(0, width - text.count))
+        let padding = String(repeating: " ", count: max(0, width - text.utf8.count))
         return right ? padding + text : text + padding
     }
 }
