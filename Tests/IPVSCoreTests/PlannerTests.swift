@@ -140,6 +140,18 @@ struct PlannerTests {
         #expect(plan.ledger.addresses == [wanted])
     }
 
+    @Test("the kernel's order of real servers (newest first, or any other) does not change the plan")
+    func realServerOrder() {
+        let wanted = [Self.real(1), Self.real(2, weight: 5), Self.real(3), Self.real(4)]
+        let held = [Self.real(1), Self.real(2), Self.real(3), Self.real(4)].map { ObservedRealServer(server: $0) }
+        let expected: [Change] = [.updateRealServer(from: Self.real(2), to: Self.real(2, weight: 5), service: Self.web)]
+        for order in [held, held.reversed(), [held[2], held[0], held[3], held[1]]] {
+            let plan = Self.plan([Self.desired(Self.web, wanted)], [Self.observed(Self.web, Array(order))],
+                                 ledger: Ledger(virtualServices: [Self.web]))
+            #expect(plan.changes == expected)
+        }
+    }
+
     @Test("drain: a busy removed real server goes to weight 0, then is deleted when idle or at its deadline")
     func drain() {
         let busy = ObservedRealServer(server: Self.real(2, weight: 4), activeConnections: 3, inactiveConnections: 1)

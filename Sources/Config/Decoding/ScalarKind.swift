@@ -21,7 +21,7 @@ enum ScalarKind: Equatable {
         case Tag.Name.null.rawValue:
             self = .null
         case Tag.Name.bool.rawValue:
-            self = Self.booleans[scalar.string].map { .boolean($0) } ?? .string
+            self = Self.boolean(scalar.string).map { .boolean($0) } ?? .string
         case Tag.Name.int.rawValue:
             self = .integer
         case Tag.Name.float.rawValue:
@@ -32,19 +32,28 @@ enum ScalarKind: Equatable {
         }
     }
 
-    private static let nulls: Set<String> = ["", "~", "null", "Null", "NULL"]
-    private static let booleans: [String: Bool] = [
-        "yes": true, "Yes": true, "YES": true, "true": true, "True": true, "TRUE": true,
-        "on": true, "On": true, "ON": true,
-        "no": false, "No": false, "NO": false, "false": false, "False": false, "FALSE": false,
-        "off": false, "Off": false, "OFF": false,
-    ]
+    /// YAML 1.1's boolean words. A `switch`, not a dictionary: nearly every scalar of a config
+    /// is looked up, and comparing a few short strings costs less than hashing one.
+    static func boolean(_ text: String) -> Bool? {
+        switch text {
+        case "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON": true
+        case "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF": false
+        default: nil
+        }
+    }
+
+    static func isNullWord(_ text: String) -> Bool {
+        switch text {
+        case "", "~", "null", "Null", "NULL": true
+        default: false
+        }
+    }
 
     private static func resolvePlain(_ text: String) -> ScalarKind {
-        // Every null and boolean word is at most five bytes long: longer text skips the hashing.
+        // Every null and boolean word is at most five bytes long.
         if text.utf8.count <= 5 {
-            if nulls.contains(text) { return .null }
-            if let value = booleans[text] { return .boolean(value) }
+            if isNullWord(text) { return .null }
+            if let value = boolean(text) { return .boolean(value) }
         }
         // Names and most strings cannot be numbers: decide without looking further.
         guard let first = text.utf8.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-")

@@ -134,10 +134,29 @@ public enum Planner {
         changes: inout [Change], drains: inout [Change], deletes: inout [Change]
     ) {
         let key = want.service.key
+        // The common case: the kernel holds exactly the wanted real servers. It lists a service's
+        // real servers newest first, so a service we built reads back in reverse order, and one
+        // built by an older config in some other order. The first two are compared pairwise,
+        // without hashing.
+        func planMatched(_ pairs: some Sequence<(ObservedRealServer, RealServer)>) {
+            for (current, server) in pairs {
+                endDrain(of: server.key, in: key, ledger: &ledger)
+                if current.server != server {
+                    changes.append(.updateRealServer(from: current.server, to: server, service: key))
+                }
+            }
+        }
+        if have.realServers.count == want.realServers.count {
+            if zip(have.realServers.reversed(), want.realServers).allSatisfy({ $0.server.key == $1.key }) {
+                return planMatched(zip(have.realServers.reversed(), want.realServers))
+            }
+            if zip(have.realServers, want.realServers).allSatisfy({ $0.server.key == $1.key }) {
+                return planMatched(zip(have.realServers, want.realServers))
+            }
+        }
         var observed = Dictionary(have.realServers.map { ($0.server.key, $0) }, uniquingKeysWith: { first, _ in first })
         for server in want.realServers {
-            let drainKey = DrainKey(service: key, realServer: server.key)
-            ledger.drains.removeValue(forKey: drainKey)  // wanted again: a drain ends
+            endDrain(of: server.key, in: key, ledger: &ledger)
             guard let current = observed.removeValue(forKey: server.key) else {
                 changes.append(.createRealServer(server, service: key))
                 continue
@@ -175,6 +194,12 @@ public enum Planner {
                 deletes.append(.deleteRealServer(current, service: key))
             }
         }
+    }
+
+    /// A real server wanted again: its drain, if any, ends.
+    private static func endDrain(of server: RealServerKey, in service: VirtualServiceKey, ledger: inout Ledger) {
+        guard !ledger.drains.isEmpty else { return }  // nearly always: no hashing then
+        ledger.drains.removeValue(forKey: DrainKey(service: service, realServer: server))
     }
 
     static func isUDP(_ key: VirtualServiceKey) -> Bool {

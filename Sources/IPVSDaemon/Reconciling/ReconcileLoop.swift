@@ -56,6 +56,9 @@ public final class ReconcileLoop: Service, Sendable {
         var nextResync: ContinuousClock.Instant
         var backoff: Backoff
         var failedLastTime = false
+        /// The table as read at start-up for the health presumption, which the first pass plans
+        /// against instead of reading it again (a second full read at 10,000 services).
+        var startupTable: [ObservedTableEntry]?
     }
 
     let configuration: Configuration
@@ -89,22 +92,27 @@ public final class ReconcileLoop: Service, Sendable {
         memory = Mutex(Memory(state: state, fingerprint: ConfigFingerprint.of(path: configuration.configPath),
                               nextResync: .now + configuration.resyncInterval,
                               backoff: Backoff(maximum: configuration.maximumBackoff)))
-        setHealthTargets(state, presumingHealthyWhatServes: true)
+        let startupTable = setHealthTargets(state, presumingHealthyWhatServes: true)
+        memory.withLock { $0.startupTable = startupTable }
     }
 
     /// - Parameter presumingHealthyWhatServes: at start, a target that is a real server in the
     ///   kernel already (a restart) starts healthy, not unknown: the agent before us judged it
     ///   so, and one failed first probe of a busy moment must not take a serving backend out.
-    func setHealthTargets(_ state: DesiredState, presumingHealthyWhatServes: Bool = false) {
-        guard let health else { return }
+    /// - Returns: the table read for the presumption, if it was read.
+    @discardableResult
+    func setHealthTargets(_ state: DesiredState, presumingHealthyWhatServes: Bool = false) -> [ObservedTableEntry]? {
+        guard let health else { return nil }
         let targets = HealthTargets.targets(of: state, node: configuration.node)
         var presumed: Set<HealthTarget> = []
-        if presumingHealthyWhatServes, let serving = try? table.table() {
+        let serving = presumingHealthyWhatServes ? try? table.table() : nil
+        if let serving {
             let servers = Set(serving.flatMap { $0.realServers.map { RealServerKey(address: $0.server.address, port: $0.server.port) } })
             presumed = targets.filter { servers.contains(RealServerKey(address: $0.address, port: $0.port)) }
         }
         health.setTargets(targets, presumedHealthy: presumed)
         metrics.healthTargets.set(Double(targets.count))
+        return serving
     }
 
     /// Asks for a pass, as SIGHUP does (tests and embedders).
@@ -231,7 +239,10 @@ public final class ReconcileLoop: Service, Sendable {
     /// Returns whether everything was applied, and what the health ports should answer.
     func reconcile(trigger: ReconcileTrigger) -> (succeeded: Bool, healthPorts: [UInt16: HealthPortStatus]?) {
         let started = ContinuousClock.now
-        let state = memory.withLock { $0.state }
+        let (state, startupTable) = memory.withLock { memory in
+            defer { memory.startupTable = nil }  // only the first pass may use it
+            return (memory.state, memory.startupTable)
+        }
         let view = health?.view()
         var options = Reconciler.Options(node: configuration.node, interface: state.interface, adopt: configuration.adopt,
                                          limits: configuration.limits, now: Self.unixTime())
@@ -244,7 +255,7 @@ public final class ReconcileLoop: Service, Sendable {
 
         let planning: Reconciler.Planning
         do {
-            planning = try reconciler.plan(state, options: options, health: view)
+            planning = try reconciler.plan(state, options: options, health: view, observedTable: startupTable)
         } catch {
             metrics.errors(error.code == .ledger ? "ledger" : "read").increment()
             logger.error("cannot plan", metadata: ["error": "\(error)"])
