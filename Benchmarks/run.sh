@@ -7,11 +7,12 @@
 #      apply and read the same workloads side by side, each in fresh network namespaces;
 #   4. the table (medians, ratios, system-call counts) on stdout, as JSON and as Markdown.
 #
-# Usage: Benchmarks/run.sh [--full] [--runs N] [--floor FILE.c] [--host-only | --kernel-only]
+# Usage: Benchmarks/run.sh [--full] [--runs N] [--floor FILE.c] [--no-strace] [--host-only | --kernel-only]
 #   --full        10,000 services x 10 real servers instead of 2,000 x 10
 #   --runs N      timed rounds in the VM (default 5); the median is reported
 #   --floor FILE  C source of the floor (ipvs-floor.c, raw batched netlink), compiled here;
 #                 also $IPVS_FLOOR_SOURCE. Without it the floor column is left out.
+#   --no-strace   skip the system-call counting pass (the slowest part of a --full run)
 #   --out FILE    where the JSON goes (default Benchmarks/results/ci.json, or full.json)
 # Benchmarks, not tests: nothing here fails on a slow number.
 set -euo pipefail
@@ -20,7 +21,7 @@ readonly BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 readonly ROOT_DIR="$(cd "$BENCH_DIR/.." && pwd -P)"
 readonly WORK="$BENCH_DIR/.work"   # git-ignored; inside the project, so the lab VM sees it
 
-services=2000 runs=5 size=ci host=1 kernel=1 out=""
+services=2000 runs=5 size=ci host=1 kernel=1 out="" trace=()
 floor_source="${IPVS_FLOOR_SOURCE:-}"
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -28,9 +29,10 @@ while [[ $# -gt 0 ]]; do
         --runs) runs="$2"; shift ;;
         --floor) floor_source="$2"; shift ;;
         --out) out="$2"; shift ;;
+        --no-strace) trace=(--no-strace) ;;
         --host-only) kernel=0 ;;
         --kernel-only) host=0 ;;
-        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -70,7 +72,7 @@ if [[ $kernel == 1 ]]; then
     log "kernel lab: $services services x 10 real servers, $runs rounds, side by side"
     "$ROOT_DIR/Integration/lab.sh" run -- /usr/bin/python3 "$BENCH_DIR/Kernel/sidebyside.py" \
         --tool "$ROOT_DIR/.build/release/ipvsctl-swift" "${floor_binary[@]}" \
-        --services "$services" --runs "$runs" --out "$WORK/kernel.json"
+        --services "$services" --runs "$runs" --out "$WORK/kernel.json" "${trace[@]}"
 fi
 
 log "results"
