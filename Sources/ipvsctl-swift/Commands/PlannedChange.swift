@@ -13,24 +13,23 @@ struct PlannedChange {
     /// different cores. A config problem is reported before any kernel problem, as when the
     /// two ran one after the other.
     static func make(reconcile: ReconcileOptions, kernel: KernelOptions, guards: GuardOptions) async throws -> PlannedChange {
-        async let kernelRead = Result { () throws -> (Reconciler, [ObservedTableEntry]) in
-            let reconciler = try kernel.reconciler(stateDirectory: reconcile.stateDir)
-            return (reconciler, try reconciler.readTable())
-        }
-        let state = try reconcile.loadConfig()
+        async let kernelRead = readTable(kernel: kernel, stateDirectory: reconcile.stateDir)
+        let state = try reconcile.loadConfig()  // throwing here drops the read, and its error
         let node = reconcile.nodeName(for: state)
-        let (reconciler, table): (Reconciler, [ObservedTableEntry])
-        do {
-            (reconciler, table) = try await kernelRead.get()
-        } catch let error as CLIError {
-            throw error
-        } catch {
-            throw CLIError("\(error)")
-        }
+        let (reconciler, table) = try await kernelRead
         do {
             let planning = try reconciler.plan(state, options: guards.options(node: node, interface: state.interface),
                                                observedTable: table)
             return PlannedChange(state: state, node: node, reconciler: reconciler, planning: planning)
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+
+    private static func readTable(kernel: KernelOptions, stateDirectory: String) throws -> (Reconciler, [ObservedTableEntry]) {
+        let reconciler = try kernel.reconciler(stateDirectory: stateDirectory)
+        do {
+            return (reconciler, try reconciler.readTable())
         } catch {
             throw CLIError(error.description)
         }
