@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The kernel model: pure values, no I/O.
@@ -62,6 +63,27 @@ let package = Package(
             dependencies: ["IPVSCore", .product(name: "Yams", package: "Yams")]
         ),
 
+        // Kubernetes API objects as the API server sends them (Service, EndpointSlice, Node,
+        // lists, watch events, Status): Decodable values, no I/O.
+        .target(name: "KubernetesAPI"),
+
+        // API objects to the desired model, kube-proxy's semantics: pure, table-tested.
+        .target(name: "KubernetesMapping", dependencies: ["KubernetesAPI", "IPVSCore"]),
+
+        // Talking to the API server: credentials (kubeconfig, in-cluster), paged lists, watches,
+        // the reflector that keeps a local copy (relists, bookmarks, backoff).
+        .target(
+            name: "KubernetesClient",
+            dependencies: [
+                "KubernetesAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Probes (TCP, HTTP(S), UDP, exec) on their own schedule, rise/fall, one probe per target.
         .target(
             name: "HealthChecking",
@@ -82,6 +104,7 @@ let package = Package(
             name: "IPVSDaemon",
             dependencies: [
                 "IPVSCore", "IPVSNetlink", "Reconciler", "Config", "HealthChecking",
+                "KubernetesAPI", "KubernetesMapping", "KubernetesClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -153,6 +176,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "KubernetesMappingTests",
+            dependencies: ["KubernetesMapping", "KubernetesAPI", "IPVSCore"]
+        ),
+        .testTarget(
+            name: "KubernetesClientTests",
+            dependencies: [
+                "KubernetesClient", "KubernetesAPI",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -54,9 +54,13 @@ public struct EndpointSpec: Hashable, Sendable {
     /// Its effective health check: the service's, with this endpoint's overrides applied; nil
     /// when neither declares one.
     public var healthCheck: HealthCheck?
+    /// Where the endpoint would rather be used (an EndpointSlice's `hints`); nil when it has none.
+    public var hints: TopologyHints?
 
     public init(address: IPAddress, node: String? = nil, zone: String? = nil, ready: Bool = true,
-                serving: Bool? = nil, terminating: Bool = false, weight: UInt32 = 1, healthCheck: HealthCheck? = nil) {
+                serving: Bool? = nil, terminating: Bool = false, weight: UInt32 = 1, healthCheck: HealthCheck? = nil,
+                hints: TopologyHints? = nil) {
+        self.hints = hints
         self.address = address
         self.node = node
         self.zone = zone
@@ -66,6 +70,27 @@ public struct EndpointSpec: Hashable, Sendable {
         self.weight = weight
         self.healthCheck = healthCheck
     }
+}
+
+/// An endpoint's topology hints (EndpointSlice `hints.forNodes` and `hints.forZones`): the nodes
+/// and zones whose proxies should prefer it. Kubernetes writes them for `trafficDistribution`.
+public struct TopologyHints: Hashable, Sendable {
+    public var forNodes: [String]
+    public var forZones: [String]
+
+    public init(forNodes: [String] = [], forZones: [String] = []) {
+        self.forNodes = forNodes
+        self.forZones = forZones
+    }
+}
+
+/// A service's `trafficDistribution`: prefer endpoints close to the client's node. Only `Cluster`
+/// policies are narrowed by it, and only when every ready endpoint says where it belongs.
+public enum TrafficDistribution: String, Hashable, Sendable, CaseIterable {
+    /// Endpoints on this node when there are any, else as `PreferSameZone`.
+    case preferSameNode = "PreferSameNode"
+    /// Endpoints in this node's zone when there are any, else every endpoint.
+    case preferSameZone = "PreferSameZone"
 }
 
 /// Client-IP session affinity, mapped to IPVS persistence.
@@ -110,6 +135,10 @@ public struct ServiceSpec: Hashable, Sendable {
     /// When more than this fraction (0 to 1) of the endpoints this node checks fail together,
     /// they are all kept in the kernel and the service is reported as panicking; nil never panics.
     public var panicThreshold: Double?
+    /// The file source's `trafficDistribution`: turned into each endpoint's hints from its node
+    /// and zone, as Kubernetes' EndpointSlice controller does. Endpoints that carry hints of
+    /// their own (the Kubernetes source) keep them.
+    public var trafficDistribution: TrafficDistribution?
 
     public init(
         name: String, clusterIPs: [IPAddress] = [], externalIPs: [IPAddress] = [], loadBalancerIPs: [IPAddress] = [],
@@ -117,8 +146,9 @@ public struct ServiceSpec: Hashable, Sendable {
         schedulerFlags: ServiceFlags = [], forwarding: ForwardingMethod = .masquerade, sessionAffinity: SessionAffinity? = nil,
         internalTrafficPolicy: TrafficPolicy = .cluster, externalTrafficPolicy: TrafficPolicy = .cluster,
         endpoints: [EndpointSpec] = [], drainSeconds: UInt32? = nil, healthCheckNodePort: UInt16? = nil,
-        healthCheck: HealthCheck? = nil, panicThreshold: Double? = nil
+        healthCheck: HealthCheck? = nil, panicThreshold: Double? = nil, trafficDistribution: TrafficDistribution? = nil
     ) {
+        self.trafficDistribution = trafficDistribution
         self.name = name
         self.clusterIPs = clusterIPs
         self.externalIPs = externalIPs
@@ -192,6 +222,8 @@ public struct DesiredState: Hashable, Sendable {
     public var node: String?
     /// Each node's own addresses, where node ports are served.
     public var nodeAddresses: [String: [IPAddress]]
+    /// Each node's zone (`topology.kubernetes.io/zone`), for zone hints.
+    public var nodeZones: [String: String]
     /// The dummy interface that holds the virtual addresses IPVS must see as local.
     public var interface: String
     public var services: [ServiceSpec]
@@ -199,9 +231,10 @@ public struct DesiredState: Hashable, Sendable {
 
     public static let defaultInterface = "ipvs0"
 
-    public init(node: String? = nil, nodeAddresses: [String: [IPAddress]] = [:], interface: String = DesiredState.defaultInterface,
-                services: [ServiceSpec] = [], kernel: KernelSettings = KernelSettings()) {
+    public init(node: String? = nil, nodeAddresses: [String: [IPAddress]] = [:], nodeZones: [String: String] = [:],
+                interface: String = DesiredState.defaultInterface, services: [ServiceSpec] = [], kernel: KernelSettings = KernelSettings()) {
         self.node = node
+        self.nodeZones = nodeZones
         self.nodeAddresses = nodeAddresses
         self.interface = interface
         self.services = services

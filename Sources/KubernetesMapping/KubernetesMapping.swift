@@ -1,0 +1,1 @@
+// The mapping: API objects to the desired model.
