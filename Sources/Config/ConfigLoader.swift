@@ -7,19 +7,29 @@ import IPVSCore
 public enum ConfigLoader {
     /// Reads and parses the file at `path`. A file that cannot be read is a ``ConfigError`` too,
     /// so callers have one error to print.
-    public static func load(contentsOf path: String) throws(ConfigError) -> DesiredState {
-        try parse(SourceFile.text(of: path), file: path)
+    public static func load(contentsOf path: String, servicesFrom origin: ServiceOrigin = .file) throws(ConfigError) -> DesiredState {
+        try parse(SourceFile.text(of: path), file: path, servicesFrom: origin)
+    }
+
+    /// Where the services come from.
+    public enum ServiceOrigin: Sendable {
+        /// The file's `services` (required, even if empty).
+        case file
+        /// The Kubernetes API: the file gives the rest (interface, nodes, kernel, defaults) and
+        /// declares no services; an empty file is all defaults.
+        case kubernetes
     }
 
     /// Parses `text`; `file` is only the name that problems carry.
-    public static func parse(_ text: String, file: String) throws(ConfigError) -> DesiredState {
+    public static func parse(_ text: String, file: String, servicesFrom origin: ServiceOrigin = .file) throws(ConfigError) -> DesiredState {
         guard let node = try YAMLDocument.compose(text, file: file) else {
+            if origin == .kubernetes { return DesiredState() }
             throw ConfigError(problems: [ConfigProblem(
                 file: file, line: 1, column: 1, path: "services", code: .missingKey,
                 message: "the file holds no document; it needs at least 'services' (which may be empty: services: [])")])
         }
         let root = ConfigNode(node: node, path: .root, log: ProblemLog(file: file))
-        let document = DocumentDecoder.decode(root)
+        let document = DocumentDecoder.decode(root, servicesFromKubernetes: origin == .kubernetes)
         if let document { DocumentRules.check(document) }
         let problems = root.log.sortedUniqueProblems
         guard problems.isEmpty, let document else { throw ConfigError(problems: problems) }

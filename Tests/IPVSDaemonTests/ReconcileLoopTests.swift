@@ -84,18 +84,19 @@ struct ReconcileLoopTests {
         let notifier = RecordingNotifier()
         let metrics = AgentMetrics(version: "test")
         let logger = Logger(label: "test")
+        let source = ConfigFileSource(path: path, initial: state, watchInterval: .milliseconds(50), metrics: metrics, logger: logger)
         let loop = ReconcileLoop(
-            configuration: .init(configPath: path, node: "node-a", resyncInterval: .seconds(60), watchInterval: .milliseconds(50)),
-            state: state,
+            configuration: .init(node: "node-a", resyncInterval: .seconds(60)),
+            source: source,
             reconciler: Reconciler(table: table, addresses: nil, ledgerStore: LedgerStore(directory: directory + "/state"), logger: logger),
             table: table, health: health, metrics: metrics, status: AgentStatus(loopStallBound: .seconds(60)),
             notifier: notifier, healthPorts: nil, logger: logger)
-        let targets = health.targets.withLock { $0 }.sorted()
-        #expect(targets.count == 2)
 
         try await testGracefulShutdown { shutdown in
             try await withThrowingTaskGroup { group in
                 group.addTask { try await loop.run() }
+                try await Self.until("the health checker has its targets") { health.targets.withLock { $0 }.count == 2 }
+                let targets = health.targets.withLock { $0 }.sorted()
                 // Unknown endpoints do not enter the kernel; the first success lets them in.
                 try await Self.until("the virtual service exists") { table.snapshot.count == 1 }
                 #expect(Self.realServers(table) == [])
@@ -133,7 +134,7 @@ struct ReconcileLoopTests {
     }
 
     @Test("at start, an endpoint already serving in the kernel (a restart) is presumed healthy; a new one is not")
-    func restartPresumesServingEndpointsHealthy() throws {
+    func restartPresumesServingEndpointsHealthy() async throws {
         let (directory, path, state) = try Self.configInFreshDirectory()
         let table = InMemoryIPVSTable()
         _ = try table.apply([
@@ -142,11 +143,14 @@ struct ReconcileLoopTests {
         ])
         let health = ScriptedHealth()
         let logger = Logger(label: "test")
-        _ = ReconcileLoop(
-            configuration: .init(configPath: path, node: "node-a"), state: state,
+        let metrics = AgentMetrics(version: "test")
+        let loop = ReconcileLoop(
+            configuration: .init(node: "node-a"),
+            source: ConfigFileSource(path: path, initial: state, metrics: metrics, logger: logger),
             reconciler: Reconciler(table: table, addresses: nil, ledgerStore: LedgerStore(directory: directory + "/state"), logger: logger),
-            table: table, health: health, metrics: AgentMetrics(version: "test"), status: AgentStatus(loopStallBound: .seconds(60)),
+            table: table, health: health, metrics: metrics, status: AgentStatus(loopStallBound: .seconds(60)),
             notifier: nil, healthPorts: nil, logger: logger)
+        await loop.pass([.start])
         #expect(health.targets.withLock { $0 }.map(\.address.description).sorted() == ["192.0.2.1", "192.0.2.2"])
         #expect(health.presumedHealthy.withLock { $0 }.map(\.address.description) == ["192.0.2.1"])
     }

@@ -33,6 +33,7 @@ struct DecodedService {
     var internalTrafficPolicy: TrafficPolicy = .cluster
     var externalTrafficPolicy: TrafficPolicy = .cluster
     var endpoints: [DecodedEndpoint] = []
+    var trafficDistribution: TrafficDistribution?
     var drainSeconds: UInt32?
     var healthCheckNodePort: Located<UInt16>?
     /// The service's check with its defaults (each endpoint carries its own effective one).
@@ -74,7 +75,8 @@ struct DecodedService {
             drainSeconds: drainSeconds,
             healthCheckNodePort: healthCheckNodePort?.value,
             healthCheck: healthCheck,
-            panicThreshold: panicThreshold?.value)
+            panicThreshold: panicThreshold?.value,
+            trafficDistribution: trafficDistribution)
     }
 }
 

@@ -3,14 +3,16 @@ import IPVSCore
 /// Decodes the top level of the file: this node, the interface, the fleet's nodes, kernel
 /// settings and the services.
 enum DocumentDecoder {
-    static let keys = ["node", "interface", "nodes", "kernel", "services"]
-    static let nodeKeys = ["addresses"]
+    static let keys = ["node", "interface", "nodes", "kernel", "defaults", "services"]
+    static let nodeKeys = ["addresses", "zone"]
 
     /// Top-level keys starting with this are ignored, as in Docker Compose: a place to define
     /// YAML anchors that services then merge (`<<: *defaults`).
     static let extensionPrefix = "x-"
 
-    static func decode(_ root: ConfigNode) -> DecodedDocument? {
+    /// - Parameter servicesFromKubernetes: the services come from the Kubernetes API and the
+    ///   file gives only the rest; it may then leave `services` out, and must not declare any.
+    static func decode(_ root: ConfigNode, servicesFromKubernetes: Bool = false) -> DecodedDocument? {
         guard let fields = root.mapping(allowedKeys: keys, ignoredPrefix: extensionPrefix) else { return nil }
         var document = DecodedDocument()
         if let nodeNode = fields["node"], let name = nodeNode.name() {
@@ -25,9 +27,16 @@ enum DocumentDecoder {
         if let kernelNode = fields["kernel"] {
             document.kernel = KernelSettingsDecoder.decode(kernelNode)
         }
-        // Required, even if empty: a file that lost its services (truncated, wrong file) must not
-        // read as "remove every service".
-        if let servicesNode = fields.required("services") {
+        if let defaultsNode = fields["defaults"], let defaults = DefaultsDecoder.decode(defaultsNode) {
+            document.defaults = defaults
+        }
+        if servicesFromKubernetes {
+            if let servicesNode = fields["services"], servicesNode.sequence()?.isEmpty == false {
+                servicesNode.report(.invalidValue, "services come from the Kubernetes API here; this file gives only interface, nodes, kernel and defaults")
+            }
+        } else if let servicesNode = fields.required("services") {
+            // Required, even if empty: a file that lost its services (truncated, wrong file) must
+            // not read as "remove every service".
             document.services = servicesNode.sequence()?.compactMap(ServiceDecoder.decode) ?? []
         }
         return document
@@ -66,7 +75,8 @@ enum DocumentDecoder {
             let addresses = fields.required("addresses")?.sequence()?.compactMap { item in
                 item.address().map { Located(value: $0, node: item) }
             } ?? []
-            return DecodedNode(name: Located(value: name, node: keyNode), addresses: addresses)
+            let zone = fields["zone"]?.name()
+            return DecodedNode(name: Located(value: name, node: keyNode), addresses: addresses, zone: zone)
         }
     }
 }
@@ -77,15 +87,18 @@ struct DecodedDocument {
     var interface = DesiredState.defaultInterface
     var nodes: [DecodedNode] = []
     var kernel = KernelSettings()
+    var defaults = ServiceDefaults()
     var services: [DecodedService] = []
 
     var state: DesiredState {
         DesiredState(
             node: node?.value,
             nodeAddresses: Dictionary(nodes.map { ($0.name.value, $0.addresses.map(\.value)) }) { first, _ in first },
+            nodeZones: Dictionary(nodes.compactMap { node in node.zone.map { (node.name.value, $0) } }) { first, _ in first },
             interface: interface,
             services: services.map(\.spec),
-            kernel: kernel)
+            kernel: kernel,
+            defaults: defaults)
     }
 }
 
@@ -94,4 +107,6 @@ struct DecodedNode {
     /// Its key in `nodes`.
     var name: Located<String>
     var addresses: [Located<IPAddress>]
+    /// `topology.kubernetes.io/zone` of the node, for `trafficDistribution: PreferSameZone`.
+    var zone: String?
 }

@@ -6,8 +6,12 @@ enum ServiceDecoder {
     static let keys = [
         "name", "clusterIPs", "externalIPs", "loadBalancerIPs", "firewallMark", "ports", "scheduler",
         "forwarding", "tunnel", "sessionAffinity", "internalTrafficPolicy", "externalTrafficPolicy",
-        "drainSeconds", "healthCheckNodePort", "healthCheck", "panicThreshold", "endpoints",
+        "drainSeconds", "healthCheckNodePort", "healthCheck", "panicThreshold", "trafficDistribution", "endpoints",
     ]
+
+    /// Kubernetes' words; `PreferClose` is its older name for `PreferSameZone`.
+    static let trafficDistributions = TrafficDistribution.allCases.map { (word: $0.rawValue, value: $0) }
+        + [(word: "PreferClose", value: TrafficDistribution.preferSameZone)]
 
     static let trafficPolicies = TrafficPolicy.allCases.map { (word: $0.rawValue, value: $0) }
 
@@ -49,6 +53,7 @@ enum ServiceDecoder {
             }
         }
 
+        service.trafficDistribution = fields["trafficDistribution"]?.choice(trafficDistributions)
         service.drainSeconds = fields["drainSeconds"]?.integer(in: Limits.drainSeconds)
         if let healthNode = fields["healthCheckNodePort"], let port = healthNode.integer(in: Limits.port) {
             service.healthCheckNodePort = Located(value: port, node: healthNode)

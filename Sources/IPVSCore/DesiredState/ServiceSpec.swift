@@ -216,6 +216,27 @@ public struct KernelSettings: Hashable, Sendable {
     }
 }
 
+/// What a service takes when its declaration says nothing: the config file's `defaults`, for
+/// the services of a source that has no field for these (Kubernetes).
+public struct ServiceDefaults: Hashable, Sendable {
+    public var scheduler: Scheduler
+    public var schedulerFlags: ServiceFlags
+    public var forwarding: ForwardingMethod
+    public var drainSeconds: UInt32?
+    public var healthCheck: HealthCheck?
+    public var panicThreshold: Double?
+
+    public init(scheduler: Scheduler = .roundRobin, schedulerFlags: ServiceFlags = [], forwarding: ForwardingMethod = .masquerade,
+                drainSeconds: UInt32? = nil, healthCheck: HealthCheck? = nil, panicThreshold: Double? = nil) {
+        self.scheduler = scheduler
+        self.schedulerFlags = schedulerFlags
+        self.forwarding = forwarding
+        self.drainSeconds = drainSeconds
+        self.healthCheck = healthCheck
+        self.panicThreshold = panicThreshold
+    }
+}
+
 /// Everything a config file declares: the same on every node of the fleet.
 public struct DesiredState: Hashable, Sendable {
     /// This node's name, when the file names it; the CLI's `--node` or the host name otherwise.
@@ -228,11 +249,16 @@ public struct DesiredState: Hashable, Sendable {
     public var interface: String
     public var services: [ServiceSpec]
     public var kernel: KernelSettings
+    /// For services whose source has no field for these (Kubernetes); the file's own services
+    /// spell theirs out.
+    public var defaults: ServiceDefaults
 
     public static let defaultInterface = "ipvs0"
 
     public init(node: String? = nil, nodeAddresses: [String: [IPAddress]] = [:], nodeZones: [String: String] = [:],
-                interface: String = DesiredState.defaultInterface, services: [ServiceSpec] = [], kernel: KernelSettings = KernelSettings()) {
+                interface: String = DesiredState.defaultInterface, services: [ServiceSpec] = [], kernel: KernelSettings = KernelSettings(),
+                defaults: ServiceDefaults = ServiceDefaults()) {
+        self.defaults = defaults
         self.node = node
         self.nodeZones = nodeZones
         self.nodeAddresses = nodeAddresses

@@ -43,29 +43,29 @@ public struct NodeAgent: Sendable {
         self.logger = logger
     }
 
-    /// Runs until SIGTERM or SIGINT. `initialState` is the config as loaded at start.
-    public func run(initialState: DesiredState) async throws {
+    /// Runs until SIGTERM or SIGINT, with the desired state from `makeSource`.
+    public func run(source makeSource: (AgentMetrics) throws -> any DesiredStateSource) async throws {
         let table = try IPVSClient(configuration: configuration.client, logger: logger)
         let addresses = try InterfaceAddressClient(configuration: .init(namespace: configuration.client.namespace, timeout: configuration.client.timeout))
         let reconciler = Reconciler(table: table, addresses: addresses, sysctls: NamespaceSysctls(namespace: configuration.client.namespace),
                                     ledgerStore: LedgerStore(directory: configuration.stateDirectory), logger: logger)
         let metrics = AgentMetrics(version: configuration.version)
+        let source = try makeSource(metrics)
         let checker = HealthChecker(observer: metrics, logger: logger)
         let status = AgentStatus(loopStallBound: configuration.loop.resyncInterval * 2 + .seconds(60))
         let notifier = SystemdNotifier.fromProcessEnvironment().map { SystemdReadiness(notifier: $0, logger: logger) }
         let healthPorts = HealthCheckPortServers(host: configuration.healthPortHost, logger: logger)
-        let loop = ReconcileLoop(configuration: configuration.loop, state: initialState, reconciler: reconciler, table: table,
+        let traffic = KernelTrafficScrape(table: table, includeRealServers: configuration.metricsRealServers, metrics: metrics, logger: logger)
+        let loop = ReconcileLoop(configuration: configuration.loop, source: source, reconciler: reconciler, table: table,
                                  health: checker, metrics: metrics, status: status, notifier: notifier,
-                                 healthPorts: HealthPortUpdates(servers: healthPorts, logger: logger), logger: logger)
-        let endpoints = AgentEndpoints(metrics: metrics, status: status) { [includeRealServers = configuration.metricsRealServers] in
-            loop.renderTraffic(includeRealServers: includeRealServers)
-        }
+                                 healthPorts: HealthPortUpdates(servers: healthPorts, logger: logger), traffic: traffic, logger: logger)
+        let endpoints = AgentEndpoints(metrics: metrics, status: status) { traffic.render() }
         let http = HTTPEndpointServer(host: configuration.metricsHost, port: configuration.metricsPort, logger: logger) { request in
             let answer = endpoints.answer(path: request.path)
             return HTTPResponse(status: answer.status, contentType: answer.contentType, body: answer.body)
         }
         logger.notice("node agent starting", metadata: [
-            "node": "\(configuration.loop.node)", "config": "\(configuration.loop.configPath)",
+            "node": "\(configuration.loop.node)",
             "metrics": "\(configuration.metricsHost):\(configuration.metricsPort)", "systemd": "\(notifier != nil)",
         ])
         // Shut down in reverse order: the loop first, so that nothing is written while the rest stops.

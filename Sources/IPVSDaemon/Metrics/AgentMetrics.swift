@@ -10,6 +10,7 @@ public final class AgentMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
 
     let reconcileDuration: DurationHistogram
+    let changeToKernel: DurationHistogram
     let lastSuccess: Gauge
     let driftRepaired: Counter
     let foreignServices: Gauge
@@ -33,6 +34,11 @@ public final class AgentMetrics: Sendable {
             descriptor: MetricNameDescriptor(metricName: "ipvsctl_reconcile_duration_seconds", unitName: "",
                                              helpText: "Time of one reconcile: read, plan, apply."),
             buckets: [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                      .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30)])
+        changeToKernel = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(metricName: "ipvsctl_desired_change_to_kernel_seconds", unitName: "",
+                                             helpText: "From a change of the desired state (a Kubernetes event, a config file edit) arriving to the end of the kernel write it caused."),
+            buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
                       .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30)])
         lastSuccess = registry.gauge("ipvsctl_reconcile_last_success_timestamp_seconds", "Unix time of the last reconcile that applied everything.")
         driftRepaired = registry.counter("ipvsctl_reconcile_drift_repaired_total",

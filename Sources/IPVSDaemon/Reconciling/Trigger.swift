@@ -6,6 +6,8 @@ public enum ReconcileTrigger: String, Hashable, Sendable, CaseIterable, Comparab
     case start
     /// The config file changed on disk.
     case config
+    /// Objects in the Kubernetes API changed.
+    case kubernetes
     /// SIGHUP (`systemctl reload`).
     case signal
     /// A health verdict changed.
@@ -15,8 +17,8 @@ public enum ReconcileTrigger: String, Hashable, Sendable, CaseIterable, Comparab
     /// A retry after a failed kernel write.
     case retry
 
-    /// Whether the config file is read again first.
-    var reloadsConfig: Bool { self == .config || self == .signal }
+    /// Whether the source was read again for it (systemd hears RELOADING, then READY).
+    var rereadsSource: Bool { self == .config || self == .signal }
 
     public static func < (lhs: Self, rhs: Self) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

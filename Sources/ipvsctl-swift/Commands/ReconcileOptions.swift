@@ -3,10 +3,14 @@ import Config
 import Foundation
 import IPVSCore
 
-/// Options of the commands that read a config file and plan against the kernel.
+/// Options of the commands that read the desired state and plan against the kernel.
 struct ReconcileOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "The config file (YAML).")
-    var config: String
+    @Option(name: .shortAndLong, help: """
+        The config file (YAML). With --kubernetes or --kubeconfig it is optional and gives only what Kubernetes         has no field for (interface, nodes, kernel settings, defaults).
+        """)
+    var config: String?
+
+    @OptionGroup var kubernetes: KubernetesOptions
 
     @Option(help: "This node's name (default: the config's `node`, else the host name).")
     var node: String?
@@ -14,10 +18,18 @@ struct ReconcileOptions: ParsableArguments {
     @Option(help: "Where the ledger of owned objects lives.")
     var stateDir = "/var/lib/ipvsctl-swift"
 
-    /// The config, or a CLIError listing every problem with file:line:column.
+    func validate() throws {
+        if config == nil && !kubernetes.isEnabled {
+            throw ValidationError("Missing expected argument '--config <config>' (or --kubernetes / --kubeconfig)")
+        }
+    }
+
+    /// The config, or a CLIError listing every problem with file:line:column. Without a file
+    /// (the Kubernetes source), the built-in defaults.
     func loadConfig() throws -> DesiredState {
+        guard let config else { return DesiredState() }
         do {
-            return try ConfigLoader.load(contentsOf: config)
+            return try ConfigLoader.load(contentsOf: config, servicesFrom: kubernetes.isEnabled ? .kubernetes : .file)
         } catch {
             throw CLIError(error.description)
         }

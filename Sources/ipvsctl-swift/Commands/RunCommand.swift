@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         let metrics = HostAndPort(metricsAddress)!
         let configuration = NodeAgent.Configuration(
             loop: ReconcileLoop.Configuration(
-                configPath: reconcile.config, node: node, resyncInterval: .seconds(resyncInterval),
+                node: node, resyncInterval: .seconds(resyncInterval),
                 limits: guards.options(node: node, interface: state.interface).limits, adopt: guards.adopt),
             stateDirectory: reconcile.stateDir,
             client: kernel.clientConfiguration,
@@ -54,8 +54,14 @@ struct RunCommand: AsyncParsableCommand {
             metricsRealServers: metricsRealServers,
             healthPortHost: healthPortAddress,
             version: IPVSCtl.version)
+        let logger = Logger(label: "ipvsctl.agent")
         do {
-            try await NodeAgent(configuration: configuration, logger: Logger(label: "ipvsctl.agent")).run(initialState: state)
+            try await NodeAgent(configuration: configuration, logger: logger).run { metrics in
+                guard let path = reconcile.config, !reconcile.kubernetes.isEnabled else {
+                    throw CLIError("the Kubernetes source is not wired into the agent yet")
+                }
+                return ConfigFileSource(path: path, initial: state, metrics: metrics, logger: logger)
+            }
         } catch {
             throw CLIError("\(error)")
         }

@@ -1,0 +1,47 @@
+import IPVSCore
+import Logging
+import Reconciler
+import Synchronization
+
+/// The kernel's traffic counters for `/metrics`, read at scrape time: one service dump, plus
+/// every real server when asked for. Series are labelled with the service each virtual service
+/// came from, as of the last reconcile.
+public final class KernelTrafficScrape: Sendable {
+    let table: any IPVSTable
+    let includeRealServers: Bool
+    let metrics: AgentMetrics
+    let logger: Logger
+    private let serviceNames = Mutex([VirtualServiceKey: String]())
+
+    public init(table: any IPVSTable, includeRealServers: Bool, metrics: AgentMetrics, logger: Logger) {
+        self.table = table
+        self.includeRealServers = includeRealServers
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Takes the names of a reconcile's desired virtual services.
+    func name(_ desired: DesiredKernelState) {
+        let names = Dictionary(desired.virtualServices.map { ($0.service.key, $0.origin.serviceName) },
+                               uniquingKeysWith: { first, _ in first })
+        serviceNames.withLock { $0 = names }
+    }
+
+    public func render() -> String {
+        let exposition = TrafficExposition(serviceNames: serviceNames.withLock { $0 })
+        var text = ""
+        do {
+            if includeRealServers {
+                let entries = try table.table()
+                exposition.render(virtualServices: entries.map(\.virtualService), into: &text)
+                exposition.render(table: entries, into: &text)
+            } else {
+                exposition.render(virtualServices: try table.virtualServices(), into: &text)
+            }
+        } catch {
+            metrics.errors("read").increment()
+            logger.warning("cannot read the kernel's counters for /metrics", metadata: ["error": "\(error)"])
+        }
+        return text
+    }
+}

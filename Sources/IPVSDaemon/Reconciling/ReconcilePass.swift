@@ -1,0 +1,101 @@
+import IPVSCore
+import Reconciler
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ReconcileLoop {
+    /// Reads, plans and applies once. Runs on a thread of its own (netlink calls block).
+    /// Returns whether everything was applied, and what the health ports should answer.
+    func reconcile(_ current: SourceState, trigger: ReconcileTrigger) -> (succeeded: Bool, healthPorts: [UInt16: HealthPortStatus]?) {
+        let started = ContinuousClock.now
+        let state = current.state
+        let startupTable = refreshHealthTargets(current)
+        let view = health?.view()
+        let options = Reconciler.Options(node: configuration.node, interface: state.interface, adopt: configuration.adopt,
+                                         limits: configuration.limits, now: Self.unixTime())
+        var succeeded = false
+        defer {
+            metrics.reconcileDuration.record(ContinuousClock.now - started)
+            schedule(after: succeeded)
+        }
+
+        let planning: Reconciler.Planning
+        do {
+            planning = try reconciler.plan(state, options: options, health: view, observedTable: startupTable)
+        } catch {
+            metrics.errors(error.code == .ledger ? "ledger" : "read").increment()
+            logger.error("cannot plan", metadata: ["error": "\(error)"])
+            return (false, nil)
+        }
+        metrics.recordSelection(planning.desired, health: view, state: state, node: configuration.node)
+        let ports = healthPorts == nil ? nil : HealthPortProjection.status(of: state, desired: planning.desired, node: configuration.node)
+        traffic?.name(planning.desired)
+        guard planning.violations.isEmpty else {
+            metrics.errors("guard").increment()
+            logger.error("plan refused by a guard; nothing changed", metadata: [
+                "violations": "\(planning.violations.map(\.description).joined(separator: "; "))",
+            ])
+            return (false, ports)
+        }
+
+        let report: Reconciler.Report
+        do {
+            report = try reconciler.apply(planning, interface: state.interface)
+        } catch {
+            metrics.errors(error.code == .ledger ? "ledger" : "apply").increment()
+            logger.error("apply failed", metadata: ["error": "\(error)"])
+            return (false, ports)
+        }
+
+        let drift = memory.withLock { memory -> Int in
+            let standingStill = memory.lastAppliedDesired == planning.desired
+            memory.drainsUnderway = !planning.plan.ledger.drains.isEmpty
+            if report.failures.isEmpty { memory.lastAppliedDesired = planning.desired }
+            guard standingStill else { return 0 }
+            return report.applied.count { !Self.isDrainProgress($0, previous: planning.previousLedger) }
+        }
+        metrics.recordApply(planning, report: report, drift: drift)
+        metrics.drains.set(Double(planning.plan.ledger.drains.count))
+        if let changedSince = current.changedSince {
+            metrics.changeToKernel.record(ContinuousClock.now - changedSince)
+        }
+        if drift > 0 { logger.warning("drift repaired in owned objects", metadata: ["changes": "\(drift)"]) }
+        if !report.applied.isEmpty {
+            logger.info("reconciled", metadata: [
+                "trigger": "\(trigger.rawValue)", "applied": "\(report.applied.count)", "failed": "\(report.failures.count)",
+                "kernelCommands": "\(report.kernelCommands)",
+            ])
+        }
+        succeeded = report.failures.isEmpty
+        if succeeded { metrics.lastSuccess.set(Double(Self.unixTime())) }
+        return (succeeded, ports)
+    }
+
+    /// Sets the health checker's targets when the desired state is new; the first time, with
+    /// the restart presumption, returning the table it read for it.
+    func refreshHealthTargets(_ current: SourceState) -> [ObservedTableEntry]? {
+        let previous = memory.withLock { memory in
+            defer { memory.healthGeneration = current.generation }
+            return memory.healthGeneration
+        }
+        guard previous != current.generation else { return nil }
+        return setHealthTargets(current.state, presumingHealthyWhatServes: previous == nil)
+    }
+
+    /// A drain step (weight 0, or the delete at its end) is the plan at work, not drift.
+    static func isDrainProgress(_ change: Change, previous: Ledger) -> Bool {
+        switch change {
+        case .drainRealServer: true
+        case .deleteRealServer(let real, let service): previous.drains[DrainKey(service: service, realServer: real.server.key)] != nil
+        default: false
+        }
+    }
+
+    static func unixTime() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec)
+    }
+}
