@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "ipvsctl-swift",
             dependencies: [
-                "IPVSCore", "IPVSNetlink", "Reconciler", "Config", "IPVSDaemon",
+                "IPVSCore", "IPVSNetlink", "Reconciler", "Config", "IPVSDaemon", "KubernetesClient", "KubernetesMapping",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -44,13 +44,13 @@ public struct NodeAgent: Sendable {
     }
 
     /// Runs until SIGTERM or SIGINT, with the desired state from `makeSource`.
-    public func run(source makeSource: (AgentMetrics) throws -> any DesiredStateSource) async throws {
+    public func run(source makeSource: (AgentMetrics) async throws -> any DesiredStateSource) async throws {
         let table = try IPVSClient(configuration: configuration.client, logger: logger)
         let addresses = try InterfaceAddressClient(configuration: .init(namespace: configuration.client.namespace, timeout: configuration.client.timeout))
         let reconciler = Reconciler(table: table, addresses: addresses, sysctls: NamespaceSysctls(namespace: configuration.client.namespace),
                                     ledgerStore: LedgerStore(directory: configuration.stateDirectory), logger: logger)
         let metrics = AgentMetrics(version: configuration.version)
-        let source = try makeSource(metrics)
+        let source = try await makeSource(metrics)
         let checker = HealthChecker(observer: metrics, logger: logger)
         let status = AgentStatus(loopStallBound: configuration.loop.resyncInterval * 2 + .seconds(60))
         let notifier = SystemdNotifier.fromProcessEnvironment().map { SystemdReadiness(notifier: $0, logger: logger) }

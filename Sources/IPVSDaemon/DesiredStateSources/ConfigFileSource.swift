@@ -14,6 +14,8 @@ public final class ConfigFileSource: DesiredStateSource {
     }
 
     public let path: String
+    /// Whether the file declares the services, or only the rest (the Kubernetes source's base).
+    let origin: ConfigLoader.ServiceOrigin
     let watchInterval: Duration
     let metrics: AgentMetrics
     let logger: Logger
@@ -21,8 +23,10 @@ public final class ConfigFileSource: DesiredStateSource {
 
     /// - Parameter initial: the file as loaded at start-up (a broken file stops the agent before
     ///   it touches anything, so there always is one).
-    public init(path: String, initial: DesiredState, watchInterval: Duration = .seconds(1), metrics: AgentMetrics, logger: Logger) {
+    public init(path: String, initial: DesiredState, servicesFrom origin: ConfigLoader.ServiceOrigin = .file,
+                watchInterval: Duration = .seconds(1), metrics: AgentMetrics, logger: Logger) {
         self.path = path
+        self.origin = origin
         self.watchInterval = watchInterval
         self.metrics = metrics
         self.logger = logger
@@ -57,8 +61,8 @@ public final class ConfigFileSource: DesiredStateSource {
         memory.withLock { $0.fingerprint = fingerprint }
         let loaded: Result<DesiredState, ConfigError>
         do {
-            loaded = try await NIOThreadPool.singleton.runIfActive { [path] in
-                Result { () throws(ConfigError) in try ConfigLoader.load(contentsOf: path) }
+            loaded = try await NIOThreadPool.singleton.runIfActive { [path, origin] in
+                Result { () throws(ConfigError) in try ConfigLoader.load(contentsOf: path, servicesFrom: origin) }
             }
         } catch {
             return  // the thread pool is shutting down with the agent

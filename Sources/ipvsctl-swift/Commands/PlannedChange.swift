@@ -1,4 +1,5 @@
 import IPVSCore
+import Logging
 import Reconciler
 
 /// What `diff` and `apply` share: the config, this node's name, and the plan against the kernel.
@@ -14,8 +15,11 @@ struct PlannedChange {
     /// two ran one after the other.
     static func make(reconcile: ReconcileOptions, kernel: KernelOptions, guards: GuardOptions) async throws -> PlannedChange {
         async let kernelRead = readTable(kernel: kernel, stateDirectory: reconcile.stateDir)
-        let state = try reconcile.loadConfig()  // throwing here drops the read, and its error
+        var state = try reconcile.loadConfig()  // throwing here drops the read, and its error
         let node = reconcile.nodeName(for: state)
+        if reconcile.kubernetes.isEnabled {
+            state = try await reconcile.kubernetes.listOnce(node: node, base: state, logger: Logger(label: "ipvsctl"))
+        }
         let (reconciler, table) = try await kernelRead
         do {
             let planning = try reconciler.plan(state, options: guards.options(node: node, interface: state.interface),

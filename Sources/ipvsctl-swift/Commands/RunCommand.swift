@@ -1,4 +1,5 @@
 import ArgumentParser
+import IPVSCore
 import IPVSDaemon
 import IPVSNetlink
 import Logging
@@ -57,14 +58,26 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "ipvsctl.agent")
         do {
             try await NodeAgent(configuration: configuration, logger: logger).run { metrics in
-                guard let path = reconcile.config, !reconcile.kubernetes.isEnabled else {
-                    throw CLIError("the Kubernetes source is not wired into the agent yet")
-                }
-                return ConfigFileSource(path: path, initial: state, metrics: metrics, logger: logger)
+                try await source(state: state, node: node, metrics: metrics, logger: logger)
             }
         } catch {
             throw CLIError("\(error)")
         }
+    }
+}
+
+extension RunCommand {
+    /// The config file, or the Kubernetes API over the file's settings (when there is a file).
+    func source(state: DesiredState, node: String, metrics: AgentMetrics, logger: Logger) async throws -> any DesiredStateSource {
+        let kubernetes = reconcile.kubernetes
+        guard kubernetes.isEnabled else {
+            return ConfigFileSource(path: reconcile.config!, initial: state, metrics: metrics, logger: logger)
+        }
+        let base = reconcile.config.map {
+            ConfigFileSource(path: $0, initial: state, servicesFrom: .kubernetes, metrics: metrics, logger: logger)
+        }
+        return KubernetesSource(configuration: kubernetes.sourceConfiguration(node: node), client: try await kubernetes.client(logger: logger),
+                                base: base, metrics: KubernetesMetrics(registry: metrics.registry), logger: logger)
     }
 }
 

@@ -10,17 +10,20 @@ final class LabAgent {
     let stateDirectory: String
     let node: String
     let metricsPort: UInt16
+    /// Where the desired state comes from: `--config FILE`, or `--kubeconfig` with its file.
+    let sourceArguments: [String]
     let logPath: String
     private var process: Process?
 
     /// An agent reading `configPath`, which may be shared with other agents (one file for a fleet).
     init(namespace: String, configPath: String, node: String, stateDirectory: String = KernelLab.ReconcilerLabTests.stateDirectory(),
-         metricsPort: UInt16 = 9469) {
+         metricsPort: UInt16 = 9469, kubeconfig: String? = nil) {
         self.namespace = namespace
         self.node = node
         self.stateDirectory = stateDirectory
         self.metricsPort = metricsPort
         self.configPath = configPath
+        sourceArguments = ["--config", configPath] + (kubeconfig.map { ["--kubeconfig", $0] } ?? [])
         logPath = NSTemporaryDirectory() + "ipvsctl-agent-\(UInt32.random(in: 0...UInt32.max)).log"
     }
 
@@ -44,7 +47,7 @@ final class LabAgent {
         log.seekToEndOfFile()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ip", "netns", "exec", namespace, KernelLab.ReconcilerLabTests.binary, "run", "--config", configPath, "--node", node,
+        process.arguments = ["ip", "netns", "exec", namespace, KernelLab.ReconcilerLabTests.binary, "run"] + sourceArguments + ["--node", node,
                              "--state-dir", stateDirectory, "--metrics-address", "127.0.0.1:\(metricsPort)",
                              "--resync-interval", "\(resyncSeconds)"]
         process.environment = ProcessInfo.processInfo.environment.merging(["IPVSCTL_LOG_LEVEL": "info"]) { _, new in new }

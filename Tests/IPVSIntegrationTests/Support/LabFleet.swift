@@ -16,6 +16,16 @@ final class LabFleet {
     static var script: String { repository.appendingPathComponent("Integration/fleet.sh").path }
     static var config: String { repository.appendingPathComponent("examples/fleet.yaml").path }
 
+    /// Where the agents' desired state comes from.
+    enum Source {
+        /// `examples/fleet.yaml`.
+        case file
+        /// `examples/kubernetes/fleet.json`, served by the fake API server in the outside
+        /// namespace, with `examples/kubernetes/fleet-defaults.yaml` for what Kubernetes has no
+        /// field for.
+        case kubernetes
+    }
+
     /// The fleet's virtual IPs, as `examples/fleet.yaml` declares them.
     enum VIP {
         static let collector = "198.51.100.20"
@@ -35,13 +45,17 @@ final class LabFleet {
     static func backendAddress(_ node: String, _ backend: Int) -> String { "203.0.113.\(32 * index(node) + 4 * backend + 2)" }
 
     let prefix: String
+    let source: Source
+    /// The API server of a `.kubernetes` fleet.
+    private(set) var apiServer: LabFakeAPIServer?
     private(set) var agents: [String: LabAgent] = [:]
     private var servers: [String: Process] = [:]
 
     /// Builds the topology, starts every backend and every node's agent, and waits until each
     /// node has every real server its policies allow.
-    init() throws {
+    init(source: Source = .file) throws {
         prefix = "fleet\(UInt16.random(in: 0...UInt16.max))"
+        self.source = source
         let started = Date()
         func progress(_ what: String) { print("fleet \(prefix): \(what) after \(Int(Date().timeIntervalSince(started))) s") }
         try Shell.run(Self.script, "up", prefix)
@@ -52,8 +66,19 @@ final class LabFleet {
             for (node, backend) in backends { try launchBackend(node, backend) }
             for (node, backend) in backends { try waitUntilListening(node, backend) }
             progress("backends listen")
+            if source == .kubernetes {
+                let server = try LabFakeAPIServer(namespace: outside, address: Self.outsideAddress,
+                                                  objects: [Self.repository.appendingPathComponent("examples/kubernetes/fleet.json").path])
+                try server.start()
+                apiServer = server
+                progress("fake API server up")
+            }
             for node in Self.nodes {
-                let agent = LabAgent(namespace: namespace(node), configPath: Self.config, node: node)
+                let agent = source == .file
+                    ? LabAgent(namespace: namespace(node), configPath: Self.config, node: node)
+                    : LabAgent(namespace: namespace(node),
+                               configPath: Self.repository.appendingPathComponent("examples/kubernetes/fleet-defaults.yaml").path,
+                               node: node, kubeconfig: apiServer!.kubeconfigPath)
                 agents[node] = agent
                 // Three agents share the emulated CPUs: resync at a calm pace.
                 try agent.launch(resyncSeconds: Self.resyncSeconds)
@@ -62,7 +87,7 @@ final class LabFleet {
             progress("agents ready")
             for node in Self.nodes {
                 try LabWait.until("\(node) has all its real servers", seconds: 60) {
-                    try realServerCount(node) == Self.expectedRealServers(node)
+                    try realServerCount(node) == expectedRealServers(node)
                 }
             }
             progress("every real server in place")
@@ -76,8 +101,15 @@ final class LabFleet {
     /// collector, all three nearby collectors (PreferLocal: the local one), the three web
     /// servers, and the shop's two endpoints behind its cluster IP and, on nodes that have one,
     /// its local endpoint behind the external IP.
-    static func expectedRealServers(_ node: String) -> Int {
-        1 + 1 + 3 + 2 + (node == "node-c" ? 0 : 1)
+    ///
+    /// From `examples/kubernetes/fleet.json`: the local collector, the zone's collectors (two in
+    /// zone-1, one in zone-2), the three web servers, the shop's two behind its cluster IP, and
+    /// on nodes with a local shop endpoint, that one behind the load-balancer IP and the node port.
+    func expectedRealServers(_ node: String) -> Int {
+        switch source {
+        case .file: 1 + 1 + 3 + 2 + (node == "node-c" ? 0 : 1)
+        case .kubernetes: node == "node-c" ? 1 + 1 + 3 + 2 : 1 + 2 + 3 + 2 + 1 + 1
+        }
     }
 
     func namespace(_ node: String) -> String { "\(prefix)-\(node)" }
@@ -154,6 +186,7 @@ final class LabFleet {
     /// Stops the agents and the backends and removes every namespace: nothing is left behind.
     func tearDown() {
         for agent in agents.values { agent.stop() }
+        apiServer?.stop()
         for server in servers.values { kill(server.processIdentifier, SIGKILL) }
         servers = [:]
         do { try Shell.run(Self.script, "down", prefix) } catch { Issue.record("the fleet was not torn down: \(error)") }
