@@ -21,7 +21,10 @@ python=${PYTHON:-python3}
 if [[ ! -x $venv/bin/python ]]; then
     echo "== creating venv $venv"
     mkdir -p "$cache"
-    "$python" -m venv "$venv"
+    if ! "$python" -m venv "$venv"; then
+        echo "cannot create a venv with $python (on Debian: apt-get install python3-venv)" >&2
+        exit 1
+    fi
 fi
 # pip is quick when everything is already there; a stamp skips even that.
 stamp=$venv/.fake-apiserver-pins
@@ -32,7 +35,13 @@ if [[ ! -f $stamp || "$(cat "$stamp")" != "${pins[*]}" ]]; then
 fi
 
 export PATH="$venv/bin:$PATH"
+# The fake itself is standard library only and must run on Debian's python3 (3.11), as in the
+# lab VM: run it with that interpreter when this machine has it.
+if [[ -z ${FAKE_APISERVER_PYTHON:-} && -x /usr/bin/python3 ]]; then
+    export FAKE_APISERVER_PYTHON=/usr/bin/python3
+fi
 cd "$here"
+echo "== fake under ${FAKE_APISERVER_PYTHON:-the venv python}: $("${FAKE_APISERVER_PYTHON:-$venv/bin/python}" --version)"
 echo "== $(kubectl version --client 2>/dev/null | head -1), python client $("$venv/bin/python" -c 'import kubernetes; print(kubernetes.__version__)')"
 # -p no:cacheprovider: write nothing into the source tree.
 exec "$venv/bin/python" -m pytest -p no:cacheprovider -q -rfE tests "$@"

@@ -1129,7 +1129,9 @@ class Handler(BaseHTTPRequestHandler):
             return fake.faults.describe()
         if action == "tokens":
             fake.tokens = set(body.get("tokens", []))
-            fake.auth_required = bool(fake.tokens) or bool(fake.args.client_ca)
+            # Once a server asks for credentials it keeps asking: an empty token set means
+            # no token is accepted, not that anyone may come in.
+            fake.auth_required = fake.auth_required or bool(fake.tokens)
             return {"tokens": len(fake.tokens)}
         if action in ("drop-watches", "bookmark-now", "garbage"):
             attr = {"drop-watches": "drop", "bookmark-now": "bookmark", "garbage": "garbage"}[action]

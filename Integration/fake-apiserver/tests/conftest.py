@@ -68,7 +68,9 @@ class FakeServer:
         self.certs = certs
         self.port_file = workdir / "port"
         self.log_path = workdir / "server.log"
-        args = [sys.executable, str(FAKE), "--listen", "127.0.0.1", "--port", "0",
+        # check.sh runs the fake under Debian's python3 where there is one (as in the lab VM).
+        python = os.environ.get("FAKE_APISERVER_PYTHON") or sys.executable
+        args = [python, str(FAKE), "--listen", "127.0.0.1", "--port", "0",
                 "--port-file", str(self.port_file)]
         if certs:
             args += ["--tls-cert", str(certs / "server.crt"), "--tls-key", str(certs / "server.key")]

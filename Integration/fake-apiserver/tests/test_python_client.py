@@ -472,3 +472,70 @@ def test_create_patch_replace_delete(make_server, api_client):
     with pytest.raises(ApiException) as err:
         core.read_namespaced_service("crud", "shop")
     assert err.value.status == 404
+
+
+# ---------------------------------------------------------------------------------------------
+# Wire details the clients above do not reach
+# ---------------------------------------------------------------------------------------------
+
+def test_send_initial_events_ends_with_marked_bookmark(shared_server):
+    status, headers, body = shared_server.request(
+        "GET", "/api/v1/nodes?watch=1&sendInitialEvents=true&allowWatchBookmarks=true"
+               "&resourceVersionMatch=NotOlderThan&timeoutSeconds=1")
+    assert status == 200 and headers["Transfer-Encoding"] == "chunked"
+    events = [json.loads(line) for line in body.decode().splitlines()]
+    assert [e["type"] for e in events[:4]] == ["ADDED"] * 3 + ["BOOKMARK"]
+    marked = events[3]["object"]["metadata"]
+    assert marked["annotations"] == {"k8s.io/initial-events-end": "true"}
+
+
+def test_bounded_history_expires_old_versions(make_server):
+    server = make_server(extra_args=["--history", "2"])
+    start = server.rv()
+    for i in range(3):
+        server.apply(new_service(f"h{i}"))
+    status, _, body = server.request("GET", f"/api/v1/services?watch=1&resourceVersion={start}")
+    assert status == 410 and json.loads(body)["code"] == 410
+    recent = int(server.rv()) - 2  # the last two events are still there
+    status, _, body = server.request(
+        "GET", f"/api/v1/services?watch=1&resourceVersion={recent}&timeoutSeconds=1")
+    assert status == 200
+    assert [json.loads(line)["object"]["metadata"]["name"]
+            for line in body.decode().splitlines()] == ["h1", "h2"]
+
+
+def test_garbage_list_body(make_server, api_client):
+    server = make_server()
+    server.control("garbage", {"lists": 1})
+    status, headers, body = server.request("GET", "/api/v1/nodes")
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    with pytest.raises(ValueError):
+        json.loads(body)
+    assert len(client.CoreV1Api(api_client(server)).list_node().items) == 3  # one only
+
+
+def test_exact_list_at_an_older_version(make_server):
+    server = make_server()
+    before = server.rv()
+    server.apply(new_service("later"))
+    doc = server.get_json(f"/api/v1/services?resourceVersion={before}&resourceVersionMatch=Exact")
+    assert doc["metadata"]["resourceVersion"] == before
+    assert "later" not in [i["metadata"]["name"] for i in doc["items"]]
+    server.control("compact")
+    status, _, _ = server.request(
+        "GET", f"/api/v1/services?resourceVersion={before}&resourceVersionMatch=Exact")
+    assert status == 410
+
+
+def test_empty_token_set_still_requires_credentials(make_server):
+    server = make_server(client_ca=False)
+    server.control("tokens", {"tokens": []})
+    status, _, _ = server.request("GET", "/api/v1/nodes", token=None)
+    assert status == 401
+
+
+def test_plain_http_without_auth(make_server):
+    server = make_server(tls=False, tokens=())
+    assert server.url.startswith("http://127.0.0.1:")
+    doc = server.get_json("/api/v1/namespaces/shop/services/gateway", token=None)
+    assert doc["kind"] == "Service" and doc["metadata"]["namespace"] == "shop"
