@@ -58,7 +58,7 @@ from urllib.parse import parse_qs, urlsplit
 # Resource catalogue: what is served, and how it is described in discovery.
 # ---------------------------------------------------------------------------------------------
 
-VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 
 
 class Resource:
@@ -1079,7 +1079,9 @@ class Handler(BaseHTTPRequestHandler):
         action = path[len("/_fake/"):] if path.startswith("/_fake/") else ""
         method = self.command
         if method == "GET" and action == "healthz":
-            return self.send_json(200, {"ok": True, "resourceVersion": str(store.rv)})
+            with store.lock:
+                return self.send_json(200, {"ok": True, "resourceVersion": str(store.rv),
+                                            "openWatches": len(fake.watchers)})
         if method == "GET" and action == "requests":
             with fake.counts_lock:
                 return self.send_json(200, {verb: dict(c) for verb, c in fake.counts.items()})

@@ -156,6 +156,15 @@ class FakeServer:
     def rv(self):
         return self.get_json("/_fake/healthz")["resourceVersion"]
 
+    def wait_for_open_watches(self, count, timeout=10.0):
+        """Bounded wait until ``count`` watches are open (streaming) on the fake."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.get_json("/_fake/healthz")["openWatches"] >= count:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"fewer than {count} open watches after {timeout}s")
+
     def wait_for_watches(self, resource, count, timeout=10.0):
         """Bounded wait until the fake has been asked for ``count`` watches of a resource."""
         deadline = time.monotonic() + timeout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 
@@ -11,7 +12,7 @@ import urllib3
 from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 
-from conftest import TOKEN, FakeServer, sample_items
+from conftest import FAKE_DIR, TOKEN, sample_items
 
 SERVICE_NAMES = sorted(o["metadata"]["name"] for o in sample_items("services.json"))
 
@@ -226,8 +227,7 @@ def test_watch_bookmark_now(make_server, api_client):
     server.apply(new_service("before-bookmark"))
 
     def poke():
-        server.wait_for_watches("services", 1)
-        time.sleep(0.2)
+        server.wait_for_open_watches(1)
         server.control("bookmark-now")
 
     t = threading.Thread(target=poke)
@@ -324,8 +324,7 @@ def test_drop_watches_is_abrupt(make_server, api_client):
     rv = core.list_node().metadata.resource_version
 
     def drop():
-        server.wait_for_watches("nodes", 1)
-        time.sleep(0.2)
+        server.wait_for_open_watches(1)
         server.control("drop-watches")
 
     t = threading.Thread(target=drop)
@@ -355,8 +354,7 @@ def test_garbage_line_on_watch(make_server, api_client):
     rv = core.list_node().metadata.resource_version
 
     def spoil():
-        server.wait_for_watches("nodes", 1)
-        time.sleep(0.2)
+        server.wait_for_open_watches(1)
         server.control("garbage")
 
     t = threading.Thread(target=spoil)
@@ -539,3 +537,34 @@ def test_plain_http_without_auth(make_server):
     assert server.url.startswith("http://127.0.0.1:")
     doc = server.get_json("/api/v1/namespaces/shop/services/gateway", token=None)
     assert doc["kind"] == "Service" and doc["metadata"]["namespace"] == "shop"
+
+
+def test_state_out_on_sigterm_then_state_in(make_server, tmp_path):
+    state_file = tmp_path / "state-out.json"
+    first = make_server(extra_args=["--state-out", str(state_file)])
+    first.apply(new_service("saved"))
+    old_rv = int(first.rv()) - 1
+    last_rv = first.rv()
+    first.stop()  # SIGTERM
+    state = json.loads(state_file.read_text())
+    assert state["resourceVersion"] == last_rv
+    second = make_server(objects=[], extra_args=["--state-in", str(state_file)])
+    assert second.rv() == last_rv
+    saved = second.get_json("/api/v1/namespaces/shop/services/saved")
+    assert saved["metadata"]["resourceVersion"] == last_rv
+    status, _, _ = second.request("GET", f"/api/v1/services?watch=1&resourceVersion={old_rv}")
+    assert status == 410
+
+
+def test_make_certs_extra_ip_in_server_cert(tmp_path):
+    subprocess.run(["bash", str(FAKE_DIR / "make-certs.sh"), str(tmp_path), "192.0.2.7"],
+                   check=True, capture_output=True, timeout=60)
+    out = subprocess.run(["openssl", "x509", "-in", str(tmp_path / "server.crt"), "-noout",
+                          "-ext", "subjectAltName"], capture_output=True, text=True,
+                         check=True, timeout=30).stdout
+    for want in ("DNS:localhost", "IP Address:127.0.0.1", "IP Address:0:0:0:0:0:0:0:1",
+                 "IP Address:192.0.2.7"):
+        assert want in out
+    verify = subprocess.run(["openssl", "verify", "-CAfile", str(tmp_path / "other-ca.crt"),
+                             str(tmp_path / "server.crt")], capture_output=True, timeout=30)
+    assert verify.returncode != 0  # the unrelated CA really is unrelated
