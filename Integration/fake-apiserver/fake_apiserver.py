@@ -606,13 +606,27 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         self._status = code
 
-    def read_body(self):
+    def receive_body(self):
+        """Read the whole request body first, so that an early error answer never leaves
+        part of it on a kept-alive connection to be misread as the next request."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(length) if length else b""
-        if not data:
+        return self.rfile.read(length) if length else b""
+
+    def read_body(self):
+        if not self._body:
             return None
         try:
-            return json.loads(data)
+            return json.loads(self._body)
         except ValueError:
             raise ApiError(400, "the request body is not JSON")
 
@@ -620,6 +634,7 @@ class Handler(BaseHTTPRequestHandler):
         """Every method comes here: ApiErrors become Status bodies, and each request is logged."""
         started = time.monotonic()
         self._status = 0
+        self._body = self.receive_body()
         try:
             url = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
@@ -698,9 +713,16 @@ class Handler(BaseHTTPRequestHandler):
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
     def wants_aggregated(self):
-        accept = self.headers.get("Accept", "")
-        return (self.fake.faults.aggregated_discovery and "g=apidiscovery.k8s.io" in accept
-                and "v=v2;" in accept.replace(" ", "") + ";")
+        """True when the Accept header lists aggregated discovery v2 (kubectl's does, ahead
+        of plain JSON); a client that does not ask gets the plain documents."""
+        if not self.fake.faults.aggregated_discovery:
+            return False
+        for media in (self.headers.get("Accept") or "").split(","):
+            params = dict(p.strip().partition("=")[::2] for p in media.split(";")[1:])
+            if (params.get("g"), params.get("v"), params.get("as")) == (
+                    "apidiscovery.k8s.io", "v2", "APIGroupDiscoveryList"):
+                return True
+        return False
 
     def route(self, parts):
         """Map a path to (Resource, namespace or None, name or None), or None if not ours."""

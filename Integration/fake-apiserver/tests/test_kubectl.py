@@ -64,6 +64,18 @@ def test_short_names_from_discovery(shared_server, kubectl, tmp_path):
     assert result.stdout.split() == ["service/checkout", "service/gateway", "service/gateway-v6"]
 
 
+def test_aggregated_discovery_is_used(make_server, kubectl, tmp_path):
+    server = make_server()
+    kc = write_kubeconfig(tmp_path / "kc", server)
+    result = kubectl(kc, "get", "svc,endpointslices", "-A", "-o", "name")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.split()) == 13
+    log = server.log_path.read_text()
+    # kubectl took /api and /apis as aggregated documents: no per-group-version fetches.
+    assert re.search(r"GET /api[?]", log) and re.search(r"GET /apis[?]", log), log
+    assert not re.search(r"GET /api/v1[ ?]|GET /apis/discovery\.k8s\.io/v1[ ?]", log), log
+
+
 def test_plain_discovery_fallback(make_server, kubectl, tmp_path):
     server = make_server()
     server.faults(aggregated_discovery=False)

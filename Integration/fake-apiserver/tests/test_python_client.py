@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import subprocess
 import threading
@@ -568,3 +569,37 @@ def test_make_certs_extra_ip_in_server_cert(tmp_path):
     verify = subprocess.run(["openssl", "verify", "-CAfile", str(tmp_path / "other-ca.crt"),
                              str(tmp_path / "server.crt")], capture_output=True, timeout=30)
     assert verify.returncode != 0  # the unrelated CA really is unrelated
+
+
+def test_error_before_body_keeps_connection_usable(shared_server):
+    """An early 401 on a POST must not leave its body on the kept-alive connection."""
+    conn = http.client.HTTPSConnection("127.0.0.1", shared_server.port, timeout=10,
+                                       context=shared_server.ssl)
+    try:
+        body = json.dumps(new_service("never-created"))
+        conn.request("POST", "/api/v1/namespaces/shop/services", body=body,
+                     headers={"Content-Type": "application/json"})
+        first = conn.getresponse()
+        first.read()
+        assert first.status == 401
+        conn.request("GET", "/api/v1/nodes", headers={"Authorization": f"Bearer {TOKEN}"})
+        second = conn.getresponse()
+        assert second.status == 200
+        assert json.loads(second.read())["kind"] == "NodeList"
+    finally:
+        conn.close()
+
+
+def test_chunked_request_body(make_server):
+    server = make_server()
+    conn = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=10, context=server.ssl)
+    try:
+        chunks = iter([json.dumps(new_service("chunky")).encode()])
+        conn.request("POST", "/api/v1/namespaces/shop/services", body=chunks,
+                     headers={"Content-Type": "application/json",
+                              "Authorization": f"Bearer {TOKEN}"}, encode_chunked=True)
+        resp = conn.getresponse()
+        assert resp.status == 201, resp.read()
+        assert json.loads(resp.read())["metadata"]["name"] == "chunky"
+    finally:
+        conn.close()
