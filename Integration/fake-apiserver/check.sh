@@ -35,6 +35,7 @@ if [[ ! -f $stamp || "$(cat "$stamp")" != "${pins[*]}" ]]; then
 fi
 
 export PATH="$venv/bin:$PATH"
+export PYTHONDONTWRITEBYTECODE=1  # leave no bytecode in the source tree
 # The fake itself is standard library only and must run on Debian's python3 (3.11), as in the
 # lab VM: run it with that interpreter when this machine has it.
 if [[ -z ${FAKE_APISERVER_PYTHON:-} && -x /usr/bin/python3 ]]; then

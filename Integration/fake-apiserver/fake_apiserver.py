@@ -302,6 +302,7 @@ class Store:
         self.versions = {}  # key -> list of (rv, obj or None for deleted), oldest first
         self.history = collections.deque()
         self.history_size = history_size
+        self.pruned_to = start_rv  # the floor when versions were last pruned
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -369,19 +370,30 @@ class Store:
         while len(self.history) > self.history_size:
             dropped = self.history.popleft()
             self.floor = max(self.floor, dropped.rv)
+            if self.floor - self.pruned_to >= self.history_size:  # now and then, not each time
+                self._prune()
         self.lock.notify_all()
 
     def compact(self):
         """Forget the history: a watch, continue token or exact list from before now is Gone."""
         self.floor = self.rv
         self.history.clear()
-        for key, versions in list(self.versions.items()):
-            latest = versions[-1]
-            if latest[1] is None:
-                del self.versions[key]
-            else:
-                self.versions[key] = [latest]
+        self._prune()
         self.lock.notify_all()
+
+    def _prune(self):
+        """Drop the versions nothing can ask for any more: per key, all but the newest one
+        at or below the floor, and keys deleted at or below it."""
+        for key, versions in list(self.versions.items()):
+            older = [v for v in versions if v[0] <= self.floor]
+            kept = older[-1:] + [v for v in versions if v[0] > self.floor]
+            if kept and kept[0][1] is None and kept[0][0] <= self.floor:
+                kept = kept[1:]
+            if kept:
+                self.versions[key] = kept
+            else:
+                del self.versions[key]
+        self.pruned_to = self.floor
 
     def events_after(self, rv):
         return [e for e in self.history if e.rv > rv]
@@ -742,6 +754,8 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if namespace is not None and not res.namespaced:
             return None
+        if namespace is None and res.namespaced and len(rest) == 2:
+            return None  # one namespaced object is only ever addressed under its namespace
         return res, namespace, (rest[1] if len(rest) == 2 else None)
 
     def maybe_inject_error(self):
@@ -761,7 +775,7 @@ class Handler(BaseHTTPRequestHandler):
             if name is None:
                 return self.list(res, namespace, query)
             return self.get(res, namespace, name)
-        if method == "POST" and name is None:
+        if method == "POST" and name is None and (namespace or not res.namespaced):
             return self.create(res, namespace, self.read_body())
         if method == "PUT" and name is not None:
             return self.replace(res, namespace, name, self.read_body())

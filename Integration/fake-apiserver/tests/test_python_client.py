@@ -603,3 +603,17 @@ def test_chunked_request_body(make_server):
         assert json.loads(resp.read())["metadata"]["name"] == "chunky"
     finally:
         conn.close()
+
+
+def test_old_versions_are_forgotten_but_recent_ones_kept(make_server):
+    server = make_server(extra_args=["--history", "3"])
+    for i in range(10):  # 10 versions of one Service: the fake prunes what the history lost
+        server.apply(new_service("churn", labels={"app": "churn", "round": str(i)}))
+    last = int(server.rv())
+    for back, round_ in ((0, "9"), (2, "7")):
+        doc = server.get_json(f"/api/v1/namespaces/shop/services?resourceVersion={last - back}"
+                              "&resourceVersionMatch=Exact&fieldSelector=metadata.name=churn")
+        assert [i["metadata"]["labels"]["round"] for i in doc["items"]] == [round_]
+    status, _, _ = server.request("GET", f"/api/v1/namespaces/shop/services?resourceVersion="
+                                         f"{last - 5}&resourceVersionMatch=Exact")
+    assert status == 410
