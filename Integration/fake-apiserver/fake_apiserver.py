@@ -49,6 +49,7 @@ import ssl
 import sys
 import threading
 import time
+import traceback
 import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -579,6 +580,14 @@ def decode_continue(token):
         raise ApiError(400, "continue key is not valid: illegal base64 data or JSON")
 
 
+def int_param(query, name):
+    """A non-negative integer query parameter (0 when absent); 400 when it is not one."""
+    text = query.get(name) or "0"
+    if not text.isdigit():
+        raise ApiError(400, f"{name}: invalid value {text!r}: must be a non-negative integer")
+    return int(text)
+
+
 def object_key(obj):
     meta = obj["metadata"]
     return f"{meta.get('namespace', '')}/{meta['name']}"
@@ -668,6 +677,11 @@ class Handler(BaseHTTPRequestHandler):
                 pass
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             self.close_connection = True
+        except Exception as e:  # a bug in the fake: say so loudly, but answer like a server
+            traceback.print_exc()
+            self.close_connection = True
+            if not self._status:  # nothing sent yet
+                self.send_json(500, ApiError(500, f"fake-apiserver bug: {e!r}").status())
         finally:
             self.log_request_line(self._status, started)
 
@@ -812,7 +826,7 @@ class Handler(BaseHTTPRequestHandler):
     def list(self, res, namespace, query):
         self.fake.count("list", res.plural)
         matches = self.selectors(res, query)
-        limit = int(query.get("limit") or 0)
+        limit = int_param(query, "limit")
         token = query.get("continue", "")
         store = self.fake.store
         with store.lock:
@@ -880,7 +894,7 @@ class Handler(BaseHTTPRequestHandler):
             matches = lambda o, ns: by_name(o, ns) and o["metadata"]["name"] == name
         bookmarks = query.get("allowWatchBookmarks", "").lower() in ("1", "true")
         initial = query.get("sendInitialEvents", "").lower() in ("1", "true")
-        timeout = float(query.get("timeoutSeconds") or self.fake.args.watch_timeout)
+        timeout = int_param(query, "timeoutSeconds") or self.fake.args.watch_timeout
         rv_text = query.get("resourceVersion", "")
         store = self.fake.store
         with store.lock:

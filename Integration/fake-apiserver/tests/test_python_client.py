@@ -133,6 +133,14 @@ def test_bad_selector_is_bad_request(shared_server, api_client):
     assert err.value.status == 400
 
 
+def test_bad_parameters_are_bad_requests(shared_server):
+    for query in ("limit=ten", "watch=1&timeoutSeconds=-1", "resourceVersion=abc",
+                  "continue=not-a-token"):
+        status, _, body = shared_server.request("GET", f"/api/v1/services?{query}")
+        assert status == 400, query
+        assert json.loads(body)["reason"] == "BadRequest"
+
+
 def test_missing_object_is_not_found(shared_server, api_client):
     core = client.CoreV1Api(api_client(shared_server))
     with pytest.raises(ApiException) as err:
