@@ -38,7 +38,7 @@ public struct ObjectList<Object: KubernetesObject>: Decodable, Sendable {
 }
 
 /// An object that came from the API server but could not be used.
-public struct RejectedObject: Hashable, Sendable, CustomStringConvertible {
+public struct RejectedObject: Error, Hashable, Sendable, CustomStringConvertible {
     /// `namespace/name`, when that much could be read.
     public var key: String?
     /// Its position in the list page, when it came in one.
