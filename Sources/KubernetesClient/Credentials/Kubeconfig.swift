@@ -127,7 +127,7 @@ public enum KubeconfigLoader {
         }
         guard let url = URL(string: server), let scheme = url.scheme, ["https", "http"].contains(scheme.lowercased()),
               url.host != nil else {
-            throw fail(.invalidValue, "cluster '\(clusterName)': server '\(server)' is not an https:// URL",
+            throw fail(.invalidValue, "cluster '\(clusterName)': server '\(server)' is not an https:// or http:// URL",
                        key: "\(clusterKey).server")
         }
         if cluster.insecureSkipTLSVerify == true, !allowInsecure {
