@@ -1,1 +1,94 @@
-// The mapping: API objects to the desired model.
+import IPVSCore
+import KubernetesAPI
+
+/// Kubernetes Services and EndpointSlices to the desired model, with kube-proxy's semantics
+/// (IPVS mode), pure: the same snapshot always gives the same state.
+///
+/// - A Service is proxied unless it is headless (`clusterIP: None`), has no cluster IP, or is
+///   `ExternalName`. Each port becomes virtual services on every cluster IP (dual-stack:
+///   `clusterIPs`), external IP and load-balancer ingress IP (`ipMode` VIP or absent), and for
+///   `NodePort` and `LoadBalancer` Services on this node's `InternalIP`/`ExternalIP` addresses
+///   at its `nodePort`.
+/// - Slices join their Service by namespace and the `kubernetes.io/service-name` label; FQDN
+///   slices are ignored. See ``EndpointJoin`` for ports and duplicates.
+/// - `internalTrafficPolicy` and `externalTrafficPolicy` (absent: `Cluster`) become the
+///   policies; the external one only where something outside reaches the Service.
+///   `trafficDistribution` is not read: it reaches proxies only as the slices' hints, which
+///   endpoints carry.
+/// - `healthCheckNodePort` only for `LoadBalancer` with `externalTrafficPolicy: Local`;
+///   `sessionAffinity: ClientIP` becomes persistence with its timeout.
+/// - Our annotations (``ServiceAnnotation``) set what Kubernetes has no field for.
+///
+/// One bad object (or part of one) is left out with its reason; the rest is unaffected.
+public enum KubernetesMapping {
+    /// - Parameters:
+    ///   - nodeName: this node's name: its endpoints are the local ones; its addresses and zone
+    ///     come from `snapshot.node`.
+    ///   - base: what the cluster's services are added to (the interface, kernel settings).
+    public static func map(_ snapshot: ClusterSnapshot, nodeName: String, defaults: MappingDefaults,
+                           base: DesiredState = DesiredState()) -> MappingResult {
+        var log = SkipLog()
+        var problems: [AnnotationProblem] = []
+        var state = base
+
+        if let node = snapshot.node {
+            let read = ReadNode(node, log: &log)
+            state.nodeAddresses[nodeName] = read.addresses
+            if let zone = read.zone { state.nodeZones[nodeName] = zone }
+        }
+
+        var slicesByService: [String: [ReadSlice]] = [:]
+        for (_, slice) in snapshot.slices.sorted(by: { $0.key < $1.key }) {
+            guard let read = ReadSlice(slice, log: &log) else { continue }
+            slicesByService[read.serviceKey, default: []].append(read)
+        }
+
+        for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
+            guard let read = ReadService(service, log: &log) else { continue }
+            var spec = read.spec
+            var reader = AnnotationReader(service: key, annotations: service.metadata.annotations ?? [:])
+            let settings = AnnotatedSettings(reading: &reader, defaults: defaults, protocols: spec.ports.map(\.protocol))
+            let endpoints = EndpointJoin.endpoints(of: slicesByService[key] ?? [], servicePorts: read.joinKeys)
+            spec.scheduler = settings.scheduler
+            spec.schedulerFlags = settings.schedulerFlags
+            spec.forwarding = settings.forwarding
+            spec.drainSeconds = settings.drainSeconds
+            spec.panicThreshold = settings.panicThreshold
+            spec.healthCheck = settings.healthCheck
+            spec.endpoints = endpoints.map { endpoint in
+                var endpoint = endpoint
+                endpoint.weight = defaults.weight
+                endpoint.healthCheck = settings.healthCheck
+                return endpoint
+            }
+            if !spec.forwarding.translatesPorts, let port = spec.portTranslated {
+                reader.report(.forwarding, "\(port) needs port translation, which only masquerade does; \(defaults.forwarding == .masquerade ? "masquerade" : "the default") stays")
+                spec.forwarding = defaults.forwarding
+            }
+            problems += reader.problems
+            state.services.append(spec)
+        }
+        return MappingResult(state: state, skipped: log.skipped.sorted(), annotationProblems: problems.sorted())
+    }
+}
+
+extension ForwardingMethod {
+    /// Masquerading rewrites the destination port; direct routing and tunnels deliver the
+    /// packet as it came.
+    var translatesPorts: Bool { self == .masquerade }
+}
+
+extension ServiceSpec {
+    /// A port whose endpoints listen on another number than the Service's, described; nil when
+    /// every endpoint listens on the Service port.
+    var portTranslated: String? {
+        for port in ports {
+            for endpoint in endpoints {
+                if let target = endpoint.targetPort(for: port), target != port.port {
+                    return "port \(port.port) reaches \(endpoint.address) on \(target): this"
+                }
+            }
+        }
+        return nil
+    }
+}

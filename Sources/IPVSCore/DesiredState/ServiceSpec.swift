@@ -56,11 +56,18 @@ public struct EndpointSpec: Hashable, Sendable {
     public var healthCheck: HealthCheck?
     /// Where the endpoint would rather be used (an EndpointSlice's `hints`); nil when it has none.
     public var hints: TopologyHints?
+    /// The endpoint's own port for each service port, keyed by the service port's name (`""`
+    /// for the unnamed one): in Kubernetes the number behind a named `targetPort` comes from
+    /// the endpoint's EndpointSlice and may differ from slice to slice. Nil takes each
+    /// `ServicePort.targetPort`; a map without a service port's name leaves the endpoint out
+    /// of that port.
+    public var targetPorts: [String: UInt16]?
 
     public init(address: IPAddress, node: String? = nil, zone: String? = nil, ready: Bool = true,
                 serving: Bool? = nil, terminating: Bool = false, weight: UInt32 = 1, healthCheck: HealthCheck? = nil,
-                hints: TopologyHints? = nil) {
+                hints: TopologyHints? = nil, targetPorts: [String: UInt16]? = nil) {
         self.hints = hints
+        self.targetPorts = targetPorts
         self.address = address
         self.node = node
         self.zone = zone
@@ -69,6 +76,12 @@ public struct EndpointSpec: Hashable, Sendable {
         self.terminating = terminating
         self.weight = weight
         self.healthCheck = healthCheck
+    }
+
+    /// The port this endpoint serves `port` on; nil when it does not serve that port.
+    public func targetPort(for port: ServicePort) -> UInt16? {
+        guard let targetPorts else { return port.targetPort }
+        return targetPorts[port.name ?? ""]
     }
 }
 

@@ -6,8 +6,8 @@ struct HealthFilter {
 
     /// The verdict for an endpoint; an endpoint without a check is healthy.
     func verdict(_ endpoint: EndpointSpec) -> HealthVerdict {
-        guard let check = endpoint.healthCheck, let port = spec.healthCheckPort(for: check) else { return .healthy }
-        return view[HealthTarget(address: endpoint.address, port: port, check: check)]
+        guard let target = spec.healthTarget(of: endpoint) else { return .healthy }
+        return view[target]
     }
 
     /// Healthy endpoints are used as their conditions say; unknown ones are held; failed ones
@@ -44,12 +44,21 @@ extension EndpointSelection.Choice {
 }
 
 extension ServiceSpec {
-    /// The port a check probes: its own, else the endpoints' target port.
-    public func healthCheckPort(for check: HealthCheck) -> UInt16? {
+    /// The port an endpoint's check probes: the check's own, else the endpoint's target port
+    /// for the first service port it serves (its own number, where its EndpointSlice gives one),
+    /// else the firewall mark's target port.
+    public func healthCheckPort(for check: HealthCheck, endpoint: EndpointSpec) -> UInt16? {
         if let port = check.port { return port }
-        if let port = ports.first { return port.targetPort }
+        if let port = ports.lazy.compactMap(endpoint.targetPort(for:)).first { return port }
         if let mark = firewallMark, mark.targetPort != 0 { return mark.targetPort }
         return nil
+    }
+
+    /// What probing `endpoint` means: its address, the port its check probes, the check; nil
+    /// when it has no check (or no port to probe).
+    public func healthTarget(of endpoint: EndpointSpec) -> HealthTarget? {
+        guard let check = endpoint.healthCheck, let port = healthCheckPort(for: check, endpoint: endpoint) else { return nil }
+        return HealthTarget(address: endpoint.address, port: port, check: check)
     }
 
     /// The endpoints whose health this node needs: all of them when a policy of the service
@@ -70,8 +79,7 @@ public enum HealthTargets {
         var targets = Set<HealthTarget>()
         for spec in state.services where spec.healthCheck != nil || spec.endpoints.contains(where: { $0.healthCheck != nil }) {
             for endpoint in spec.endpointsToCheck(node: node) {
-                guard let check = endpoint.healthCheck, let port = spec.healthCheckPort(for: check) else { continue }
-                targets.insert(HealthTarget(address: endpoint.address, port: port, check: check))
+                if let target = spec.healthTarget(of: endpoint) { targets.insert(target) }
             }
         }
         return targets

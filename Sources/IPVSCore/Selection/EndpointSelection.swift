@@ -12,17 +12,28 @@ public enum EndpointSelection {
         var result: [VirtualServiceKey: DesiredVirtualService] = [:]
         var addresses = Set<IPAddress>()
         let nodeAddresses = state.nodeAddresses[node] ?? []
+        let zone = state.nodeZones[node]
 
         for spec in state.services {
-            func add(_ key: VirtualServiceKey, port: ServicePort?, scope: TrafficPolicyScope, targetPort: UInt16) {
+            let endpoints = spec.endpointsWithTopologyHints
+            let health = health.map { HealthFilter(view: $0, spec: spec) }
+            // `targetPort` gives each endpoint's port for this virtual service, nil where the
+            // endpoint does not serve it (Kubernetes: its EndpointSlice lacks that port).
+            func add(_ key: VirtualServiceKey, port: ServicePort?, scope: TrafficPolicyScope,
+                     targetPort: (EndpointSpec) -> UInt16?) {
                 // Validation refuses duplicates; should one slip through, the first declaration wins.
                 guard result[key] == nil else { return }
                 let policy = scope == .internal ? spec.internalTrafficPolicy : spec.externalTrafficPolicy
-                let choice = choose(spec.endpoints, policy: policy, node: node, family: key.family,
-                                    tunnel: spec.forwarding.isTunnel, health: health.map { HealthFilter(view: $0, spec: spec) })
+                let choice = choose(endpoints.filter { targetPort($0) != nil }, policy: policy, node: node, zone: zone,
+                                    family: key.family, tunnel: spec.forwarding.isTunnel, health: health)
+                func keys(_ endpoints: [EndpointSpec]) -> Set<RealServerKey> {
+                    Set(endpoints.compactMap { endpoint in targetPort(endpoint).map { RealServerKey(address: endpoint.address, port: $0) } })
+                }
                 var seen = Set<RealServerKey>()
                 let realServers = choice.endpoints
-                    .map { RealServer(address: $0.address, port: targetPort, forwarding: spec.forwarding, weight: $0.weight) }
+                    .compactMap { endpoint in
+                        targetPort(endpoint).map { RealServer(address: endpoint.address, port: $0, forwarding: spec.forwarding, weight: endpoint.weight) }
+                    }
                     .filter { seen.insert($0.key).inserted }
                     .sorted { $0.key < $1.key }
                 var desired = DesiredVirtualService(
@@ -31,27 +42,28 @@ public enum EndpointSelection {
                     origin: SelectionOrigin(serviceName: spec.name, portName: port?.name, scope: scope, policy: policy),
                     outcome: choice.outcome,
                     drainSeconds: spec.drainSeconds)
-                desired.heldRealServers = Set(choice.held.map { RealServerKey(address: $0.address, port: targetPort) })
-                desired.failedRealServers = Set(choice.failed.map { RealServerKey(address: $0.address, port: targetPort) })
+                desired.heldRealServers = keys(choice.held)
+                desired.failedRealServers = keys(choice.failed)
                 desired.panicking = choice.panicking
                 result[key] = desired
             }
 
             for port in spec.ports {
+                let targetPort = { (endpoint: EndpointSpec) in endpoint.targetPort(for: port) }
                 for address in spec.clusterIPs {
-                    add(.address(address, port: port.port, protocol: port.protocol), port: port, scope: .internal, targetPort: port.targetPort)
+                    add(.address(address, port: port.port, protocol: port.protocol), port: port, scope: .internal, targetPort: targetPort)
                 }
                 for address in spec.externalIPs + spec.loadBalancerIPs {
-                    add(.address(address, port: port.port, protocol: port.protocol), port: port, scope: .external, targetPort: port.targetPort)
+                    add(.address(address, port: port.port, protocol: port.protocol), port: port, scope: .external, targetPort: targetPort)
                 }
                 if let nodePort = port.nodePort {
                     for address in nodeAddresses {
-                        add(.address(address, port: nodePort, protocol: port.protocol), port: port, scope: .external, targetPort: port.targetPort)
+                        add(.address(address, port: nodePort, protocol: port.protocol), port: port, scope: .external, targetPort: targetPort)
                     }
                 }
             }
             if let mark = spec.firewallMark {
-                add(.firewallMark(mark.mark, family: mark.family), port: nil, scope: .external, targetPort: mark.targetPort)
+                add(.firewallMark(mark.mark, family: mark.family), port: nil, scope: .external, targetPort: { _ in mark.targetPort })
             }
             addresses.formUnion(spec.clusterIPs)
             addresses.formUnion(spec.externalIPs)
@@ -76,8 +88,9 @@ public enum EndpointSelection {
 
     /// The endpoints a policy allows, ready ones first: serving-but-terminating endpoints are
     /// used only when no ready one is left (KEP-1669). Health comes before both: a failed
-    /// endpoint is not ready, whatever its declared conditions.
-    static func choose(_ endpoints: [EndpointSpec], policy: TrafficPolicy, node: String,
+    /// endpoint is not ready, whatever its declared conditions. `Cluster` pools (also the
+    /// fallback of `PreferLocal`) are then narrowed by topology hints (`zone`: this node's).
+    static func choose(_ endpoints: [EndpointSpec], policy: TrafficPolicy, node: String, zone: String? = nil,
                        family: AddressFamily, tunnel: Bool, health: HealthFilter? = nil) -> Choice {
         // Only tunnels may carry one family inside the other.
         let reachable = tunnel ? endpoints : endpoints.filter { $0.address.family == family }
@@ -88,7 +101,7 @@ public enum EndpointSelection {
         }
         switch policy {
         case .cluster:
-            var choice = pick(reachable)
+            var choice = pick(reachable).narrowed(node: node, zone: zone)
             choice.outcome = choice.isEmpty ? .noEndpoints : .served
             return choice
         case .local:
@@ -101,14 +114,14 @@ public enum EndpointSelection {
                 local.outcome = .served
                 return local
             }
-            var cluster = pick(reachable)
+            var cluster = pick(reachable).narrowed(node: node, zone: zone)
             cluster.outcome = cluster.isEmpty ? .noEndpoints : .fallback
             return cluster
         }
     }
 
     static func usable(_ endpoints: [EndpointSpec]) -> [EndpointSpec] {
-        let ready = endpoints.filter { $0.ready && !$0.terminating }
+        let ready = endpoints.filter(\.isReady)
         if !ready.isEmpty { return ready }
         return endpoints.filter { $0.serving && $0.terminating }
     }

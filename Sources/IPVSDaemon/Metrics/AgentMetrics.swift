@@ -159,8 +159,8 @@ extension AgentMetrics {
             for spec in state.services {
                 var counts: [HealthVerdict: Int] = [:]
                 for endpoint in spec.endpointsToCheck(node: node) {
-                    guard let check = endpoint.healthCheck, let port = spec.healthCheckPort(for: check) else { continue }
-                    counts[health[HealthTarget(address: endpoint.address, port: port, check: check)], default: 0] += 1
+                    guard let target = spec.healthTarget(of: endpoint) else { continue }
+                    counts[health[target], default: 0] += 1
                 }
                 guard !counts.isEmpty else { continue }
                 for verdict in HealthVerdict.allCases {
