@@ -26,3 +26,11 @@ public struct MappingDefaults: Hashable, Sendable {
         self.weight = weight
     }
 }
+
+extension MappingDefaults {
+    /// The config file's `defaults`.
+    public init(_ defaults: ServiceDefaults) {
+        self.init(scheduler: defaults.scheduler, schedulerFlags: defaults.schedulerFlags, forwarding: defaults.forwarding,
+                  drainSeconds: defaults.drainSeconds, healthCheck: defaults.healthCheck, panicThreshold: defaults.panicThreshold)
+    }
+}
