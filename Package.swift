@@ -174,7 +174,8 @@ let package = Package(
         .testTarget(
             name: "IPVSDaemonTests",
             dependencies: [
-                "IPVSDaemon", "IPVSCore", "Reconciler", "ReconcilerTestKit", "Config",
+                "IPVSDaemon", "IPVSCore", "Reconciler", "ReconcilerTestKit", "Config", "KubernetesClient", "KubernetesAPI",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -28,10 +28,12 @@ readonly GUEST_CPUS="${IPVSCTL_LAB_CPUS:-2}"
 readonly VNG_VERSION="1.42"
 
 # systemd: the unit-file test runs systemd-analyze verify and security on the host;
-# python3: the lab's traffic peers (Integration/peers).
+# python3: the lab's traffic peers (Integration/peers) and the fake Kubernetes API server;
+# python3-venv: the fake's fidelity check installs kubectl and the Python client in a venv;
+# openssl: the fake's test certificates.
 readonly APT_PACKAGES=(
     qemu-system-x86 udev busybox-static kmod cpio ipvsadm
-    libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 strace curl python3 systemd
+    libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 strace curl python3 python3-venv openssl systemd
 )
 
 # Modules the guest loads, in this order, when the kernel has them.

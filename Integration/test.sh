@@ -15,6 +15,9 @@ swift build --build-tests
 echo "== unit tests (no kernel needed)"
 swift test --skip-build --skip IPVSIntegrationTests
 
+echo "== fake Kubernetes API server against real clients (kubectl, the official Python client, the API schemas)"
+Integration/fake-apiserver/check.sh
+
 echo "== kernel-lab tests (real IPVS, Debian kernel under qemu)"
 lab_log=$(mktemp)
 trap 'rm -f "$lab_log"' EXIT
