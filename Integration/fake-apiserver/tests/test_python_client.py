@@ -625,3 +625,20 @@ def test_old_versions_are_forgotten_but_recent_ones_kept(make_server):
     status, _, _ = server.request("GET", f"/api/v1/namespaces/shop/services?resourceVersion="
                                          f"{last - 5}&resourceVersionMatch=Exact")
     assert status == 410
+
+
+def test_paging_across_namespaces_that_share_a_prefix(make_server, api_client):
+    server = make_server()
+    # "shop-eu" and "shop.x" sort before "shop" as "ns/name" strings; paging must not care.
+    server.apply(new_service("a", namespace="shop-eu"), new_service("z", namespace="shop.x"),
+                 new_service("m", namespace="shop0"))
+    core = client.CoreV1Api(api_client(server))
+    seen, token = [], None
+    for _ in range(20):
+        page = core.list_service_for_all_namespaces(limit=1, _continue=token)
+        seen += [(s.metadata.namespace, s.metadata.name) for s in page.items]
+        token = page.metadata._continue
+        if not token:
+            break
+    assert len(seen) == len(set(seen)) == len(SERVICE_NAMES) + 3
+    assert seen == sorted(seen)
