@@ -990,7 +990,8 @@ class Handler(BaseHTTPRequestHandler):
     @staticmethod
     def translate(event, matches, namespace):
         """A stored event as this watcher sees it: an object moving into or out of its
-        selector is ADDED or DELETED for it, as the real server does."""
+        selector is ADDED or DELETED for it, as the real server's watch cache does; the
+        DELETED then carries the object as it was (still matching), at the event's version."""
         new_in = matches(event.obj, namespace)
         old_in = event.old is not None and matches(event.old, namespace)
         if event.type == "DELETED":
@@ -1002,7 +1003,9 @@ class Handler(BaseHTTPRequestHandler):
         if new_in:
             return {"type": "ADDED", "object": event.obj}
         if old_in:
-            return {"type": "DELETED", "object": event.obj}
+            previous = copy.deepcopy(event.old)
+            previous["metadata"]["resourceVersion"] = str(event.rv)
+            return {"type": "DELETED", "object": previous}
         return None
 
     @staticmethod

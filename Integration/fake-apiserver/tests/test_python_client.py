@@ -192,9 +192,13 @@ def test_watch_live_events_and_label_selector(make_server, api_client):
                      until=lambda ev: len(ev) >= 2)
     w.stop()
     t.join(timeout=15)
-    # Leaving the selector is a DELETED for this watcher, as with the real server.
+    # Leaving the selector is a DELETED for this watcher, as with the real server: it carries
+    # the object as it last matched, at the version of the change.
     assert [(e["type"], e["object"].metadata.name) for e in events] == [
         ("ADDED", "live"), ("DELETED", "live")]
+    gone_obj = events[1]["object"]
+    assert gone_obj.metadata.labels == {"ipvsctl.io/managed": "true"}
+    assert gone_obj.metadata.resource_version == server.rv()
 
 
 def test_watch_from_zero_sends_current_state(shared_server, api_client):
