@@ -293,6 +293,21 @@ def test_watch_on_compacted_version_is_error_event(make_server, api_client):
     assert "Expired" in err.value.reason
 
 
+def test_client_retries_once_after_in_stream_410(make_server, api_client):
+    """Without timeout_seconds the client retries an in-stream 410 once, then gives up:
+    the request counts show the second watch, as a test of a relist would."""
+    server = make_server()
+    server.faults(gone_mode="event")
+    core = client.CoreV1Api(api_client(server))
+    old_rv = core.list_node().metadata.resource_version
+    server.apply({**sample_items("nodes.json")[1], "spec": {"unschedulable": True}})
+    server.control("compact")
+    with pytest.raises(ApiException) as err:
+        list(watch.Watch().stream(core.list_node, resource_version=old_rv))
+    assert err.value.status == 410
+    assert server.requests_seen()["watch"]["nodes"] == 2
+
+
 def test_restart_from_state_keeps_counter_and_expires_history(make_server, api_client, tmp_path):
     first = make_server()
     core = client.CoreV1Api(api_client(first))
