@@ -567,7 +567,7 @@ def aggregated_list(groups):
 # ---------------------------------------------------------------------------------------------
 
 def encode_continue(rv, start_key):
-    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start_key})
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": list(start_key)})
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -575,7 +575,8 @@ def decode_continue(token):
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         doc = json.loads(raw)
-        return int(doc["rv"]), str(doc["start"])
+        namespace, name = doc["start"]
+        return int(doc["rv"]), (str(namespace), str(name))
     except Exception:
         raise ApiError(400, "continue key is not valid: illegal base64 data or JSON")
 
@@ -589,8 +590,10 @@ def int_param(query, name):
 
 
 def object_key(obj):
+    """(namespace, name): the order lists are served in, and where a continue token resumes.
+    A tuple, not "ns/name": "shop-eu/a" sorts before "shop/b" as a string."""
     meta = obj["metadata"]
-    return f"{meta.get('namespace', '')}/{meta['name']}"
+    return (meta.get("namespace", ""), meta["name"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -835,7 +838,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, b"<html>this is not JSON</html>\n")
             snapshot_rv, start = self.list_snapshot(query, token)
             items = [o for o in store.snapshot(res.plural, snapshot_rv) if matches(o, namespace)]
-            if start:
+            if start is not None:
                 items = [o for o in items if object_key(o) > start]
             page, rest = (items[:limit], items[limit:]) if limit > 0 else (items, [])
             metadata = {"resourceVersion": str(snapshot_rv)}
@@ -870,7 +873,7 @@ class Handler(BaseHTTPRequestHandler):
         rv_text = query.get("resourceVersion", "")
         match = query.get("resourceVersionMatch", "")
         if rv_text in ("", "0"):
-            return store.rv, ""
+            return store.rv, None
         try:
             rv = int(rv_text)
         except ValueError:
@@ -881,8 +884,8 @@ class Handler(BaseHTTPRequestHandler):
             if rv > store.rv:
                 raise ApiError(504, f"Too large resource version: {rv}, current: {store.rv}",
                                reason="Timeout")
-            return rv, ""
-        return store.rv, ""  # NotOlderThan (or no match given): the latest is never older
+            return rv, None
+        return store.rv, None  # NotOlderThan (or no match given): the latest is never older
 
     # -- watch -----------------------------------------------------------------------------
 
@@ -987,7 +990,8 @@ class Handler(BaseHTTPRequestHandler):
     @staticmethod
     def translate(event, matches, namespace):
         """A stored event as this watcher sees it: an object moving into or out of its
-        selector is ADDED or DELETED for it, as the real server does."""
+        selector is ADDED or DELETED for it, as the real server's watch cache does; the
+        DELETED then carries the object as it was (still matching), at the event's version."""
         new_in = matches(event.obj, namespace)
         old_in = event.old is not None and matches(event.old, namespace)
         if event.type == "DELETED":
@@ -999,7 +1003,9 @@ class Handler(BaseHTTPRequestHandler):
         if new_in:
             return {"type": "ADDED", "object": event.obj}
         if old_in:
-            return {"type": "DELETED", "object": event.obj}
+            previous = copy.deepcopy(event.old)
+            previous["metadata"]["resourceVersion"] = str(event.rv)
+            return {"type": "DELETED", "object": previous}
         return None
 
     @staticmethod
@@ -1130,8 +1136,9 @@ class Handler(BaseHTTPRequestHandler):
         method = self.command
         if method == "GET" and action == "healthz":
             with store.lock:
-                return self.send_json(200, {"ok": True, "resourceVersion": str(store.rv),
-                                            "openWatches": len(fake.watchers)})
+                health = {"ok": True, "resourceVersion": str(store.rv),
+                          "openWatches": len(fake.watchers)}
+            return self.send_json(200, health)
         if method == "GET" and action == "requests":
             with fake.counts_lock:
                 return self.send_json(200, {verb: dict(c) for verb, c in fake.counts.items()})

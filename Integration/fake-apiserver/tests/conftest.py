@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -17,6 +18,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+# Bounds every socket wait in the tests, including the Python client's requests (urllib3's
+# default timeout is the socket default): a hung fake fails a test instead of hanging it.
+socket.setdefaulttimeout(30)
 
 HERE = Path(__file__).resolve().parent
 FAKE_DIR = HERE.parent

@@ -137,35 +137,78 @@ def test_unknown_token_is_unauthorized(shared_server, kubectl, tmp_path):
         result.stderr
 
 
+class KubectlWatch:
+    """A `kubectl get --watch` in the background whose output is collected as it comes."""
+
+    def __init__(self, kubectl, kc, *args):
+        cmd = [kubectl.binary, "--kubeconfig", str(kc), "--cache-dir", str(kubectl.cache),
+               "get", *args]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        self.chunks = []
+        threading.Thread(target=lambda: self.chunks.extend(iter(self.proc.stdout.readline, "")),
+                         daemon=True).start()
+
+    def printed(self):
+        return decode_json_stream("".join(self.chunks))
+
+    def wait_for(self, predicate, timeout=15):
+        """Bounded wait until predicate(printed objects) holds; returns the objects."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            objs = self.printed()
+            if predicate(objs):
+                return objs
+            time.sleep(0.1)
+        raise AssertionError(f"kubectl did not print what was expected: "
+                             f"{''.join(self.chunks)[-800:]}")
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait(timeout=5)
+
+
+def test_watch_output_watch_events(make_server, kubectl, tmp_path):
+    server = make_server()
+    kc = write_kubeconfig(tmp_path / "kc", server)
+    watcher = KubectlWatch(kubectl, kc, "endpointslices", "-n", "shop", "--watch",
+                           "--output-watch-events", "-o", "json")
+    try:
+        server.wait_for_watches("endpointslices", 1, timeout=20)
+        gateway = next(o for o in sample_items("endpointslices.json")
+                       if o["metadata"]["name"] == "gateway-p0o9i")
+        changed = json.loads(json.dumps(gateway))
+        changed["endpoints"][0]["conditions"]["ready"] = False
+        server.apply(changed)
+        server.delete("EndpointSlice", "gateway-p0o9i", "shop")
+        events = watcher.wait_for(lambda objs: any(o.get("type") == "DELETED" for o in objs))
+    finally:
+        watcher.stop()
+    seen = [(e["type"], e["object"]["metadata"]["name"]) for e in events]
+    assert seen[:3] == [("ADDED", "checkout-m2n3b"), ("ADDED", "gateway-p0o9i"),
+                        ("ADDED", "gateway-v6-l4k3j")]
+    assert seen[3:] == [("MODIFIED", "gateway-p0o9i"), ("DELETED", "gateway-p0o9i")]
+    assert events[3]["object"]["endpoints"][0]["conditions"]["ready"] is False
+    assert events[3]["object"]["kind"] == "EndpointSlice"
+
+
 def test_watch_prints_object_added_through_control_api(make_server, kubectl, tmp_path):
     server = make_server()
     kc = write_kubeconfig(tmp_path / "kc", server)
-    cmd = [kubectl.binary, "--kubeconfig", str(kc), "--cache-dir", str(kubectl.cache),
-           "get", "services", "-A", "--watch", "-o", "json"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    chunks = []
-    reader = threading.Thread(target=lambda: chunks.extend(iter(proc.stdout.readline, "")),
-                              daemon=True)
-    reader.start()
+    watcher = KubectlWatch(kubectl, kc, "services", "-A", "--watch", "-o", "json")
     try:
         server.wait_for_watches("services", 1, timeout=20)
         server.apply({"apiVersion": "v1", "kind": "Service",
                       "metadata": {"name": "added-live", "namespace": "shop"},
                       "spec": {"type": "ClusterIP", "clusterIP": "10.96.7.7",
                                "ports": [{"port": 7, "protocol": "TCP"}]}})
-        deadline = time.monotonic() + 15
-        seen = []
-        while time.monotonic() < deadline:
-            seen = [o for o in decode_json_stream("".join(chunks))
-                    if o.get("metadata", {}).get("name") == "added-live"]
-            if seen:
-                break
-            time.sleep(0.1)
+        printed = watcher.wait_for(lambda objs: any(
+            o.get("metadata", {}).get("name") == "added-live" for o in objs))
     finally:
-        proc.kill()
-        proc.wait(timeout=5)
-    assert seen, f"kubectl printed no added-live: {''.join(chunks)[-500:]} {proc.stderr.read()}"
-    assert seen[0]["kind"] == "Service" and seen[0]["spec"]["clusterIP"] == "10.96.7.7"
-    # The list part came first: every sample was printed before the new object.
-    printed = decode_json_stream("".join(chunks))
-    assert len(printed) >= len(EXPECTED["services"][1]) + 1
+        watcher.stop()
+    # The list part came first (every sample), then the new object.
+    assert len(printed) == len(EXPECTED["services"][1]) + 1
+    assert names(printed[:-1]) == EXPECTED["services"][1]
+    added = printed[-1]
+    assert (added["kind"], added["metadata"]["name"]) == ("Service", "added-live")
+    assert added["spec"]["clusterIP"] == "10.96.7.7"

@@ -192,9 +192,13 @@ def test_watch_live_events_and_label_selector(make_server, api_client):
                      until=lambda ev: len(ev) >= 2)
     w.stop()
     t.join(timeout=15)
-    # Leaving the selector is a DELETED for this watcher, as with the real server.
+    # Leaving the selector is a DELETED for this watcher, as with the real server: it carries
+    # the object as it last matched, at the version of the change.
     assert [(e["type"], e["object"].metadata.name) for e in events] == [
         ("ADDED", "live"), ("DELETED", "live")]
+    gone_obj = events[1]["object"]
+    assert gone_obj.metadata.labels == {"ipvsctl.io/managed": "true"}
+    assert gone_obj.metadata.resource_version == server.rv()
 
 
 def test_watch_from_zero_sends_current_state(shared_server, api_client):
@@ -287,6 +291,21 @@ def test_watch_on_compacted_version_is_error_event(make_server, api_client):
                          resource_version=old_rv, timeout_seconds=3), until=lambda ev: True)
     assert err.value.status == 410
     assert "Expired" in err.value.reason
+
+
+def test_client_retries_once_after_in_stream_410(make_server, api_client):
+    """Without timeout_seconds the client retries an in-stream 410 once, then gives up:
+    the request counts show the second watch, as a test of a relist would."""
+    server = make_server()
+    server.faults(gone_mode="event")
+    core = client.CoreV1Api(api_client(server))
+    old_rv = core.list_node().metadata.resource_version
+    server.apply({**sample_items("nodes.json")[1], "spec": {"unschedulable": True}})
+    server.control("compact")
+    with pytest.raises(ApiException) as err:
+        list(watch.Watch().stream(core.list_node, resource_version=old_rv))
+    assert err.value.status == 410
+    assert server.requests_seen()["watch"]["nodes"] == 2
 
 
 def test_restart_from_state_keeps_counter_and_expires_history(make_server, api_client, tmp_path):
@@ -625,3 +644,20 @@ def test_old_versions_are_forgotten_but_recent_ones_kept(make_server):
     status, _, _ = server.request("GET", f"/api/v1/namespaces/shop/services?resourceVersion="
                                          f"{last - 5}&resourceVersionMatch=Exact")
     assert status == 410
+
+
+def test_paging_across_namespaces_that_share_a_prefix(make_server, api_client):
+    server = make_server()
+    # "shop-eu" and "shop.x" sort before "shop" as "ns/name" strings; paging must not care.
+    server.apply(new_service("a", namespace="shop-eu"), new_service("z", namespace="shop.x"),
+                 new_service("m", namespace="shop0"))
+    core = client.CoreV1Api(api_client(server))
+    seen, token = [], None
+    for _ in range(20):
+        page = core.list_service_for_all_namespaces(limit=1, _continue=token)
+        seen += [(s.metadata.namespace, s.metadata.name) for s in page.items]
+        token = page.metadata._continue
+        if not token:
+            break
+    assert len(seen) == len(set(seen)) == len(SERVICE_NAMES) + 3
+    assert seen == sorted(seen)
