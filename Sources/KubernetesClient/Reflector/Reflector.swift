@@ -53,6 +53,9 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
 
     /// Lists and watches until the task is cancelled, then finishes `sink`. Failures are
     /// logged, counted and retried, never thrown.
+    ///
+    /// Give `sink` a stream that buffers without limit (`AsyncStream`'s default): an update
+    /// dropped by a bounded buffer would leave the consumer's copy wrong until the next relist.
     public func run(sink: AsyncStream<ReflectorUpdate<Object>>.Continuation) async {
         await run(policy: ReflectorPolicy(configuration: configuration.policy), sink: sink)
     }
