@@ -193,4 +193,20 @@ import Testing
         #expect(result.requests.count == 1)
         #expect(result.updates.isEmpty)
     }
+
+    @Test func anErrorEventOtherThan410BacksOffAndWatchesAgain() async throws {
+        let result = try await run(script: { request, index in
+            switch index {
+            case 0: .json(status: 200, body: APIJSON.list([], resourceVersion: "10"))
+            case 1: .lines([APIJSON.event("ADDED", APIJSON.pod("x", resourceVersion: "11")),
+                            APIJSON.event("ERROR", APIJSON.status(500, reason: "InternalError", message: "etcd hiccup"))],
+                           ending: .hold)
+            default: .lines([], ending: .hold)
+            }
+        }, until: { _, requests in requests.count >= 3 })
+        #expect(result.updates == ["replaced [] @10", "added x@11"])
+        #expect(result.requests[2].query["watch"] == "1")
+        #expect(result.requests[2].query["resourceVersion"] == "11")
+        #expect(result.observed == ["synced", "event added", "event error", "watchRestarted failed"])
+    }
 }
