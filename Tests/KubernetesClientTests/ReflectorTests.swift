@@ -15,6 +15,7 @@ import Testing
     /// Runs a reflector of `TestPod`s (pages of 2) against `script` until `done` holds for the
     /// updates and requests so far (or 5 s pass), then cancels it and checks that it stops.
     func run(script: @escaping ScriptedAPIServer.Script,
+             configure: (inout Reflector<TestPod>.Configuration) -> Void = { _ in },
              until done: @escaping @Sendable (_ updates: [String], _ requests: [RecordedRequest]) -> Bool) async throws -> Run {
         let server = try await ScriptedAPIServer.start(script: script)
         let client = try makeClient(for: server)
@@ -22,12 +23,15 @@ import Testing
         configuration.pageSize = 2
         configuration.policy.backoff = Backoff(initial: .milliseconds(50), maximum: .milliseconds(200))
         configuration.watchDeadlineMargin = .seconds(10)
+        configure(&configuration)
         let observer = RecordingObserver()
         let reflector = Reflector(TestPod.self, client: client, configuration: configuration, observer: observer,
                                   logger: testLogger)
 
         let (stream, sink) = AsyncStream.makeStream(of: ReflectorUpdate<TestPod>.self)
-        let running = Task { await reflector.run(sink: sink) }
+        // The lowest random draw: every watch asks for exactly the minimum timeout.
+        let policy = ReflectorPolicy(configuration: configuration.policy, random: ScriptedRandom(ScriptedRandom.low))
+        let running = Task { await reflector.run(policy: policy, sink: sink) }
         let updates = Mutex<[String]>([])
         let streamEnded = Mutex(false)
         let consumer = Task {
@@ -66,8 +70,7 @@ import Testing
         #expect(queries[1] == ["limit": "2", "continue": "c1"])
         #expect(queries[2]["resourceVersion"] == "100")
         #expect(queries[2]["watch"] == "1" && queries[2]["allowWatchBookmarks"] == "true")
-        let timeout = Int(queries[2]["timeoutSeconds"] ?? "") ?? 0
-        #expect((300..<600).contains(timeout))
+        #expect(queries[2]["timeoutSeconds"] == "300")
         #expect(queries[3]["resourceVersion"] == "150")
         #expect(queries[4]["resourceVersion"] == "152")
         #expect(result.observed.prefix(6) == ["synced", "event added", "event bookmark", "watchRestarted closed",
@@ -162,5 +165,48 @@ import Testing
         #expect(result.requests.count == 2)  // no relist, no re-watch
         #expect(result.observed == ["rejected default/bad", "synced", "event rejected", "rejected ?", "event rejected",
                                     "rejected default/worse", "event added"])
+    }
+
+    @Test func aWatchThatOutlivesItsTimeoutIsGivenUp() async throws {
+        let result = try await run(script: { request, index in
+            switch index {
+            case 0: .json(status: 200, body: APIJSON.list([], resourceVersion: "10"))
+            // Silent and never ending, like a connection whose peer vanished.
+            default: .lines([APIJSON.bookmark("11")], ending: .hold)
+            }
+        }, configure: {
+            $0.policy.minimumWatchTimeout = .seconds(1)
+            $0.watchDeadlineMargin = .milliseconds(300)
+        }, until: { _, requests in requests.count >= 3 })
+        #expect(result.requests[1].query["timeoutSeconds"] == "1")
+        #expect(result.requests[2].query["resourceVersion"] == "11")
+        #expect(result.observed.prefix(3) == ["synced", "event bookmark", "watchRestarted failed"])
+    }
+
+    @Test func cancellationEndsABackoffAtOnce() async throws {
+        let result = try await run(script: { _, _ in
+            .json(status: 500, body: APIJSON.status(500, reason: "InternalError"))
+        }, configure: {
+            $0.policy.backoff = Backoff(initial: .seconds(60), maximum: .seconds(60))
+        }, until: { _, requests in requests.count >= 1 })
+        // `run` checked that the reflector stopped within 2 s, well inside the minute's wait.
+        #expect(result.requests.count == 1)
+        #expect(result.updates.isEmpty)
+    }
+
+    @Test func anErrorEventOtherThan410BacksOffAndWatchesAgain() async throws {
+        let result = try await run(script: { request, index in
+            switch index {
+            case 0: .json(status: 200, body: APIJSON.list([], resourceVersion: "10"))
+            case 1: .lines([APIJSON.event("ADDED", APIJSON.pod("x", resourceVersion: "11")),
+                            APIJSON.event("ERROR", APIJSON.status(500, reason: "InternalError", message: "etcd hiccup"))],
+                           ending: .hold)
+            default: .lines([], ending: .hold)
+            }
+        }, until: { _, requests in requests.count >= 3 })
+        #expect(result.updates == ["replaced [] @10", "added x@11"])
+        #expect(result.requests[2].query["watch"] == "1")
+        #expect(result.requests[2].query["resourceVersion"] == "11")
+        #expect(result.observed == ["synced", "event added", "event error", "watchRestarted failed"])
     }
 }

@@ -191,4 +191,23 @@ import Testing
         }
         #expect(server.requests.isEmpty)
     }
+
+    @Test func inClusterCredentialsAgainstAnHTTPSServer() async throws {
+        let server = try await ScriptedAPIServer.start(tls: true) { _, _ in
+            .json(status: 200, body: APIJSON.list([APIJSON.pod("a", resourceVersion: "1")], resourceVersion: "5"))
+        }
+        defer { Task { await server.stop() } }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("ca.crt", TestCertificates.authorityPEM)
+        try directory.write("token", "service-account-token\n")
+        let credentials = try await KubernetesCredentials.inCluster(
+            environment: ["KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "\(server.port)"],
+            directory: directory.path)
+        let client = try KubernetesHTTPClient(credentials: credentials, logger: testLogger)
+        let list = try await client.listAll(TestPod.self)
+        try await client.shutdown()
+        #expect(list.items.map(\.metadata.name) == ["a"])
+        #expect(server.requests.first?.authorization == "Bearer service-account-token")
+    }
 }

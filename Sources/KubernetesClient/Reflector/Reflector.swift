@@ -53,6 +53,9 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
 
     /// Lists and watches until the task is cancelled, then finishes `sink`. Failures are
     /// logged, counted and retried, never thrown.
+    ///
+    /// Give `sink` a stream that buffers without limit (`AsyncStream`'s default): an update
+    /// dropped by a bounded buffer would leave the consumer's copy wrong until the next relist.
     public func run(sink: AsyncStream<ReflectorUpdate<Object>>.Continuation) async {
         await run(policy: ReflectorPolicy(configuration: configuration.policy), sink: sink)
     }
@@ -63,50 +66,66 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
         var policy = policy
         var action = policy.start()
         var pages = ListedPages()
-        let clock = ContinuousClock()
 
         while !Task.isCancelled {
             if action.delay > .zero {
                 do { try await Task.sleep(for: action.delay) } catch { return }
             }
+            let next: ReflectorPolicy.Action?
             switch action {
             case .list(let resourceVersion, let continueToken, _):
                 if continueToken == nil { pages = ListedPages() }
-                let query = ListQuery(selector: configuration.selector, limit: configuration.pageSize,
-                                      continueToken: continueToken, resourceVersion: resourceVersion)
-                do {
-                    let page = try await client.list(Object.self, query: query)
-                    pages.items += page.items
-                    pages.rejected += page.rejected
-                    let next = page.metadata.continue.flatMap { $0.isEmpty ? nil : $0 }
-                    if next == nil { handOver(pages, resourceVersion: page.metadata.resourceVersion ?? "", sink: sink) }
-                    action = policy.listPageReceived(continueToken: next, resourceVersion: page.metadata.resourceVersion)
-                } catch {
-                    if Task.isCancelled { return }
-                    let expired = (error as? KubernetesAPIError)?.isExpired ?? false
-                    let (reason, next) = policy.listFailed(expired: expired, now: clock.now)
-                    logger.warning("list failed; listing again", metadata: [
-                        "error": "\(error)", "reason": "\(reason)", "delay": "\(next.delay)",
-                    ])
-                    observer.relisted(reason: reason)
-                    action = next
-                }
+                next = await listPage(at: resourceVersion, continueToken: continueToken, pages: &pages,
+                                      policy: &policy, sink: sink)
             case .watch(let resourceVersion, let timeoutSeconds, _):
-                policy.watchStarted(now: clock.now)
-                let (ending, progress) = await watch(from: resourceVersion, timeoutSeconds: timeoutSeconds, sink: sink)
-                if Task.isCancelled { return }
-                let restart = policy.watchEnded(ending, progress: progress, now: clock.now)
-                logger.debug("watch ended", metadata: [
-                    "reason": "\(restart.reason)", "events": "\(progress.events)", "delay": "\(restart.action.delay)",
-                ])
-                observer.watchRestarted(reason: restart.reason)
-                if let relist = restart.relist {
-                    logger.info("watch expired; listing again", metadata: ["reason": "\(relist)"])
-                    observer.relisted(reason: relist)
-                }
-                action = restart.action
+                next = await watch(from: resourceVersion, timeoutSeconds: timeoutSeconds, policy: &policy, sink: sink)
             }
+            guard let next else { return }
+            action = next
         }
+    }
+
+    /// Lists one page, and hands the list over when it was the last; nil when cancelled.
+    private func listPage(at resourceVersion: String, continueToken: String?, pages: inout ListedPages,
+                          policy: inout ReflectorPolicy,
+                          sink: AsyncStream<ReflectorUpdate<Object>>.Continuation) async -> ReflectorPolicy.Action? {
+        let query = ListQuery(selector: configuration.selector, limit: configuration.pageSize,
+                              continueToken: continueToken, resourceVersion: resourceVersion)
+        do {
+            let page = try await client.list(Object.self, query: query)
+            pages.items += page.items
+            pages.rejected += page.rejected
+            let next = page.metadata.continue.flatMap { $0.isEmpty ? nil : $0 }
+            if next == nil { handOver(pages, resourceVersion: page.metadata.resourceVersion ?? "", sink: sink) }
+            return policy.listPageReceived(continueToken: next, resourceVersion: page.metadata.resourceVersion)
+        } catch {
+            if Task.isCancelled { return nil }
+            let expired = (error as? KubernetesAPIError)?.isExpired ?? false
+            let (reason, next) = policy.listFailed(expired: expired, now: .now)
+            logger.warning("list failed; listing again", metadata: [
+                "error": "\(error)", "reason": "\(reason)", "delay": "\(next.delay)",
+            ])
+            observer.relisted(reason: reason)
+            return next
+        }
+    }
+
+    /// Watches until the watch ends and says what comes next; nil when cancelled.
+    private func watch(from resourceVersion: String, timeoutSeconds: Int, policy: inout ReflectorPolicy,
+                       sink: AsyncStream<ReflectorUpdate<Object>>.Continuation) async -> ReflectorPolicy.Action? {
+        policy.watchStarted(now: .now)
+        let (ending, progress) = await watchToItsEnd(from: resourceVersion, timeoutSeconds: timeoutSeconds, sink: sink)
+        if Task.isCancelled { return nil }
+        let restart = policy.watchEnded(ending, progress: progress, now: .now)
+        logger.debug("watch ended", metadata: [
+            "reason": "\(restart.reason)", "events": "\(progress.events)", "delay": "\(restart.action.delay)",
+        ])
+        observer.watchRestarted(reason: restart.reason)
+        if let relist = restart.relist {
+            logger.info("watch expired; listing again", metadata: ["reason": "\(relist)"])
+            observer.relisted(reason: relist)
+        }
+        return restart.action
     }
 
     /// The pages of the list under way.
@@ -127,8 +146,8 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
     }
 
     /// One watch, to its end; events go to `sink` as they come.
-    private func watch(from resourceVersion: String, timeoutSeconds: Int,
-                       sink: AsyncStream<ReflectorUpdate<Object>>.Continuation) async
+    private func watchToItsEnd(from resourceVersion: String, timeoutSeconds: Int,
+                               sink: AsyncStream<ReflectorUpdate<Object>>.Continuation) async
         -> (ReflectorPolicy.WatchEnding, ReflectorPolicy.WatchProgress)
     {
         let progress = ProgressRecord()
