@@ -19,7 +19,10 @@ import KubernetesAPI
 ///   `sessionAffinity: ClientIP` becomes persistence with its timeout.
 /// - Our annotations (``ServiceAnnotation``) set what Kubernetes has no field for.
 ///
-/// One bad object (or part of one) is left out with its reason; the rest is unaffected.
+/// One bad object (or part of one) is left out with its reason; the rest is unaffected. A bad
+/// address (cluster, external, ingress, endpoint or node) leaves out that address only.
+/// Load-balancer IPs of a Service with `loadBalancerSourceRanges` are left out: IPVS cannot
+/// restrict clients, and serving them to everyone would open what the Service restricts.
 public enum KubernetesMapping {
     /// - Parameters:
     ///   - nodeName: this node's name: its endpoints are the local ones; its addresses and zone
@@ -61,9 +64,11 @@ public enum KubernetesMapping {
                 endpoint.healthCheck = settings.healthCheck
                 return endpoint
             }
-            if !spec.forwarding.translatesPorts, let port = spec.portTranslated {
-                reader.report(.forwarding, "\(port) needs port translation, which only masquerade does; \(defaults.forwarding == .masquerade ? "masquerade" : "the default") stays")
-                spec.forwarding = defaults.forwarding
+            // Direct routing and tunnels deliver packets unchanged: with an endpoint on another
+            // port than its Service port, only masquerading reaches it.
+            if !spec.forwarding.translatesPorts, let mismatch = spec.portTranslated {
+                reader.report(.forwarding, "\(mismatch), and only masquerade translates ports; masquerade is used")
+                spec.forwarding = .masquerade
             }
             problems += reader.problems
             state.services.append(spec)
@@ -85,7 +90,7 @@ extension ServiceSpec {
         for port in ports {
             for endpoint in endpoints {
                 if let target = endpoint.targetPort(for: port), target != port.port {
-                    return "port \(port.port) reaches \(endpoint.address) on \(target): this"
+                    return "port \(port.port) reaches \(endpoint.address) on \(target)"
                 }
             }
         }

@@ -36,13 +36,17 @@ struct AnnotationTests {
         #expect(spec?.forwarding == .directRoute)
     }
 
-    @Test("direct routing that would need port translation: reported, the default stays")
+    @Test("direct routing that would need port translation: reported, masquerade is used")
     func directRouteNeedsTranslation() {
         let ports = [Build.tcp("http", 80)]
         let result = Build.map([Build.service(ports: ports, annotations: [Self.key(.forwarding): "tunnel"])],
                                [Build.slice("s", endpoints: [Build.endpoint("10.0.0.1")])])
         #expect(result.service("ns/svc")?.forwarding == .masquerade)
         #expect(result.annotationProblems.map(\.annotation) == [Self.key(.forwarding)])
+        let byDefault = Build.map([Build.service(ports: ports)], [Build.slice("s", endpoints: [Build.endpoint("10.0.0.1")])],
+                                  defaults: MappingDefaults(forwarding: .directRoute))
+        #expect(byDefault.service("ns/svc")?.forwarding == .masquerade)
+        #expect(byDefault.annotationProblems.map(\.value) == ["(absent: the agent's default)"])
     }
 
     @Test("bad values: each reported on its Service, each falling back to the default", arguments: [
