@@ -32,6 +32,7 @@ struct DecodedService {
     var prefixLength: Located<UInt8>?
     var internalTrafficPolicy: TrafficPolicy = .cluster
     var externalTrafficPolicy: TrafficPolicy = .cluster
+    var trafficDistribution: TrafficDistribution?
     var endpoints: [DecodedEndpoint] = []
     var drainSeconds: UInt32?
     var healthCheckNodePort: Located<UInt16>?
@@ -74,7 +75,8 @@ struct DecodedService {
             drainSeconds: drainSeconds,
             healthCheckNodePort: healthCheckNodePort?.value,
             healthCheck: healthCheck,
-            panicThreshold: panicThreshold?.value)
+            panicThreshold: panicThreshold?.value,
+            trafficDistribution: trafficDistribution)
     }
 }
 

@@ -4,7 +4,7 @@ import IPVSCore
 /// settings and the services.
 enum DocumentDecoder {
     static let keys = ["node", "interface", "nodes", "kernel", "services"]
-    static let nodeKeys = ["addresses"]
+    static let nodeKeys = ["addresses", "zone"]
 
     /// Top-level keys starting with this are ignored, as in Docker Compose: a place to define
     /// YAML anchors that services then merge (`<<: *defaults`).
@@ -66,7 +66,7 @@ enum DocumentDecoder {
             let addresses = fields.required("addresses")?.sequence()?.compactMap { item in
                 item.address().map { Located(value: $0, node: item) }
             } ?? []
-            return DecodedNode(name: Located(value: name, node: keyNode), addresses: addresses)
+            return DecodedNode(name: Located(value: name, node: keyNode), addresses: addresses, zone: fields["zone"]?.name())
         }
     }
 }
@@ -83,6 +83,7 @@ struct DecodedDocument {
         DesiredState(
             node: node?.value,
             nodeAddresses: Dictionary(nodes.map { ($0.name.value, $0.addresses.map(\.value)) }) { first, _ in first },
+            nodeZones: Dictionary(nodes.compactMap { node in node.zone.map { (node.name.value, $0) } }) { first, _ in first },
             interface: interface,
             services: services.map(\.spec),
             kernel: kernel)
@@ -94,4 +95,6 @@ struct DecodedNode {
     /// Its key in `nodes`.
     var name: Located<String>
     var addresses: [Located<IPAddress>]
+    /// Its zone, which `trafficDistribution` prefers.
+    var zone: String?
 }

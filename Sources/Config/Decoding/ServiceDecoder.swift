@@ -6,10 +6,11 @@ enum ServiceDecoder {
     static let keys = [
         "name", "clusterIPs", "externalIPs", "loadBalancerIPs", "firewallMark", "ports", "scheduler",
         "forwarding", "tunnel", "sessionAffinity", "internalTrafficPolicy", "externalTrafficPolicy",
-        "drainSeconds", "healthCheckNodePort", "healthCheck", "panicThreshold", "endpoints",
+        "drainSeconds", "healthCheckNodePort", "healthCheck", "panicThreshold", "trafficDistribution", "endpoints",
     ]
 
     static let trafficPolicies = TrafficPolicy.allCases.map { (word: $0.rawValue, value: $0) }
+    static let trafficDistributions = TrafficDistribution.allCases.map { (word: $0.rawValue, value: $0) }
 
     static func decode(_ node: ConfigNode) -> DecodedService? {
         guard let fields = node.mapping(allowedKeys: keys) else { return nil }
@@ -49,6 +50,7 @@ enum ServiceDecoder {
             }
         }
 
+        service.trafficDistribution = fields["trafficDistribution"]?.choice(trafficDistributions)
         service.drainSeconds = fields["drainSeconds"]?.integer(in: Limits.drainSeconds)
         if let healthNode = fields["healthCheckNodePort"], let port = healthNode.integer(in: Limits.port) {
             service.healthCheckNodePort = Located(value: port, node: healthNode)
