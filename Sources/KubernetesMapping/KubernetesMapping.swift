@@ -46,34 +46,36 @@ public enum KubernetesMapping {
             slicesByService[read.serviceKey, default: []].append(read)
         }
 
-        for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
+        for (_, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
             guard let read = ReadService(service, log: &log) else { continue }
-            var spec = read.spec
-            var reader = AnnotationReader(service: key, annotations: service.metadata.annotations ?? [:])
-            let settings = AnnotatedSettings(reading: &reader, defaults: defaults, protocols: spec.ports.map(\.protocol))
-            let endpoints = EndpointJoin.endpoints(of: slicesByService[key] ?? [], servicePorts: read.joinKeys)
-            spec.scheduler = settings.scheduler
-            spec.schedulerFlags = settings.schedulerFlags
-            spec.forwarding = settings.forwarding
-            spec.drainSeconds = settings.drainSeconds
-            spec.panicThreshold = settings.panicThreshold
-            spec.healthCheck = settings.healthCheck
-            spec.endpoints = endpoints.map { endpoint in
-                var endpoint = endpoint
-                endpoint.weight = defaults.weight
-                endpoint.healthCheck = settings.healthCheck
-                return endpoint
-            }
-            // Direct routing and tunnels deliver packets unchanged: with an endpoint on another
-            // port than its Service port, only masquerading reaches it.
-            if !spec.forwarding.translatesPorts, let mismatch = spec.portTranslated {
-                reader.report(.forwarding, "\(mismatch), and only masquerade translates ports; masquerade is used")
-                spec.forwarding = .masquerade
-            }
+            var reader = AnnotationReader(service: read.spec.name, annotations: service.metadata.annotations ?? [:])
+            state.services.append(serviceSpec(read, slices: slicesByService[read.spec.name] ?? [], reader: &reader, defaults: defaults))
             problems += reader.problems
-            state.services.append(spec)
         }
         return MappingResult(state: state, skipped: log.skipped.sorted(), annotationProblems: problems.sorted())
+    }
+}
+
+extension KubernetesMapping {
+    /// One Service complete: its endpoints joined, the settings of its annotations applied.
+    static func serviceSpec(_ read: ReadService, slices: [ReadSlice], reader: inout AnnotationReader,
+                            defaults: MappingDefaults) -> ServiceSpec {
+        var spec = read.spec
+        let settings = AnnotatedSettings(reading: &reader, defaults: defaults, protocols: spec.ports.map(\.protocol))
+        spec.endpoints = EndpointJoin.endpoints(of: slices, servicePorts: read.joinKeys).map { endpoint in
+            var endpoint = endpoint
+            endpoint.weight = defaults.weight
+            endpoint.healthCheck = settings.healthCheck
+            return endpoint
+        }
+        settings.apply(to: &spec)
+        // Direct routing and tunnels deliver packets unchanged: with an endpoint on another
+        // port than its Service port, only masquerading reaches it.
+        if !spec.forwarding.translatesPorts, let mismatch = spec.portTranslated {
+            reader.report(.forwarding, "\(mismatch), and only masquerade translates ports; masquerade is used")
+            spec.forwarding = .masquerade
+        }
+        return spec
     }
 }
 

@@ -97,6 +97,18 @@ struct AnnotationTests {
         #expect(udp?.healthCheck?.probe == .tcp)
     }
 
+    @Test("a udp check with its payload and expected reply; the default http check given a path")
+    func udpAndRefinedDefault() {
+        let (udp, problems) = Self.mapped([Self.key(.healthCheck): "udp", Self.key(.healthCheckSend): "ping",
+                                           Self.key(.healthCheckExpect): "pong"])
+        #expect(problems.isEmpty)
+        #expect(udp?.healthCheck?.probe == .udp(.payload(send: Array("ping".utf8), expect: Array("pong".utf8))))
+        let (http, none) = Self.mapped([Self.key(.healthCheckPath): "/ready"],
+                                       defaults: MappingDefaults(healthCheck: HealthCheck(probe: .http(.init()))))
+        #expect(none.isEmpty)
+        #expect(http?.healthCheck?.probe == .http(.init(path: "/ready")))
+    }
+
     @Test("bad check settings: reported, each setting keeps its default")
     func badCheckSettings() {
         let (spec, problems) = Self.mapped([

@@ -27,6 +27,15 @@ struct AnnotatedSettings {
         healthCheck = HealthCheckAnnotations.check(reading: &reader, default: defaults.healthCheck)
     }
 
+    func apply(to spec: inout ServiceSpec) {
+        spec.scheduler = scheduler
+        spec.schedulerFlags = schedulerFlags
+        spec.forwarding = forwarding
+        spec.drainSeconds = drainSeconds
+        spec.panicThreshold = panicThreshold
+        spec.healthCheck = healthCheck
+    }
+
     /// `sh-fallback,sh-port`: every flag known and fitting the scheduler, or none taken.
     static func flags(_ text: String, scheduler: Scheduler, protocols: [TransportProtocol]) -> Result<ServiceFlags, InvalidAnnotation> {
         var flags: ServiceFlags = []
