@@ -34,8 +34,14 @@ extension ReadService {
                 return address
             }
         }
-        let clusterIPs = addresses(spec.clusterIPs.flatMap { $0.isEmpty ? nil : $0 } ?? [spec.clusterIP].compactMap { $0 },
-                                   field: spec.clusterIPs?.isEmpty == false ? "spec.clusterIPs" : "spec.clusterIP")
+        // `clusterIPs` (one per family, `clusterIP` first); objects from before dual-stack have
+        // `clusterIP` alone.
+        let clusterIPs: [IPAddress]
+        if let listed = spec.clusterIPs, !listed.isEmpty {
+            clusterIPs = addresses(listed, field: "spec.clusterIPs")
+        } else {
+            clusterIPs = addresses(spec.clusterIP.map { [$0] } ?? [], field: "spec.clusterIP")
+        }
         let externalIPs = addresses(spec.externalIPs ?? [], field: "spec.externalIPs")
         let loadBalancerIPs = Self.loadBalancerVIPs(service, log: &log)
         let ports = (spec.ports ?? []).enumerated().compactMap { index, port in
