@@ -3,7 +3,9 @@
 # installs what is needed, builds, boots the kernel lab and shows a fleet of three nodes
 # (Integration/fleet.sh) reading examples/fleet.yaml: diff, then apply, then the node agent on
 # every node; traffic spread as the policies say; a backend failing and leaving; a blackholed
-# service on /metrics; the backend coming back.
+# service on /metrics; the backend coming back. Then the same fleet with the Kubernetes API as
+# the source (a fake API server: no real one runs here): diff before the takeover, the agents
+# watching it, PreferSameZone hints, an EndpointSlice scaled down and every node following.
 #
 # On a host whose own kernel has IPVS (modprobe ip_vs), skip the lab:
 #   swift build && Integration/demo.sh --here
@@ -109,7 +111,64 @@ in_lab() {
     in_ns outside ip route replace 203.0.113.200/32 via 192.0.2.1
     say "the outside client to the external IP through node-a: $(request outside 203.0.113.200)"
     say "(the backend saw the client's own address, 192.0.2.250)"
+
+    kubernetes_steps
     step "Done: the fleet is torn down, nothing is left behind."
+}
+
+kubernetes_steps() {
+    local api=https://192.0.2.250:6443 certs="$state/certs" node
+    step "10. The Kubernetes API as the source: a fake API server in the outside namespace serves the fleet as objects"
+    pkill -f "$TOOL run --config $CONFIG" || true
+    sleep 1
+    Integration/fake-apiserver/make-certs.sh "$certs" 192.0.2.250 >/dev/null
+    echo "demo-token" > "$state/token"
+    ip netns exec "$PREFIX-outside" python3 Integration/fake-apiserver/fake_apiserver.py --quiet \
+        --listen 192.0.2.250 --port 6443 --tls-cert "$certs/server.crt" --tls-key "$certs/server.key" \
+        --token demo-token --objects examples/kubernetes/fleet.json >"$state/apiserver.log" 2>&1 &
+    disown
+    python3 Integration/fake-apiserver/fake_apiserver.py kubeconfig --server "$api" --ca "$certs/ca.crt" \
+        --token-file "$state/token" -o "$state/kubeconfig"
+    wait_for 30 "the fake API server answers" in_ns outside curl -sf --cacert "$certs/ca.crt" "$api/_fake/healthz"
+    say "examples/kubernetes/fleet.json: Nodes with zones, four Services (Local, PreferSameZone, ClusterIP, LoadBalancer) and their EndpointSlices"
+    say "diff on node-c before its agent takes over from the file (one consistent list, nothing written):"
+    in_ns node-c "$TOOL" diff --kubeconfig "$state/kubeconfig" --config examples/kubernetes/fleet-defaults.yaml \
+        --node node-c --state-dir "$state/node-c" | sed 's/^/   /' || true
+
+    step "11. The agents watch the API server: run --kubeconfig FILE --config examples/kubernetes/fleet-defaults.yaml"
+    for node in "${NODES[@]}"; do
+        IPVSCTL_LOG_LEVEL=error in_ns "$node" "$TOOL" run --kubeconfig "$state/kubeconfig" \
+            --config examples/kubernetes/fleet-defaults.yaml --node "$node" \
+            --state-dir "$state/$node" --resync-interval 5 >"$state/$node-k8s.log" 2>&1 &
+        disown
+    done
+    for node in "${NODES[@]}"; do
+        wait_for 90 "$node's agent is ready" in_ns "$node" curl -sf 127.0.0.1:9469/readyz
+        say "$node: ready; $(metric "$node" 'ipvsctl_kubernetes_objects{resource="services"}')"
+    done
+    sleep 3
+
+    step "12. trafficDistribution: PreferSameZone (monitoring/collector-zone): node-a and node-b are zone-1, node-c is zone-2"
+    for _ in 1 2 3 4; do say "from node-a's client: $(request node-a-client 198.51.100.22)"; done
+    for _ in 1 2; do say "from node-c's client: $(request node-c-client 198.51.100.22)"; done
+
+    step "13. default/web's EndpointSlice scaled down to node-a's backend: every node follows the watch"
+    in_ns outside curl -sf --cacert "$certs/ca.crt" -X POST -H 'Content-Type: application/json' "$api/_fake/apply" --data-binary '
+        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+         "metadata": {"name": "web-x1", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}},
+         "addressType": "IPv4", "endpoints": [{"addresses": ["203.0.113.6"], "conditions": {"ready": true}, "nodeName": "node-a"}],
+         "ports": [{"name": "http", "protocol": "TCP", "port": 8080}]}' >/dev/null
+    for node in "${NODES[@]}"; do
+        wait_for 30 "$node follows" sh -c "ip netns exec $PREFIX-$node ipvsadm -Sn | grep -c -- '-t 198.51.100.10:80 -r' | grep -qx 1"
+        say "$node: $(in_ns "$node" ipvsadm -Sn | grep -- '-t 198.51.100.10:80 -r')"
+    done
+    say "from node-c's client: $(request node-c-client 198.51.100.10)"
+    say "the change reached each kernel in (histogram count and sum, seconds):"
+    for node in "${NODES[@]}"; do
+        say "  $node: $(metric "$node" 'ipvsctl_desired_change_to_kernel_seconds_(sum|count)' | awk '{printf "%s ", $2}')"
+    done
+    pkill -f "$TOOL run --kubeconfig" || true
+    pkill -f "fake_apiserver.py --quiet --listen 192.0.2.250" || true
 }
 
 if [[ "${1:-}" == "--in-lab" || "${1:-}" == "--here" ]]; then

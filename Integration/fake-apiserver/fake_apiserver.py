@@ -1281,7 +1281,10 @@ def serve(args):
     def stop(signum, frame):
         if args.state_out:
             write_json_atomically(args.state_out, fake.state())
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        # At once, as a killed API server goes: open watches and their threads must not keep
+        # the process alive (a graceful shutdown waited for them).
+        sys.stderr.flush()
+        os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -19,14 +19,18 @@ import KubernetesAPI
 ///   `sessionAffinity: ClientIP` becomes persistence with its timeout.
 /// - Our annotations (``ServiceAnnotation``) set what Kubernetes has no field for.
 ///
-/// One bad object (or part of one) is left out with its reason; the rest is unaffected.
+/// One bad object (or part of one) is left out with its reason; the rest is unaffected. A bad
+/// address (cluster, external, ingress, endpoint or node) leaves out that address only.
+/// Load-balancer IPs of a Service with `loadBalancerSourceRanges` are left out: IPVS cannot
+/// restrict clients, and serving them to everyone would open what the Service restricts.
 public enum KubernetesMapping {
     /// - Parameters:
     ///   - nodeName: this node's name: its endpoints are the local ones; its addresses and zone
     ///     come from `snapshot.node`.
-    ///   - base: what the cluster's services are added to (the interface, kernel settings).
-    public static func map(_ snapshot: ClusterSnapshot, nodeName: String, defaults: MappingDefaults,
-                           base: DesiredState = DesiredState()) -> MappingResult {
+    ///   - base: what the cluster's services are added to (the interface, kernel settings), and
+    ///     its `defaults` for what Kubernetes has no field for.
+    public static func map(_ snapshot: ClusterSnapshot, nodeName: String, base: DesiredState = DesiredState()) -> MappingResult {
+        let defaults = base.defaults
         var log = SkipLog()
         var problems: [AnnotationProblem] = []
         var state = base
@@ -43,32 +47,36 @@ public enum KubernetesMapping {
             slicesByService[read.serviceKey, default: []].append(read)
         }
 
-        for (key, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
+        for (_, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
             guard let read = ReadService(service, log: &log) else { continue }
-            var spec = read.spec
-            var reader = AnnotationReader(service: key, annotations: service.metadata.annotations ?? [:])
-            let settings = AnnotatedSettings(reading: &reader, defaults: defaults, protocols: spec.ports.map(\.protocol))
-            let endpoints = EndpointJoin.endpoints(of: slicesByService[key] ?? [], servicePorts: read.joinKeys)
-            spec.scheduler = settings.scheduler
-            spec.schedulerFlags = settings.schedulerFlags
-            spec.forwarding = settings.forwarding
-            spec.drainSeconds = settings.drainSeconds
-            spec.panicThreshold = settings.panicThreshold
-            spec.healthCheck = settings.healthCheck
-            spec.endpoints = endpoints.map { endpoint in
-                var endpoint = endpoint
-                endpoint.weight = defaults.weight
-                endpoint.healthCheck = settings.healthCheck
-                return endpoint
-            }
-            if !spec.forwarding.translatesPorts, let port = spec.portTranslated {
-                reader.report(.forwarding, "\(port) needs port translation, which only masquerade does; \(defaults.forwarding == .masquerade ? "masquerade" : "the default") stays")
-                spec.forwarding = defaults.forwarding
-            }
+            var reader = AnnotationReader(service: read.spec.name, annotations: service.metadata.annotations ?? [:])
+            state.services.append(serviceSpec(read, slices: slicesByService[read.spec.name] ?? [], reader: &reader, defaults: defaults))
             problems += reader.problems
-            state.services.append(spec)
         }
         return MappingResult(state: state, skipped: log.skipped.sorted(), annotationProblems: problems.sorted())
+    }
+}
+
+extension KubernetesMapping {
+    /// One Service complete: its endpoints joined, the settings of its annotations applied.
+    static func serviceSpec(_ read: ReadService, slices: [ReadSlice], reader: inout AnnotationReader,
+                            defaults: ServiceDefaults) -> ServiceSpec {
+        var spec = read.spec
+        let settings = AnnotatedSettings(reading: &reader, defaults: defaults, protocols: spec.ports.map(\.protocol))
+        spec.endpoints = EndpointJoin.endpoints(of: slices, servicePorts: read.joinKeys).map { endpoint in
+            var endpoint = endpoint
+            endpoint.weight = defaults.weight
+            endpoint.healthCheck = settings.healthCheck
+            return endpoint
+        }
+        settings.apply(to: &spec)
+        // Direct routing and tunnels deliver packets unchanged: with an endpoint on another
+        // port than its Service port, only masquerading reaches it.
+        if !spec.forwarding.translatesPorts, let mismatch = spec.portTranslated {
+            reader.report(.forwarding, "\(mismatch), and only masquerade translates ports; masquerade is used")
+            spec.forwarding = .masquerade
+        }
+        return spec
     }
 }
 
@@ -85,7 +93,7 @@ extension ServiceSpec {
         for port in ports {
             for endpoint in endpoints {
                 if let target = endpoint.targetPort(for: port), target != port.port {
-                    return "port \(port.port) reaches \(endpoint.address) on \(target): this"
+                    return "port \(port.port) reaches \(endpoint.address) on \(target)"
                 }
             }
         }

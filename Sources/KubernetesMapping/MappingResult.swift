@@ -78,6 +78,9 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
     case missingPort
     /// A Service without `spec`.
     case missingSpec
+    /// Load-balancer IPs of a Service with `loadBalancerSourceRanges`: left out rather than
+    /// served to every client, since IPVS cannot restrict the sources.
+    case sourceRangesNotEnforced
 
     /// By design rather than a malformed value: worth a debug line, not a warning.
     public var isProblem: Bool {
@@ -104,6 +107,7 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
         case .outOfRange(let value, let range): "\(value) is out of range \(range.lowerBound)...\(range.upperBound)"
         case .missingPort: "no port number"
         case .missingSpec: "no spec"
+        case .sourceRangesNotEnforced: "loadBalancerSourceRanges cannot be enforced by IPVS: the load-balancer IPs are not served"
         }
     }
 }

@@ -15,30 +15,15 @@ extension ReadService {
     /// traffic may go.
     init?(_ service: KubernetesService, log: inout SkipLog) {
         let key = service.metadata.key
-        func skip(field: String? = nil, _ reason: SkipReason) {
-            log.skip(.service, key, field: field, reason)
+        let essentials: Essentials
+        do {
+            essentials = try Self.essentials(of: service)
+        } catch {
+            log.skip(.service, key, field: error.field, error.reason)
+            return nil
         }
-        guard let spec = service.spec else { skip(.missingSpec); return nil }
-        guard let kind = ServiceKind(rawValue: spec.type ?? ServiceKind.clusterIP.rawValue) else {
-            skip(field: "spec.type", .unknownValue(spec.type ?? "")); return nil
-        }
-        if kind == .externalName { skip(.externalName); return nil }
-        switch spec.clusterIP {
-        case "None": skip(.headless); return nil
-        case nil, "": skip(.noClusterIP); return nil
-        default: break
-        }
-        guard let internalPolicy = trafficPolicy(spec.internalTrafficPolicy) else {
-            skip(field: "spec.internalTrafficPolicy", .unknownValue(spec.internalTrafficPolicy ?? "")); return nil
-        }
-        guard let externalPolicy = trafficPolicy(spec.externalTrafficPolicy) else {
-            skip(field: "spec.externalTrafficPolicy", .unknownValue(spec.externalTrafficPolicy ?? "")); return nil
-        }
-        let affinity: SessionAffinity?
-        switch Self.sessionAffinity(spec) {
-        case .success(let value): affinity = value
-        case .failure(let problem): skip(field: problem.field, problem.reason); return nil
-        }
+        let spec = essentials.spec
+        let kind = essentials.kind
 
         func addresses(_ texts: [String], field: String) -> [IPAddress] {
             texts.enumerated().compactMap { index, text in
@@ -49,8 +34,14 @@ extension ReadService {
                 return address
             }
         }
-        let clusterIPs = addresses(spec.clusterIPs.flatMap { $0.isEmpty ? nil : $0 } ?? [spec.clusterIP].compactMap { $0 },
-                                   field: spec.clusterIPs?.isEmpty == false ? "spec.clusterIPs" : "spec.clusterIP")
+        // `clusterIPs` (one per family, `clusterIP` first); objects from before dual-stack have
+        // `clusterIP` alone.
+        let clusterIPs: [IPAddress]
+        if let listed = spec.clusterIPs, !listed.isEmpty {
+            clusterIPs = addresses(listed, field: "spec.clusterIPs")
+        } else {
+            clusterIPs = addresses(spec.clusterIP.map { [$0] } ?? [], field: "spec.clusterIP")
+        }
         let externalIPs = addresses(spec.externalIPs ?? [], field: "spec.externalIPs")
         let loadBalancerIPs = Self.loadBalancerVIPs(service, log: &log)
         let ports = (spec.ports ?? []).enumerated().compactMap { index, port in
@@ -59,7 +50,7 @@ extension ReadService {
 
         // Kubernetes ignores externalTrafficPolicy where nothing outside reaches the Service.
         let externallyReachable = kind.servesNodePorts || !externalIPs.isEmpty || !loadBalancerIPs.isEmpty
-        let effectiveExternal = externallyReachable ? externalPolicy : .cluster
+        let effectiveExternal = externallyReachable ? essentials.externalPolicy : .cluster
         var healthCheckNodePort: UInt16?
         if kind == .loadBalancer, effectiveExternal == .local, let value = spec.healthCheckNodePort, value != 0 {
             healthCheckNodePort = portNumber(value)
@@ -70,10 +61,40 @@ extension ReadService {
 
         self.spec = ServiceSpec(
             name: key, clusterIPs: clusterIPs, externalIPs: externalIPs, loadBalancerIPs: loadBalancerIPs,
-            ports: ports.map(\.port), sessionAffinity: affinity,
-            internalTrafficPolicy: internalPolicy, externalTrafficPolicy: effectiveExternal,
+            ports: ports.map(\.port), sessionAffinity: essentials.affinity,
+            internalTrafficPolicy: essentials.internalPolicy, externalTrafficPolicy: effectiveExternal,
             healthCheckNodePort: healthCheckNodePort)
         joinKeys = ports.map { ($0.joinName, $0.port.protocol) }
+    }
+
+    /// What decides whether the Service is proxied at all, and where its traffic may go.
+    private struct Essentials {
+        var spec: KubernetesService.Spec
+        var kind: ServiceKind
+        var internalPolicy: TrafficPolicy
+        var externalPolicy: TrafficPolicy
+        var affinity: SessionAffinity?
+    }
+
+    private static func essentials(of service: KubernetesService) throws(FieldProblem) -> Essentials {
+        guard let spec = service.spec else { throw FieldProblem(reason: .missingSpec) }
+        guard let kind = ServiceKind(rawValue: spec.type ?? ServiceKind.clusterIP.rawValue) else {
+            throw FieldProblem(field: "spec.type", reason: .unknownValue(spec.type ?? ""))
+        }
+        if kind == .externalName { throw FieldProblem(reason: .externalName) }
+        switch spec.clusterIP {
+        case "None": throw FieldProblem(reason: .headless)
+        case nil, "": throw FieldProblem(reason: .noClusterIP)
+        default: break
+        }
+        guard let internalPolicy = trafficPolicy(spec.internalTrafficPolicy) else {
+            throw FieldProblem(field: "spec.internalTrafficPolicy", reason: .unknownValue(spec.internalTrafficPolicy ?? ""))
+        }
+        guard let externalPolicy = trafficPolicy(spec.externalTrafficPolicy) else {
+            throw FieldProblem(field: "spec.externalTrafficPolicy", reason: .unknownValue(spec.externalTrafficPolicy ?? ""))
+        }
+        return Essentials(spec: spec, kind: kind, internalPolicy: internalPolicy, externalPolicy: externalPolicy,
+                          affinity: try sessionAffinity(spec).get())
     }
 
     /// `sessionAffinity: ClientIP` with its timeout, 10800 s when the config leaves it out (the
@@ -94,8 +115,16 @@ extension ReadService {
 
     /// The ingress IPs traffic arrives addressed to (`ipMode` VIP or absent). With `Proxy` the
     /// load balancer delivers to the node itself, so capturing the IP would be wrong.
+    /// With `loadBalancerSourceRanges` none: IPVS cannot filter clients, and serving the VIP to
+    /// everyone would open what the Service restricts (kube-proxy filters with iptables).
     private static func loadBalancerVIPs(_ service: KubernetesService, log: inout SkipLog) -> [IPAddress] {
         let key = service.metadata.key
+        if let ranges = service.spec?.loadBalancerSourceRanges, !ranges.isEmpty {
+            if service.status?.loadBalancer?.ingress?.contains(where: { $0.ip?.isEmpty == false }) == true {
+                log.skip(.service, key, field: "status.loadBalancer.ingress", .sourceRangesNotEnforced)
+            }
+            return []
+        }
         return (service.status?.loadBalancer?.ingress ?? []).enumerated().compactMap { index, ingress in
             guard let text = ingress.ip, !text.isEmpty else { return nil }  // a hostname only: nothing to capture
             let field = "status.loadBalancer.ingress[\(index)]"
@@ -153,8 +182,8 @@ extension ReadService {
     }
 }
 
-/// A field whose value leaves its object out.
+/// Why an object is left out whole, and the field that says so (nil: the object as such).
 struct FieldProblem: Error {
-    var field: String
+    var field: String?
     var reason: SkipReason
 }

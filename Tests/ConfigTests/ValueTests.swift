@@ -104,6 +104,8 @@ struct ValueTests {
          "'Nearby' is not one of: Cluster, Local, PreferLocal"),
         ("externalTrafficPolicy: preferLocal", "services[0].externalTrafficPolicy", .invalidValue,
          "'preferLocal' is not one of: Cluster, Local, PreferLocal (did you mean 'PreferLocal'?)"),
+        ("trafficDistribution: preferSameZone", "services[0].trafficDistribution", .invalidValue,
+         "'preferSameZone' is not one of: PreferSameNode, PreferSameZone, PreferClose (did you mean 'PreferSameZone'?)"),
         ("forwarding: nat", "services[0].forwarding", .invalidValue, "'nat' is not one of: masquerade, direct-route, tunnel"),
         ("forwarding: tunnel\n  tunnel: {type: vxlan}", "services[0].tunnel.type", .invalidValue, "'vxlan' is not one of: ipip, gue, gre"),
         ("forwarding: tunnel\n  tunnel: {type: gue, port: 6080, checksum: yes}", "services[0].tunnel.checksum", .wrongType,

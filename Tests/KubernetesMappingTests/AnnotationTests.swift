@@ -6,7 +6,7 @@ import Testing
 /// Our annotations: each overrides one default; a bad one is reported and the default stays.
 struct AnnotationTests {
     static func mapped(_ annotations: [String: String], ports: [KubernetesService.Port] = [Build.tcp("http", 80)],
-                       defaults: MappingDefaults = MappingDefaults()) -> (ServiceSpec?, [AnnotationProblem]) {
+                       defaults: ServiceDefaults = ServiceDefaults()) -> (ServiceSpec?, [AnnotationProblem]) {
         let result = Build.map([Build.service(ports: ports, annotations: annotations)],
                                [Build.slice("s", ports: ports.map { Build.port($0.name, $0.port, protocol: $0.protocol) },
                                             endpoints: [Build.endpoint("10.0.0.1")])],
@@ -36,13 +36,17 @@ struct AnnotationTests {
         #expect(spec?.forwarding == .directRoute)
     }
 
-    @Test("direct routing that would need port translation: reported, the default stays")
+    @Test("direct routing that would need port translation: reported, masquerade is used")
     func directRouteNeedsTranslation() {
         let ports = [Build.tcp("http", 80)]
         let result = Build.map([Build.service(ports: ports, annotations: [Self.key(.forwarding): "tunnel"])],
                                [Build.slice("s", endpoints: [Build.endpoint("10.0.0.1")])])
         #expect(result.service("ns/svc")?.forwarding == .masquerade)
         #expect(result.annotationProblems.map(\.annotation) == [Self.key(.forwarding)])
+        let byDefault = Build.map([Build.service(ports: ports)], [Build.slice("s", endpoints: [Build.endpoint("10.0.0.1")])],
+                                  defaults: ServiceDefaults(forwarding: .directRoute))
+        #expect(byDefault.service("ns/svc")?.forwarding == .masquerade)
+        #expect(byDefault.annotationProblems.map(\.value) == ["(absent: the agent's default)"])
     }
 
     @Test("bad values: each reported on its Service, each falling back to the default", arguments: [
@@ -51,7 +55,7 @@ struct AnnotationTests {
         (.panicThreshold, "2"), (.healthCheck, "exec"), (.healthCheck, "icmp"),
     ])
     func badValue(_ annotation: ServiceAnnotation, value: String) {
-        let defaults = MappingDefaults(scheduler: .weightedLeastConnection, drainSeconds: 10, panicThreshold: 0.5)
+        let defaults = ServiceDefaults(scheduler: .weightedLeastConnection, drainSeconds: 10, panicThreshold: 0.5)
         let (spec, problems) = Self.mapped([annotation.key: value], defaults: defaults)
         #expect(problems.map(\.annotation) == [annotation.key])
         #expect(problems.first?.service == "ns/svc" && problems.first?.value == value)
@@ -93,6 +97,18 @@ struct AnnotationTests {
         #expect(udp?.healthCheck?.probe == .tcp)
     }
 
+    @Test("a udp check with its payload and expected reply; the default http check given a path")
+    func udpAndRefinedDefault() {
+        let (udp, problems) = Self.mapped([Self.key(.healthCheck): "udp", Self.key(.healthCheckSend): "ping",
+                                           Self.key(.healthCheckExpect): "pong"])
+        #expect(problems.isEmpty)
+        #expect(udp?.healthCheck?.probe == .udp(.payload(send: Array("ping".utf8), expect: Array("pong".utf8))))
+        let (http, none) = Self.mapped([Self.key(.healthCheckPath): "/ready"],
+                                       defaults: ServiceDefaults(healthCheck: HealthCheck(probe: .http(.init()))))
+        #expect(none.isEmpty)
+        #expect(http?.healthCheck?.probe == .http(.init(path: "/ready")))
+    }
+
     @Test("bad check settings: reported, each setting keeps its default")
     func badCheckSettings() {
         let (spec, problems) = Self.mapped([
@@ -108,7 +124,7 @@ struct AnnotationTests {
     @Test("check settings refine the agent's default check; without any check they are reported")
     func refinements() {
         let (refined, none) = Self.mapped([Self.key(.healthCheckPort): "9000"],
-                                          defaults: MappingDefaults(healthCheck: HealthCheck(probe: .tcp)))
+                                          defaults: ServiceDefaults(healthCheck: HealthCheck(probe: .tcp)))
         #expect(none.isEmpty)
         #expect(refined?.healthCheck == HealthCheck(probe: .tcp, port: 9000))
         let (unchecked, problems) = Self.mapped([Self.key(.healthCheckPort): "9000"])

@@ -52,8 +52,9 @@ enum Build {
     }
 
     static func map(_ services: [KubernetesService], _ slices: [EndpointSlice] = [], node: KubernetesNode? = node(),
-                    defaults: MappingDefaults = MappingDefaults()) -> MappingResult {
-        KubernetesMapping.map(ClusterSnapshot(services: services, slices: slices, node: node), nodeName: "this", defaults: defaults)
+                    defaults: ServiceDefaults = ServiceDefaults()) -> MappingResult {
+        KubernetesMapping.map(ClusterSnapshot(services: services, slices: slices, node: node), nodeName: "this",
+                              base: DesiredState(defaults: defaults))
     }
 
     static func ip(_ text: String) -> IPAddress { IPAddress(text)! }

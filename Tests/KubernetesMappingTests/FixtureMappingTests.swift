@@ -10,7 +10,7 @@ struct FixtureMappingTests {
         let slices = try Build.decode(ObjectList<EndpointSlice>.self, Fixtures.sliceList).items
         let node = try Build.decode(KubernetesNode.self, Fixtures.node)
         return KubernetesMapping.map(ClusterSnapshot(services: services, slices: slices, node: node), nodeName: "node-a",
-                                     defaults: MappingDefaults(), base: DesiredState(interface: "kube-ipvs0"))
+                                     base: DesiredState(interface: "kube-ipvs0"))
     }
 
     @Test("services, VIPs, policies and what was left out")

@@ -21,6 +21,38 @@ struct ServiceMappingTests {
                                         "TCP 203.0.113.1:80", "TCP 203.0.113.2:80"])
     }
 
+    @Test("loadBalancerSourceRanges cannot be enforced: the ingress IPs are left out, the rest is served")
+    func sourceRanges() {
+        var service = Build.service(type: "LoadBalancer", ports: [Build.tcp("http", 80, nodePort: 30080)],
+                                    ingress: [LoadBalancerIngress(ip: "203.0.113.1")])
+        service.spec?.loadBalancerSourceRanges = ["198.51.100.0/24"]
+        let result = Build.map([service])
+        #expect(Self.kernel(result) == ["TCP 10.96.0.1:80", "TCP 192.0.2.1:30080"])
+        #expect(result.skipped("ns/svc") == [.sourceRangesNotEnforced])
+    }
+
+    @Test("an ingress with an ipMode this version does not know is not captured, and says so")
+    func unknownIPMode() {
+        let result = Build.map([Build.service(type: "LoadBalancer", ingress: [LoadBalancerIngress(ip: "203.0.113.1", ipMode: "Tunnel")])])
+        #expect(result.service("ns/svc")?.loadBalancerIPs == [])
+        #expect(result.skipped("ns/svc") == [.unknownValue("Tunnel")])
+    }
+
+    @Test("the same objects in any order map to the same state")
+    func deterministic() {
+        let services = (1...5).map { Build.service("s\($0)", clusterIP: "10.96.0.\($0)") }
+        let slices = (1...5).flatMap { index in
+            ["a", "b"].map { part in
+                Build.slice("s\(index)-\(part)", service: "s\(index)",
+                            endpoints: [Build.endpoint("10.0.\(index).1"), Build.endpoint("10.0.\(index).\(part == "a" ? 2 : 3)")])
+            }
+        }
+        let forward = Build.map(services, slices)
+        let backward = Build.map(services.reversed(), slices.reversed())
+        #expect(forward == backward)
+        #expect(forward.state.services.map(\.name) == ["ns/s1", "ns/s2", "ns/s3", "ns/s4", "ns/s5"])
+    }
+
     @Test("a ClusterIP Service has no node ports, even with a nodePort value")
     func clusterIPHasNoNodePort() {
         let result = Build.map([Build.service(ports: [Build.tcp("http", 80, nodePort: 30080)])])
@@ -79,7 +111,7 @@ struct ServiceMappingTests {
 
     @Test("the node's zone label becomes its zone; defaults fill what Kubernetes has no field for")
     func zoneAndDefaults() {
-        let defaults = MappingDefaults(scheduler: .weightedLeastConnection, drainSeconds: 30,
+        let defaults = ServiceDefaults(scheduler: .weightedLeastConnection, drainSeconds: 30,
                                        healthCheck: HealthCheck(probe: .tcp), panicThreshold: 0.5, weight: 3)
         let result = Build.map([Build.service()], [Build.slice("s", endpoints: [Build.endpoint("10.0.0.1")])],
                                node: Build.node(zone: "z1"), defaults: defaults)

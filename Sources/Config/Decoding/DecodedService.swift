@@ -32,8 +32,8 @@ struct DecodedService {
     var prefixLength: Located<UInt8>?
     var internalTrafficPolicy: TrafficPolicy = .cluster
     var externalTrafficPolicy: TrafficPolicy = .cluster
-    var endpoints: [DecodedEndpoint] = []
     var trafficDistribution: TrafficDistribution?
+    var endpoints: [DecodedEndpoint] = []
     var drainSeconds: UInt32?
     var healthCheckNodePort: Located<UInt16>?
     /// The service's check with its defaults (each endpoint carries its own effective one).

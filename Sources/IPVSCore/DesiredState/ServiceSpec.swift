@@ -238,9 +238,12 @@ public struct ServiceDefaults: Hashable, Sendable {
     public var drainSeconds: UInt32?
     public var healthCheck: HealthCheck?
     public var panicThreshold: Double?
+    /// The IPVS weight of every real server (Kubernetes endpoints have none of their own).
+    public var weight: UInt32
 
     public init(scheduler: Scheduler = .roundRobin, schedulerFlags: ServiceFlags = [], forwarding: ForwardingMethod = .masquerade,
-                drainSeconds: UInt32? = nil, healthCheck: HealthCheck? = nil, panicThreshold: Double? = nil) {
+                drainSeconds: UInt32? = nil, healthCheck: HealthCheck? = nil, panicThreshold: Double? = nil, weight: UInt32 = 1) {
+        self.weight = weight
         self.scheduler = scheduler
         self.schedulerFlags = schedulerFlags
         self.forwarding = forwarding

@@ -5,6 +5,10 @@
 /// With a health view, endpoints are sorted by their verdict before any policy applies: a failed
 /// endpoint is not ready, an unknown one neither enters nor leaves the kernel, and a service whose
 /// failures exceed its panic threshold keeps them all.
+///
+/// `Cluster` pools are then narrowed by topology hints as kube-proxy narrows them (see
+/// `TopologyPreference`); each endpoint is used on its own port for each service port
+/// (`EndpointSpec.targetPorts`).
 public enum EndpointSelection {
     /// - Parameter health: the health checker's verdicts; nil (the CLI) takes every endpoint's
     ///   declared conditions as they are.

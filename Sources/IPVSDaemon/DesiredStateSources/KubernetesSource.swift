@@ -155,7 +155,7 @@ public final class KubernetesSource: DesiredStateSource {
 
     /// kube-proxy's reading of the objects, over the file's settings.
     static func map(_ snapshot: ClusterSnapshot, node: String, base: DesiredState) -> MappingResult {
-        KubernetesMapping.map(snapshot, nodeName: node, defaults: MappingDefaults(base.defaults), base: base)
+        KubernetesMapping.map(snapshot, nodeName: node, base: base)
     }
 
     /// One consistent list of each collection, mapped: what `diff` and `apply` plan against, so

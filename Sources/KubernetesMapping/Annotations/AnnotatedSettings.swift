@@ -15,7 +15,7 @@ struct AnnotatedSettings {
     ]
 
     /// - Parameter protocols: the protocols of the Service's ports, which `one-packet` depends on.
-    init(reading reader: inout AnnotationReader, defaults: MappingDefaults, protocols: [TransportProtocol]) {
+    init(reading reader: inout AnnotationReader, defaults: ServiceDefaults, protocols: [TransportProtocol]) {
         scheduler = reader.read(.scheduler, AnnotationValue.choice(Scheduler.mainline.map { ($0.rawValue, $0) }))
             ?? defaults.scheduler
         schedulerFlags = reader.read(.schedulerFlags) { [scheduler] text in
@@ -25,6 +25,15 @@ struct AnnotatedSettings {
         drainSeconds = reader.read(.drainSeconds, AnnotationValue.integer(in: 0...604_800)).map(UInt32.init) ?? defaults.drainSeconds
         panicThreshold = reader.read(.panicThreshold, AnnotationValue.number(in: 0...1)) ?? defaults.panicThreshold
         healthCheck = HealthCheckAnnotations.check(reading: &reader, default: defaults.healthCheck)
+    }
+
+    func apply(to spec: inout ServiceSpec) {
+        spec.scheduler = scheduler
+        spec.schedulerFlags = schedulerFlags
+        spec.forwarding = forwarding
+        spec.drainSeconds = drainSeconds
+        spec.panicThreshold = panicThreshold
+        spec.healthCheck = healthCheck
     }
 
     /// `sh-fallback,sh-port`: every flag known and fitting the scheduler, or none taken.

@@ -36,7 +36,9 @@ struct AnnotationReader {
     }
 
     mutating func report(_ annotation: ServiceAnnotation, _ reason: String) {
-        problems.append(AnnotationProblem(service: service, annotation: annotation.key, value: values[annotation] ?? "", reason: reason))
+        // An absent annotation is reported when the agent's default for it cannot serve.
+        problems.append(AnnotationProblem(service: service, annotation: annotation.key,
+                                          value: values[annotation] ?? "(absent: the agent's default)", reason: reason))
     }
 
     func has(_ annotation: ServiceAnnotation) -> Bool { values[annotation] != nil }

@@ -50,7 +50,8 @@ enum HealthCheckAnnotations {
         for key in kindSpecificKeys.subtracting(kind.ownKeys).sorted(by: { $0.rawValue < $1.rawValue }) where reader.has(key) {
             reader.report(key, "does not apply to a \(kind.rawValue) check; unused")
         }
-        if named == nil { refineProbe(&check, kind: kind, reading: &reader) }
+        // A named check read its kind's keys when it was made; the default check takes them now.
+        if named == nil { check.probe = refined(check.probe, reading: &reader) }
 
         if let port = reader.read(.healthCheckPort, AnnotationValue.integer(in: 1...65535)) { check.port = UInt16(port) }
         if let interval = reader.read(.healthCheckIntervalSeconds, AnnotationValue.seconds(in: 0.001...86_400)) {
@@ -72,16 +73,17 @@ enum HealthCheckAnnotations {
     /// A new probe of `kind` from its own keys. A required key missing or unusable falls back
     /// to a TCP connect, reported.
     private static func probe(of kind: Kind, reading reader: inout AnnotationReader) -> HealthCheck.Probe {
-        var check = HealthCheck(probe: .tcp)
         switch kind {
-        case .tcp: return .tcp
-        case .http, .https: check.probe = .http(HealthCheck.HTTPProbe(secure: kind == .https))
+        case .tcp:
+            return .tcp
+        case .http, .https:
+            return refined(.http(HealthCheck.HTTPProbe(secure: kind == .https)), reading: &reader)
         case .udp:
             guard let send = reader.read(.healthCheckSend, AnnotationValue.nonEmpty) else {
                 reader.report(.healthCheck, "a udp check needs \(ServiceAnnotation.healthCheckSend.key); probing with a TCP connect instead")
                 return .tcp
             }
-            check.probe = .udp(.payload(send: Array(send.utf8), expect: nil))
+            return refined(.udp(.payload(send: Array(send.utf8), expect: nil)), reading: &reader)
         case .dns:
             guard let name = reader.read(.healthCheckQuery, dnsName) else {
                 reader.report(.healthCheck, "a dns check needs \(ServiceAnnotation.healthCheckQuery.key); probing with a TCP connect instead")
@@ -89,26 +91,23 @@ enum HealthCheckAnnotations {
             }
             return .udp(.dns(name: name))
         }
-        refineProbe(&check, kind: kind, reading: &reader)
-        return check.probe
     }
 
-    /// The kind's own optional keys, over the probe the check has.
-    private static func refineProbe(_ check: inout HealthCheck, kind: Kind, reading reader: inout AnnotationReader) {
-        switch check.probe {
+    /// `probe` with the optional keys of its kind applied.
+    private static func refined(_ probe: HealthCheck.Probe, reading reader: inout AnnotationReader) -> HealthCheck.Probe {
+        switch probe {
         case .http(var http):
             if let path = reader.read(.healthCheckPath, httpPath) { http.path = path }
             if let host = reader.read(.healthCheckHost, AnnotationValue.nonEmpty) { http.host = host }
             if let statuses = reader.read(.healthCheckExpectedStatus, statusRange) { http.expectedStatus = statuses }
-            check.probe = .http(http)
+            return .http(http)
         case .udp(.payload(let send, let expect)):
-            let newSend = reader.read(.healthCheckSend, AnnotationValue.nonEmpty).map { Array($0.utf8) } ?? send
-            let newExpect = reader.read(.healthCheckExpect, AnnotationValue.nonEmpty).map { Array($0.utf8) } ?? expect
-            check.probe = .udp(.payload(send: newSend, expect: newExpect))
+            return .udp(.payload(send: reader.read(.healthCheckSend, AnnotationValue.nonEmpty).map { Array($0.utf8) } ?? send,
+                                 expect: reader.read(.healthCheckExpect, AnnotationValue.nonEmpty).map { Array($0.utf8) } ?? expect))
         case .udp(.dns(let name)):
-            check.probe = .udp(.dns(name: reader.read(.healthCheckQuery, dnsName) ?? name))
+            return .udp(.dns(name: reader.read(.healthCheckQuery, dnsName) ?? name))
         case .tcp, .exec:
-            break
+            return probe
         }
     }
 

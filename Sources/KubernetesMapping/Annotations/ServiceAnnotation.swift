@@ -1,13 +1,13 @@
 /// The annotations of ours a Service may carry, for what Kubernetes has no field for (like
 /// kube-router's `kube-router.io/` annotations). Each overrides the agent's default
-/// (``MappingDefaults``) for that Service; a value that cannot be used is reported
+/// (`ServiceDefaults`, the config file's `defaults`) for that Service; a value that cannot be used is reported
 /// (``MappingResult/annotationProblems``) and the default stays.
 ///
 /// | annotation | value | default | meaning |
 /// |---|---|---|---|
 /// | `ipvsctl-swift.io/scheduler` | `rr`, `wrr`, `lc`, `wlc`, `lblc`, `lblcr`, `dh`, `sh`, `sed`, `nq`, `mh`, `fo`, `ovf`, `twos` | the agent's | The IPVS scheduler. |
 /// | `ipvsctl-swift.io/scheduler-flags` | comma-separated: `sh-fallback`, `sh-port`, `mh-fallback`, `mh-port`, `one-packet`, `flag-1`, `flag-2`, `flag-3` | the agent's | Scheduler flags, as in the config file: `sh-*` only with `sh`, `mh-*` only with `mh`, `one-packet` only when every port is UDP. |
-/// | `ipvsctl-swift.io/forwarding` | `masquerade`, `direct-route`, `tunnel` (IPIP) | the agent's | How packets reach the endpoints. `direct-route` and `tunnel` do not rewrite ports, so every endpoint's port must equal the Service port. |
+/// | `ipvsctl-swift.io/forwarding` | `masquerade`, `direct-route`, `tunnel` (IPIP) | the agent's | How packets reach the endpoints. `direct-route` and `tunnel` do not rewrite ports: where an endpoint listens on another port than its Service port, masquerade is used and this is reported. |
 /// | `ipvsctl-swift.io/drain-seconds` | integer, 0–604800 | the agent's | How long a removed endpoint keeps its connections (weight 0) before it is deleted. |
 /// | `ipvsctl-swift.io/panic-threshold` | number, 0–1 | the agent's | When more than this fraction of the checked endpoints fail together, all are kept. |
 /// | `ipvsctl-swift.io/health-check` | `tcp`, `http`, `https`, `udp`, `dns` | the agent's | Probe the endpoints; a failed one leaves the kernel. `exec` is refused: an annotation must not run commands on the nodes. |

@@ -5,6 +5,8 @@ import Synchronization
 
 /// The fake Kubernetes API server (`Integration/fake-apiserver/fake_apiserver.py`) on 127.0.0.1,
 /// over HTTPS with a token read from a file, for tests of the Kubernetes source on this machine.
+/// Bookmarks only when asked for (`bookmark-now`), so that a test knows the version a watch
+/// resumes from.
 /// The lab's fleet tests run the same fake in a namespace.
 final class FakeAPIServer: Sendable {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -31,7 +33,7 @@ final class FakeAPIServer: Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", Self.directory.appendingPathComponent("fake_apiserver.py").path, "--listen", "127.0.0.1",
                              "--port", "0", "--port-file", portFile, "--tls-cert", workDirectory + "/server.crt",
-                             "--tls-key", workDirectory + "/server.key", "--token", token, "--quiet", "--bookmark-interval", "1"]
+                             "--tls-key", workDirectory + "/server.key", "--token", token, "--quiet", "--bookmark-interval", "0"]
             + objects.flatMap { ["--objects", $0] } + extraArguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -62,6 +64,19 @@ final class FakeAPIServer: Sendable {
                       "--data-binary", body, "\(url)/_fake/\(path)"])
     }
 
+    /// Compacts the history past every version a client has seen: a write nobody watches (a
+    /// Namespace) moves the version on, then the history before it is forgotten.
+    func compactPastClients() throws {
+        try control("apply", #"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "churn-\#(UInt32.random(in: 0...UInt32.max))"}}"#)
+        try control("compact")
+    }
+
+    /// Watches open now.
+    func openWatches() throws -> Int {
+        let text = try Self.run(["curl", "-sS", "-f", "-m", "10", "--cacert", caPath, "\(url)/_fake/healthz"])
+        return ((try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["openWatches"] as? Int) ?? 0
+    }
+
     func requests() throws -> [String: [String: Int]] {
         let text = try Self.run(["curl", "-sS", "-f", "-m", "10", "--cacert", caPath, "\(url)/_fake/requests"])
         return (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: [String: Int]]) ?? [:]
@@ -73,9 +88,12 @@ final class FakeAPIServer: Sendable {
         return try KubernetesHTTPClient(credentials: credentials, logger: quietLogger)
     }
 
+    /// SIGTERM, then SIGKILL if it has not gone within 5 s. Polled: Foundation's
+    /// `waitUntilExit` spins on a cooperative thread.
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<100 where process.isRunning { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     deinit {

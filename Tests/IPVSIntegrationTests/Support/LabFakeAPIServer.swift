@@ -37,8 +37,19 @@ final class LabFakeAPIServer {
     }
 
     /// Starts the server, from its saved state when `restoring` (an empty history: what a client
-    /// asks for from before is 410 Gone, as after an etcd compaction).
-    func start(restoring: Bool = false) throws {
+    /// asks for from before is 410 Gone, as after an etcd compaction). The saved counter is
+    /// moved on by `writesWhileAway`, as if other objects had been written meanwhile: a client
+    /// that resumes a watch at the version it last saw is then behind the history's start.
+    func start(restoring: Bool = false, writesWhileAway: Int = 0) throws {
+        if restoring && writesWhileAway > 0 {
+            let data = try Data(contentsOf: URL(fileURLWithPath: statePath))
+            guard var state = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let version = (state["resourceVersion"] as? String).flatMap(Int.init) else {
+                throw LabWait.TimedOut(what: "the saved state has a resourceVersion")
+            }
+            state["resourceVersion"] = String(version + writesWhileAway)
+            try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: statePath))
+        }
         var arguments = ["ip", "netns", "exec", namespace, "python3", Self.script, "--listen", address, "--port", "\(Self.port)",
                          "--tls-cert", workDirectory + "/server.crt", "--tls-key", workDirectory + "/server.key",
                          "--token", Self.token, "--bookmark-interval", "2", "--state-out", statePath]
@@ -54,7 +65,12 @@ final class LabFakeAPIServer {
         process.standardError = log
         try process.runWithDefaultSignalMask()
         self.process = process
-        try LabWait.until("the fake API server answers", seconds: 30) { (try? control("GET", "healthz")) != nil }
+        do {
+            // Python starting under emulation on a loaded machine can take tens of seconds.
+            try LabWait.until("the fake API server answers", seconds: 120) { (try? control("GET", "healthz")) != nil }
+        } catch {
+            throw LabWait.TimedOut(what: "the fake API server answers; its log:\n\(log)")
+        }
     }
 
     /// SIGTERM: it writes its state and stops.
