@@ -147,7 +147,7 @@ def real_servers():
 
 def run(services, endpoints, edits):
     work = tempfile.mkdtemp(prefix="k8sbench-")
-    results = {"services": services, "endpoints": endpoints}
+    results = {"services": services, "endpoints": endpoints, "tool": os.path.relpath(TOOL, REPO)}
     sh("ip", "netns", "add", NS)
     try:
         in_ns("ip", "link", "set", "lo", "up")
@@ -219,14 +219,18 @@ def run(services, endpoints, edits):
 
 
 def main():
+    global TOOL
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--services", type=int, default=2000)
     parser.add_argument("--endpoints", type=int, default=10)
     parser.add_argument("--edits", type=int, default=10)
     parser.add_argument("--output")
+    parser.add_argument("--tool", default=TOOL, help="the ipvsctl-swift binary (default: the release build)")
     args = parser.parse_args()
+    TOOL = os.path.abspath(args.tool)
     if not os.access(TOOL, os.X_OK):
         raise SystemExit(f"build first: swift build -c release ({TOOL})")
+    print(f"tool: {TOOL}", file=sys.stderr)
     results = run(args.services, args.endpoints, args.edits)
     print(json.dumps(results, indent=2))
     if args.output:
