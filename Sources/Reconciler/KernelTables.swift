@@ -35,10 +35,10 @@ extension InterfaceAddressClient: AddressTable {
     }
 }
 
-/// The `net.ipv4.vs.*` sysctls of one network namespace.
+/// The kernel settings of one network namespace.
 public protocol SysctlTable: Sendable {
-    func values() throws(IPVSError) -> [String: Int]
-    func set(_ name: String, to value: Int) throws(IPVSError)
+    func values(of names: Set<KernelSysctl>) throws(IPVSError) -> [KernelSysctl: Int]
+    func set(_ name: KernelSysctl, to value: Int) throws(IPVSError)
 }
 
 /// The sysctls of `namespace` (nil: this process's own), through `/proc/sys`.
@@ -49,14 +49,11 @@ public struct NamespaceSysctls: SysctlTable {
         self.namespace = namespace
     }
 
-    public func values() throws(IPVSError) -> [String: Int] {
-        Dictionary(uniqueKeysWithValues: try IPVSSysctl.readAll(in: namespace).map { ($0.key.rawValue, $0.value) })
+    public func values(of names: Set<KernelSysctl>) throws(IPVSError) -> [KernelSysctl: Int] {
+        try KernelSysctlFiles.read(names.sorted(), in: namespace)
     }
 
-    public func set(_ name: String, to value: Int) throws(IPVSError) {
-        guard let known = IPVSSysctl.Name(rawValue: name) else {
-            throw IPVSError(.commandFailed, "unknown sysctl net.ipv4.vs.\(name)", object: name)
-        }
-        try IPVSSysctl.write(known, value: value, in: namespace)
+    public func set(_ name: KernelSysctl, to value: Int) throws(IPVSError) {
+        try KernelSysctlFiles.write(name, value: value, in: namespace)
     }
 }

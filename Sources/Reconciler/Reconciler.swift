@@ -82,9 +82,10 @@ public struct Reconciler: Sendable {
         let observed: [ObservedTableEntry]
         let timeouts: Timeouts?
         let bound: Set<IPAddress>
-        let sysctlValues: [String: Int]
+        let sysctlValues: [KernelSysctl: Int]
         do {
-            sysctlValues = state.kernel.sysctls.isEmpty ? [:] : try sysctls?.values() ?? [:]
+            let declared = Set(state.kernel.sysctls.keys)
+            sysctlValues = declared.isEmpty ? [:] : try sysctls?.values(of: declared) ?? [:]
             observed = try observedTable ?? table.table()
             timeouts = state.kernel.timeouts == nil ? nil : try table.timeouts()
             bound = try addresses?.addresses(on: options.interface) ?? desired.addresses

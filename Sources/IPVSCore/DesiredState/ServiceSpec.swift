@@ -128,6 +128,9 @@ public struct ServiceSpec: Hashable, Sendable {
     public var externalIPs: [IPAddress]
     /// Load-balancer addresses (`externalTrafficPolicy`).
     public var loadBalancerIPs: [IPAddress]
+    /// Clients allowed to reach the load-balancer addresses; empty allows every client.
+    /// Enforced by the packet filter: anyone else's packets to those addresses are dropped.
+    public var loadBalancerSourceRanges: [IPPrefix]
     /// A firewall-mark service instead of (or besides) addresses (`externalTrafficPolicy`).
     public var firewallMark: FirewallMarkSpec?
     public var ports: [ServicePort]
@@ -155,13 +158,14 @@ public struct ServiceSpec: Hashable, Sendable {
 
     public init(
         name: String, clusterIPs: [IPAddress] = [], externalIPs: [IPAddress] = [], loadBalancerIPs: [IPAddress] = [],
-        firewallMark: FirewallMarkSpec? = nil, ports: [ServicePort] = [], scheduler: Scheduler = .roundRobin,
+        loadBalancerSourceRanges: [IPPrefix] = [], firewallMark: FirewallMarkSpec? = nil, ports: [ServicePort] = [], scheduler: Scheduler = .roundRobin,
         schedulerFlags: ServiceFlags = [], forwarding: ForwardingMethod = .masquerade, sessionAffinity: SessionAffinity? = nil,
         internalTrafficPolicy: TrafficPolicy = .cluster, externalTrafficPolicy: TrafficPolicy = .cluster,
         endpoints: [EndpointSpec] = [], drainSeconds: UInt32? = nil, healthCheckNodePort: UInt16? = nil,
         healthCheck: HealthCheck? = nil, panicThreshold: Double? = nil, trafficDistribution: TrafficDistribution? = nil
     ) {
         self.trafficDistribution = trafficDistribution
+        self.loadBalancerSourceRanges = loadBalancerSourceRanges
         self.name = name
         self.clusterIPs = clusterIPs
         self.externalIPs = externalIPs
@@ -208,19 +212,28 @@ public struct KernelSettings: Hashable, Sendable {
     public var expireQuiescentTemplates: Bool?
     /// `net.ipv4.vs.conn_reuse_mode` (0, 1 or 2).
     public var connectionReuseMode: UInt8?
+    /// kube-proxy's `strictARP`: true sets `arp_ignore=1` and `arp_announce=2` on all
+    /// interfaces, so the node does not answer ARP for the virtual addresses of its dummy
+    /// interface; false sets the kernel's defaults (0 and 0).
+    public var strictARP: Bool?
 
-    /// The sysctls asked for, by their name under `net.ipv4.vs.`.
-    public var sysctls: [String: Int] {
-        var values: [String: Int] = [:]
-        if let conntrack { values["conntrack"] = conntrack ? 1 : 0 }
-        if let expireNoDestinationConnections { values["expire_nodest_conn"] = expireNoDestinationConnections ? 1 : 0 }
-        if let expireQuiescentTemplates { values["expire_quiescent_template"] = expireQuiescentTemplates ? 1 : 0 }
-        if let connectionReuseMode { values["conn_reuse_mode"] = Int(connectionReuseMode) }
+    /// The sysctls asked for.
+    public var sysctls: [KernelSysctl: Int] {
+        var values: [KernelSysctl: Int] = [:]
+        if let conntrack { values[.ipvsConntrack] = conntrack ? 1 : 0 }
+        if let expireNoDestinationConnections { values[.expireNoDestinationConnections] = expireNoDestinationConnections ? 1 : 0 }
+        if let expireQuiescentTemplates { values[.expireQuiescentTemplates] = expireQuiescentTemplates ? 1 : 0 }
+        if let connectionReuseMode { values[.connectionReuseMode] = Int(connectionReuseMode) }
+        if let strictARP {
+            values[.arpIgnore] = strictARP ? 1 : 0
+            values[.arpAnnounce] = strictARP ? 2 : 0
+        }
         return values
     }
 
     public init(timeouts: Timeouts? = nil, conntrack: Bool? = nil, expireNoDestinationConnections: Bool? = nil,
-                expireQuiescentTemplates: Bool? = nil, connectionReuseMode: UInt8? = nil) {
+                expireQuiescentTemplates: Bool? = nil, connectionReuseMode: UInt8? = nil, strictARP: Bool? = nil) {
+        self.strictARP = strictARP
         self.timeouts = timeouts
         self.conntrack = conntrack
         self.expireNoDestinationConnections = expireNoDestinationConnections
@@ -261,6 +274,12 @@ public struct DesiredState: Hashable, Sendable {
     public var nodeAddresses: [String: [IPAddress]]
     /// Each node's zone (`topology.kubernetes.io/zone`), for zone hints.
     public var nodeZones: [String: String]
+    /// The cluster's pod ranges (`clusterCIDRs:`): sources there are the cluster's own and are
+    /// not masqueraded, unless this node's own ranges are known (``nodePodCIDRs``).
+    public var clusterCIDRs: [IPPrefix]
+    /// Each node's own pod ranges (`nodes.NAME.podCIDRs`, or a Node's `spec.podCIDRs`): where
+    /// they are known for this node, they alone count as its local sources.
+    public var nodePodCIDRs: [String: [IPPrefix]]
     /// The dummy interface that holds the virtual addresses IPVS must see as local.
     public var interface: String
     public var services: [ServiceSpec]
@@ -272,9 +291,11 @@ public struct DesiredState: Hashable, Sendable {
     public static let defaultInterface = "ipvs0"
 
     public init(node: String? = nil, nodeAddresses: [String: [IPAddress]] = [:], nodeZones: [String: String] = [:],
-                interface: String = DesiredState.defaultInterface, services: [ServiceSpec] = [], kernel: KernelSettings = KernelSettings(),
+                clusterCIDRs: [IPPrefix] = [], nodePodCIDRs: [String: [IPPrefix]] = [:], interface: String = DesiredState.defaultInterface, services: [ServiceSpec] = [], kernel: KernelSettings = KernelSettings(),
                 defaults: ServiceDefaults = ServiceDefaults()) {
         self.defaults = defaults
+        self.clusterCIDRs = clusterCIDRs
+        self.nodePodCIDRs = nodePodCIDRs
         self.node = node
         self.nodeZones = nodeZones
         self.nodeAddresses = nodeAddresses

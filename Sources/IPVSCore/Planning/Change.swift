@@ -13,8 +13,7 @@ public enum Change: Hashable, Sendable {
     case addAddress(IPAddress)
     case removeAddress(IPAddress)
     case setTimeouts(from: Timeouts, to: Timeouts)
-    /// `net.ipv4.vs.<name>`.
-    case setSysctl(name: String, from: Int, to: Int)
+    case setSysctl(KernelSysctl, from: Int, to: Int)
 
     /// How it is counted in summaries.
     public var kind: Kind {

@@ -22,7 +22,7 @@ public enum Planner {
         observed: [ObservedTableEntry],
         observedAddresses: Set<IPAddress>,
         observedTimeouts: Timeouts? = nil,
-        observedSysctls: [String: Int] = [:],
+        observedSysctls: [KernelSysctl: Int] = [:],
         ledger: Ledger,
         options: Options
     ) -> Plan {
@@ -114,7 +114,7 @@ public enum Planner {
         }
         for (name, value) in desired.kernel.sysctls.sorted(by: { $0.key < $1.key }) {
             if let current = observedSysctls[name], current != value {
-                settings.append(.setSysctl(name: name, from: current, to: value))
+                settings.append(.setSysctl(name, from: current, to: value))
             }
         }
 

@@ -72,7 +72,7 @@ enum PlanJSON {
         case .removeAddress(let address):
             ChangeJSON(kind: "delete", action: "removeAddress", object: "\(address)", details: [])
         case .setSysctl(let name, let old, let new):
-            ChangeJSON(kind: "change", action: "setSysctl", object: "net.ipv4.vs.\(name)", details: ["\(old) -> \(new)"])
+            ChangeJSON(kind: "change", action: "setSysctl", object: name.name, details: ["\(old) -> \(new)"])
         case .setTimeouts(let old, let new):
             ChangeJSON(kind: "change", action: "setTimeouts", object: "timeouts",
                        details: ["tcp \(old.tcp) -> \(new.tcp)", "tcpFin \(old.tcpFin) -> \(new.tcpFin)", "udp \(old.udp) -> \(new.udp)"])

@@ -72,7 +72,7 @@ enum PlanText {
         case .removeAddress(let address):
             return "  - address \(address) from \(interface)"
         case .setSysctl(let name, let old, let new):
-            return "  ~ sysctl net.ipv4.vs.\(name): \(old) -> \(new)"
+            return "  ~ sysctl \(name.name): \(old) -> \(new)"
         case .setTimeouts(let old, let new):
             return "  ~ timeouts (tcp tcpfin udp): \(old.tcp) \(old.tcpFin) \(old.udp) -> \(new.tcp) \(new.tcpFin) \(new.udp)"
         }
