@@ -52,9 +52,28 @@ let package = Package(
         .target(
             name: "Reconciler",
             dependencies: [
-                "IPVSCore", "IPVSWire", "IPVSNetlink",
+                "IPVSCore", "IPVSWire", "IPVSNetlink", "Nftables",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+
+        // Our nftables table as data: its layout, the JSON transaction for a plan, listings read
+        // back. No I/O; the libnftables JSON schema (libnftables-json(5)) is the wire format.
+        .target(name: "NftablesWire", dependencies: ["IPVSCore"]),
+
+        // libnftables (the engine of the `nft` command): the one C library that can apply a JSON
+        // batch atomically and list a table as JSON; used by the Nftables module only.
+        .systemLibrary(
+            name: "CNftables",
+            pkgConfig: "libnftables",
+            providers: [.apt(["libnftables-dev"])]
+        ),
+
+        // The netfilter boundary: runs NftablesWire's transactions through libnftables, per
+        // network namespace.
+        .target(
+            name: "Nftables",
+            dependencies: ["IPVSCore", "IPVSNetlink", "NftablesWire", "CNftables", .product(name: "Logging", package: "swift-log")]
         ),
 
         // The config file: YAML to a validated DesiredState, every problem with file:line:column.
@@ -105,7 +124,7 @@ let package = Package(
         .target(
             name: "IPVSDaemon",
             dependencies: [
-                "IPVSCore", "IPVSNetlink", "Reconciler", "Config", "HealthChecking",
+                "IPVSCore", "IPVSNetlink", "Nftables", "Reconciler", "Config", "HealthChecking",
                 "KubernetesAPI", "KubernetesMapping", "KubernetesClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -120,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "ipvsctl-swift",
             dependencies: [
-                "IPVSCore", "IPVSNetlink", "Reconciler", "Config", "IPVSDaemon", "KubernetesClient", "KubernetesMapping",
+                "IPVSCore", "IPVSNetlink", "Nftables", "Reconciler", "Config", "IPVSDaemon", "KubernetesClient", "KubernetesMapping",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -197,13 +216,17 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "NftablesWireTests",
+            dependencies: ["NftablesWire", "IPVSCore"]
+        ),
+        .testTarget(
             name: "IPVSNetlinkTests",
             dependencies: ["IPVSNetlink"]
         ),
         // Runs only inside the kernel lab (Integration/lab.sh): talks to a real IPVS table.
         .testTarget(
             name: "IPVSIntegrationTests",
-            dependencies: ["IPVSCore", "IPVSWire", "IPVSNetlink", "ReconcilerTestKit"]
+            dependencies: ["IPVSCore", "IPVSWire", "IPVSNetlink", "Nftables", "NftablesWire", "ReconcilerTestKit"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -146,7 +146,7 @@ public struct NetworkNamespace: Hashable, Sendable {
 
     /// Runs `body` on this thread inside the namespace, then returns the thread to where it was.
     /// `body` must not suspend: namespaces belong to threads.
-    func perform<T>(_ body: () -> T) throws(IPVSError) -> T {
+    public func perform<T>(_ body: () -> T) throws(IPVSError) -> T {
         let target = open(path, O_RDONLY | O_CLOEXEC)
         guard target >= 0 else {
             throw IPVSError(.namespaceUnavailable, "cannot open network namespace \(path)", errno: errno)

@@ -1,6 +1,7 @@
 import IPVSCore
 import IPVSNetlink
 import IPVSWire
+import Nftables
 
 /// The IPVS table as the reconciler uses it. ``IPVSClient`` is the real one; tests may use an
 /// in-memory table, never as a stand-in for the kernel-lab tests.
@@ -57,3 +58,14 @@ public struct NamespaceSysctls: SysctlTable {
         try KernelSysctlFiles.write(name, value: value, in: namespace)
     }
 }
+
+/// Our netfilter table (masquerading, load-balancer source ranges). ``NftablesClient`` is the
+/// real one.
+public protocol PacketFilterTable: Sendable {
+    /// Our table, or nil when there is none.
+    func read() throws(NftablesError) -> ObservedPacketFilter?
+    /// The packet-filter changes of a plan, in one transaction; `dryRun` only has them checked.
+    func apply(_ changes: [Change], dryRun: Bool) throws(NftablesError)
+}
+
+extension NftablesClient: PacketFilterTable {}

@@ -69,8 +69,11 @@ struct LedgerDocument: Codable {
     var virtualServices: [String]
     var addresses: [String]
     var drains: [DrainEntry]
+    /// Our nftables table is ours; absent in ledgers written before there was one.
+    var packetFilter: Bool?
 
     init(_ ledger: Ledger) {
+        packetFilter = ledger.packetFilter ? true : nil
         virtualServices = ledger.virtualServices.sorted().map(ServiceKeyText.format)
         addresses = ledger.addresses.sorted().map(\.description)
         drains = ledger.drains.sorted { $0.key < $1.key }.map {
@@ -81,7 +84,7 @@ struct LedgerDocument: Codable {
 
     func ledger() throws -> Ledger {
         func fail(_ text: String) -> LedgerStore.Failure { LedgerStore.Failure(path: "", reason: "bad entry '\(text)'") }
-        var ledger = Ledger()
+        var ledger = Ledger(packetFilter: packetFilter ?? false)
         for text in virtualServices {
             guard let key = ServiceKeyText.parse(text) else { throw fail(text) }
             ledger.virtualServices.insert(key)

@@ -34,6 +34,8 @@ public struct Reconciler: Sendable {
 
     public struct Report: Sendable {
         public var applied: [Change]
+        /// Packet-filter changes, sent as one nftables transaction before any IPVS command.
+        public var packetFilterChanges: Int = 0
         public var failures: [(change: Change, error: IPVSError)]
         /// IPVS commands sent to the kernel.
         public var kernelCommands: Int
@@ -52,11 +54,15 @@ public struct Reconciler: Sendable {
     let table: any IPVSTable
     let addresses: (any AddressTable)?
     let sysctls: (any SysctlTable)?
+    let packetFilter: (any PacketFilterTable)?
     let ledgerStore: LedgerStore
     let logger: Logger
 
+    /// - Parameter packetFilter: our nftables table; nil leaves masquerading and source ranges
+    ///   unplanned (in-memory tests).
     public init(table: any IPVSTable, addresses: (any AddressTable)?, sysctls: (any SysctlTable)? = nil,
-                ledgerStore: LedgerStore, logger: Logger) {
+                packetFilter: (any PacketFilterTable)? = nil, ledgerStore: LedgerStore, logger: Logger) {
+        self.packetFilter = packetFilter
         self.table = table
         self.addresses = addresses
         self.sysctls = sysctls
@@ -78,13 +84,25 @@ public struct Reconciler: Sendable {
                      observedTable: [ObservedTableEntry]? = nil) throws(Failure) -> Planning {
         let ledger: Ledger
         do { ledger = try ledgerStore.load() } catch { throw Failure(code: .ledger, message: "cannot read the ledger", cause: error) }
-        let desired = EndpointSelection.select(state, node: options.node, health: health)
+        var desired = EndpointSelection.select(state, node: options.node, health: health)
+        let desiredFilter = PacketPathPolicy.desired(state, kernel: desired, node: options.node)
+        let (settings, settingConflict) = PacketPathPolicy.kernelSettings(state.kernel, filter: desiredFilter, kernel: desired)
+        desired.kernel = settings
         let observed: [ObservedTableEntry]
         let timeouts: Timeouts?
         let bound: Set<IPAddress>
         let sysctlValues: [KernelSysctl: Int]
+        var filterState: PacketFilterState?
         do {
-            let declared = Set(state.kernel.sysctls.keys)
+            // A node that needs no rules and owns no table needs no nf_tables either.
+            if let packetFilter, !desiredFilter.isEmpty || ledger.packetFilter {
+                filterState = PacketFilterState(desired: desiredFilter, observed: try packetFilter.read())
+            }
+        } catch {
+            throw Failure(code: .kernel, message: "cannot read our nftables table", cause: error)
+        }
+        do {
+            let declared = Set(settings.sysctls.keys)
             sysctlValues = declared.isEmpty ? [:] : try sysctls?.values(of: declared) ?? [:]
             observed = try observedTable ?? table.table()
             timeouts = state.kernel.timeouts == nil ? nil : try table.timeouts()
@@ -93,10 +111,11 @@ public struct Reconciler: Sendable {
             throw Failure(code: .kernel, message: "cannot read the kernel's state", cause: error)
         }
         let plan = Planner.plan(desired: desired, observed: observed, observedAddresses: bound,
-                                observedTimeouts: timeouts, observedSysctls: sysctlValues, ledger: ledger,
+                                observedTimeouts: timeouts, observedSysctls: sysctlValues, packetFilter: filterState, ledger: ledger,
                                 options: Planner.Options(adopt: options.adopt, now: options.now))
         let owned = observed.count { ledger.virtualServices.contains($0.virtualService.service.key) }
-        let violations = PlanGuards.check(plan, desired: desired, ownedServices: owned, limits: options.limits)
+        var violations = PlanGuards.check(plan, desired: desired, ownedServices: owned, limits: options.limits)
+        if let settingConflict { violations.append(.kernelSettingConflict(settingConflict)) }
         logger.debug("ipvs plan made", metadata: [
             "changes": "\(plan.changes.count)", "foreign": "\(plan.foreign.count)", "blackholed": "\(plan.blackholed.count)",
         ])
@@ -114,11 +133,24 @@ public struct Reconciler: Sendable {
         var ahead = plan.ledger
         ahead.virtualServices.formUnion(planning.previousLedger.virtualServices)
         ahead.addresses.formUnion(planning.previousLedger.addresses)
+        ahead.packetFilter = ahead.packetFilter || planning.previousLedger.packetFilter
         do { try ledgerStore.save(ahead) } catch { throw Failure(code: .ledger, message: "cannot write the ledger", cause: error) }
 
         var final = plan.ledger
         var applied: [Change] = []
         var failures: [(change: Change, error: IPVSError)] = []
+
+        // Netfilter first, in one transaction: all of it or none. If the kernel refuses it, no
+        // IPVS command has been sent yet, so the whole apply changed nothing.
+        let filterChanges = plan.changes.filter(\.isPacketFilterChange)
+        if let packetFilter, !filterChanges.isEmpty {
+            do { try packetFilter.apply(filterChanges, dryRun: false) } catch {
+                try? ledgerStore.save(planning.previousLedger)
+                throw Failure(code: .kernel, message: "the nftables transaction was refused; nothing was changed, in netfilter or in IPVS",
+                              cause: error)
+            }
+            applied += filterChanges
+        }
 
         // Two batches: new services first, then everything else. A create that meets EEXIST means
         // someone else made that service since we read the table; its real servers must then not
@@ -198,7 +230,8 @@ public struct Reconciler: Sendable {
         for failure in failures {
             logger.warning("ipvs change failed", metadata: ["change": "\(failure.change)", "error": "\(failure.error)"])
         }
-        return Report(applied: applied, failures: failures, kernelCommands: commands, addressCommands: adding.count + removing.count)
+        return Report(applied: applied, packetFilterChanges: filterChanges.count, failures: failures, kernelCommands: commands,
+                      addressCommands: adding.count + removing.count)
     }
 
     /// A change that failed leaves ownership as it was before it.
@@ -227,7 +260,8 @@ extension Change {
         case .updateVirtualService(_, let service): service.key
         case .createRealServer(_, let key), .updateRealServer(_, _, let key), .drainRealServer(_, let key, _),
              .deleteRealServer(_, let key): key
-        case .addAddress, .removeAddress, .setTimeouts, .setSysctl: nil
+        case .addAddress, .removeAddress, .setTimeouts, .setSysctl, .createPacketFilter, .repairPacketFilter, .deletePacketFilter,
+             .addFilterElement, .deleteFilterElement: nil
         }
     }
 
@@ -243,7 +277,8 @@ extension Change {
             .setRealServer(observed.server.withWeight(0), service: key)
         case .deleteRealServer(let observed, let key): .deleteRealServer(observed.server.key, service: key)
         case .setTimeouts(_, let timeouts): .setTimeouts(timeouts)
-        case .addAddress, .removeAddress, .setSysctl: nil
+        case .addAddress, .removeAddress, .setSysctl, .createPacketFilter, .repairPacketFilter, .deletePacketFilter,
+             .addFilterElement, .deleteFilterElement: nil
         }
     }
 }

@@ -34,7 +34,8 @@ enum KernelSimulation {
                 table[key]?.realServers.removeAll { $0.server.key == observed.server.key }
             case .addAddress(let address): addresses.insert(address)
             case .removeAddress(let address): addresses.remove(address)
-            case .setTimeouts, .setSysctl: break
+            case .setTimeouts, .setSysctl, .createPacketFilter, .repairPacketFilter, .deletePacketFilter, .addFilterElement,
+                 .deleteFilterElement: break
             }
         }
         return (table.values.sorted { $0.virtualService.service.key < $1.virtualService.service.key }, addresses)

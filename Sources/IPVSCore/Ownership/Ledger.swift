@@ -6,14 +6,18 @@ public struct Ledger: Hashable, Sendable {
     public var addresses: Set<IPAddress>
     /// Real servers being drained: weight 0, deleted once idle or at their deadline.
     public var drains: [DrainKey: Drain]
+    /// Our nftables table exists because we made it.
+    public var packetFilter: Bool
 
-    public init(virtualServices: Set<VirtualServiceKey> = [], addresses: Set<IPAddress> = [], drains: [DrainKey: Drain] = [:]) {
+    public init(virtualServices: Set<VirtualServiceKey> = [], addresses: Set<IPAddress> = [], drains: [DrainKey: Drain] = [:],
+                packetFilter: Bool = false) {
+        self.packetFilter = packetFilter
         self.virtualServices = virtualServices
         self.addresses = addresses
         self.drains = drains
     }
 
-    public var isEmpty: Bool { virtualServices.isEmpty && addresses.isEmpty && drains.isEmpty }
+    public var isEmpty: Bool { virtualServices.isEmpty && addresses.isEmpty && drains.isEmpty && !packetFilter }
 }
 
 /// A real server within its virtual service.

@@ -14,14 +14,22 @@ public enum Change: Hashable, Sendable {
     case removeAddress(IPAddress)
     case setTimeouts(from: Timeouts, to: Timeouts)
     case setSysctl(KernelSysctl, from: Int, to: Int)
+    /// Our nftables table with its sets, chains and rules (elements follow as their own changes).
+    case createPacketFilter
+    /// Our table re-made whole because its structure drifted (all elements follow).
+    case repairPacketFilter(reason: String)
+    /// Our table, no longer needed.
+    case deletePacketFilter
+    case addFilterElement(PacketFilterElement, set: PacketFilterSetID)
+    case deleteFilterElement(PacketFilterElement, set: PacketFilterSetID)
 
     /// How it is counted in summaries.
     public var kind: Kind {
         switch self {
-        case .createVirtualService, .createRealServer, .addAddress: .add
-        case .updateVirtualService, .updateRealServer, .setTimeouts, .setSysctl: .change
+        case .createVirtualService, .createRealServer, .addAddress, .createPacketFilter, .addFilterElement: .add
+        case .updateVirtualService, .updateRealServer, .setTimeouts, .setSysctl, .repairPacketFilter: .change
         case .drainRealServer: .drain
-        case .deleteVirtualService, .deleteRealServer, .removeAddress: .delete
+        case .deleteVirtualService, .deleteRealServer, .removeAddress, .deletePacketFilter, .deleteFilterElement: .delete
         }
     }
 
@@ -29,8 +37,21 @@ public enum Change: Hashable, Sendable {
         case add, change, drain, delete
     }
 
-    /// Whether the guard on deletions counts it.
-    public var isDeletion: Bool { kind == .delete }
+    /// Whether the guard on deletions counts it: a set element is not a deletion of service.
+    public var isDeletion: Bool {
+        switch self {
+        case .deletePacketFilter, .deleteFilterElement: false
+        default: kind == .delete
+        }
+    }
+
+    /// Whether it is a change of our netfilter table (one nftables transaction carries them all).
+    public var isPacketFilterChange: Bool {
+        switch self {
+        case .createPacketFilter, .repairPacketFilter, .deletePacketFilter, .addFilterElement, .deleteFilterElement: true
+        default: false
+        }
+    }
 }
 
 /// A virtual service in the kernel that is not ours: listed, never touched.
@@ -51,6 +72,8 @@ public struct Plan: Hashable, Sendable {
     public var collisions: [ForeignVirtualService]
     /// Foreign addresses on our interface.
     public var foreignAddresses: [IPAddress]
+    /// A netfilter table of our name that the ledger does not record: left alone.
+    public var foreignPacketFilter = false
     /// Virtual services that will exist but refuse traffic (Local with no local endpoint).
     public var blackholed: [DesiredVirtualService]
     /// PreferLocal services sending to other nodes.

@@ -20,6 +20,10 @@ public enum PlanGuards {
         case tooManyDeletions(planned: Int, limit: Int)
         case wouldEmptyTable(ownedServices: Int)
         case collisions([ForeignVirtualService])
+        /// A netfilter table of our name exists and the ledger does not say we made it.
+        case foreignPacketFilter(table: String)
+        /// The declared kernel settings contradict what the packet path needs.
+        case kernelSettingConflict(String)
 
         public var description: String {
             switch self {
@@ -31,6 +35,10 @@ public enum PlanGuards {
                 "\(entries.count) declared virtual service(s) already exist and are not ours: "
                     + entries.map { "\($0.service.key) (wanted by \($0.collidesWith ?? "?"))" }.joined(separator: ", ")
                     + "; use --adopt to take them over"
+            case .foreignPacketFilter(let table):
+                "the nftables table \(table) exists but the ledger does not say we made it; use --adopt to take it over"
+            case .kernelSettingConflict(let reason):
+                reason
             }
         }
     }
@@ -38,6 +46,7 @@ public enum PlanGuards {
     public static func check(_ plan: Plan, desired: DesiredKernelState, ownedServices: Int, limits: Limits) -> [Violation] {
         var violations: [Violation] = []
         if !plan.collisions.isEmpty { violations.append(.collisions(plan.collisions)) }
+        if plan.foreignPacketFilter { violations.append(.foreignPacketFilter(table: PacketFilterSet.tableName)) }
         guard !limits.force else { return violations }
         if desired.virtualServices.isEmpty && ownedServices > 0 {
             violations.append(.wouldEmptyTable(ownedServices: ownedServices))

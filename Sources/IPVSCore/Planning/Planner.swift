@@ -23,6 +23,7 @@ public enum Planner {
         observedAddresses: Set<IPAddress>,
         observedTimeouts: Timeouts? = nil,
         observedSysctls: [KernelSysctl: Int] = [:],
+        packetFilter: PacketFilterState? = nil,
         ledger: Ledger,
         options: Options
     ) -> Plan {
@@ -118,14 +119,27 @@ public enum Planner {
             }
         }
 
-        return Plan(
-            changes: creates + realServerChanges + drains + realServerDeletes + serviceDeletes + addressChanges + settings,
+        var filterChanges: [Change] = []
+        var foreignPacketFilter = false
+        if let packetFilter {
+            let outcome = PacketFilterPlanner.plan(desired: packetFilter.desired, observed: packetFilter.observed,
+                                                   owned: ledger.packetFilter, adopt: options.adopt)
+            filterChanges = outcome.changes
+            foreignPacketFilter = outcome.foreign
+            if !outcome.foreign { newLedger.packetFilter = outcome.owned }
+        }
+
+        var plan = Plan(
+            // The netfilter table goes first: it is one transaction, sent before any IPVS command.
+            changes: filterChanges + creates + realServerChanges + drains + realServerDeletes + serviceDeletes + addressChanges + settings,
             foreign: foreign.sorted { $0.service.key < $1.service.key },
             collisions: collisions.sorted { $0.service.key < $1.service.key },
             foreignAddresses: foreignAddresses,
             blackholed: desired.virtualServices.filter { $0.outcome == .blackholed },
             fallbacks: desired.virtualServices.filter { $0.outcome == .fallback },
             ledger: newLedger)
+        plan.foreignPacketFilter = foreignPacketFilter
+        return plan
     }
 
     /// Real servers of one owned service: add, edit, drain or delete.

@@ -197,6 +197,11 @@ extension Change {
         case .removeAddress: "remove_address"
         case .setTimeouts: "set_timeouts"
         case .setSysctl: "set_sysctl"
+        case .createPacketFilter: "create_packet_filter"
+        case .repairPacketFilter: "repair_packet_filter"
+        case .deletePacketFilter: "delete_packet_filter"
+        case .addFilterElement: "add_filter_element"
+        case .deleteFilterElement: "delete_filter_element"
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import IPVSCore
 import IPVSNetlink
 import Logging
+import Nftables
 import Reconciler
 
 /// Options every command that talks to the kernel shares.
@@ -19,7 +20,7 @@ extension KernelOptions {
         do {
             let client = try IPVSClient(configuration: clientConfiguration)
             return Reconciler(table: client, addresses: try addressTable(), sysctls: NamespaceSysctls(namespace: clientConfiguration.namespace),
-                              ledgerStore: LedgerStore(directory: stateDirectory),
+                              packetFilter: NftablesClient(namespace: clientConfiguration.namespace), ledgerStore: LedgerStore(directory: stateDirectory),
                               logger: Logger(label: "ipvsctl"))
         } catch {
             throw CLIError("\(error)")

@@ -76,6 +76,16 @@ enum PlanJSON {
         case .setTimeouts(let old, let new):
             ChangeJSON(kind: "change", action: "setTimeouts", object: "timeouts",
                        details: ["tcp \(old.tcp) -> \(new.tcp)", "tcpFin \(old.tcpFin) -> \(new.tcpFin)", "udp \(old.udp) -> \(new.udp)"])
+        case .createPacketFilter:
+            ChangeJSON(kind: "add", action: "createPacketFilter", object: "inet \(PacketFilterSet.tableName)", details: [])
+        case .repairPacketFilter(let reason):
+            ChangeJSON(kind: "change", action: "repairPacketFilter", object: "inet \(PacketFilterSet.tableName)", details: [reason])
+        case .deletePacketFilter:
+            ChangeJSON(kind: "delete", action: "deletePacketFilter", object: "inet \(PacketFilterSet.tableName)", details: [])
+        case .addFilterElement(let element, let set):
+            ChangeJSON(kind: "add", action: "addFilterElement", object: set.name, details: ["\(element)"])
+        case .deleteFilterElement(let element, let set):
+            ChangeJSON(kind: "delete", action: "deleteFilterElement", object: set.name, details: ["\(element)"])
         }
     }
 }

@@ -75,6 +75,16 @@ enum PlanText {
             return "  ~ sysctl \(name.name): \(old) -> \(new)"
         case .setTimeouts(let old, let new):
             return "  ~ timeouts (tcp tcpfin udp): \(old.tcp) \(old.tcpFin) \(old.udp) -> \(new.tcp) \(new.tcpFin) \(new.udp)"
+        case .createPacketFilter:
+            return "  + nftables table inet \(PacketFilterSet.tableName) (its sets, chains and rules)"
+        case .repairPacketFilter(let reason):
+            return "  ~ nftables table inet \(PacketFilterSet.tableName) made again: \(reason)"
+        case .deletePacketFilter:
+            return "  - nftables table inet \(PacketFilterSet.tableName)"
+        case .addFilterElement(let element, let set):
+            return "  + nftables element { \(element) } in \(set)"
+        case .deleteFilterElement(let element, let set):
+            return "  - nftables element { \(element) } from \(set)"
         }
     }
 
@@ -109,7 +119,8 @@ enum PlanText {
         var counts: [Change.Kind: Int] = [:]
         for change in report.applied { counts[change.kind, default: 0] += 1 }
         var text = "Applied: \(counts[.add] ?? 0) added, \(counts[.change] ?? 0) changed, \(counts[.drain] ?? 0) draining, "
-            + "\(counts[.delete] ?? 0) deleted; \(report.kernelCommands) IPVS commands, \(report.addressCommands) address commands."
+            + "\(counts[.delete] ?? 0) deleted; \(report.kernelCommands) IPVS commands, \(report.addressCommands) address commands, "
+            + "\(report.packetFilterChanges) nftables changes."
         if !planning.plan.blackholed.isEmpty { text += "\nBlackholed: \(planning.plan.blackholed.map { "\($0.service.key)" }.joined(separator: ", "))" }
         for failure in report.failures {
             text += "\nFailed: \(PlanText.line(failure.change, origins: [:], interface: "").trimmingCharacters(in: .whitespaces)): \(failure.error)"
