@@ -156,7 +156,7 @@ let package = Package(
         // Kernel stand-ins and parsers for unit tests that need no I/O: never for the lab tests.
         .target(
             name: "ReconcilerTestKit",
-            dependencies: ["IPVSCore", "IPVSWire", "IPVSNetlink", "Reconciler"]
+            dependencies: ["IPVSCore", "IPVSWire", "IPVSNetlink", "Nftables", "Reconciler"]
         ),
 
         .testTarget(

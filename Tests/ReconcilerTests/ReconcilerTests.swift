@@ -117,4 +117,94 @@ struct ReconcilerTests {
         #expect(try store.load() == ledger)
         #expect(!FileManager.default.fileExists(atPath: store.path + ".tmp-\(getpid())"))
     }
+
+    // MARK: - The packet path
+
+    static func external(policy: TrafficPolicy = .cluster, forwarding: ForwardingMethod = .masquerade,
+                         kernel: KernelSettings = KernelSettings()) -> DesiredState {
+        DesiredState(services: [ServiceSpec(
+            name: "default/web", externalIPs: [IPAddress("203.0.113.10")!], ports: [ServicePort(port: 80, targetPort: 8080)],
+            forwarding: forwarding, externalTrafficPolicy: policy,
+            endpoints: [EndpointSpec(address: IPAddress("192.0.2.1")!, node: "a"), EndpointSpec(address: IPAddress("192.0.2.2")!, node: "b")])],
+            kernel: kernel)
+    }
+
+    static func withPacketFilter(_ filter: InMemoryPacketFilter,
+                                 _ body: (Reconciler, InMemoryIPVSTable, LedgerStore) throws -> Void) throws {
+        let directory = NSTemporaryDirectory() + "ipvsctl-reconciler-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let table = InMemoryIPVSTable()
+        let store = LedgerStore(directory: directory)
+        try body(Reconciler(table: table, addresses: nil, packetFilter: filter, ledgerStore: store, logger: Logger(label: "test")), table, store)
+    }
+
+    @Test("external Cluster: the table is made with the IPVS changes, owned in the ledger, and a second run changes nothing")
+    func packetFilterMade() throws {
+        let filter = InMemoryPacketFilter()
+        try Self.withPacketFilter(filter) { reconciler, table, store in
+            let planning = try reconciler.plan(Self.external(), options: Self.options)
+            #expect(planning.plan.changes.first == .createPacketFilter)
+            #expect(planning.desired.kernel.conntrack == true, "masquerading needs IPVS conntrack")
+            let report = try reconciler.apply(planning, interface: "ipvs0")
+            #expect(report.failures.isEmpty && report.packetFilterChanges == 3, "the table, the external address, the hairpin of 192.0.2.1")
+            #expect(filter.table?.elements[PacketFilterSetID(.externalCluster, .inet)] == [.service(IPAddress("203.0.113.10")!, .tcp, 80)])
+            #expect(try store.load().packetFilter)
+            #expect(try reconciler.plan(Self.external(), options: Self.options).plan.isEmpty)
+            #expect(filter.transactionCount == 1 && table.commandCount == 3)
+        }
+    }
+
+    @Test("a refused nftables transaction: nothing sent to IPVS, the ledger as it was, and the error says so")
+    func packetFilterRefused() throws {
+        let filter = InMemoryPacketFilter()
+        try Self.withPacketFilter(filter) { reconciler, table, store in
+            filter.refuseNextTransaction()
+            let planning = try reconciler.plan(Self.external(), options: Self.options)
+            let failure = #expect(throws: Reconciler.Failure.self) { try reconciler.apply(planning, interface: "ipvs0") }
+            #expect(failure?.message.contains("nothing was changed") == true)
+            #expect(table.commandCount == 0)
+            #expect(filter.table == nil)
+            #expect(try store.load() == Ledger())
+            // The next apply converges.
+            #expect(try reconciler.apply(try reconciler.plan(Self.external(), options: Self.options), interface: "ipvs0").failures.isEmpty)
+            #expect(table.commandCount == 3 && filter.table != nil)
+        }
+    }
+
+    @Test("a table of our name the ledger does not own is refused, unless adopted; conntrack declared off while masquerading is refused")
+    func packetFilterGuards() throws {
+        let filter = InMemoryPacketFilter(table: ObservedPacketFilter())
+        try Self.withPacketFilter(filter) { reconciler, table, _ in
+            let planning = try reconciler.plan(Self.external(), options: Self.options)
+            #expect(planning.violations.contains(.foreignPacketFilter(table: "ipvsctl_swift")))
+            #expect(throws: Reconciler.Failure.self) { try reconciler.apply(planning, interface: "ipvs0") }
+            #expect(table.commandCount == 0)
+            var adopting = Self.options
+            adopting.adopt = true
+            #expect(try reconciler.plan(Self.external(), options: adopting).violations.isEmpty)
+        }
+        try Self.withPacketFilter(InMemoryPacketFilter()) { reconciler, _, _ in
+            let planning = try reconciler.plan(Self.external(kernel: KernelSettings(conntrack: false)), options: Self.options)
+            #expect(planning.violations.contains { if case .kernelSettingConflict = $0 { true } else { false } })
+        }
+    }
+
+    @Test("external Local masquerades nothing but the hairpin; with nothing to masquerade the table we made is deleted")
+    func packetFilterNotNeeded() throws {
+        let filter = InMemoryPacketFilter()
+        try Self.withPacketFilter(filter) { reconciler, _, store in
+            _ = try reconciler.apply(try reconciler.plan(Self.external(), options: Self.options), interface: "ipvs0")
+            let local = try reconciler.plan(Self.external(policy: .local), options: Self.options)
+            #expect(local.plan.changes.filter(\.isPacketFilterChange)
+                    == [.deleteFilterElement(.service(IPAddress("203.0.113.10")!, .tcp, 80), set: PacketFilterSetID(.externalCluster, .inet))])
+            _ = try reconciler.apply(local, interface: "ipvs0")
+            #expect(filter.table?.elements == [PacketFilterSetID(.hairpin, .inet): [.addressPair(IPAddress("192.0.2.1")!)]])
+
+            let routed = try reconciler.plan(Self.external(policy: .local, forwarding: .directRoute), options: Self.options)
+            #expect(routed.plan.changes.filter(\.isPacketFilterChange) == [.deletePacketFilter])
+            _ = try reconciler.apply(routed, interface: "ipvs0")
+            #expect(filter.table == nil)
+            #expect(try store.load().packetFilter == false)
+        }
+    }
 }
