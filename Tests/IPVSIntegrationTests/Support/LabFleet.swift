@@ -31,6 +31,9 @@ final class LabFleet {
         static let collector = "198.51.100.20"
         static let collectorNearby = "198.51.100.21"
         static let web = "198.51.100.10"
+        static let webExternal = "203.0.113.210"
+        static let webBalancer = "203.0.113.220"
+        static let dns = "198.51.100.53"
         static let shop = "198.51.100.30"
         static let shopExternal = "203.0.113.200"
     }
@@ -52,8 +55,9 @@ final class LabFleet {
     private var servers: [String: Process] = [:]
 
     /// Builds the topology, starts every backend and every node's agent, and waits until each
-    /// node has every real server its policies allow.
-    init(source: Source = .file) throws {
+    /// node has every real server its policies allow. `prepare` runs once the namespaces exist
+    /// and before any agent starts (another tool's rules, say).
+    init(source: Source = .file, prepare: (LabFleet) throws -> Void = { _ in }) throws {
         prefix = "fleet\(UInt16.random(in: 0...UInt16.max))"
         self.source = source
         let started = Date()
@@ -66,6 +70,7 @@ final class LabFleet {
             for (node, backend) in backends { try launchBackend(node, backend) }
             for (node, backend) in backends { try waitUntilListening(node, backend) }
             progress("backends listen")
+            try prepare(self)
             if source == .kubernetes {
                 let server = try LabFakeAPIServer(namespace: outside, address: Self.outsideAddress,
                                                   objects: [Self.repository.appendingPathComponent("examples/kubernetes/fleet.json").path])
@@ -99,6 +104,7 @@ final class LabFleet {
 
     /// What `examples/fleet.yaml` puts in a node's table with every backend healthy: the local
     /// collector, all three nearby collectors (PreferLocal: the local one), the three web
+    /// servers behind each of the web's cluster, external and load-balancer IPs, the three DNS
     /// servers, and the shop's two endpoints behind its cluster IP and, on nodes that have one,
     /// its local endpoint behind the external IP.
     ///
@@ -107,7 +113,7 @@ final class LabFleet {
     /// on nodes with a local shop endpoint, that one behind the load-balancer IP and the node port.
     func expectedRealServers(_ node: String) -> Int {
         switch source {
-        case .file: 1 + 1 + 3 + 2 + (node == "node-c" ? 0 : 1)
+        case .file: 1 + 1 + 3 * 3 + 3 + 2 + (node == "node-c" ? 0 : 1)
         case .kubernetes: node == "node-c" ? 1 + 1 + 3 + 2 : 1 + 2 + 3 + 2 + 1 + 1
         }
     }
@@ -126,6 +132,15 @@ final class LabFleet {
     private func launchBackend(_ node: String, _ backend: Int) throws {
         let name = backendNamespace(node, backend)
         servers[name] = try LabPeers.start(in: name, "http-name", "8080", "\(node)/b\(backend)")
+        // The web servers (b1) also answer DNS-like queries on UDP 5353.
+        if backend == 1 { servers[name + "/udp"] = try LabPeers.start(in: name, "udp-name", "5353", "\(node)/b\(backend)") }
+    }
+
+    /// Stops a web server's UDP (DNS-like) server; its HTTP server goes on.
+    func stopUDPServer(_ node: String) {
+        guard let server = servers.removeValue(forKey: backendNamespace(node, 1) + "/udp") else { return }
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
     }
 
     private func waitUntilListening(_ node: String, _ backend: Int) throws {
