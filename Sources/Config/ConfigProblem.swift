@@ -19,6 +19,8 @@ public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
         case wrongType
         /// Text that is not an IPv4 or IPv6 address.
         case invalidAddress
+        /// Text that is not a CIDR range, or a range with host bits set (`203.0.113.7/24`).
+        case invalidCIDR
         /// A number outside the range the field allows.
         case outOfRange
         /// A transport protocol other than TCP, UDP and SCTP.
@@ -47,7 +49,8 @@ public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
         case duplicateEndpoint
         /// A service that declares no virtual service at all, or virtual IPs without ports.
         case noVirtualService
-        /// An endpoint in an address family that the kernel cannot put behind the service.
+        /// An endpoint in an address family that the kernel cannot put behind the service, or a
+        /// load-balancer source range of a family none of the service's load-balancer IPs has.
         case mixedFamilies
         /// An endpoint without `node` in a service whose traffic policy picks endpoints by node.
         case missingNode

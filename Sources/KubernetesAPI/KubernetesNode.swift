@@ -14,10 +14,14 @@ public struct KubernetesNode: KubernetesObject, Hashable {
 
     /// `spec` (`NodeSpec`).
     public struct Spec: Codable, Hashable, Sendable {
+        /// The node's pod ranges, one per family (dual-stack), the first equal to `podCIDR`.
         public var podCIDRs: [String]?
+        /// The primary pod range; objects from before dual-stack have it alone.
+        public var podCIDR: String?
 
-        public init(podCIDRs: [String]? = nil) {
+        public init(podCIDRs: [String]? = nil, podCIDR: String? = nil) {
             self.podCIDRs = podCIDRs
+            self.podCIDR = podCIDR
         }
     }
 

@@ -58,3 +58,18 @@ enum IngressIPMode: String {
     case vip = "VIP"
     case proxy = "Proxy"
 }
+
+/// A CIDR as Kubernetes reads one: an address, `/` and a prefix length, host bits allowed and
+/// cleared (`10.244.1.7/24` is `10.244.1.0/24`). A bare address is not a range to Kubernetes'
+/// validation, so it is not one here either.
+func cidr(_ text: String) -> IPPrefix? {
+    guard text.contains("/") else { return nil }
+    return IPPrefix(text)
+}
+
+/// Kubernetes' older annotations that a service proxy still honours.
+enum LegacyAnnotation {
+    /// The allowed clients of a `LoadBalancer`, comma-separated, read where
+    /// `spec.loadBalancerSourceRanges` is empty (as the cloud providers' load balancers read it).
+    static let loadBalancerSourceRanges = "service.beta.kubernetes.io/load-balancer-source-ranges"
+}

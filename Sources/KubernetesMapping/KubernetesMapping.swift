@@ -19,10 +19,15 @@ import KubernetesAPI
 ///   `sessionAffinity: ClientIP` becomes persistence with its timeout.
 /// - Our annotations (``ServiceAnnotation``) set what Kubernetes has no field for.
 ///
+/// - `loadBalancerSourceRanges` (or, where it is empty, the older annotation
+///   `service.beta.kubernetes.io/load-balancer-source-ranges`) become the Service's allowed
+///   clients, which the packet filter enforces; this node's `spec.podCIDRs` (or `podCIDR`) its
+///   pod ranges.
+///
 /// One bad object (or part of one) is left out with its reason; the rest is unaffected. A bad
-/// address (cluster, external, ingress, endpoint or node) leaves out that address only.
-/// Load-balancer IPs of a Service with `loadBalancerSourceRanges` are left out: IPVS cannot
-/// restrict clients, and serving them to everyone would open what the Service restricts.
+/// address (cluster, external, ingress, endpoint or node) or pod range leaves out that address
+/// or range only. A source range that does not parse leaves out the Service's load-balancer
+/// IPs: served with the rest of the allow-list, they would admit clients the Service does not.
 public enum KubernetesMapping {
     /// - Parameters:
     ///   - nodeName: this node's name: its endpoints are the local ones; its addresses and zone
@@ -39,6 +44,8 @@ public enum KubernetesMapping {
             let read = ReadNode(node, log: &log)
             state.nodeAddresses[nodeName] = read.addresses
             if let zone = read.zone { state.nodeZones[nodeName] = zone }
+            // The Node's own ranges win over the config file's; without any, the file's stay.
+            if !read.podCIDRs.isEmpty { state.nodePodCIDRs[nodeName] = read.podCIDRs }
         }
 
         var slicesByService: [String: [ReadSlice]] = [:]

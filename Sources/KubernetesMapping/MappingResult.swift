@@ -78,9 +78,11 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
     case missingPort
     /// A Service without `spec`.
     case missingSpec
-    /// Load-balancer IPs of a Service with `loadBalancerSourceRanges`: left out rather than
-    /// served to every client, since IPVS cannot restrict the sources.
-    case sourceRangesNotEnforced
+    /// A pod range that is not a CIDR.
+    case badCIDR(String)
+    /// A load-balancer source range that is not a CIDR: the Service's load-balancer IPs are left
+    /// out, rather than served with an allow-list that lacks it (fail closed).
+    case badSourceRange(String)
 
     /// By design rather than a malformed value: worth a debug line, not a warning.
     public var isProblem: Bool {
@@ -107,7 +109,9 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
         case .outOfRange(let value, let range): "\(value) is out of range \(range.lowerBound)...\(range.upperBound)"
         case .missingPort: "no port number"
         case .missingSpec: "no spec"
-        case .sourceRangesNotEnforced: "loadBalancerSourceRanges cannot be enforced by IPVS: the load-balancer IPs are not served"
+        case .badCIDR(let value): "'\(value)' is not a CIDR range"
+        case .badSourceRange(let value):
+            "'\(value)' is not a CIDR range: the load-balancer IPs are not served rather than served to clients the Service may not allow"
         }
     }
 }

@@ -43,7 +43,8 @@ extension ReadService {
             clusterIPs = addresses(spec.clusterIP.map { [$0] } ?? [], field: "spec.clusterIP")
         }
         let externalIPs = addresses(spec.externalIPs ?? [], field: "spec.externalIPs")
-        let loadBalancerIPs = Self.loadBalancerVIPs(service, log: &log)
+        let sourceRanges = Self.loadBalancerSourceRanges(service, log: &log)
+        let loadBalancerIPs = sourceRanges == nil ? [] : Self.loadBalancerVIPs(service, log: &log)
         let ports = (spec.ports ?? []).enumerated().compactMap { index, port in
             Self.port(port, kind: kind, field: "spec.ports[\(index)]", key: key, log: &log)
         }
@@ -61,7 +62,7 @@ extension ReadService {
 
         self.spec = ServiceSpec(
             name: key, clusterIPs: clusterIPs, externalIPs: externalIPs, loadBalancerIPs: loadBalancerIPs,
-            ports: ports.map(\.port), sessionAffinity: essentials.affinity,
+            loadBalancerSourceRanges: sourceRanges ?? [], ports: ports.map(\.port), sessionAffinity: essentials.affinity,
             internalTrafficPolicy: essentials.internalPolicy, externalTrafficPolicy: effectiveExternal,
             healthCheckNodePort: healthCheckNodePort)
         joinKeys = ports.map { ($0.joinName, $0.port.protocol) }
@@ -115,16 +116,8 @@ extension ReadService {
 
     /// The ingress IPs traffic arrives addressed to (`ipMode` VIP or absent). With `Proxy` the
     /// load balancer delivers to the node itself, so capturing the IP would be wrong.
-    /// With `loadBalancerSourceRanges` none: IPVS cannot filter clients, and serving the VIP to
-    /// everyone would open what the Service restricts (kube-proxy filters with iptables).
     private static func loadBalancerVIPs(_ service: KubernetesService, log: inout SkipLog) -> [IPAddress] {
         let key = service.metadata.key
-        if let ranges = service.spec?.loadBalancerSourceRanges, !ranges.isEmpty {
-            if service.status?.loadBalancer?.ingress?.contains(where: { $0.ip?.isEmpty == false }) == true {
-                log.skip(.service, key, field: "status.loadBalancer.ingress", .sourceRangesNotEnforced)
-            }
-            return []
-        }
         return (service.status?.loadBalancer?.ingress ?? []).enumerated().compactMap { index, ingress in
             guard let text = ingress.ip, !text.isEmpty else { return nil }  // a hostname only: nothing to capture
             let field = "status.loadBalancer.ingress[\(index)]"
@@ -143,6 +136,36 @@ extension ReadService {
             }
             return address
         }
+    }
+
+    /// The clients allowed to reach the load-balancer IPs: `spec.loadBalancerSourceRanges`, or
+    /// where it is empty the older comma-separated annotation, as Kubernetes' cloud providers
+    /// read them. Spaces around a range are trimmed (the API's validation lets them through)
+    /// and host bits cleared, as kube-proxy does. Nil when a range does not parse: kube-proxy
+    /// drops it, and with it gone the list may admit clients the Service does not (or, empty,
+    /// every client), so the load-balancer IPs are not served at all.
+    private static func loadBalancerSourceRanges(_ service: KubernetesService, log: inout SkipLog) -> [IPPrefix]? {
+        let written: [(text: String, field: String)]
+        if let listed = service.spec?.loadBalancerSourceRanges, !listed.isEmpty {
+            written = listed.enumerated().map { index, text in (text, "spec.loadBalancerSourceRanges[\(index)]") }
+        } else if let annotation = service.metadata.annotations?[LegacyAnnotation.loadBalancerSourceRanges],
+                  !annotation.trimmingWhitespace.isEmpty {
+            let field = "metadata.annotations[\"\(LegacyAnnotation.loadBalancerSourceRanges)\"]"
+            written = annotation.split(separator: ",", omittingEmptySubsequences: false).map { (String($0), field) }
+        } else {
+            return []
+        }
+        var ranges: [IPPrefix] = []
+        var complete = true
+        for (text, field) in written {
+            guard let range = cidr(text.trimmingWhitespace) else {
+                log.skip(.service, service.metadata.key, field: field, .badSourceRange(text))
+                complete = false
+                continue
+            }
+            ranges.append(range)
+        }
+        return complete ? ranges : nil
     }
 
     private struct ReadPort {

@@ -31,6 +31,7 @@ struct ExampleFileTests {
                     name: "default/web",
                     clusterIPs: addresses("198.51.100.20"),
                     loadBalancerIPs: addresses("203.0.113.20"),
+                    loadBalancerSourceRanges: [IPPrefix("198.51.100.128/25")!],
                     ports: [
                         ServicePort(name: "http", port: 80, targetPort: 8080),
                         ServicePort(name: "https", port: 443, targetPort: 8443, nodePort: 30443),
@@ -106,7 +107,8 @@ struct ExampleFileTests {
                 conntrack: true,
                 expireNoDestinationConnections: true,
                 expireQuiescentTemplates: true,
-                connectionReuseMode: 1))
+                connectionReuseMode: 1,
+                strictARP: true))
         #expect(state.services.map(\.name) == expected.services.map(\.name))
         for (loaded, declared) in zip(state.services, expected.services) {
             #expect(loaded == declared, "service \(declared.name)")
@@ -257,9 +259,22 @@ struct ExampleFileTests {
             "\(path):16:27: services[0].ports[1].port: port 70000 is out of range 1...65535"))
     }
 
-    @Test("examples/fleet.yaml gives each node what its comments promise", arguments: ["node-a", "node-b", "node-c"])
+    @Test("examples/fleet.yaml gives each node what its comments promise, and the lab's ranges", arguments: ["node-a", "node-b", "node-c"])
     func fleet(node: String) throws {
         let state = try ConfigLoader.load(contentsOf: ConfigTesting.example("fleet.yaml"))
+        let ownRanges = ["node-a": ["203.0.113.0/27", "198.51.100.128/28"], "node-b": ["203.0.113.32/27", "198.51.100.144/28"],
+                         "node-c": ["203.0.113.64/27", "198.51.100.160/28"]][node]!
+        #expect(state.nodePodCIDRs[node] == ownRanges.map { IPPrefix($0)! })
+        #expect(state.clusterCIDRs.map(\.description) == ["203.0.113.0/25", "198.51.100.128/25"])
+        // The ranges hold every backend and client the lab gives the node, and no virtual IP.
+        for service in state.services {
+            for endpoint in service.endpoints where endpoint.node == node {
+                #expect(state.nodePodCIDRs[node]?.contains { $0.contains(endpoint.address) } == true, "\(endpoint.address)")
+            }
+            for vip in service.clusterIPs + service.externalIPs {
+                #expect(!state.clusterCIDRs.contains { $0.contains(vip) }, "\(vip)")
+            }
+        }
         let selected = EndpointSelection.select(state, node: node)
         func realServers(_ service: String, _ scope: TrafficPolicyScope) -> [String]? {
             selected.virtualServices.first { $0.origin.serviceName == service && $0.origin.scope == scope }

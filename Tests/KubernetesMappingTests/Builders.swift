@@ -46,15 +46,18 @@ enum Build {
         return EndpointSlice.Endpoint(addresses: [address], conditions: conditions, nodeName: node, zone: zone, hints: hints)
     }
 
-    static func node(_ name: String = "this", zone: String? = nil, addresses: [(String, String)] = [("InternalIP", "192.0.2.1")]) -> KubernetesNode {
+    static func node(_ name: String = "this", zone: String? = nil, addresses: [(String, String)] = [("InternalIP", "192.0.2.1")],
+                     podCIDRs: [String]? = nil, podCIDR: String? = nil) -> KubernetesNode {
         KubernetesNode(metadata: ObjectMeta(name: name, labels: zone.map { [WellKnownLabel.zone: $0] }),
+                       spec: podCIDRs == nil && podCIDR == nil ? nil : .init(podCIDRs: podCIDRs, podCIDR: podCIDR),
                        status: .init(addresses: addresses.map { .init(type: $0.0, address: $0.1) }))
     }
 
     static func map(_ services: [KubernetesService], _ slices: [EndpointSlice] = [], node: KubernetesNode? = node(),
-                    defaults: ServiceDefaults = ServiceDefaults()) -> MappingResult {
-        KubernetesMapping.map(ClusterSnapshot(services: services, slices: slices, node: node), nodeName: "this",
-                              base: DesiredState(defaults: defaults))
+                    defaults: ServiceDefaults = ServiceDefaults(), base: DesiredState = DesiredState()) -> MappingResult {
+        var base = base
+        base.defaults = defaults
+        return KubernetesMapping.map(ClusterSnapshot(services: services, slices: slices, node: node), nodeName: "this", base: base)
     }
 
     static func ip(_ text: String) -> IPAddress { IPAddress(text)! }

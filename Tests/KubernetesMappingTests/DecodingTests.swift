@@ -46,6 +46,7 @@ struct DecodingTests {
         let node = try Build.decode(KubernetesNode.self, Fixtures.node)
         #expect(node.metadata.labels?[WellKnownLabel.zone] == "zone-1")
         #expect(node.spec?.podCIDRs == ["10.244.1.0/24", "fd00:10:244:1::/64"])
+        #expect(node.spec?.podCIDR == "10.244.1.0/24")
         #expect(node.status?.addresses?.map(\.type) == ["InternalIP", "InternalIP", "ExternalIP", "Hostname"])
     }
 

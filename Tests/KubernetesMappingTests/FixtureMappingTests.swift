@@ -56,11 +56,12 @@ struct FixtureMappingTests {
         #expect(v6.targetPorts == ["http": 8080])
     }
 
-    @Test("node-a's addresses and zone; what it programs")
+    @Test("node-a's addresses, zone and pod ranges; what it programs")
     func selected() throws {
         let result = try Self.mapped()
         #expect(result.state.nodeAddresses["node-a"] == [Build.ip("192.0.2.21"), Build.ip("2001:db8::21"), Build.ip("203.0.113.21")])
         #expect(result.state.nodeZones["node-a"] == "zone-1")
+        #expect(result.state.nodePodCIDRs == ["node-a": [IPPrefix("10.244.1.0/24")!, IPPrefix("fd00:10:244:1::/64")!]])
         let kernel = EndpointSelection.select(result.state, node: "node-a")
         func servers(_ address: String, _ port: UInt16, _ proto: TransportProtocol = .tcp) -> [String] {
             kernel.virtualServices.first { $0.service.key == .address(Build.ip(address), port: port, protocol: proto) }?

@@ -21,16 +21,6 @@ struct ServiceMappingTests {
                                         "TCP 203.0.113.1:80", "TCP 203.0.113.2:80"])
     }
 
-    @Test("loadBalancerSourceRanges cannot be enforced: the ingress IPs are left out, the rest is served")
-    func sourceRanges() {
-        var service = Build.service(type: "LoadBalancer", ports: [Build.tcp("http", 80, nodePort: 30080)],
-                                    ingress: [LoadBalancerIngress(ip: "203.0.113.1")])
-        service.spec?.loadBalancerSourceRanges = ["198.51.100.0/24"]
-        let result = Build.map([service])
-        #expect(Self.kernel(result) == ["TCP 10.96.0.1:80", "TCP 192.0.2.1:30080"])
-        #expect(result.skipped("ns/svc") == [.sourceRangesNotEnforced])
-    }
-
     @Test("an ingress with an ipMode this version does not know is not captured, and says so")
     func unknownIPMode() {
         let result = Build.map([Build.service(type: "LoadBalancer", ingress: [LoadBalancerIngress(ip: "203.0.113.1", ipMode: "Tunnel")])])

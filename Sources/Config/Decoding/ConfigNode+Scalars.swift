@@ -90,19 +90,53 @@ extension ConfigNode {
 
     /// An IPv4 or IPv6 address in its usual text form; a prefix or a zone index is refused.
     func address() -> IPAddress? {
-        // YAML reads a plain `2001:db8::` followed by a line break as the key `2001:db8:`.
-        if case .mapping(let mapping) = node, mapping.count == 1, let key = mapping.first?.key.scalar?.string,
-           key.hasSuffix(":") {
-            report(.invalidAddress, "an IPv6 address ending in ':' must be quoted: \"\(key):\"")
-            return nil
-        }
-        guard let text = string() else { return nil }
+        guard let text = addressText(code: .invalidAddress) else { return nil }
         guard let address = IPAddress(text) else {
             let hint = text.contains("/") ? " (give a single address, not a prefix)" : ""
             report(.invalidAddress, "'\(text)' is not an IPv4 or IPv6 address\(hint)")
             return nil
         }
         return address
+    }
+
+    /// A CIDR range (`203.0.113.0/24`), or a single address as a range of one (`/32`, `/128`).
+    /// Host bits below the prefix length are refused, naming the range probably meant:
+    /// `203.0.113.7/24` is more likely a slip than a way to write `203.0.113.0/24`, and a
+    /// firewall would otherwise open a range its author did not read.
+    func prefix() -> IPPrefix? {
+        guard let text = addressText(code: .invalidCIDR) else { return nil }
+        guard let range = IPPrefix(text) else {
+            report(.invalidCIDR, "'\(text)' is not a CIDR range\(Self.cidrHint(text))")
+            return nil
+        }
+        if let slash = text.firstIndex(of: "/"), let address = IPAddress(text[..<slash]),
+           IPPrefix.hasHostBits(address, length: range.length) {
+            report(.invalidCIDR, "\(text) has host bits set; did you mean \(range)?")
+            return nil
+        }
+        return range
+    }
+
+    /// What is wrong with text that is not a range, where it can be told.
+    private static func cidrHint(_ text: String) -> String {
+        guard let slash = text.firstIndex(of: "/") else {
+            return " (ADDRESS/LENGTH, or a single address)"
+        }
+        guard let address = IPAddress(text[..<slash]) else {
+            return ": '\(text[..<slash])' is not an IPv4 or IPv6 address"
+        }
+        return ": the prefix length of an \(address.family) range is 0 to \(address.family.bitCount)"
+    }
+
+    /// The text of an address or range. YAML reads a plain `2001:db8::` followed by a line break
+    /// as the key `2001:db8:`: that is explained rather than called a mapping.
+    private func addressText(code: ConfigProblem.Code) -> String? {
+        if case .mapping(let mapping) = node, mapping.count == 1, let key = mapping.first?.key.scalar?.string,
+           key.hasSuffix(":") {
+            report(code, "an IPv6 address ending in ':' must be quoted: \"\(key):\"")
+            return nil
+        }
+        return string()
     }
 
     /// One word of a fixed vocabulary. A word that differs only in case is named in the message,

@@ -22,6 +22,8 @@ struct DecodedService {
     var clusterIPs: [Located<IPAddress>] = []
     var externalIPs: [Located<IPAddress>] = []
     var loadBalancerIPs: [Located<IPAddress>] = []
+    /// The valid ranges, and the list where they are written (nil when the key is not).
+    var loadBalancerSourceRanges: Located<[Located<IPPrefix>]>?
     var firewallMark: DecodedFirewallMark?
     var ports: [DecodedPort] = []
     var scheduler: Scheduler = .roundRobin
@@ -63,6 +65,7 @@ struct DecodedService {
             clusterIPs: clusterIPs.map(\.value),
             externalIPs: externalIPs.map(\.value),
             loadBalancerIPs: loadBalancerIPs.map(\.value),
+            loadBalancerSourceRanges: loadBalancerSourceRanges?.value.map(\.value) ?? [],
             firewallMark: firewallMark?.spec,
             ports: ports.map(\.spec),
             scheduler: scheduler,

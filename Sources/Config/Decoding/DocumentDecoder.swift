@@ -1,10 +1,10 @@
 import IPVSCore
 
-/// Decodes the top level of the file: this node, the interface, the fleet's nodes, kernel
-/// settings and the services.
+/// Decodes the top level of the file: this node, the interface, the fleet's nodes and the
+/// cluster's pod ranges, kernel settings and the services.
 enum DocumentDecoder {
-    static let keys = ["node", "interface", "nodes", "kernel", "defaults", "services"]
-    static let nodeKeys = ["addresses", "zone"]
+    static let keys = ["node", "interface", "clusterCIDRs", "nodes", "kernel", "defaults", "services"]
+    static let nodeKeys = ["addresses", "zone", "podCIDRs"]
 
     /// Top-level keys starting with this are ignored, as in Docker Compose: a place to define
     /// YAML anchors that services then merge (`<<: *defaults`).
@@ -20,6 +20,9 @@ enum DocumentDecoder {
         }
         if let interfaceNode = fields["interface"], let name = interfaceName(interfaceNode) {
             document.interface = name
+        }
+        if let rangesNode = fields["clusterCIDRs"] {
+            document.clusterCIDRs = prefixes(rangesNode)
         }
         if let nodesNode = fields["nodes"] {
             document.nodes = nodes(nodesNode)
@@ -76,8 +79,15 @@ enum DocumentDecoder {
                 item.address().map { Located(value: $0, node: item) }
             } ?? []
             let zone = fields["zone"]?.name()
-            return DecodedNode(name: Located(value: name, node: keyNode), addresses: addresses, zone: zone)
+            let podCIDRs = fields["podCIDRs"].map(prefixes) ?? []
+            return DecodedNode(name: Located(value: name, node: keyNode), addresses: addresses, zone: zone,
+                               podCIDRs: podCIDRs.map(\.value))
         }
+    }
+
+    /// The valid ranges of a list of CIDRs, each with where it is written.
+    static func prefixes(_ node: ConfigNode) -> [Located<IPPrefix>] {
+        node.sequence()?.compactMap { item in item.prefix().map { Located(value: $0, node: item) } } ?? []
     }
 }
 
@@ -85,6 +95,7 @@ enum DocumentDecoder {
 struct DecodedDocument {
     var node: Located<String>?
     var interface = DesiredState.defaultInterface
+    var clusterCIDRs: [Located<IPPrefix>] = []
     var nodes: [DecodedNode] = []
     var kernel = KernelSettings()
     var defaults = ServiceDefaults()
@@ -95,6 +106,8 @@ struct DecodedDocument {
             node: node?.value,
             nodeAddresses: Dictionary(nodes.map { ($0.name.value, $0.addresses.map(\.value)) }) { first, _ in first },
             nodeZones: Dictionary(nodes.compactMap { node in node.zone.map { (node.name.value, $0) } }) { first, _ in first },
+            clusterCIDRs: clusterCIDRs.map(\.value),
+            nodePodCIDRs: Dictionary(nodes.compactMap { node in node.podCIDRs.isEmpty ? nil : (node.name.value, node.podCIDRs) }) { first, _ in first },
             interface: interface,
             services: services.map(\.spec),
             kernel: kernel,
@@ -109,4 +122,6 @@ struct DecodedNode {
     var addresses: [Located<IPAddress>]
     /// `topology.kubernetes.io/zone` of the node, for `trafficDistribution: PreferSameZone`.
     var zone: String?
+    /// The node's own pod ranges (a Node's `spec.podCIDRs`).
+    var podCIDRs: [IPPrefix] = []
 }

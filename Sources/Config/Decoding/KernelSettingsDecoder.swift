@@ -1,9 +1,9 @@
 import IPVSCore
 
-/// Decodes `kernel:`: the IPVS connection timeouts and the `net.ipv4.vs.*` settings. Every key
-/// is optional; an absent one leaves the kernel's value alone.
+/// Decodes `kernel:`: the IPVS connection timeouts, the `net.ipv4.vs.*` settings and strict
+/// ARP. Every key is optional; an absent one leaves the kernel's value alone.
 enum KernelSettingsDecoder {
-    static let keys = ["timeouts", "conntrack", "expireNoDestConn", "expireQuiescentTemplate", "connReuseMode"]
+    static let keys = ["timeouts", "conntrack", "expireNoDestConn", "expireQuiescentTemplate", "connReuseMode", "strictARP"]
     static let timeoutKeys = ["tcp", "tcpFin", "udp"]
 
     static func decode(_ node: ConfigNode) -> KernelSettings {
@@ -13,7 +13,8 @@ enum KernelSettingsDecoder {
             conntrack: fields["conntrack"]?.bool(),
             expireNoDestinationConnections: fields["expireNoDestConn"]?.bool(),
             expireQuiescentTemplates: fields["expireQuiescentTemplate"]?.bool(),
-            connectionReuseMode: fields["connReuseMode"]?.integer(in: Limits.connectionReuseMode))
+            connectionReuseMode: fields["connReuseMode"]?.integer(in: Limits.connectionReuseMode),
+            strictARP: fields["strictARP"]?.bool())
     }
 
     /// Timeouts the file does not give are 0, which the kernel reads as "leave unchanged"; no

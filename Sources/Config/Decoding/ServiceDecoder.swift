@@ -4,7 +4,7 @@ import IPVSCore
 /// relate to one another, and to other services, is for the rules in Validation/.
 enum ServiceDecoder {
     static let keys = [
-        "name", "clusterIPs", "externalIPs", "loadBalancerIPs", "firewallMark", "ports", "scheduler",
+        "name", "clusterIPs", "externalIPs", "loadBalancerIPs", "loadBalancerSourceRanges", "firewallMark", "ports", "scheduler",
         "forwarding", "tunnel", "sessionAffinity", "internalTrafficPolicy", "externalTrafficPolicy",
         "drainSeconds", "healthCheckNodePort", "healthCheck", "panicThreshold", "trafficDistribution", "endpoints",
     ]
@@ -26,6 +26,9 @@ enum ServiceDecoder {
         service.clusterIPs = addresses(fields["clusterIPs"], into: &service)
         service.externalIPs = addresses(fields["externalIPs"], into: &service)
         service.loadBalancerIPs = addresses(fields["loadBalancerIPs"], into: &service)
+        if let rangesNode = fields["loadBalancerSourceRanges"] {
+            service.loadBalancerSourceRanges = Located(value: DocumentDecoder.prefixes(rangesNode), node: rangesNode)
+        }
 
         if let markNode = fields["firewallMark"] {
             service.firewallMark = FirewallMarkDecoder.decode(markNode)

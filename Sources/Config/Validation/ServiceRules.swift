@@ -2,7 +2,8 @@ import IPVSCore
 
 /// The rules that relate one service's fields to one another: what a virtual service needs,
 /// which flags and options fit the scheduler, forwarding and protocol, which fields only mean
-/// something under a given traffic policy, and the panic threshold, which needs health checks.
+/// something under a given traffic policy, the panic threshold, which needs health checks, and
+/// the load-balancer source ranges, which need load-balancer IPs of their family.
 /// (The rules between a health check's own keys are checked as it is decoded, where the
 /// service's check and an endpoint's override are merged.) Each rule stays quiet when a field
 /// it depends on failed to decode, since that problem is already reported.
@@ -13,6 +14,7 @@ enum ServiceRules {
         checkForwardingOptions(service)
         checkTrafficPolicyFields(service)
         checkPanicThreshold(service)
+        checkLoadBalancerSourceRanges(service)
     }
 
     /// Virtual IPs need ports; a service needs at least one virtual service; and ports that no
@@ -99,5 +101,25 @@ enum ServiceRules {
               !service.endpoints.contains(where: \.healthCheckGiven) else { return }
         threshold.node.report(.notApplicable,
                               "panicThreshold applies only with a healthCheck, on the service or its endpoints: without one no endpoint ever fails")
+    }
+
+    /// Source ranges filter the clients of the load-balancer IPs and nothing else: on a service
+    /// without any they would silently filter nothing, and a range of a family none of those
+    /// IPs has could never match a client (an operator who wrote it expects it to).
+    private static func checkLoadBalancerSourceRanges(_ service: DecodedService) {
+        guard let ranges = service.loadBalancerSourceRanges, !service.incomplete.contains(.addresses) else { return }
+        let families = Set(service.loadBalancerIPs.map(\.value.family))
+        if families.isEmpty {
+            if case .sequence(let items) = ranges.node.node, !items.isEmpty {
+                ranges.node.report(.notApplicable,
+                                   "loadBalancerSourceRanges filter the clients of loadBalancerIPs, and this service has none")
+            }
+            return
+        }
+        let served = families.sorted { $0.rawValue < $1.rawValue }.map(\.description).joined(separator: " and ")
+        for range in ranges.value where !families.contains(range.value.family) {
+            range.node.report(.mixedFamilies,
+                              "\(range.value) is an \(range.value.family) range but this service's loadBalancerIPs are \(served) only: it could never match a client")
+        }
     }
 }
