@@ -30,10 +30,12 @@ readonly VNG_VERSION="1.42"
 # systemd: the unit-file test runs systemd-analyze verify and security on the host;
 # python3: the lab's traffic peers (Integration/peers) and the fake Kubernetes API server;
 # python3-venv: the fake's fidelity check installs kubectl and the Python client in a venv;
-# openssl: the fake's test certificates.
+# openssl: the fake's test certificates; libnftables-dev: the packet path's netfilter table;
+# nftables: `nft`, the lab tests' witness of that table.
 readonly APT_PACKAGES=(
     qemu-system-x86 udev busybox-static kmod cpio ipvsadm
     libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 strace curl python3 python3-venv openssl systemd
+    libnftables-dev nftables
 )
 
 # Modules the guest loads, in this order, when the kernel has them.
@@ -43,6 +45,7 @@ readonly GUEST_MODULES=(
     ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh
     ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_mh ip_vs_fo ip_vs_ovf ip_vs_twos
     veth dummy bridge
+    nf_tables nft_ct nft_nat nft_masq nft_chain_nat nf_nat
 )
 
 export DEBIAN_FRONTEND=noninteractive
