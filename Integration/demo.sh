@@ -42,6 +42,11 @@ start_backend() {  # start_backend NODE K
     ip netns exec "$PREFIX-$1-b$2" python3 Integration/peers/lab_peers.py http-name 8080 "$1/b$2" >/dev/null 2>&1 &
     backend_pids["$1-b$2"]=$!
     disown  # killed on purpose later: no job notice in the output
+    # The web servers (b1) also answer kube-system/dns's DNS-like queries on UDP 5353.
+    if [[ $2 == 1 ]]; then
+        ip netns exec "$PREFIX-$1-b$2" python3 Integration/peers/lab_peers.py udp-name 5353 "$1/b$2" >/dev/null 2>&1 &
+        disown
+    fi
 }
 
 in_lab() {
@@ -112,13 +117,24 @@ in_lab() {
     say "the outside client to the external IP through node-a: $(request outside 203.0.113.200)"
     say "(the backend saw the client's own address, 192.0.2.250)"
 
+    step "10. External Cluster (default/web on 203.0.113.210): the outside client through each node, masqueraded"
+    for n in "${!NODES[@]}"; do
+        in_ns outside ip route replace 203.0.113.210/32 via "192.0.2.$((n + 1))"
+        local answers=() i
+        for i in 1 2 3; do answers+=("$(request outside 203.0.113.210)"); done
+        say "through ${NODES[$n]}: ${answers[*]}"
+    done
+    say "(every node's backend answers; each saw the receiving node's address, not 192.0.2.250)"
+    say "node-a's nftables set of external addresses under Cluster (inet ipvsctl_swift, ours alone):"
+    in_ns node-a nft list set inet ipvsctl_swift external_cluster_v4 | sed 's/^/     /'
+
     kubernetes_steps
     step "Done: the fleet is torn down, nothing is left behind."
 }
 
 kubernetes_steps() {
     local api=https://192.0.2.250:6443 certs="$state/certs" node
-    step "10. The Kubernetes API as the source: a fake API server in the outside namespace serves the fleet as objects"
+    step "11. The Kubernetes API as the source: a fake API server in the outside namespace serves the fleet as objects"
     pkill -f "$TOOL run --config $CONFIG" || true
     sleep 1
     Integration/fake-apiserver/make-certs.sh "$certs" 192.0.2.250 >/dev/null
@@ -135,7 +151,7 @@ kubernetes_steps() {
     in_ns node-c "$TOOL" diff --kubeconfig "$state/kubeconfig" --config examples/kubernetes/fleet-defaults.yaml \
         --node node-c --state-dir "$state/node-c" | sed 's/^/   /' || true
 
-    step "11. The agents watch the API server: run --kubeconfig FILE --config examples/kubernetes/fleet-defaults.yaml"
+    step "12. The agents watch the API server: run --kubeconfig FILE --config examples/kubernetes/fleet-defaults.yaml"
     for node in "${NODES[@]}"; do
         IPVSCTL_LOG_LEVEL=error in_ns "$node" "$TOOL" run --kubeconfig "$state/kubeconfig" \
             --config examples/kubernetes/fleet-defaults.yaml --node "$node" \
@@ -148,11 +164,11 @@ kubernetes_steps() {
     done
     sleep 3
 
-    step "12. trafficDistribution: PreferSameZone (monitoring/collector-zone): node-a and node-b are zone-1, node-c is zone-2"
+    step "13. trafficDistribution: PreferSameZone (monitoring/collector-zone): node-a and node-b are zone-1, node-c is zone-2"
     for _ in 1 2 3 4; do say "from node-a's client: $(request node-a-client 198.51.100.22)"; done
     for _ in 1 2; do say "from node-c's client: $(request node-c-client 198.51.100.22)"; done
 
-    step "13. default/web's EndpointSlice scaled down to node-a's backend: every node follows the watch"
+    step "14. default/web's EndpointSlice scaled down to node-a's backend: every node follows the watch"
     in_ns outside curl -sf --cacert "$certs/ca.crt" -X POST -H 'Content-Type: application/json' "$api/_fake/apply" --data-binary '
         {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
          "metadata": {"name": "web-x1", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}},
