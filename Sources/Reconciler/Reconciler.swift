@@ -36,6 +36,8 @@ public struct Reconciler: Sendable {
         public var applied: [Change]
         /// Packet-filter changes, sent as one nftables transaction before any IPVS command.
         public var packetFilterChanges: Int = 0
+        /// How long that transaction took (the kernel's commit included).
+        public var packetFilterDuration: Duration = .zero
         public var failures: [(change: Change, error: IPVSError)]
         /// IPVS commands sent to the kernel.
         public var kernelCommands: Int
@@ -143,7 +145,10 @@ public struct Reconciler: Sendable {
         // Netfilter first, in one transaction: all of it or none. If the kernel refuses it, no
         // IPVS command has been sent yet, so the whole apply changed nothing.
         let filterChanges = plan.changes.filter(\.isPacketFilterChange)
+        var filterDuration = Duration.zero
         if let packetFilter, !filterChanges.isEmpty {
+            let started = ContinuousClock.now
+            defer { filterDuration = ContinuousClock.now - started }
             do { try packetFilter.apply(filterChanges, dryRun: false) } catch {
                 try? ledgerStore.save(planning.previousLedger)
                 throw Failure(code: .kernel, message: "the nftables transaction was refused; nothing was changed, in netfilter or in IPVS",
@@ -230,7 +235,8 @@ public struct Reconciler: Sendable {
         for failure in failures {
             logger.warning("ipvs change failed", metadata: ["change": "\(failure.change)", "error": "\(failure.error)"])
         }
-        return Report(applied: applied, packetFilterChanges: filterChanges.count, failures: failures, kernelCommands: commands,
+        return Report(applied: applied, packetFilterChanges: filterChanges.count, packetFilterDuration: filterDuration,
+                      failures: failures, kernelCommands: commands,
                       addressCommands: adding.count + removing.count)
     }
 

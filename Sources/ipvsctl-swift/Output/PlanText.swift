@@ -120,7 +120,8 @@ enum PlanText {
         for change in report.applied { counts[change.kind, default: 0] += 1 }
         var text = "Applied: \(counts[.add] ?? 0) added, \(counts[.change] ?? 0) changed, \(counts[.drain] ?? 0) draining, "
             + "\(counts[.delete] ?? 0) deleted; \(report.kernelCommands) IPVS commands, \(report.addressCommands) address commands, "
-            + "\(report.packetFilterChanges) nftables changes."
+            + "\(report.packetFilterChanges) nftables changes"
+            + (report.packetFilterChanges > 0 ? " in one transaction (\(report.packetFilterDuration.formatted(.units(allowed: [.milliseconds], fractionalPart: .hide))))." : ".")
         if !planning.plan.blackholed.isEmpty { text += "\nBlackholed: \(planning.plan.blackholed.map { "\($0.service.key)" }.joined(separator: ", "))" }
         for failure in report.failures {
             text += "\nFailed: \(PlanText.line(failure.change, origins: [:], interface: "").trimmingCharacters(in: .whitespaces)): \(failure.error)"
