@@ -48,6 +48,23 @@ let package = Package(
             ]
         ),
 
+        // libnetfilter_conntrack, for the one module that deletes conntrack entries: it owns the
+        // ctnetlink socket and decodes entries; Swift matches them.
+        .systemLibrary(
+            name: "CNetfilterConntrack",
+            pkgConfig: "libnetfilter_conntrack",
+            providers: [.apt(["libnetfilter-conntrack-dev"])]
+        ),
+
+        // The kernel's conntrack table: deletes the entries of one backend's flows (UDP failover).
+        .target(
+            name: "Conntrack",
+            dependencies: [
+                "IPVSCore", "IPVSNetlink", "CNetfilterConntrack",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Reads the kernel, plans against the desired state, applies, keeps the ledger.
         .target(
             name: "Reconciler",
@@ -220,13 +237,17 @@ let package = Package(
             dependencies: ["NftablesWire", "IPVSCore"]
         ),
         .testTarget(
+            name: "ConntrackTests",
+            dependencies: ["Conntrack", "IPVSCore"]
+        ),
+        .testTarget(
             name: "IPVSNetlinkTests",
             dependencies: ["IPVSNetlink"]
         ),
         // Runs only inside the kernel lab (Integration/lab.sh): talks to a real IPVS table.
         .testTarget(
             name: "IPVSIntegrationTests",
-            dependencies: ["IPVSCore", "IPVSWire", "IPVSNetlink", "Nftables", "NftablesWire", "ReconcilerTestKit"]
+            dependencies: ["IPVSCore", "IPVSWire", "IPVSNetlink", "Nftables", "NftablesWire", "ReconcilerTestKit", "Conntrack"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -31,17 +31,19 @@ readonly VNG_VERSION="1.42"
 # python3: the lab's traffic peers (Integration/peers) and the fake Kubernetes API server;
 # python3-venv: the fake's fidelity check installs kubectl and the Python client in a venv;
 # openssl: the fake's test certificates; libnftables-dev: the packet path's netfilter table;
-# nftables: `nft`, the lab tests' witness of that table.
+# nftables: `nft`, the lab tests' witness of that table, and a rule that turns conntrack on in
+# the conntrack lab test's namespace (IPVS alone registers no conntrack hooks, except for FTP);
+# libnetfilter-conntrack-dev: the conntrack client; conntrack: its lab test's witness.
 readonly APT_PACKAGES=(
     qemu-system-x86 udev busybox-static kmod cpio ipvsadm
     libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 strace curl python3 python3-venv openssl systemd
-    libnftables-dev nftables
+    libnftables-dev nftables libnetfilter-conntrack-dev conntrack
 )
 
 # Modules the guest loads, in this order, when the kernel has them.
 # modprobe pulls in their dependencies (nf_conntrack, nf_defrag_*, libcrc32c...).
 readonly GUEST_MODULES=(
-    nf_conntrack ip_vs
+    nf_conntrack nf_conntrack_netlink ip_vs
     ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh
     ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_mh ip_vs_fo ip_vs_ovf ip_vs_twos
     veth dummy bridge

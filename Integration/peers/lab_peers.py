@@ -6,10 +6,14 @@
                                  exists, then a close with RST (so that IPVS forgets the
                                  connection in seconds, not after TIME_WAIT's two minutes);
                                  prints "ok N" and exits 0 when every line came back
-  udp-name PORT NAME             backend: answers every datagram with NAME (a DNS-like server)
+  udp-name PORT NAME             backend: answers every datagram with NAME (a DNS-like server),
+                                 over IPv4 and IPv6
   udp-client HOST PORT STOPFILE  client: from ONE source port (as a resolver does), a query
                                  every 0.1 s until STOPFILE exists; prints one line per query,
                                  "UNIX-TIME NAME" or "UNIX-TIME -" when no answer came
+  udp-ask HOST PORT SPORT...     client: one query from each source port in turn (resolvers
+                                 that keep their port); prints "SPORT NAME" per query, or
+                                 "SPORT -" when no answer came within a second
   http-name PORT NAME            backend: answers every GET with "NAME CLIENT-ADDRESS", so a
                                  test sees which backend served and whose address it saw
   http-loop HOST PORT STOPFILE   client: a new connection and GET every 0.1 s until STOPFILE
@@ -60,8 +64,10 @@ def tcp_hold(host, port, stop_file):
 
 
 def udp_name(port, name):
-    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    server.bind(("0.0.0.0", int(port)))
+    # Both families on one socket: IPv4 peers arrive as ::ffff:a.b.c.d and are answered so.
+    server = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    server.bind(("::", int(port)))
     while True:
         _, peer = server.recvfrom(2048)
         server.sendto(name.encode(), peer)
@@ -81,6 +87,21 @@ def udp_client(host, port, stop_file):
             answer = "-"
         print("%.3f %s" % (time.time(), answer), flush=True)
         time.sleep(max(0.0, 0.1 - (time.monotonic() - sent)))
+    return 0
+
+
+def udp_ask(host, port, *source_ports):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for source_port in source_ports:
+        with socket.socket(family, socket.SOCK_DGRAM) as client:
+            client.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", int(source_port)))
+            client.settimeout(1)
+            client.sendto(b"query", (host, int(port)))
+            try:
+                answer = client.recvfrom(2048)[0].decode()
+            except (socket.timeout, ConnectionRefusedError):
+                answer = "-"
+        print("%s %s" % (source_port, answer), flush=True)
     return 0
 
 
@@ -133,6 +154,7 @@ def http_loop(host, port, stop_file):
 def main(argv):
     command, arguments = argv[1], argv[2:]
     handlers = {"tcp-echo": tcp_echo, "tcp-hold": tcp_hold, "udp-name": udp_name, "udp-client": udp_client,
+                "udp-ask": udp_ask,
                 "http-name": http_name, "http-loop": http_loop}
     return handlers[command](*arguments) or 0
 

@@ -171,6 +171,10 @@ enum LabPeers {
 
     /// Runs a client peer to completion: its output lines and exit status.
     static func run(in namespace: String, _ arguments: String...) throws -> (status: Int32, lines: [String]) {
+        try run(in: namespace, arguments)
+    }
+
+    static func run(in namespace: String, _ arguments: [String]) throws -> (status: Int32, lines: [String]) {
         let result = try Shell.runCapturing(["ip", "netns", "exec", namespace, "python3", script] + arguments)
         return (result.status, result.stdout.split(separator: "\n").map(String.init))
     }
