@@ -28,15 +28,8 @@ public struct ConntrackFlowFilter: Hashable, Sendable {
 }
 
 extension ConntrackFlowFilter: CustomStringConvertible {
-    /// `UDP 198.51.100.10:53 -> 203.0.113.2:5353`, in the words of ``IPVSError``'s objects.
+    /// `UDP 198.51.100.10:53 -> 203.0.113.2:5353`, the way IPVS errors name a real server.
     public var description: String {
-        "\(`protocol`.name) \(Self.endpoint(virtualAddress, virtualPort)) -> \(Self.endpoint(backendAddress, backendPort))"
-    }
-
-    static func endpoint(_ address: IPAddress, _ port: UInt16) -> String {
-        switch address {
-        case .v4: "\(address):\(port)"
-        case .v6: "[\(address)]:\(port)"
-        }
+        "\(`protocol`.name) \(Endpoint.format(virtualAddress, virtualPort)) -> \(Endpoint.format(backendAddress, backendPort))"
     }
 }

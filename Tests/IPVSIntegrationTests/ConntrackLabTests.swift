@@ -21,12 +21,9 @@ extension KernelLab {
 
             var vip: String { self == .ipv4 ? "198.51.100.53" : "2001:db8:53::53" }
             var vipPrefix: String { self == .ipv4 ? "\(vip)/32" : "\(vip)/128" }
+            /// In RFC 5952 form, as `conntrack -L` prints it (2001:db8:b::2, not 2001:db8:b:0::2).
             func backend(_ index: Int) -> String {
-                self == .ipv4 ? LabTopology.backendAddress(index) : LabTopology.backendAddress6(index)
-            }
-            /// `ipvsadm`'s form of an address and port.
-            func endpoint(_ address: String, _ port: UInt16) -> String {
-                self == .ipv4 ? "\(address):\(port)" : "[\(address)]:\(port)"
+                IPAddress.literal(self == .ipv4 ? LabTopology.backendAddress(index) : LabTopology.backendAddress6(index)).description
             }
             var testDescription: String { rawValue }
         }
@@ -93,10 +90,10 @@ extension KernelLab {
             try inDirector("nft", "add table inet lab")
             try inDirector("nft", "add chain inet lab prerouting { type filter hook prerouting priority 0 ; }")
             try inDirector("nft", "add rule inet lab prerouting ct state invalid counter")
-            let service = family.endpoint(family.vip, servicePort)
+            let service = Endpoint.format(.literal(family.vip), servicePort)
             try inDirector("ipvsadm", "-A", "-u", service, "-s", "rr")
             for index in 0..<2 {
-                try inDirector("ipvsadm", "-a", "-u", service, "-r", family.endpoint(family.backend(index), targetPort), "-m")
+                try inDirector("ipvsadm", "-a", "-u", service, "-r", Endpoint.format(.literal(family.backend(index)), targetPort), "-m")
             }
             for backend in lab.backends {
                 try LabWait.until("\(backend) listens on UDP \(targetPort)", seconds: 30) {
