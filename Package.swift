@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "Reconciler",
             dependencies: [
-                "IPVSCore", "IPVSWire", "IPVSNetlink", "Nftables",
+                "IPVSCore", "IPVSWire", "IPVSNetlink", "Nftables", "Conntrack",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -141,7 +141,7 @@ let package = Package(
         .target(
             name: "IPVSDaemon",
             dependencies: [
-                "IPVSCore", "IPVSNetlink", "Nftables", "Reconciler", "Config", "HealthChecking",
+                "IPVSCore", "IPVSNetlink", "Nftables", "Conntrack", "Reconciler", "Config", "HealthChecking",
                 "KubernetesAPI", "KubernetesMapping", "KubernetesClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -156,7 +156,7 @@ let package = Package(
         .executableTarget(
             name: "ipvsctl-swift",
             dependencies: [
-                "IPVSCore", "IPVSNetlink", "Nftables", "Reconciler", "Config", "IPVSDaemon", "KubernetesClient", "KubernetesMapping",
+                "IPVSCore", "IPVSNetlink", "Nftables", "Conntrack", "Reconciler", "Config", "IPVSDaemon", "KubernetesClient", "KubernetesMapping",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -193,7 +193,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcilerTests",
-            dependencies: ["Reconciler", "ReconcilerTestKit", "IPVSCore", "IPVSWire", "IPVSNetlink", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Reconciler", "ReconcilerTestKit", "IPVSCore", "IPVSWire", "IPVSNetlink", "Conntrack", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "HealthCheckingTests",

@@ -1,3 +1,4 @@
+import Conntrack
 import IPVSCore
 import IPVSNetlink
 import IPVSWire
@@ -38,6 +39,10 @@ public struct Reconciler: Sendable {
         public var packetFilterChanges: Int = 0
         /// How long that transaction took (the kernel's commit included).
         public var packetFilterDuration: Duration = .zero
+        /// Conntrack entries of UDP backends that left, deleted after the IPVS changes.
+        public var conntrackEntriesDeleted: Int = 0
+        /// Why deleting them failed, if it did (the IPVS changes stand).
+        public var conntrackFailure: ConntrackError?
         public var failures: [(change: Change, error: IPVSError)]
         /// IPVS commands sent to the kernel.
         public var kernelCommands: Int
@@ -57,14 +62,20 @@ public struct Reconciler: Sendable {
     let addresses: (any AddressTable)?
     let sysctls: (any SysctlTable)?
     let packetFilter: (any PacketFilterTable)?
+    let conntrack: (any ConntrackTable)?
     let ledgerStore: LedgerStore
     let logger: Logger
 
-    /// - Parameter packetFilter: our nftables table; nil leaves masquerading and source ranges
-    ///   unplanned (in-memory tests).
+    /// - Parameters:
+    ///   - packetFilter: our nftables table; nil leaves masquerading and source ranges unplanned
+    ///     (in-memory tests).
+    ///   - conntrack: where the conntrack entries of UDP backends that left are deleted; nil
+    ///     leaves them to time out.
     public init(table: any IPVSTable, addresses: (any AddressTable)?, sysctls: (any SysctlTable)? = nil,
-                packetFilter: (any PacketFilterTable)? = nil, ledgerStore: LedgerStore, logger: Logger) {
+                packetFilter: (any PacketFilterTable)? = nil, conntrack: (any ConntrackTable)? = nil,
+                ledgerStore: LedgerStore, logger: Logger) {
         self.packetFilter = packetFilter
+        self.conntrack = conntrack
         self.table = table
         self.addresses = addresses
         self.sysctls = sysctls
@@ -231,13 +242,43 @@ public struct Reconciler: Sendable {
             }
         }
 
+        // A UDP backend that left keeps its conntrack entries, and a client that keeps its source
+        // port (a resolver) keeps being sent to it; delete that backend's entries, only those.
+        var conntrackDeleted = 0
+        var conntrackFailure: ConntrackError?
+        let leftUDP = Self.udpFlowsOfRemovedBackends(applied)
+        if let conntrack, !leftUDP.isEmpty {
+            do { conntrackDeleted = try conntrack.deleteFlows(matching: leftUDP) } catch {
+                conntrackFailure = error
+                logger.warning("conntrack entries of removed UDP backends not deleted", metadata: ["error": "\(error)"])
+            }
+        }
+
         do { try ledgerStore.save(final) } catch { throw Failure(code: .ledger, message: "cannot write the ledger", cause: error) }
         for failure in failures {
             logger.warning("ipvs change failed", metadata: ["change": "\(failure.change)", "error": "\(failure.error)"])
         }
         return Report(applied: applied, packetFilterChanges: filterChanges.count, packetFilterDuration: filterDuration,
-                      failures: failures, kernelCommands: commands,
+                      conntrackEntriesDeleted: conntrackDeleted, conntrackFailure: conntrackFailure, failures: failures, kernelCommands: commands,
                       addressCommands: adding.count + removing.count)
+    }
+
+    /// The flows of every UDP real server the applied changes removed, one filter per backend
+    /// and virtual service.
+    static func udpFlowsOfRemovedBackends(_ applied: [Change]) -> [ConntrackFlowFilter] {
+        applied.flatMap { change -> [ConntrackFlowFilter] in
+            let removed: [RealServer]
+            let key: VirtualServiceKey
+            switch change {
+            case .deleteRealServer(let observed, let service): (removed, key) = ([observed.server], service)
+            case .deleteVirtualService(let service, let reals): (removed, key) = (reals.map(\.server), service.key)
+            default: return []
+            }
+            guard case .address(let address, let port, .udp) = key else { return [] }
+            return removed.map {
+                ConntrackFlowFilter(protocol: .udp, virtualAddress: address, virtualPort: port, backendAddress: $0.address, backendPort: $0.port)
+            }
+        }
     }
 
     /// A change that failed leaves ownership as it was before it.

@@ -1,3 +1,4 @@
+import Conntrack
 import Foundation
 import IPVSCore
 import Logging
@@ -206,5 +207,39 @@ struct ReconcilerTests {
             #expect(filter.table == nil)
             #expect(try store.load().packetFilter == false)
         }
+    }
+
+    @Test("a UDP real server that leaves has its flows' conntrack entries deleted, that backend's only; TCP and kept servers none")
+    func udpConntrackOfRemovedBackends() throws {
+        let conntrack = RecordingConntrack()
+        let directory = NSTemporaryDirectory() + "ipvsctl-reconciler-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let reconciler = Reconciler(table: InMemoryIPVSTable(), addresses: nil, conntrack: conntrack,
+                                    ledgerStore: LedgerStore(directory: directory), logger: Logger(label: "test"))
+        func state(_ endpoints: Int) -> DesiredState {
+            DesiredState(services: ["tcp", "udp"].map { kind in ServiceSpec(
+                name: "kube-system/dns-\(kind)", clusterIPs: [IPAddress("198.51.100.53")!],
+                ports: [ServicePort(port: 53, targetPort: 5353, protocol: kind == "udp" ? .udp : .tcp)],
+                endpoints: (0..<endpoints).map { EndpointSpec(address: .v4(IPv4Address(192, 0, 2, UInt8(1 + $0))), node: "a") },
+                drainSeconds: 30) })
+        }
+        _ = try reconciler.apply(try reconciler.plan(state(3), options: Self.options), interface: "ipvs0")
+        #expect(conntrack.calls.isEmpty, "nothing left")
+        let report = try reconciler.apply(try reconciler.plan(state(2), options: Self.options), interface: "ipvs0")
+        #expect(conntrack.calls == [[ConntrackFlowFilter(protocol: .udp, virtualAddress: IPAddress("198.51.100.53")!, virtualPort: 53,
+                                                         backendAddress: IPAddress("192.0.2.3")!, backendPort: 5353)]])
+        #expect(report.conntrackEntriesDeleted == 1)
+    }
+}
+
+/// Records what the reconciler asks to delete; answers one entry per filter.
+final class RecordingConntrack: ConntrackTable, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [[ConntrackFlowFilter]] = []
+    var calls: [[ConntrackFlowFilter]] { lock.withLock { recorded } }
+
+    func deleteFlows(matching filters: [ConntrackFlowFilter]) throws(ConntrackError) -> Int {
+        lock.withLock { recorded.append(filters) }
+        return filters.count
     }
 }

@@ -1,6 +1,7 @@
 import HealthChecking
 import IPVSCore
 import IPVSNetlink
+import Conntrack
 import Logging
 import Nftables
 import Reconciler
@@ -49,7 +50,8 @@ public struct NodeAgent: Sendable {
         let table = try IPVSClient(configuration: configuration.client, logger: logger)
         let addresses = try InterfaceAddressClient(configuration: .init(namespace: configuration.client.namespace, timeout: configuration.client.timeout))
         let reconciler = Reconciler(table: table, addresses: addresses, sysctls: NamespaceSysctls(namespace: configuration.client.namespace),
-                                    packetFilter: NftablesClient(namespace: configuration.client.namespace, logger: logger), ledgerStore: LedgerStore(directory: configuration.stateDirectory), logger: logger)
+                                    packetFilter: NftablesClient(namespace: configuration.client.namespace, logger: logger),
+                                    conntrack: KernelConntrack(namespace: configuration.client.namespace, logger: logger), ledgerStore: LedgerStore(directory: configuration.stateDirectory), logger: logger)
         let metrics = AgentMetrics(version: configuration.version)
         let source = try await makeSource(metrics)
         let checker = HealthChecker(observer: metrics, logger: logger)

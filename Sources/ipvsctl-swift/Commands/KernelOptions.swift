@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conntrack
 import IPVSCore
 import IPVSNetlink
 import Logging
@@ -20,7 +21,8 @@ extension KernelOptions {
         do {
             let client = try IPVSClient(configuration: clientConfiguration)
             return Reconciler(table: client, addresses: try addressTable(), sysctls: NamespaceSysctls(namespace: clientConfiguration.namespace),
-                              packetFilter: NftablesClient(namespace: clientConfiguration.namespace), ledgerStore: LedgerStore(directory: stateDirectory),
+                              packetFilter: NftablesClient(namespace: clientConfiguration.namespace),
+                              conntrack: KernelConntrack(namespace: clientConfiguration.namespace), ledgerStore: LedgerStore(directory: stateDirectory),
                               logger: Logger(label: "ipvsctl"))
         } catch {
             throw CLIError("\(error)")
