@@ -44,6 +44,7 @@ def config(services, endpoints, moved=frozenset()):
         "clusterCIDRs: [203.0.113.0/24]",
         "nodes:",
         "  node-a: {addresses: [192.0.2.1], podCIDRs: [203.0.113.0/26]}",
+        "  node-b: {addresses: [192.0.2.2], podCIDRs: [203.0.113.64/26]}",
         "services:",
     ]
     for index in range(services):
@@ -65,7 +66,10 @@ def config(services, endpoints, moved=frozenset()):
 
 def run(*command, namespace=None):
     prefix = ["ip", "netns", "exec", namespace] if namespace else []
-    return subprocess.run(prefix + list(command), check=True, capture_output=True, text=True).stdout
+    result = subprocess.run(prefix + list(command), capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command)} exited {result.returncode}:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return result.stdout
 
 
 def apply(tool, namespace, path, state):
