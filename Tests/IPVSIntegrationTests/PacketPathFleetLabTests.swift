@@ -28,7 +28,7 @@ extension KernelLab {
             "203.0.113.\(32 * LabFleet.index(node) + 4 * backend + 1)"
         }
 
-        @Test("Cluster masquerades outside traffic, Local keeps the client, hairpin works, source ranges drop, UDP fails over with only the dead backend's conntrack entries gone; the foreign ruleset is untouched")
+        @Test("Cluster masquerades outside traffic, Local keeps the client, hairpin works, source ranges drop, UDP fails over with only the dead backend's conntrack entries gone, strict ARP is set; the foreign ruleset is untouched")
         func packetPath() throws {
             var foreign: [String: String] = [:]
             let fleet = try LabFleet { fleet in
@@ -87,6 +87,11 @@ extension KernelLab {
             try udpFailover(fleet)
 
             for node in LabFleet.nodes {
+                // Strict ARP, as the fleet's config declares it; sysctl as the witness.
+                for (name, value) in [("net.ipv4.conf.all.arp_ignore", "1"), ("net.ipv4.conf.all.arp_announce", "2")] {
+                    let read = try Shell.run("ip", "netns", "exec", fleet.namespace(node), "sysctl", "-n", name)
+                    #expect(read.trimmingCharacters(in: .whitespacesAndNewlines) == value, "\(node): \(name) = \(read)")
+                }
                 #expect(try Self.nft(fleet, node, "list", "table", "ip", "other_tool") == foreign[node], "\(node): the foreign table changed")
                 #expect(try Self.nft(fleet, node, "list", "table", "inet", "ipvsctl_swift").contains("chain masquerading"))
             }
