@@ -168,6 +168,12 @@ extension KernelLab {
             let clients = try LabFleet.nodes.flatMap { node in
                 try [VIP.web, VIP.collector].map { try LabPeers.startClient(in: fleet.client(node), "http-loop", $0, "80", stop) }
             }
+            // Six Python clients starting at once starve two emulated CPUs for many seconds (their
+            // imports alone take seconds): restart the agents only once every client is sending,
+            // so that what is measured is the restart, not the clients' start.
+            try LabWait.until("every client is sending", seconds: 90) {
+                clients.allSatisfy { ((try? String(contentsOfFile: $0.output, encoding: .utf8)) ?? "").contains("\n") }
+            }
             for node in LabFleet.nodes {
                 let agent = fleet.agent(node)
                 agent.stop(SIGTERM)
