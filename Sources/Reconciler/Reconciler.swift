@@ -39,7 +39,9 @@ public struct Reconciler: Sendable {
         public var packetFilterChanges: Int = 0
         /// How long that transaction took (the kernel's commit included).
         public var packetFilterDuration: Duration = .zero
-        /// Conntrack entries of UDP backends that left, deleted after the IPVS changes.
+        /// The flows of every UDP real server this apply removed: their conntrack entries must go.
+        public var udpFlowsRemoved: [ConntrackFlowFilter] = []
+        /// Conntrack entries of those flows deleted after the IPVS changes (with a conntrack table).
         public var conntrackEntriesDeleted: Int = 0
         /// Why deleting them failed, if it did (the IPVS changes stand).
         public var conntrackFailure: ConntrackError?
@@ -69,8 +71,8 @@ public struct Reconciler: Sendable {
     /// - Parameters:
     ///   - packetFilter: our nftables table; nil leaves masquerading and source ranges unplanned
     ///     (in-memory tests).
-    ///   - conntrack: where the conntrack entries of UDP backends that left are deleted; nil
-    ///     leaves them to time out.
+    ///   - conntrack: where the conntrack entries of UDP backends that left are deleted, inline;
+    ///     nil leaves that to the caller (``Report/udpFlowsRemoved``).
     public init(table: any IPVSTable, addresses: (any AddressTable)?, sysctls: (any SysctlTable)? = nil,
                 packetFilter: (any PacketFilterTable)? = nil, conntrack: (any ConntrackTable)? = nil,
                 ledgerStore: LedgerStore, logger: Logger) {
@@ -259,7 +261,8 @@ public struct Reconciler: Sendable {
             logger.warning("ipvs change failed", metadata: ["change": "\(failure.change)", "error": "\(failure.error)"])
         }
         return Report(applied: applied, packetFilterChanges: filterChanges.count, packetFilterDuration: filterDuration,
-                      conntrackEntriesDeleted: conntrackDeleted, conntrackFailure: conntrackFailure, failures: failures, kernelCommands: commands,
+                      udpFlowsRemoved: leftUDP, conntrackEntriesDeleted: conntrackDeleted, conntrackFailure: conntrackFailure,
+                      failures: failures, kernelCommands: commands,
                       addressCommands: adding.count + removing.count)
     }
 

@@ -229,6 +229,7 @@ struct ReconcilerTests {
         #expect(conntrack.calls == [[ConntrackFlowFilter(protocol: .udp, virtualAddress: IPAddress("198.51.100.53")!, virtualPort: 53,
                                                          backendAddress: IPAddress("192.0.2.3")!, backendPort: 5353)]])
         #expect(report.conntrackEntriesDeleted == 1)
+        #expect(report.udpFlowsRemoved == conntrack.calls.first, "the report names them too, for a caller that deletes them itself (the agent)")
     }
 }
 

@@ -51,7 +51,7 @@ public struct NodeAgent: Sendable {
         let addresses = try InterfaceAddressClient(configuration: .init(namespace: configuration.client.namespace, timeout: configuration.client.timeout))
         let reconciler = Reconciler(table: table, addresses: addresses, sysctls: NamespaceSysctls(namespace: configuration.client.namespace),
                                     packetFilter: NftablesClient(namespace: configuration.client.namespace, logger: logger),
-                                    conntrack: KernelConntrack(namespace: configuration.client.namespace, logger: logger), ledgerStore: LedgerStore(directory: configuration.stateDirectory), logger: logger)
+                                    ledgerStore: LedgerStore(directory: configuration.stateDirectory), logger: logger)
         let metrics = AgentMetrics(version: configuration.version)
         let source = try await makeSource(metrics)
         let checker = HealthChecker(observer: metrics, logger: logger)
@@ -61,7 +61,10 @@ public struct NodeAgent: Sendable {
         let traffic = KernelTrafficScrape(table: table, includeRealServers: configuration.metricsRealServers, metrics: metrics, logger: logger)
         let loop = ReconcileLoop(configuration: configuration.loop, source: source, reconciler: reconciler, table: table,
                                  health: checker, metrics: metrics, status: status, notifier: notifier,
-                                 healthPorts: HealthPortUpdates(servers: healthPorts, logger: logger), traffic: traffic, logger: logger)
+                                 healthPorts: HealthPortUpdates(servers: healthPorts, logger: logger), traffic: traffic,
+                                 conntrackCleaner: ConntrackCleaner(table: KernelConntrack(namespace: configuration.client.namespace, logger: logger),
+                                                                    logger: logger),
+                                 logger: logger)
         let endpoints = AgentEndpoints(metrics: metrics, status: status) { traffic.render() }
         let http = HTTPEndpointServer(host: configuration.metricsHost, port: configuration.metricsPort, logger: logger) { request in
             let answer = endpoints.answer(path: request.path)

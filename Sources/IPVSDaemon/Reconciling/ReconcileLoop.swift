@@ -61,6 +61,7 @@ public final class ReconcileLoop: Service, Sendable {
     let notifier: (any ReadinessNotifier)?
     let healthPorts: (any HealthPortPublisher)?
     let traffic: KernelTrafficScrape?
+    let conntrackCleaner: ConntrackCleaner?
     let logger: Logger
     let memory: Mutex<Memory>
     private let triggers = TriggerBox()
@@ -68,7 +69,8 @@ public final class ReconcileLoop: Service, Sendable {
     public init(configuration: Configuration, source: any DesiredStateSource, reconciler: Reconciler, table: any IPVSTable,
                 health: (any HealthVerdictSource)?, metrics: AgentMetrics, status: AgentStatus,
                 notifier: (any ReadinessNotifier)?, healthPorts: (any HealthPortPublisher)?,
-                traffic: KernelTrafficScrape? = nil, logger: Logger) {
+                traffic: KernelTrafficScrape? = nil, conntrackCleaner: ConntrackCleaner? = nil, logger: Logger) {
+        self.conntrackCleaner = conntrackCleaner
         self.configuration = configuration
         self.source = source
         self.reconciler = reconciler

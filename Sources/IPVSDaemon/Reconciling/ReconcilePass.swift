@@ -43,6 +43,7 @@ extension ReconcileLoop {
         let report: Reconciler.Report
         do {
             report = try reconciler.apply(planning, interface: state.interface)
+            conntrackCleaner?.clean(report.udpFlowsRemoved)
         } catch {
             metrics.errors(error.code == .ledger ? "ledger" : "apply").increment()
             logger.error("apply failed", metadata: ["error": "\(error)"])
