@@ -50,7 +50,9 @@ final class LabAgent {
         process.arguments = ["ip", "netns", "exec", namespace, KernelLab.ReconcilerLabTests.binary, "run"] + sourceArguments + ["--node", node,
                              "--state-dir", stateDirectory, "--metrics-address", "127.0.0.1:\(metricsPort)",
                              "--resync-interval", "\(resyncSeconds)"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["IPVSCTL_LOG_LEVEL": "info"]) { _, new in new }
+        // IPVSCTL_LAB_AGENT_LOG_LEVEL=debug makes the agents' logs (shown when a test fails) say more.
+        let level = ProcessInfo.processInfo.environment["IPVSCTL_LAB_AGENT_LOG_LEVEL"] ?? "info"
+        process.environment = ProcessInfo.processInfo.environment.merging(["IPVSCTL_LOG_LEVEL": level]) { _, new in new }
         // A file, not a pipe: nobody drains a pipe while the test waits, and a full one blocks the agent.
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log
