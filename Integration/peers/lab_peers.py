@@ -16,8 +16,10 @@
                                  "SPORT -" when no answer came within a second
   http-name PORT NAME            backend: answers every GET with "NAME CLIENT-ADDRESS", so a
                                  test sees which backend served and whose address it saw
-  http-loop HOST PORT STOPFILE   client: a new connection and GET every 0.1 s until STOPFILE
-                                 exists; prints one line per request: "ok BODY" or "fail WHY"
+  http-loop HOST PORT STOPFILE [PERIOD]
+                                 client: a new connection and GET every PERIOD seconds (0.1)
+                                 until STOPFILE exists; prints one line per request: "ok BODY"
+                                 or "fail WHY"
 """
 import os
 import socket
@@ -128,7 +130,7 @@ def http_name(port, name):
         threading.Thread(target=serve, args=(connection, peer), daemon=True).start()
 
 
-def http_loop(host, port, stop_file):
+def http_loop(host, port, stop_file, period="0.1"):
     while not os.path.exists(stop_file):
         started = time.monotonic()
         try:
@@ -147,7 +149,7 @@ def http_loop(host, port, stop_file):
                 print("fail %s" % head.split(b"\r\n")[0].decode(errors="replace"), flush=True)
         except OSError as error:
             print("fail %s" % type(error).__name__, flush=True)
-        time.sleep(max(0.0, 0.1 - (time.monotonic() - started)))
+        time.sleep(max(0.0, float(period) - (time.monotonic() - started)))
     return 0
 
 

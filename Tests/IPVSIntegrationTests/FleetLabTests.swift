@@ -161,12 +161,21 @@ extension KernelLab {
 
         @Test("a rolling restart of every agent while traffic flows: no request fails, no rule is rewritten")
         func rollingRestart() throws {
-            let fleet = try LabFleet()
+            // What is measured is the restart: the checks are made patient (3 s, three failures in
+            // a row), so that a probe slowed by the loaded, emulated CPUs cannot take a backend
+            // out and be mistaken for a rewrite. A restarted agent still judges every endpoint
+            // afresh; a real stall would still fail the readiness bound or the clients.
+            let fleet = try LabFleet(editConfig: {
+                $0.replacingOccurrences(of: "intervalSeconds: 2, timeoutSeconds: 1, rise: 2, fall: 2",
+                                        with: "intervalSeconds: 3, timeoutSeconds: 3, rise: 2, fall: 3")
+            })
             defer { fleet.tearDown() }
             let before = try LabFleet.nodes.map { try fleet.rules($0) }
             let stop = NSTemporaryDirectory() + "ipvsctl-fleet-stop-\(UInt32.random(in: 0...UInt32.max))"
+            // Two requests a second per client: enough traffic to see one fail, not so much that
+            // six clients and their backends starve the agents being restarted.
             let clients = try LabFleet.nodes.flatMap { node in
-                try [VIP.web, VIP.collector].map { try LabPeers.startClient(in: fleet.client(node), "http-loop", $0, "80", stop) }
+                try [VIP.web, VIP.collector].map { try LabPeers.startClient(in: fleet.client(node), "http-loop", $0, "80", stop, "0.5") }
             }
             // Six Python clients starting at once starve two emulated CPUs for many seconds (their
             // imports alone take seconds): restart the agents only once every client is sending,
@@ -192,7 +201,7 @@ extension KernelLab {
                 let failures = lines.filter { !$0.hasPrefix("ok ") }
                 #expect(failures.isEmpty, "requests failed during the restart: \(failures)")
             }
-            #expect(requests >= 60, "the clients made \(requests) requests")
+            #expect(requests >= 30, "the clients made \(requests) requests")
             #expect(try LabFleet.nodes.map { try fleet.rules($0) } == before)
         }
     }

@@ -47,6 +47,9 @@ final class LabFleet {
     static func clientAddress(_ node: String) -> String { "198.51.100.\(128 + 16 * index(node) + 2)" }
     static func backendAddress(_ node: String, _ backend: Int) -> String { "203.0.113.\(32 * index(node) + 4 * backend + 2)" }
 
+    /// An `editConfig` that left the config as it was: the test would not run what it says.
+    struct ConfigEditChangedNothing: Error {}
+
     let prefix: String
     let source: Source
     /// The API server of a `.kubernetes` fleet.
@@ -56,10 +59,19 @@ final class LabFleet {
 
     /// Builds the topology, starts every backend and every node's agent, and waits until each
     /// node has every real server its policies allow. `prepare` runs once the namespaces exist
-    /// and before any agent starts (another tool's rules, say).
-    init(source: Source = .file, prepare: (LabFleet) throws -> Void = { _ in }) throws {
+    /// and before any agent starts (another tool's rules, say). `editConfig` rewrites the text of
+    /// `examples/fleet.yaml` for this fleet only (a `.file` fleet); it must change something.
+    init(source: Source = .file, prepare: (LabFleet) throws -> Void = { _ in }, editConfig: ((String) -> String)? = nil) throws {
         prefix = "fleet\(UInt16.random(in: 0...UInt16.max))"
         self.source = source
+        var configPath = Self.config
+        if let editConfig {
+            let original = try String(contentsOfFile: Self.config, encoding: .utf8)
+            let edited = editConfig(original)
+            guard edited != original else { throw ConfigEditChangedNothing() }
+            configPath = NSTemporaryDirectory() + "\(prefix)-fleet.yaml"
+            try edited.write(toFile: configPath, atomically: true, encoding: .utf8)
+        }
         let started = Date()
         func progress(_ what: String) { print("fleet \(prefix): \(what) after \(Int(Date().timeIntervalSince(started))) s") }
         try Shell.run(Self.script, "up", prefix)
@@ -80,7 +92,7 @@ final class LabFleet {
             }
             for node in Self.nodes {
                 let agent = source == .file
-                    ? LabAgent(namespace: namespace(node), configPath: Self.config, node: node)
+                    ? LabAgent(namespace: namespace(node), configPath: configPath, node: node)
                     : LabAgent(namespace: namespace(node),
                                configPath: Self.repository.appendingPathComponent("examples/kubernetes/fleet-defaults.yaml").path,
                                node: node, kubeconfig: apiServer!.kubeconfigPath)
