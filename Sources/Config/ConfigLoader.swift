@@ -5,6 +5,11 @@ import IPVSCore
 /// Loading is all-or-nothing: a file with any problem yields no state at all, so an invalid
 /// file can never change the kernel's table.
 public enum ConfigLoader {
+    /// The largest config file read: far beyond any real fleet (10,000 services of ten
+    /// endpoints are about 4 MB), small enough that a file written by mistake (a log, an image)
+    /// is refused at once instead of being parsed for minutes into gigabytes.
+    public static let maximumFileBytes = 32 * 1024 * 1024
+
     /// Reads and parses the file at `path`. A file that cannot be read is a ``ConfigError`` too,
     /// so callers have one error to print.
     public static func load(contentsOf path: String, servicesFrom origin: ServiceOrigin = .file) throws(ConfigError) -> DesiredState {

@@ -52,7 +52,38 @@ struct SyntaxAndFileTests {
     func directory() {
         let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: NSTemporaryDirectory()) }
         #expect(error?.problems.map(\.code) == [.unreadableFile])
-        #expect(error?.problems.first?.message == "cannot read the file: Is a directory")
+        #expect(error?.problems.first?.message == "cannot read the file: it is a directory, not a regular file")
+    }
+
+    @Test("a device is refused at once instead of being read forever", arguments: ["/dev/zero", "/dev/null", "/dev/urandom"])
+    func device(path: String) {
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
+        #expect(error?.problems.map(\.place) == [Place(0, 0, "", .unreadableFile)])
+        #expect(error?.problems.first?.message == "cannot read the file: it is a character device, not a regular file")
+    }
+
+    @Test("a FIFO is refused at once, with or without a writer on the other end")
+    func fifo() throws {
+        let path = NSTemporaryDirectory() + "ipvsctl-config-fifo-\(UUID().uuidString)"
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { TemporaryFile.remove(path) }
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
+        #expect(error?.problems.first?.message == "cannot read the file: it is a FIFO, not a regular file")
+    }
+
+    @Test("a file over the size limit is refused before it is read, naming its size and the limit")
+    func oversized() throws {
+        let path = try TemporaryFile.write(Array("services:\n".utf8))
+        defer { TemporaryFile.remove(path) }
+        // Sparse: the test costs no disk, and the loader must refuse on the size alone.
+        #expect(truncate(path, off_t(ConfigLoader.maximumFileBytes + 1)) == 0)
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
+        #expect(error?.problems.map(\.place) == [Place(0, 0, "", .unreadableFile)])
+        #expect(error?.problems.first?.message == "the file is \(ConfigLoader.maximumFileBytes + 1) bytes, more than the 32 MiB a config may have")
+        // At the limit exactly it is read (and then judged as YAML: NUL bytes are not).
+        #expect(truncate(path, off_t(ConfigLoader.maximumFileBytes)) == 0)
+        let atLimit = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
+        #expect(atLimit?.problems.map(\.code) == [.syntax])
     }
 
     @Test("bytes that are not UTF-8 are refused with their position, not repaired")

@@ -1,0 +1,50 @@
+import Config
+import Foundation
+@testable import IPVSDaemon
+import IPVSCore
+import Logging
+import ReconcilerTestKit
+import Testing
+
+/// What the agent does when its config path stops being a config: a FIFO, a device, a file far
+/// too big. Each reload ends at once with the reason counted, and the last good state stays.
+struct ConfigFileSourceTests {
+    static func reloadFailures(_ metrics: AgentMetrics) -> Double? {
+        MetricSample.parse(String(decoding: metrics.render(), as: UTF8.self))
+            .first { $0.name == "ipvsctl_config_reloads_total" && $0.labels["result"] == "failure" }?.value
+    }
+
+    @Test("a FIFO, /dev/zero or an oversized file at the config path is refused at once; the last good config stays",
+          .timeLimit(.minutes(1)))
+    func unreadableReplacements() async throws {
+        let (directory, path, state) = try ReconcileLoopTests.configInFreshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let metrics = AgentMetrics(version: "test")
+        let source = ConfigFileSource(path: path, initial: state, metrics: metrics, logger: Logger(label: "test"))
+        let good = try #require(source.current())
+
+        let replacements: [(String, () throws -> Void)] = [
+            ("a FIFO", { #expect(mkfifo(path, 0o600) == 0) }),
+            ("/dev/zero", { try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/zero") }),
+            ("a 33 MiB file", {
+                #expect(FileManager.default.createFile(atPath: path, contents: Data("services:\n".utf8)))
+                #expect(truncate(path, off_t(ConfigLoader.maximumFileBytes + 1024 * 1024)) == 0)
+            }),
+        ]
+        for (index, (what, replace)) in replacements.enumerated() {
+            try FileManager.default.removeItem(atPath: path)
+            try replace()
+            await source.reload()
+            #expect(Self.reloadFailures(metrics) == Double(index + 1), "\(what)")
+            #expect(source.current()?.generation == good.generation, "\(what) replaced the desired state")
+            #expect(source.current()?.state == good.state, "\(what)")
+        }
+
+        // A good file again: taken, as the next generation.
+        try FileManager.default.removeItem(atPath: path)
+        try ReconcileLoopTests.config.write(toFile: path, atomically: true, encoding: .utf8)
+        await source.reload()
+        #expect(source.current()?.generation == good.generation + 1)
+        #expect(Self.reloadFailures(metrics) == 3)
+    }
+}
