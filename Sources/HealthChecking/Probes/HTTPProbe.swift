@@ -5,23 +5,24 @@ import NIOPosix
 import NIOSSL
 
 /// Healthy when a GET of the check's path answers with an expected status and, when asked, a
-/// body that contains the expected text. HTTPS does not verify certificates: the probe asks
-/// whether the endpoint answers, not who it is.
+/// body that contains the expected text. HTTPS verifies the server's certificate only when the
+/// check asks to (its `verification`): by default the probe asks whether the endpoint answers,
+/// not who it is.
 struct HTTPProbe {
     var target: HealthTarget
     var http: HealthCheck.HTTPProbe
     var eventLoopGroup: any EventLoopGroup
     var maximumBodyBytes: Int
-    /// The TLS context for HTTPS (shared: building one per probe is costly); its failure to build
-    /// is every HTTPS probe's failure.
-    var tls: Result<NIOSSLContext, any Error>
+    /// The TLS contexts for HTTPS (shared: building one per probe is costly); a context's
+    /// failure to build is the failure of every probe that needs it.
+    var tls: TLSContexts
 
     func run() async -> ProbeFailure? {
         let tlsContext: NIOSSLContext?
         if http.secure {
-            switch tls {
+            switch tls.context(for: http.verification) {
             case .success(let context): tlsContext = context
-            case .failure(let error): return ProbeFailure(.error, "no TLS context", underlying: error)
+            case .failure(let error): return ProbeFailure(.error, error.message, underlying: error.underlying)
             }
         } else {
             tlsContext = nil
@@ -42,7 +43,7 @@ struct HTTPProbe {
                     }
                 }
         } catch {
-            return ProbeFailure(network: error, while: "connecting")
+            return ProbeFailure(tls: error, serverName: serverName) ?? ProbeFailure(network: error, while: "connecting")
         }
         do {
             return try await channel.executeThenClose { inbound, outbound in
@@ -55,7 +56,7 @@ struct HTTPProbe {
                 return ProbeFailure(.error, "connection closed before the response was complete")
             }
         } catch {
-            return ProbeFailure(network: error, while: "requesting \(http.path)")
+            return ProbeFailure(tls: error, serverName: serverName) ?? ProbeFailure(network: error, while: "requesting \(http.path)")
         }
     }
 
@@ -82,10 +83,10 @@ struct HTTPProbe {
         return target.port == defaultPort ? address : "\(address):\(target.port)"
     }
 
-    /// SNI carries names only: nil when the check names no host or names an address.
+    /// The name verified, else the host's; SNI carries names only: nil when the check names
+    /// neither, or names an address.
     private var serverNameIndication: String? {
-        guard let host = http.host, IPAddress(host) == nil, !host.isEmpty else { return nil }
-        return host
+        http.verification?.serverName ?? http.hostName
     }
 }
 
