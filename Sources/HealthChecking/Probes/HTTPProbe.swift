@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// Healthy when a GET of the check's path answers with an expected status and, when asked, a
 /// body that contains the expected text. HTTPS verifies the server's certificate only when the
@@ -28,6 +29,7 @@ struct HTTPProbe {
             tlsContext = nil
         }
         let serverName = serverNameIndication
+        let handshake = HandshakeErrorRecorder()
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
         do {
             channel = try await ClientBootstrap(group: eventLoopGroup)
@@ -37,13 +39,14 @@ struct HTTPProbe {
                         if let tlsContext {
                             let handler = try NIOSSLClientHandler(context: tlsContext, serverHostname: serverName)
                             try channel.pipeline.syncOperations.addHandler(handler)
+                            try channel.pipeline.syncOperations.addHandler(handshake)
                         }
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
                     }
                 }
         } catch {
-            return ProbeFailure(tls: error, serverName: serverName) ?? ProbeFailure(network: error, while: "connecting")
+            return handshake.failure(serverName: serverName) ?? ProbeFailure(tls: error, serverName: serverName) ?? ProbeFailure(network: error, while: "connecting")
         }
         do {
             return try await channel.executeThenClose { inbound, outbound in
@@ -56,7 +59,7 @@ struct HTTPProbe {
                 return ProbeFailure(.error, "connection closed before the response was complete")
             }
         } catch {
-            return ProbeFailure(tls: error, serverName: serverName) ?? ProbeFailure(network: error, while: "requesting \(http.path)")
+            return handshake.failure(serverName: serverName) ?? ProbeFailure(tls: error, serverName: serverName) ?? ProbeFailure(network: error, while: "requesting \(http.path)")
         }
     }
 
@@ -87,6 +90,25 @@ struct HTTPProbe {
     /// neither, or names an address.
     private var serverNameIndication: String? {
         http.verification?.serverName ?? http.hostName
+    }
+}
+
+/// Keeps the first error the TLS handler reports. A refused certificate closes the channel at
+/// once: the request's write or read then fails with "I/O on closed channel", which says nothing
+/// of the certificate, so the probe asks this handler what happened first.
+private final class HandshakeErrorRecorder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    private let first = Mutex<(any Error)?>(nil)
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        first.withLock { $0 = $0 ?? error }
+        context.fireErrorCaught(error)
+    }
+
+    /// The TLS failure seen, if the first error was one.
+    func failure(serverName: String?) -> ProbeFailure? {
+        first.withLock { $0 }.flatMap { ProbeFailure(tls: $0, serverName: serverName) }
     }
 }
 
