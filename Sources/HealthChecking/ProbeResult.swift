@@ -47,8 +47,13 @@ public struct ProbeFailure: Error, Sendable {
         case unexpectedReply
         /// The command exited with a status other than 0, or was killed by a signal.
         case nonZeroExit
-        /// Anything else: unreachable network, TLS failure, a reset mid-way, a command that
-        /// cannot be started.
+        /// An HTTPS check that verifies certificates was shown one that fails: not from a
+        /// trusted CA, expired, or not naming the check's server name. Kept apart from `error`
+        /// because the fix is a certificate, not a server: an expired certificate takes every
+        /// endpoint out at once.
+        case certificateRejected
+        /// Anything else: unreachable network, any other TLS failure, a reset mid-way, a
+        /// command that cannot be started.
         case error
     }
 

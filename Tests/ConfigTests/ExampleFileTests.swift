@@ -160,6 +160,9 @@ struct ExampleFileTests {
         canary.interval = .milliseconds(500)
         canary.timeout = .milliseconds(250)
         let api = HealthCheck(probe: .http(HealthCheck.HTTPProbe(secure: true, path: "/ready", expectedStatus: 204...204)), port: 9443)
+        var verifiedAPI = api
+        verifiedAPI.probe = .http(HealthCheck.HTTPProbe(
+            secure: true, verification: .init(trustRoots: .system, serverName: "api.example.org"), path: "/ready", expectedStatus: 204...204))
         let dns = HealthCheck(probe: .udp(.dns(name: "cluster.example.org")), rise: 1)
         let ntp = HealthCheck(probe: .udp(.payload(send: [0x1B] + [UInt8](repeating: 0, count: 47), expect: nil)))
         let postgres = HealthCheck(
@@ -185,6 +188,7 @@ struct ExampleFileTests {
                 endpoints: [
                     EndpointSpec(address: address("192.0.2.41"), healthCheck: api),
                     EndpointSpec(address: address("192.0.2.42"), healthCheck: HealthCheck(probe: .tcp, port: 9443)),
+                    EndpointSpec(address: address("192.0.2.43"), healthCheck: verifiedAPI),
                 ],
                 healthCheck: api),
             checked(ServiceSpec(

@@ -3,30 +3,33 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// Healthy when a GET of the check's path answers with an expected status and, when asked, a
-/// body that contains the expected text. HTTPS does not verify certificates: the probe asks
-/// whether the endpoint answers, not who it is.
+/// body that contains the expected text. HTTPS verifies the server's certificate only when the
+/// check asks to (its `verification`): by default the probe asks whether the endpoint answers,
+/// not who it is.
 struct HTTPProbe {
     var target: HealthTarget
     var http: HealthCheck.HTTPProbe
     var eventLoopGroup: any EventLoopGroup
     var maximumBodyBytes: Int
-    /// The TLS context for HTTPS (shared: building one per probe is costly); its failure to build
-    /// is every HTTPS probe's failure.
-    var tls: Result<NIOSSLContext, any Error>
+    /// The TLS contexts for HTTPS (shared: building one per probe is costly); a context's
+    /// failure to build is the failure of every probe that needs it.
+    var tls: TLSContexts
 
     func run() async -> ProbeFailure? {
         let tlsContext: NIOSSLContext?
         if http.secure {
-            switch tls {
+            switch tls.context(for: http.verification) {
             case .success(let context): tlsContext = context
-            case .failure(let error): return ProbeFailure(.error, "no TLS context", underlying: error)
+            case .failure(let error): return ProbeFailure(.error, error.message, underlying: error.underlying)
             }
         } else {
             tlsContext = nil
         }
         let serverName = serverNameIndication
+        let handshake = HandshakeErrorRecorder()
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
         do {
             channel = try await ClientBootstrap(group: eventLoopGroup)
@@ -36,13 +39,14 @@ struct HTTPProbe {
                         if let tlsContext {
                             let handler = try NIOSSLClientHandler(context: tlsContext, serverHostname: serverName)
                             try channel.pipeline.syncOperations.addHandler(handler)
+                            try channel.pipeline.syncOperations.addHandler(handshake)
                         }
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
                     }
                 }
         } catch {
-            return ProbeFailure(network: error, while: "connecting")
+            return handshake.failure(serverName: serverName) ?? ProbeFailure(tls: error, serverName: serverName) ?? ProbeFailure(network: error, while: "connecting")
         }
         do {
             return try await channel.executeThenClose { inbound, outbound in
@@ -55,7 +59,7 @@ struct HTTPProbe {
                 return ProbeFailure(.error, "connection closed before the response was complete")
             }
         } catch {
-            return ProbeFailure(network: error, while: "requesting \(http.path)")
+            return handshake.failure(serverName: serverName) ?? ProbeFailure(tls: error, serverName: serverName) ?? ProbeFailure(network: error, while: "requesting \(http.path)")
         }
     }
 
@@ -82,10 +86,29 @@ struct HTTPProbe {
         return target.port == defaultPort ? address : "\(address):\(target.port)"
     }
 
-    /// SNI carries names only: nil when the check names no host or names an address.
+    /// The name verified, else the host's; SNI carries names only: nil when the check names
+    /// neither, or names an address.
     private var serverNameIndication: String? {
-        guard let host = http.host, IPAddress(host) == nil, !host.isEmpty else { return nil }
-        return host
+        http.verification?.serverName ?? http.hostName
+    }
+}
+
+/// Keeps the first error the TLS handler reports. A refused certificate closes the channel at
+/// once: the request's write or read then fails with "I/O on closed channel", which says nothing
+/// of the certificate, so the probe asks this handler what happened first.
+private final class HandshakeErrorRecorder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    private let first = Mutex<(any Error)?>(nil)
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        first.withLock { $0 = $0 ?? error }
+        context.fireErrorCaught(error)
+    }
+
+    /// The TLS failure seen, if the first error was one.
+    func failure(serverName: String?) -> ProbeFailure? {
+        first.withLock { $0 }.flatMap { ProbeFailure(tls: $0, serverName: serverName) }
     }
 }
 

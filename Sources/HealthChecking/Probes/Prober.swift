@@ -20,17 +20,12 @@ public struct NetworkProber: Prober {
     /// The largest HTTP body read while looking for the expected substring; a longer body is
     /// searched only this far.
     public var maximumBodyBytes: Int
-    /// Built once: a TLS context is costly, and every HTTPS probe can share it.
-    private let tls: Result<NIOSSLContext, any Error>
+    /// Shared by every probe of this prober (and its copies).
+    private let tls = TLSContexts()
 
     public init(eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maximumBodyBytes: Int = 64 * 1024) {
         self.eventLoopGroup = eventLoopGroup
         self.maximumBodyBytes = maximumBodyBytes
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.certificateVerification = .none
-        // Nothing is verified, so the system's trust store need not be loaded.
-        configuration.trustRoots = .certificates([])
-        tls = Result { try NIOSSLContext(configuration: configuration) }
     }
 
     public func probe(_ target: HealthTarget) async -> ProbeResult {

@@ -53,9 +53,11 @@ public struct HealthCheck: Hashable, Sendable {
     }
 
     public struct HTTPProbe: Hashable, Sendable {
-        /// HTTPS instead of HTTP. Certificates are not verified: the probe asks whether the
-        /// endpoint answers, not who it is.
+        /// HTTPS instead of HTTP.
         public var secure: Bool
+        /// How an HTTPS probe checks the server's certificate; nil checks nothing: the probe
+        /// asks whether the endpoint answers, not who it is (as Kubernetes' HTTPS probes do).
+        public var verification: TLSVerification?
         public var path: String
         /// The Host header; the endpoint's address when nil.
         public var host: String?
@@ -64,13 +66,48 @@ public struct HealthCheck: Hashable, Sendable {
         /// A substring the body must contain.
         public var bodyContains: String?
 
-        public init(secure: Bool = false, path: String = "/", host: String? = nil,
+        public init(secure: Bool = false, verification: TLSVerification? = nil, path: String = "/", host: String? = nil,
                     expectedStatus: ClosedRange<Int> = 200...399, bodyContains: String? = nil) {
             self.secure = secure
+            self.verification = verification
             self.path = path
             self.host = host
             self.expectedStatus = expectedStatus
             self.bodyContains = bodyContains
+        }
+
+        /// The name in `host` (its port left out), the default name TLS sends and verifies; nil
+        /// when there is no host or it is an address, which SNI cannot carry.
+        public var hostName: String? {
+            guard let host, !host.isEmpty, !host.hasPrefix("[") else { return nil }
+            let colons = host.count { $0 == ":" }
+            // Two colons or more: an IPv6 address without brackets.
+            guard colons <= 1 else { return nil }
+            let name = colons == 1 ? String(host[..<host.firstIndex(of: ":")!]) : host
+            return name.isEmpty || IPAddress(name) != nil ? nil : name
+        }
+    }
+
+    /// An HTTPS probe that fails unless the server's certificate chains to a trusted root and,
+    /// when a name is known, names it.
+    public struct TLSVerification: Hashable, Sendable {
+        /// The roots the chain must end in.
+        public var trustRoots: TrustRoots
+        /// The name sent as SNI and looked for in the certificate; nil checks the chain only.
+        public var serverName: String?
+
+        public init(trustRoots: TrustRoots = .system, serverName: String? = nil) {
+            self.trustRoots = trustRoots
+            self.serverName = serverName
+        }
+
+        public enum TrustRoots: Hashable, Sendable {
+            /// The system's trust store.
+            case system
+            /// The certificates of a PEM bundle, read when the config was loaded: a check
+            /// carries the bytes, not only the path, so that a changed file takes effect with
+            /// the next reload (which reads and checks it again), never half-way.
+            case bundle(file: String, pem: [UInt8])
         }
     }
 

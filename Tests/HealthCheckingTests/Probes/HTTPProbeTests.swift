@@ -84,6 +84,72 @@ struct HTTPProbeTests {
         #expect(log.all.first?.contains("\r\nHost: web.example.test\r\n") == true)
     }
 
+    // MARK: Verification
+
+    /// Probes a server with the certificate ``TestCA`` signed, with `verification`.
+    func verifyingProbe(_ verification: HealthCheck.TLSVerification?, host: String? = nil) async throws -> ProbeResult {
+        let (server, _) = try await TestServers.http(response: Self.response("200 OK", body: "ok"),
+                                                     tls: TestServers.tlsServerContext(signedByTestCA: true))
+        let result = await prober.probe(loopback(server.port, .http(.init(secure: true, verification: verification, host: host))))
+        try await server.close()
+        return result
+    }
+
+    static let testCA = HealthCheck.TLSVerification.TrustRoots.bundle(file: "/test-ca.pem", pem: Array(TestCA.certificatePEM.utf8))
+    static let wrongCA = HealthCheck.TLSVerification.TrustRoots.bundle(file: "/other-ca.pem", pem: Array(TestCertificate.certificatePEM.utf8))
+
+    @Test("without verification, a certificate no one trusts passes")
+    func unverifiedCertificate() async throws {
+        let result = try await verifyingProbe(nil, host: "not-the-certificate-name.test")
+        #expect(result.isSuccess, "\(result)")
+    }
+
+    @Test("verifying with the CA that signed the certificate, with and without the name: success")
+    func rightCA() async throws {
+        let named = try await verifyingProbe(.init(trustRoots: Self.testCA, serverName: TestCA.serverName))
+        #expect(named.isSuccess, "\(named)")
+        let chainOnly = try await verifyingProbe(.init(trustRoots: Self.testCA))
+        #expect(chainOnly.isSuccess, "\(chainOnly)")
+    }
+
+    @Test("verifying with another CA: certificate rejected")
+    func wrongCA() async throws {
+        let result = try await verifyingProbe(.init(trustRoots: Self.wrongCA, serverName: TestCA.serverName))
+        #expect(result.failure?.kind == .certificateRejected, "\(result)")
+        #expect(result.failure?.message.hasPrefix("certificate verify failed") == true, "\(result)")
+    }
+
+    @Test("verifying against the system store: a test CA is not in it, certificate rejected")
+    func systemStore() async throws {
+        let result = try await verifyingProbe(.init(trustRoots: .system, serverName: TestCA.serverName))
+        #expect(result.failure?.kind == .certificateRejected, "\(result)")
+    }
+
+    @Test("verifying a name the certificate does not carry: certificate rejected, naming it")
+    func wrongName() async throws {
+        let result = try await verifyingProbe(.init(trustRoots: Self.testCA, serverName: "api.health-check-test.invalid"))
+        #expect(result.failure?.kind == .certificateRejected, "\(result)")
+        #expect(result.failure?.message == "certificate verify failed: it does not name api.health-check-test.invalid", "\(result)")
+    }
+
+    @Test("a CA bundle the TLS library cannot parse fails every probe that uses it, as an error")
+    func unparsableBundle() async throws {
+        let broken = HealthCheck.TLSVerification.TrustRoots.bundle(file: "/broken.pem", pem: Array("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8))
+        let result = try await verifyingProbe(.init(trustRoots: broken))
+        #expect(result.failure?.kind == .error, "\(result)")
+        #expect(result.failure?.message == "the CA bundle /broken.pem cannot be parsed", "\(result)")
+    }
+
+    @Test("the host's name is sent as SNI when nothing is verified (a port in host is left out)")
+    func hostName() {
+        #expect(HealthCheck.HTTPProbe(host: "web.example.test:8443").hostName == "web.example.test")
+        #expect(HealthCheck.HTTPProbe(host: "web.example.test").hostName == "web.example.test")
+        #expect(HealthCheck.HTTPProbe(host: "192.0.2.1:8443").hostName == nil)
+        #expect(HealthCheck.HTTPProbe(host: "[2001:db8::1]:8443").hostName == nil)
+        #expect(HealthCheck.HTTPProbe(host: "2001:db8::1").hostName == nil)
+        #expect(HealthCheck.HTTPProbe().hostName == nil)
+    }
+
     @Test("HTTPS to a server that does not speak TLS: failure")
     func httpsToPlainServer() async throws {
         let (server, _) = try await TestServers.http(response: Self.response("200 OK", body: "ok"), atOnce: true)

@@ -59,10 +59,13 @@ enum TestServers {
             .get()
     }
 
-    /// The TLS context of a server with the test certificate.
-    static func tlsServerContext() throws -> NIOSSLContext {
-        let certificate = try NIOSSLCertificate(bytes: Array(TestCertificate.certificatePEM.utf8), format: .pem)
-        let key = try NIOSSLPrivateKey(bytes: Array(TestCertificate.privateKeyPEM.utf8), format: .pem)
+    /// The TLS context of a server with the self-signed test certificate, or with the
+    /// certificate ``TestCA`` signed.
+    static func tlsServerContext(signedByTestCA: Bool = false) throws -> NIOSSLContext {
+        let certificatePEM = signedByTestCA ? TestCA.serverCertificatePEM : TestCertificate.certificatePEM
+        let keyPEM = signedByTestCA ? TestCA.serverPrivateKeyPEM : TestCertificate.privateKeyPEM
+        let certificate = try NIOSSLCertificate(bytes: Array(certificatePEM.utf8), format: .pem)
+        let key = try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)
         let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
         return try NIOSSLContext(configuration: configuration)
     }

@@ -1,3 +1,5 @@
+import IPVSCore
+
 /// The typed reads of a check's probe-specific values. Each reports what is wrong at this node
 /// and returns nil, as the reads in ConfigNode+Scalars do.
 extension ConfigNode {
@@ -88,6 +90,59 @@ extension ConfigNode {
             return nil
         }
         return words
+    }
+
+    /// `tls: {verify, caFile, serverName}`. `caFile` and `serverName` say how to verify, so
+    /// they are refused without `verify: true` rather than ignored: a CA that is written but
+    /// not used would make an operator believe the servers are checked.
+    func tlsSettings() -> HealthCheckDeclaration.TLSSettings? {
+        guard let fields = mapping(allowedKeys: ["verify", "caFile", "serverName"]) else { return nil }
+        let verify = Written(fields["verify"]) { $0.bool() }
+        func ifVerifying<Value>(_ key: String, _ decode: (ConfigNode) -> Value?) -> Written<Value> {
+            guard let node = fields[key] else { return .absent }
+            guard verify.value == true else {
+                // A refused verify is reported already; its companions are not read then.
+                if !verify.isRefused {
+                    node.report(.notApplicable, "\(key) applies only with verify: true; without it no certificate is checked")
+                }
+                return .refused
+            }
+            return Written(node, decode)
+        }
+        let trustRoots = ifVerifying("caFile") { $0.caFile() }
+        let serverName = ifVerifying("serverName") { $0.serverName() }
+        guard !verify.isRefused, !trustRoots.isRefused, !serverName.isRefused else { return nil }
+        return HealthCheckDeclaration.TLSSettings(verify: verify.value ?? false, trustRoots: trustRoots.value ?? .system,
+                                                  serverName: serverName.value)
+    }
+
+    /// An absolute path to a PEM bundle of CA certificates, read and checked now: a missing or
+    /// wrong file is a problem of the config, found before anything is applied.
+    func caFile() -> HealthCheck.TLSVerification.TrustRoots? {
+        guard let path = name() else { return nil }
+        // Relative to what? The agent's working directory is not the config's: say it in full.
+        guard path.hasPrefix("/") else {
+            report(.invalidValue, "caFile '\(path)' must be an absolute path")
+            return nil
+        }
+        switch CertificateBundle.load(path) {
+        case .success(let pem):
+            return .bundle(file: path, pem: pem)
+        case .failure(let refusal):
+            report(refusal.code, "caFile '\(path)' \(refusal.reason)")
+            return nil
+        }
+    }
+
+    /// The name to verify: a DNS name, not an address (a certificate is checked against a name
+    /// here, and SNI carries names only).
+    func serverName() -> String? {
+        guard let name = dnsName() else { return nil }
+        guard IPAddress(name) == nil else {
+            report(.invalidValue, "serverName '\(name)' is an address, not a name: leave serverName out to verify the chain only")
+            return nil
+        }
+        return name
     }
 
     /// `text` if it has no whitespace or control character, which would end a header or the

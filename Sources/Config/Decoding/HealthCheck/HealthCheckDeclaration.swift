@@ -39,13 +39,23 @@ struct HealthCheckDeclaration {
         var expect: Written<[UInt8]> = .absent
         var query: Written<String> = .absent
         var command: Written<[String]> = .absent
+        /// `tls` of an https check, taken as a whole: an override's `tls` replaces the service's.
+        var tls: Written<TLSSettings> = .absent
 
         func overridden(by own: ProbeSettings) -> ProbeSettings {
             ProbeSettings(
                 path: own.path.or(path), host: own.host.or(host), expectedStatus: own.expectedStatus.or(expectedStatus),
                 bodyContains: own.bodyContains.or(bodyContains), send: own.send.or(send), expect: own.expect.or(expect),
-                query: own.query.or(query), command: own.command.or(command))
+                query: own.query.or(query), command: own.command.or(command), tls: own.tls.or(tls))
         }
+    }
+
+    /// The `tls` mapping of an https check.
+    struct TLSSettings {
+        var verify = false
+        var trustRoots = HealthCheck.TLSVerification.TrustRoots.system
+        /// As written; nil takes the `host` key's name, if any.
+        var serverName: String?
     }
 
     /// A service's check that is not a mapping: its endpoints inherit a check of unknown kind,
@@ -90,8 +100,15 @@ struct HealthCheckDeclaration {
         case .tcp:
             return .tcp
         case .http, .https:
+            let host = specific.host.value
+            let verification = specific.tls.value.flatMap { tls in
+                // The name defaults to the Host header's: the name the operator already gave the server.
+                tls.verify ? HealthCheck.TLSVerification(
+                    trustRoots: tls.trustRoots,
+                    serverName: tls.serverName ?? HealthCheck.HTTPProbe(host: host).hostName) : nil
+            }
             return .http(HealthCheck.HTTPProbe(
-                secure: kind == .https, path: specific.path.value ?? Self.httpDefaults.path, host: specific.host.value,
+                secure: kind == .https, verification: verification, path: specific.path.value ?? Self.httpDefaults.path, host: host,
                 expectedStatus: specific.expectedStatus.value ?? Self.httpDefaults.expectedStatus,
                 bodyContains: specific.bodyContains.value))
         case .udp:

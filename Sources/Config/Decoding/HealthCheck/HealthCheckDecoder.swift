@@ -21,14 +21,14 @@ struct HealthCheckScope {
 enum HealthCheckDecoder {
     static let keys = [
         "type", "port", "intervalSeconds", "timeoutSeconds", "jitter", "rise", "fall", "initiallyHealthy",
-        "path", "host", "expectedStatus", "bodyContains", "send", "sendHex", "expect", "expectHex", "query", "command",
+        "path", "host", "expectedStatus", "bodyContains", "send", "sendHex", "expect", "expectHex", "query", "command", "tls",
     ]
 
     /// The keys that only some kinds read.
     static let kindsReading: [String: [ProbeKind]] = [
         "path": [.http, .https], "host": [.http, .https], "expectedStatus": [.http, .https], "bodyContains": [.http, .https],
         "send": [.udp], "sendHex": [.udp], "expect": [.udp], "expectHex": [.udp],
-        "query": [.dns], "command": [.exec],
+        "query": [.dns], "command": [.exec], "tls": [.https],
     ]
 
     /// A service's own check: `type` is required.
@@ -126,7 +126,8 @@ enum HealthCheckDecoder {
             send: payload(text: "send", hex: "sendHex"),
             expect: payload(text: "expect", hex: "expectHex"),
             query: read("query") { $0.dnsName() },
-            command: read("command") { $0.command() })
+            command: read("command") { $0.command() },
+            tls: read("tls") { $0.tlsSettings() })
     }
 
     /// A probe must end before the next one is due: the timeout at most the interval. Reported
