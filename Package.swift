@@ -96,7 +96,8 @@ let package = Package(
         // The config file: YAML to a validated DesiredState, every problem with file:line:column.
         .target(
             name: "Config",
-            dependencies: ["IPVSCore", .product(name: "Yams", package: "Yams")]
+            // NIOSSL parses the CA bundles of HTTPS checks at load, as the prober will.
+            dependencies: ["IPVSCore", .product(name: "Yams", package: "Yams"), .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
 
         // Kubernetes API objects as the API server sends them (Service, EndpointSlice, Node,

@@ -12,9 +12,23 @@ import Darwin
 /// `tls` of an https check: what each key maps to, the name verified by default, and every way
 /// the mapping or the CA file it names can be wrong, each reported where it is written.
 struct HealthCheckTLSTests {
-    /// A PEM block whose base64 is a DER sequence: what the loader checks (the TLS library
-    /// parses the certificates when the prober builds its context).
-    static let pem = Array("# a comment line\n-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n".utf8)
+    /// A real self-signed CA certificate (the loader parses the bundle as the prober will), after
+    /// a comment line as bundles often have.
+    static let pem = Array("""
+    # a comment line
+    -----BEGIN CERTIFICATE-----
+    MIIBpTCCAUugAwIBAgIUbOV7G45q4tzqxOjRRbIvgNxef78wCgYIKoZIzj0EAwIw
+    JzElMCMGA1UEAwwcaXB2c2N0bC1zd2lmdCBjb25maWcgdGVzdCBDQTAgFw0yNjEy
+    MDMxOTIzMTBaGA8yMTI2MTEwOTE5MjMxMFowJzElMCMGA1UEAwwcaXB2c2N0bC1z
+    d2lmdCBjb25maWcgdGVzdCBDQTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKyB
+    7+TlNZ0qrSHAfgJOnn4YfLNGcCFB8B+VI5wuTTxF1kdqzPoau+itoH4MU09G6Yus
+    rsy2nWJbvtVCERCRjE2jUzBRMB0GA1UdDgQWBBQUVGD/eC8PsxLBzLI0aj9btTh5
+    ETAfBgNVHSMEGDAWgBQUVGD/eC8PsxLBzLI0aj9btTh5ETAPBgNVHRMBAf8EBTAD
+    AQH/MAoGCCqGSM49BAMCA0gAMEUCIHhiHf6Im9/FjtIBSIlS2S/Lf3IYGG+LKYuA
+    DiOcC9aCAiEAx7dFD3+6pz7deuQDL2GN80PzCUCbLbYAeG/3ZWdKqDE=
+    -----END CERTIFICATE-----
+
+    """.utf8)
 
     private func service(_ fields: String, sourceLocation: SourceLocation = #_sourceLocation) -> ServiceSpec? {
         ConfigTesting.service("name: web\nclusterIPs: [198.51.100.1]\nports: [{port: 443}]\n" + fields,
@@ -155,24 +169,25 @@ struct HealthCheckTLSTests {
         #expect(missing.message == "caFile '/nonexistent/ca.pem' cannot be opened: No such file or directory")
         let directory = try #require(caFileProblem("/"))
         #expect(directory.code == .unreadableFile)
-        #expect(directory.message == "caFile '/' is not a regular file")
+        #expect(directory.message == "caFile '/' is a directory, not a regular file")
 
         let fifo = NSTemporaryDirectory() + "ipvsctl-config-test-\(UUID().uuidString).fifo"
         try #require(mkfifo(fifo, 0o600) == 0)
         defer { TemporaryFile.remove(fifo) }
-        #expect(caFileProblem(fifo)?.message == "caFile '\(fifo)' is not a regular file")
+        #expect(caFileProblem(fifo)?.message == "caFile '\(fifo)' is a FIFO, not a regular file")
 
         let large = try TemporaryFile.write(Self.pem + Array(repeating: UInt8(ascii: "\n"), count: 1024 * 1024))
         defer { TemporaryFile.remove(large) }
         let tooLarge = try #require(caFileProblem(large))
         #expect(tooLarge.code == .unreadableFile)
-        #expect(tooLarge.message == "caFile '\(large)' is \(1024 * 1024 + Self.pem.count) bytes long: a CA bundle is at most 1048576")
+        #expect(tooLarge.message == "caFile '\(large)' is \(1024 * 1024 + Self.pem.count) bytes, more than the 1 MiB allowed")
     }
 
     @Test("a caFile that is not a PEM bundle of certificates", arguments: [
         ("not a certificate\n", "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
-        ("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n", "is not a PEM bundle: certificate 1 is not base64 of a DER certificate"),
-        ("-----BEGIN CERTIFICATE-----\nMAMCAQE=\n", "is not a PEM bundle: certificate 1 has no END line"),
+        ("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n", "is not a PEM bundle of certificates that the TLS library can parse"),
+        ("-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n", "is not a PEM bundle of certificates that the TLS library can parse"),
+        ("-----BEGIN CERTIFICATE-----\nMAMCAQE=\n", "is not a PEM bundle of certificates that the TLS library can parse"),
         ("-----BEGIN PRIVATE KEY-----\nMAMCAQE=\n-----END PRIVATE KEY-----\n", "holds a private key: give the CA certificates only"),
         ("\u{FF}\u{FE}", "is not PEM text (it is not even UTF-8)"),
     ])

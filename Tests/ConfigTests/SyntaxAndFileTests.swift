@@ -45,21 +45,21 @@ struct SyntaxAndFileTests {
         let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
         #expect(error?.problems.map(\.place) == [Place(0, 0, "", .unreadableFile)])
         #expect(error?.problems.first?.file == path)
-        #expect(error?.description == "\(path): cannot open the file: No such file or directory")
+        #expect(error?.description == "\(path): the file cannot be opened: No such file or directory")
     }
 
     @Test("a directory is a ConfigError, not a crash or an empty config")
     func directory() {
         let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: NSTemporaryDirectory()) }
         #expect(error?.problems.map(\.code) == [.unreadableFile])
-        #expect(error?.problems.first?.message == "cannot read the file: it is a directory, not a regular file")
+        #expect(error?.problems.first?.message == "the file is a directory, not a regular file")
     }
 
     @Test("a device is refused at once instead of being read forever", arguments: ["/dev/zero", "/dev/null", "/dev/urandom"])
     func device(path: String) {
         let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
         #expect(error?.problems.map(\.place) == [Place(0, 0, "", .unreadableFile)])
-        #expect(error?.problems.first?.message == "cannot read the file: it is a character device, not a regular file")
+        #expect(error?.problems.first?.message == "the file is a character device, not a regular file")
     }
 
     @Test("a FIFO is refused at once, with or without a writer on the other end")
@@ -68,7 +68,7 @@ struct SyntaxAndFileTests {
         #expect(mkfifo(path, 0o600) == 0)
         defer { TemporaryFile.remove(path) }
         let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
-        #expect(error?.problems.first?.message == "cannot read the file: it is a FIFO, not a regular file")
+        #expect(error?.problems.first?.message == "the file is a FIFO, not a regular file")
     }
 
     @Test("a file over the size limit is refused before it is read, naming its size and the limit")
@@ -79,7 +79,7 @@ struct SyntaxAndFileTests {
         #expect(truncate(path, off_t(ConfigLoader.maximumFileBytes + 1)) == 0)
         let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
         #expect(error?.problems.map(\.place) == [Place(0, 0, "", .unreadableFile)])
-        #expect(error?.problems.first?.message == "the file is \(ConfigLoader.maximumFileBytes + 1) bytes, more than the 32 MiB a config may have")
+        #expect(error?.problems.first?.message == "the file is \(ConfigLoader.maximumFileBytes + 1) bytes, more than the 32 MiB allowed")
         // At the limit exactly it is read (and then judged as YAML: NUL bytes are not).
         #expect(truncate(path, off_t(ConfigLoader.maximumFileBytes)) == 0)
         let atLimit = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }

@@ -6,8 +6,8 @@ import Musl
 import Darwin
 #endif
 
-/// Reads a config file with plain POSIX calls, so that the config target needs no Foundation
-/// of its own, and turns every way that can fail into a ``ConfigProblem``.
+/// Reads a config file (``BoundedFile``: plain POSIX calls, so that the config target needs no
+/// Foundation of its own) and turns every way that can fail into a ``ConfigProblem``.
 enum SourceFile {
     /// The file's text; throws the one problem that prevents reading it.
     static func text(of path: String) throws(ConfigError) -> String {
@@ -29,71 +29,12 @@ enum SourceFile {
             message: "the file is not valid UTF-8")])
     }
 
-    static var maximumBytes: Int { ConfigLoader.maximumFileBytes }
-
     private static func bytes(of path: String) throws(ConfigError) -> [UInt8] {
-        func refusal(_ message: String) -> ConfigError {
-            ConfigError(problems: [ConfigProblem(file: path, line: 0, column: 0, path: "", code: .unreadableFile, message: message)])
-        }
-        func failure(_ action: String) -> ConfigError {
-            refusal("cannot \(action) the file: \(String(cString: strerror(errno)))")
-        }
-        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard descriptor >= 0 else { throw failure("open") }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw failure("inspect") }
-        // Only a regular file has an end: /dev/zero or a FIFO would be read forever.
-        if let kind = FileKind(mode: status.st_mode), kind != .regular {
-            throw refusal("cannot read the file: it is \(kind.description), not a regular file")
-        }
-        guard status.st_size <= maximumBytes else {
-            throw refusal("the file is \(status.st_size) bytes, more than the \(maximumBytes / 1024 / 1024) MiB a config may have")
-        }
-        var contents: [UInt8] = []
-        contents.reserveCapacity(Int(status.st_size))
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { return contents }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure("read")
-            }
-            contents.append(contentsOf: chunk[..<count])
-            // The file grew while it was read (a writer appending to it).
-            guard contents.count <= maximumBytes else {
-                throw refusal("the file grew past the \(maximumBytes / 1024 / 1024) MiB a config may have while it was read")
-            }
-        }
-    }
-
-    /// What `st_mode` says a path is, in the words an operator knows.
-    enum FileKind: CustomStringConvertible {
-        case regular, directory, characterDevice, blockDevice, fifo, socket
-
-        init?(mode: mode_t) {
-            switch mode & S_IFMT {
-            case S_IFREG: self = .regular
-            case S_IFDIR: self = .directory
-            case S_IFCHR: self = .characterDevice
-            case S_IFBLK: self = .blockDevice
-            case S_IFIFO: self = .fifo
-            case S_IFSOCK: self = .socket
-            default: return nil
-            }
-        }
-
-        var description: String {
-            switch self {
-            case .regular: "a regular file"
-            case .directory: "a directory"
-            case .characterDevice: "a character device"
-            case .blockDevice: "a block device"
-            case .fifo: "a FIFO"
-            case .socket: "a socket"
-            }
+        do {
+            return try BoundedFile.contents(of: path, limit: ConfigLoader.maximumFileBytes)
+        } catch {
+            throw ConfigError(problems: [ConfigProblem(
+                file: path, line: 0, column: 0, path: "", code: .unreadableFile, message: "the file \(error)")])
         }
     }
 

@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a whole file the loader was pointed at (the config, a CA bundle), refusing before it
+/// reads anything what would hang it or swell it: a FIFO or a device (read forever), a file
+/// larger than the caller's limit. The loader runs before any kernel write, and in the agent
+/// on a thread the reconcile passes share.
+enum BoundedFile {
+    /// Why a file was not read, worded to follow its name: "caFile '/x' is a FIFO, not a
+    /// regular file", "the file cannot be opened: No such file or directory".
+    enum Refusal: Error, Equatable, CustomStringConvertible {
+        case cannotOpen(reason: String)
+        case cannotExamine(reason: String)
+        case notRegular(FileKind?)
+        case tooLarge(bytes: Int64, limit: Int)
+        case cannotRead(reason: String)
+        case grew(limit: Int)
+
+        var description: String {
+            switch self {
+            case .cannotOpen(let reason): "cannot be opened: \(reason)"
+            case .cannotExamine(let reason): "cannot be examined: \(reason)"
+            case .notRegular(let kind?): "is \(kind), not a regular file"
+            case .notRegular(nil): "is not a regular file"
+            case .tooLarge(let bytes, let limit): "is \(bytes) bytes, more than the \(Self.size(limit)) allowed"
+            case .cannotRead(let reason): "cannot be read: \(reason)"
+            case .grew(let limit): "grew past the \(Self.size(limit)) allowed while it was read"
+            }
+        }
+
+        private static func size(_ bytes: Int) -> String {
+            bytes >= 1 << 20 && bytes.isMultiple(of: 1 << 20) ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
+        }
+    }
+
+    /// The file's bytes; at most `limit` of them.
+    static func contents(of path: String, limit: Int) throws(Refusal) -> [UInt8] {
+        func reason() -> String { String(cString: strerror(errno)) }
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else { throw .cannotOpen(reason: reason()) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .cannotExamine(reason: reason()) }
+        let kind = FileKind(mode: status.st_mode)
+        guard kind == .regular else { throw .notRegular(kind) }
+        guard status.st_size <= limit else { throw .tooLarge(bytes: Int64(status.st_size), limit: limit) }
+        var contents: [UInt8] = []
+        contents.reserveCapacity(Int(status.st_size))
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return contents }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .cannotRead(reason: reason())
+            }
+            contents.append(contentsOf: chunk[..<count])
+            // A writer appending while we read: the size checked above no longer holds.
+            guard contents.count <= limit else { throw .grew(limit: limit) }
+        }
+    }
+
+    /// What `st_mode` says a path is, in the words an operator knows.
+    enum FileKind: Equatable, CustomStringConvertible {
+        case regular, directory, characterDevice, blockDevice, fifo, socket, symbolicLink
+
+        init?(mode: mode_t) {
+            switch mode & S_IFMT {
+            case S_IFREG: self = .regular
+            case S_IFDIR: self = .directory
+            case S_IFCHR: self = .characterDevice
+            case S_IFBLK: self = .blockDevice
+            case S_IFIFO: self = .fifo
+            case S_IFSOCK: self = .socket
+            case S_IFLNK: self = .symbolicLink
+            default: return nil
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .regular: "a regular file"
+            case .directory: "a directory"
+            case .characterDevice: "a character device"
+            case .blockDevice: "a block device"
+            case .fifo: "a FIFO"
+            case .socket: "a socket"
+            case .symbolicLink: "a symbolic link"
+            }
+        }
+    }
+}
