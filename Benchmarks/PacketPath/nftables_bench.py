@@ -30,7 +30,8 @@ import sys
 import tempfile
 import time
 
-NFT_LINE = re.compile(r"(\d+) nftables changes(?: in one transaction \((\d+) ms\))?")
+# The duration is formatted for people: "1,234 ms" past a thousand.
+NFT_LINE = re.compile(r"(\d+) nftables changes(?: in one transaction \(([\d,.\u202f ]+) ms\))?")
 BASE_BALANCER = int(ipaddress.IPv4Address("198.19.128.0"))
 
 
@@ -76,7 +77,8 @@ def apply(tool, namespace, path, state):
     match = NFT_LINE.search(output)
     if not match:
         sys.exit(f"no nftables line in the apply's summary:\n{output}")
-    return {"changes": int(match.group(1)), "transaction_ms": int(match.group(2) or 0), "apply_seconds": round(wall, 2)}
+    milliseconds = int(re.sub(r"\D", "", match.group(2) or "0"))
+    return {"changes": int(match.group(1)), "transaction_ms": milliseconds, "apply_seconds": round(wall, 2)}
 
 
 def table_size(namespace):
@@ -142,7 +144,7 @@ def main():
         "endpoints_per_service": arguments.endpoints,
         "rounds": len(rounds),
         "kernel": platform.release(),
-        "tool": arguments.tool,
+        "tool": os.path.basename(arguments.tool),
         "rules": median(["rules"]),
         "set_elements": median(["set_elements"]),
         "cold_transaction_changes": median(["cold", "changes"]),
