@@ -75,10 +75,12 @@ require_root() {
 
 # ---------------------------------------------------------------- apt packages
 
+# dpkg-query, not `dpkg -s | grep -q`: under pipefail, grep leaving early made dpkg die of
+# SIGPIPE on a long status (prometheus's), and an installed package looked missing.
 missing_apt_packages() {
     local pkg
     for pkg in "${APT_PACKAGES[@]}"; do
-        dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed' \
+        [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == "install ok installed" ]] \
             || printf '%s\n' "$pkg"
     done
 }
