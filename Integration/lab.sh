@@ -33,11 +33,13 @@ readonly VNG_VERSION="1.42"
 # openssl: the fake's test certificates; libnftables-dev: the packet path's netfilter table;
 # nftables: `nft`, the lab tests' witness of that table, and a rule that turns conntrack on in
 # the conntrack lab test's namespace (IPVS alone registers no conntrack hooks, except for FTP);
-# libnetfilter-conntrack-dev: the conntrack client; conntrack: its lab test's witness.
+# libnetfilter-conntrack-dev: the conntrack client; conntrack: its lab test's witness;
+# prometheus: promtool for the alert rules' tests, and the server that scrapes a fleet in the
+# lab (FleetLabTests; installed without starting its service, see install_apt_packages).
 readonly APT_PACKAGES=(
     qemu-system-x86 udev busybox-static kmod cpio ipvsadm
     libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 strace curl python3 python3-venv openssl systemd
-    libnftables-dev nftables libnetfilter-conntrack-dev conntrack
+    libnftables-dev nftables libnetfilter-conntrack-dev conntrack prometheus
 )
 
 # Modules the guest loads, in this order, when the kernel has them.
@@ -73,10 +75,12 @@ require_root() {
 
 # ---------------------------------------------------------------- apt packages
 
+# dpkg-query, not `dpkg -s | grep -q`: under pipefail, grep leaving early made dpkg die of
+# SIGPIPE on a long status (prometheus's), and an installed package looked missing.
 missing_apt_packages() {
     local pkg
     for pkg in "${APT_PACKAGES[@]}"; do
-        dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed' \
+        [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == "install ok installed" ]] \
             || printf '%s\n' "$pkg"
     done
 }
@@ -95,8 +99,16 @@ install_apt_packages() {
     fi
     log "apt packages: installing $(echo $missing)"
     apt_get update >&2
+    # Where no init system runs, a package's postinst would start its service (the prometheus
+    # server) as a stray process: a policy-rc.d that refuses, for the install only.
+    local policy=/usr/sbin/policy-rc.d added_policy="" status=0
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && added_policy=yes
+    fi
     # shellcheck disable=SC2086  # one word per package
-    apt_get install --no-install-recommends $missing >&2
+    apt_get install --no-install-recommends $missing >&2 || status=$?
+    [[ -z $added_policy ]] || rm -f "$policy"
+    return "$status"
 }
 
 # ------------------------------------------------------------------ virtme-ng

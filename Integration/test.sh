@@ -15,6 +15,9 @@ swift build --build-tests
 echo "== unit tests (no kernel needed)"
 swift test --skip-build --skip IPVSIntegrationTests
 
+echo "== Prometheus rules (promtool check rules, promtool test rules, runbooks, metric names)"
+Integration/prometheus-rules.sh
+
 echo "== fake Kubernetes API server against real clients (kubectl, the official Python client, the API schemas)"
 Integration/fake-apiserver/check.sh
 

@@ -14,6 +14,11 @@ struct ConfigFileSourceTests {
             .first { $0.name == "ipvsctl_config_reloads_total" && $0.labels["result"] == "failure" }?.value
     }
 
+    static func lastReloadSuccessful(_ metrics: AgentMetrics) -> Double? {
+        MetricSample.parse(String(decoding: metrics.render(), as: UTF8.self))
+            .first { $0.name == "ipvsctl_config_last_reload_successful" }?.value
+    }
+
     @Test("a FIFO, /dev/zero or an oversized file at the config path is refused at once; the last good config stays",
           .timeLimit(.minutes(1)))
     func unreadableReplacements() async throws {
@@ -22,6 +27,7 @@ struct ConfigFileSourceTests {
         let metrics = AgentMetrics(version: "test")
         let source = ConfigFileSource(path: path, initial: state, metrics: metrics, logger: Logger(label: "test"))
         let good = try #require(source.current())
+        #expect(Self.lastReloadSuccessful(metrics) == 1, "the agent starts from a config that loaded")
 
         let replacements: [(String, () throws -> Void)] = [
             ("a FIFO", { #expect(mkfifo(path, 0o600) == 0) }),
@@ -36,6 +42,7 @@ struct ConfigFileSourceTests {
             try replace()
             await source.reload()
             #expect(Self.reloadFailures(metrics) == Double(index + 1), "\(what)")
+            #expect(Self.lastReloadSuccessful(metrics) == 0, "\(what)")
             #expect(source.current()?.generation == good.generation, "\(what) replaced the desired state")
             #expect(source.current()?.state == good.state, "\(what)")
         }
@@ -46,5 +53,6 @@ struct ConfigFileSourceTests {
         await source.reload()
         #expect(source.current()?.generation == good.generation + 1)
         #expect(Self.reloadFailures(metrics) == 3)
+        #expect(Self.lastReloadSuccessful(metrics) == 1)
     }
 }

@@ -13,18 +13,59 @@ extension KernelLab {
             fleet.agent(node).metric("ipvsctl_service_blackholed", ["service": service, "traffic_policy": policy])
         }
 
-        @Test("Local: each node reaches only its own collector; with it down or crash-looping, that node refuses and is blackholed there only")
+        static let blackholeAlert = "IPVSCtlServiceBlackholed"
+
+        /// The blackhole alerts of one service in `prometheus` (pending or firing), as
+        /// (instance, traffic_policy, alertstate).
+        static func blackholeAlerts(_ prometheus: LabPrometheus, _ service: String) -> [[String?]]? {
+            prometheus.alerts(blackholeAlert)?.filter { $0["service"] == service }
+                .map { [$0["instance"], $0["traffic_policy"], $0["alertstate"]] }
+        }
+
+        @Test("Local: each node reaches only its own collector; with it down or crash-looping, that node refuses and is blackholed there only, and a real Prometheus with our rules alerts for that node only")
         func nodeLocalCollector() throws {
-            let fleet = try LabFleet()
+            let fleet = try LabFleet(metricsOnFabric: true)
             defer { fleet.tearDown() }
+            // Debian's Prometheus on the outside namespace (the fleet's monitoring host) scrapes
+            // the three agents on their fabric addresses with deploy/prometheus's rules. Only the
+            // blackhole alert's `for:` is cut, from 5m to 15s, in the server's copy of the file:
+            // the test waits seconds, not minutes (promtool's tests check the real one).
+            let prometheus = try LabPrometheus(namespace: fleet.outside, targets: LabFleet.nodes.map(fleet.metricsTarget),
+                                               forOverrides: [Self.blackholeAlert: "15s"])
+            defer { prometheus.stop() }
+            var prometheusSeconds = 0.0  // what Prometheus adds to this test, waiting for it
+            try prometheus.launch()
             for node in LabFleet.nodes {
                 for _ in 0..<3 { #expect(fleet.get(from: fleet.client(node), VIP.collector)?.backend == "\(node)/b0") }
             }
+            var started = Date()
+            try prometheus.waitUntilReady()
+            // Every agent is scraped and shows the collector: "that node only" then means something.
+            try LabWait.until("Prometheus scrapes the three agents", seconds: 60) {
+                prometheus.query("ipvsctl_service_blackholed{service=\"monitoring/collector\"} == 0")?.count == 3
+            }
+            #expect(Self.blackholeAlerts(prometheus, "monitoring/collector") == [])
+            prometheusSeconds += Date().timeIntervalSince(started)
 
             fleet.stopBackend("node-b", 0)
             try LabWait.until("node-b shows the collector as blackholed", seconds: 20) {
                 Self.blackholed(fleet, "node-b", "monitoring/collector", "internal") == 1
             }
+            // Pending for the `for:`, then firing, for node-b's instance only.
+            started = Date()
+            let nodeB = fleet.metricsTarget("node-b")
+            var states: [String] = []
+            try LabWait.until("Prometheus fires the blackhole alert for node-b", seconds: 60) {
+                let alerts = Self.blackholeAlerts(prometheus, "monitoring/collector") ?? []
+                #expect(alerts.allSatisfy { $0[0] == nodeB && $0[1] == "internal" }, "alerts for other nodes: \(alerts)")
+                if let first = alerts.first, let state = first[2], states.last != state { states.append(state) }
+                return states.last == "firing"
+            }
+            #expect(states == ["pending", "firing"])
+            #expect(Self.blackholeAlerts(prometheus, "monitoring/collector") == [[nodeB, "internal", "firing"]])
+            #expect(prometheus.query("service_traffic_policy:ipvsctl_service_blackholed:nodes{service=\"monitoring/collector\"}")?
+                .map(\.value) == [1])
+            prometheusSeconds += Date().timeIntervalSince(started)
             #expect(fleet.agent("node-b").metric("ipvsctl_blackholed_services", ["traffic_policy": "internal"]) == 1)
             for node in ["node-a", "node-c"] {
                 #expect(Self.blackholed(fleet, node, "monitoring/collector", "internal") == 0)
@@ -62,6 +103,16 @@ extension KernelLab {
             try LabWait.until("node-b no longer shows the collector as blackholed", seconds: 30) {
                 Self.blackholed(fleet, "node-b", "monitoring/collector", "internal") == 0
             }
+            started = Date()
+            try LabWait.until("the collector's blackhole alert is gone", seconds: 30) {
+                Self.blackholeAlerts(prometheus, "monitoring/collector") == []
+            }
+            prometheusSeconds += Date().timeIntervalSince(started)
+            // What stays is by design: node-c has no shop endpoint and the shop's external policy
+            // is Local (policiesAreIndependent), so the same rule reports it, on node-c alone.
+            let remaining = prometheus.alerts(Self.blackholeAlert)?.map { [$0["instance"], $0["service"], $0["traffic_policy"]] }
+            #expect(remaining == [[fleet.metricsTarget("node-c"), "default/shop", "external"]])
+            print("fleet \(fleet.prefix): Prometheus added \(Int(prometheusSeconds.rounded())) s of waiting to this test")
         }
 
         @Test("PreferLocal: with the local collector down, traffic goes to other nodes and the fallback shows on /metrics")

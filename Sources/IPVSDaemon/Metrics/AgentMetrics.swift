@@ -49,6 +49,8 @@ public final class AgentMetrics: Sendable {
         drains = registry.gauge("ipvsctl_draining_real_servers", "Real servers at weight 0 waiting for their connections to end.")
         configLastReloadSuccessful = registry.gauge("ipvsctl_config_last_reload_successful",
                                                     "1 when the last config load succeeded, 0 when the last good config stays in force.")
+        // The agent starts only from a config that loaded: nothing rejected is on disk yet.
+        configLastReloadSuccessful.set(to: 1)
         checkerStalled = registry.gauge("ipvsctl_health_checker_stalled", "1 when the health checker's loop has stopped running.")
         healthTargets = registry.gauge("ipvsctl_health_check_targets", "Distinct targets probed (shared by every service that declares them).")
         serviceBlackholed = LabeledGauges(name: "ipvsctl_service_blackholed",

@@ -49,6 +49,9 @@ public final class ReconcileLoop: Service, Sendable {
         var failedLastTime = false
         /// Whether "waiting for the first read" was logged already.
         var waitingLogged = false
+        /// Set when graceful shutdown began: a pass still finishing then must not tell systemd
+        /// READY after STOPPING.
+        var stopping = false
     }
 
     let configuration: Configuration
@@ -106,7 +109,11 @@ public final class ReconcileLoop: Service, Sendable {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            self.notifier?.notify(.stopping)
+            // Under the lock that a finishing pass takes to say READY: STOPPING is the last word.
+            self.memory.withLock { memory in
+                memory.stopping = true
+                self.notifier?.notify(.stopping)
+            }
             self.triggers.finish()
         }
         logger.notice("reconciler loop stopped; the kernel table is left as it is")
@@ -170,7 +177,10 @@ public final class ReconcileLoop: Service, Sendable {
         let wasReady = status.isReady
         status.reconciled()
         if !wasReady || reasons.contains(where: \.rereadsSource) {
-            notifier?.notify(.ready(status: succeeded ? "reconciled" : "reconciled with errors; retrying"))
+            memory.withLock { memory in
+                guard !memory.stopping else { return }
+                notifier?.notify(.ready(status: succeeded ? "reconciled" : "reconciled with errors; retrying"))
+            }
         }
     }
 

@@ -3,12 +3,14 @@ import ReconcilerTestKit
 import Testing
 
 /// `ipvsctl-swift run` inside a lab namespace, as systemd would run it on a node: its log in a
-/// file, its metrics endpoint on the namespace's loopback, stopped with a signal.
+/// file, its metrics endpoint on the namespace's loopback (or on an address of the namespace that
+/// a Prometheus server elsewhere reaches), stopped with a signal.
 final class LabAgent {
     let namespace: String
     let configPath: String
     let stateDirectory: String
     let node: String
+    let metricsHost: String
     let metricsPort: UInt16
     /// Where the desired state comes from: `--config FILE`, or `--kubeconfig` with its file.
     let sourceArguments: [String]
@@ -17,10 +19,11 @@ final class LabAgent {
 
     /// An agent reading `configPath`, which may be shared with other agents (one file for a fleet).
     init(namespace: String, configPath: String, node: String, stateDirectory: String = KernelLab.ReconcilerLabTests.stateDirectory(),
-         metricsPort: UInt16 = 9469, kubeconfig: String? = nil) {
+         metricsHost: String = "127.0.0.1", metricsPort: UInt16 = 9469, kubeconfig: String? = nil) {
         self.namespace = namespace
         self.node = node
         self.stateDirectory = stateDirectory
+        self.metricsHost = metricsHost
         self.metricsPort = metricsPort
         self.configPath = configPath
         sourceArguments = ["--config", configPath] + (kubeconfig.map { ["--kubeconfig", $0] } ?? [])
@@ -42,23 +45,13 @@ final class LabAgent {
 
     /// Starts the agent without waiting (several agents then come up side by side).
     func launch(resyncSeconds: Int = 2) throws {
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ip", "netns", "exec", namespace, KernelLab.ReconcilerLabTests.binary, "run"] + sourceArguments + ["--node", node,
-                             "--state-dir", stateDirectory, "--metrics-address", "127.0.0.1:\(metricsPort)",
-                             "--resync-interval", "\(resyncSeconds)"]
+        let arguments = ["ip", "netns", "exec", namespace, KernelLab.ReconcilerLabTests.binary, "run"] + sourceArguments + ["--node", node,
+                         "--state-dir", stateDirectory, "--metrics-address", "\(metricsHost):\(metricsPort)",
+                         "--resync-interval", "\(resyncSeconds)"]
         // IPVSCTL_LAB_AGENT_LOG_LEVEL=debug makes the agents' logs (shown when a test fails) say more.
         let level = ProcessInfo.processInfo.environment["IPVSCTL_LAB_AGENT_LOG_LEVEL"] ?? "info"
-        process.environment = ProcessInfo.processInfo.environment.merging(["IPVSCTL_LOG_LEVEL": level]) { _, new in new }
-        // A file, not a pipe: nobody drains a pipe while the test waits, and a full one blocks the agent.
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.runWithDefaultSignalMask()
-        self.process = process
+        process = try Process.launchLogging(arguments, to: logPath,
+                                            environment: ProcessInfo.processInfo.environment.merging(["IPVSCTL_LOG_LEVEL": level]) { _, new in new })
     }
 
     /// Waits for `/readyz`: the agent's first reconcile is done.
@@ -102,7 +95,7 @@ final class LabAgent {
     /// GET on the agent's HTTP endpoint: status and body.
     func get(_ path: String) -> (status: Int, body: String)? {
         guard let result = try? Shell.runCapturing(["ip", "netns", "exec", namespace, "curl", "-sS", "-m", "3", "-o", "-", "-w", "\n%{http_code}",
-                                                    "http://127.0.0.1:\(metricsPort)\(path)"]),
+                                                    "http://\(metricsHost):\(metricsPort)\(path)"]),
               result.status == 0 else { return nil }
         var lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         guard let code = lines.popLast().flatMap({ Int($0) }) else { return nil }

@@ -54,17 +54,7 @@ final class LabFakeAPIServer {
                          "--tls-cert", workDirectory + "/server.crt", "--tls-key", workDirectory + "/server.key",
                          "--token", Self.token, "--bookmark-interval", "2", "--state-out", statePath]
         if restoring { arguments += ["--state-in", statePath] } else { arguments += objects.flatMap { ["--objects", $0] } }
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.runWithDefaultSignalMask()
-        self.process = process
+        process = try Process.launchLogging(arguments, to: logPath)
         do {
             // Python starting under emulation on a loaded machine can take tens of seconds.
             try LabWait.until("the fake API server answers", seconds: 120) { (try? control("GET", "healthz")) != nil }

@@ -59,9 +59,13 @@ final class LabFleet {
 
     /// Builds the topology, starts every backend and every node's agent, and waits until each
     /// node has every real server its policies allow. `prepare` runs once the namespaces exist
-    /// and before any agent starts (another tool's rules, say). `editConfig` rewrites the text of
+    /// and before any agent starts (another tool's rules, say). With `metricsOnFabric`, each
+    /// agent serves its metrics on its node's fabric address (``metricsTarget(_:)``), where a
+    /// Prometheus server in the outside namespace scrapes it, as docs/systemd.md sets up a node;
+    /// otherwise on its namespace's loopback. `editConfig` rewrites the text of
     /// `examples/fleet.yaml` for this fleet only (a `.file` fleet); it must change something.
-    init(source: Source = .file, prepare: (LabFleet) throws -> Void = { _ in }, editConfig: ((String) -> String)? = nil) throws {
+    init(source: Source = .file, metricsOnFabric: Bool = false, prepare: (LabFleet) throws -> Void = { _ in },
+         editConfig: ((String) -> String)? = nil) throws {
         prefix = "fleet\(UInt16.random(in: 0...UInt16.max))"
         self.source = source
         var configPath = Self.config
@@ -91,11 +95,12 @@ final class LabFleet {
                 progress("fake API server up")
             }
             for node in Self.nodes {
+                let metricsHost = metricsOnFabric ? Self.nodeAddress(node) : "127.0.0.1"
                 let agent = source == .file
-                    ? LabAgent(namespace: namespace(node), configPath: configPath, node: node)
+                    ? LabAgent(namespace: namespace(node), configPath: configPath, node: node, metricsHost: metricsHost)
                     : LabAgent(namespace: namespace(node),
                                configPath: Self.repository.appendingPathComponent("examples/kubernetes/fleet-defaults.yaml").path,
-                               node: node, kubeconfig: apiServer!.kubeconfigPath)
+                               node: node, metricsHost: metricsHost, kubeconfig: apiServer!.kubeconfigPath)
                 agents[node] = agent
                 // Three agents share the emulated CPUs: resync at a calm pace.
                 try agent.launch(resyncSeconds: Self.resyncSeconds)
@@ -131,6 +136,8 @@ final class LabFleet {
     }
 
     func namespace(_ node: String) -> String { "\(prefix)-\(node)" }
+    /// Where a node's agent serves its metrics, as a scrape target (`HOST:PORT`).
+    func metricsTarget(_ node: String) -> String { "\(agent(node).metricsHost):\(agent(node).metricsPort)" }
     func client(_ node: String) -> String { "\(prefix)-\(node)-client" }
     var outside: String { "\(prefix)-outside" }
     func backendNamespace(_ node: String, _ backend: Int) -> String { "\(prefix)-\(node)-b\(backend)" }

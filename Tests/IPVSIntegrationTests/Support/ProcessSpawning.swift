@@ -16,3 +16,23 @@ extension Process {
         try run()
     }
 }
+
+extension Process {
+    /// Starts `arguments` (looked up on PATH) with no input, its output and errors appended to
+    /// `logPath`: a file, not a pipe, because nobody drains a pipe while a test waits, and a full
+    /// one blocks the child.
+    static func launchLogging(_ arguments: [String], to logPath: String, environment: [String: String]? = nil) throws -> Process {
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = log
+        process.standardError = log
+        try process.runWithDefaultSignalMask()
+        return process
+    }
+}
