@@ -135,8 +135,17 @@ extension KernelLab {
                     expiredRelists(node) >= relistsBefore[index] + 3
                 }
             }
-            let lists = try server.requests()["list"] ?? [:]
-            #expect((lists["services"] ?? 0) >= 3 && (lists["endpointslices"] ?? 0) >= 3, "lists after the restart: \(lists)")
+            // The relist is counted when the agent decides on it, a moment before its request
+            // reaches the server (after a wait when the watch expired at once): wait for those.
+            var lists: [String: Int] = [:]
+            do {
+                try LabWait.until("the server served every node's relists", seconds: 60) {
+                    lists = (try? server.requests()["list"]) ?? [:]
+                    return (lists["services"] ?? 0) >= 3 && (lists["endpointslices"] ?? 0) >= 3
+                }
+            } catch {
+                Issue.record("lists after the restart: \(lists)")
+            }
             // A resync after the relist, then the count of kernel writes: unchanged.
             usleep(UInt32(LabFleet.resyncSeconds + 2) * 1_000_000)
             #expect(LabFleet.nodes.map { Self.kernelCommands(fleet.agent($0)) } == commands, "a relist of unchanged objects wrote to the kernel")
