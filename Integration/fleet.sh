@@ -118,7 +118,7 @@ cmd_down() {
     existing="$(existing_namespaces)"
     [[ -n $existing ]] || return 0
     # Empty every IPVS table first: a namespace torn down with services in it makes concurrent
-    # dumps in other namespaces repeat or skip entries (see README, "What the kernel taught us").
+    # dumps in other namespaces repeat or skip entries (see docs/design.md, "What the kernel taught us").
     for ns in $(grep -E -- '-node-[a-z]$' <<<"$existing"); do
         ip netns exec "$ns" ipvsadm -C 2>/dev/null || true
     done

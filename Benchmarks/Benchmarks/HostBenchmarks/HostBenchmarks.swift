@@ -5,7 +5,7 @@ import IPVSDaemon
 import Workloads
 
 /// The host-side half of issue 6: what costs CPU in `apply` and in the agent, without a kernel.
-/// Goals (docs: README "Performance"): the planner diffs 100,000 real servers in ≤ 20 ms.
+/// Goals (docs: Benchmarks/README.md): the planner diffs 100,000 real servers in ≤ 20 ms.
 /// Benchmarks, not tests: nothing here asserts a time.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(

@@ -61,7 +61,7 @@ final class LabFleet {
     /// node has every real server its policies allow. `prepare` runs once the namespaces exist
     /// and before any agent starts (another tool's rules, say). With `metricsOnFabric`, each
     /// agent serves its metrics on its node's fabric address (``metricsTarget(_:)``), where a
-    /// Prometheus server in the outside namespace scrapes it, as docs/systemd.md sets up a node;
+    /// Prometheus server in the outside namespace scrapes it, as docs/operations.md sets up a node;
     /// otherwise on its namespace's loopback. `editConfig` rewrites the text of
     /// `examples/fleet.yaml` for this fleet only (a `.file` fleet); it must change something.
     init(source: Source = .file, metricsOnFabric: Bool = false, prepare: (LabFleet) throws -> Void = { _ in },

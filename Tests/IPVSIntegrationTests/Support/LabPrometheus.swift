@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A real Prometheus server (Debian's `prometheus`, which `Integration/lab.sh setup` installs) in
-/// a lab namespace: it scrapes the agents as the job `ipvsctl-swift` (docs/systemd.md) and
+/// a lab namespace: it scrapes the agents as the job `ipvsctl-swift` (docs/operations.md) and
 /// evaluates `deploy/prometheus/ipvsctl-swift.rules.yml`, asked through its HTTP API as an
 /// operator's dashboards and Alertmanager would.
 final class LabPrometheus {
