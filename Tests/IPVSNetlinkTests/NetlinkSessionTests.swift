@@ -16,7 +16,8 @@ struct NetlinkSessionTests {
         let kernel: Int32
         private let local: Int32
 
-        init(receiveBufferSize: Int = NetlinkDatagramSocket.minimumReceiveBuffer) {
+        init(receiveBufferSize: Int = NetlinkDatagramSocket.minimumReceiveBuffer,
+             maximumReceiveBuffer: Int = NetlinkDatagramSocket.defaultMaximumReceiveBuffer) {
             var pair: [Int32] = [0, 0]
             precondition(socketpair(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0, &pair) == 0, "socketpair failed")
             local = pair[0]
@@ -25,7 +26,8 @@ struct NetlinkSessionTests {
             var size: Int32 = 1 << 20
             _ = setsockopt(kernel, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
             _ = setsockopt(local, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-            datagrams = NetlinkDatagramSocket(descriptor: local, receiveBufferSize: receiveBufferSize)
+            datagrams = NetlinkDatagramSocket(descriptor: local, receiveBufferSize: receiveBufferSize,
+                                              maximumReceiveBuffer: maximumReceiveBuffer)
         }
 
         deinit {
@@ -115,6 +117,21 @@ struct NetlinkSessionTests {
         let error = #expect(throws: IPVSError.self) { _ = try endpoint.datagrams.receive(before: Self.soon) }
         #expect(error?.code == .timedOut)
         #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
+    @Test("a datagram past the largest buffer allowed is consumed truncated; the socket is replaced")
+    func pastTheLimit() throws {
+        let endpoint = FakeEndpoint(maximumReceiveBuffer: 128 * 1024)
+        var session = Self.session(endpoint)
+        var exchange = session.begin(.dump)
+        endpoint.reply(Self.dumpPart(sequence: exchange.firstSequence, size: 200_000))
+        endpoint.reply(Self.done(sequence: exchange.firstSequence))
+        let error = #expect(throws: IPVSError.self) {
+            _ = try session.converse(&exchange, sending: [0], on: endpoint, before: Self.later)
+        }
+        #expect(error?.code == .replyTruncated)
+        #expect(session.endpoint == nil)
+        #expect(session.receiveBufferSize <= 128 * 1024)
     }
 
     @Test("a descriptor that is not netlink has no port id, so replies are not filtered by port")

@@ -33,13 +33,16 @@ final class NetlinkDatagramSocket {
 
     /// No netlink reply we ask for comes near this; past it a datagram is consumed truncated
     /// rather than growing the buffer without bound.
-    static let maximumReceiveBuffer = 16 << 20
+    static let defaultMaximumReceiveBuffer = 16 << 20
+    /// How far the buffer may grow.
+    let maximumReceiveBuffer: Int
     /// What a buffer starts at: a dump part is at most 32 KiB of skb unless one message is larger.
     static let minimumReceiveBuffer = 64 * 1024
 
-    init(descriptor: Int32, receiveBufferSize: Int) {
+    init(descriptor: Int32, receiveBufferSize: Int, maximumReceiveBuffer: Int = NetlinkDatagramSocket.defaultMaximumReceiveBuffer) {
         self.descriptor = descriptor
-        self.receiveBufferSize = min(max(receiveBufferSize, Self.minimumReceiveBuffer), Self.maximumReceiveBuffer)
+        self.maximumReceiveBuffer = max(maximumReceiveBuffer, Self.minimumReceiveBuffer)
+        self.receiveBufferSize = min(max(receiveBufferSize, Self.minimumReceiveBuffer), self.maximumReceiveBuffer)
         self.receiveBuffer = [UInt8](repeating: 0, count: self.receiveBufferSize)
         self.portID = Self.boundPortID(descriptor)
     }
@@ -80,7 +83,7 @@ final class NetlinkDatagramSocket {
                 }
             }
             if size > receiveBuffer.count {
-                if size <= Self.maximumReceiveBuffer {
+                if size <= maximumReceiveBuffer {
                     // Still queued: grow and peek again.
                     grow(to: size)
                     continue
@@ -106,7 +109,7 @@ final class NetlinkDatagramSocket {
     private func grow(to size: Int) {
         var next = receiveBuffer.count
         while next < size { next *= 2 }
-        receiveBufferSize = min(next, Self.maximumReceiveBuffer)
+        receiveBufferSize = min(next, maximumReceiveBuffer)
         receiveBuffer = [UInt8](repeating: 0, count: receiveBufferSize)
     }
 

@@ -88,6 +88,11 @@ struct NetlinkSession<Endpoint: NetlinkEndpoint> {
                     throw IPVSError(conversation: error)
                 }
             }
+            if exchange.staleMessages + exchange.foreignMessages > 0 {
+                logger.debug("\(label) replies skipped", metadata: [
+                    "stale": "\(exchange.staleMessages)", "foreignPort": "\(exchange.foreignMessages)",
+                ])
+            }
             return data
         } catch {
             settle(after: error, repliesOutstanding: !exchange.isFinished)
