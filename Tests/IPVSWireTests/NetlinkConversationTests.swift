@@ -138,6 +138,27 @@ struct NetlinkConversationTests {
         #expect(exchange.failures == [.init(index: failing, sequence: 100 + UInt32(failing), errno: Self.eexist, kernelMessage: nil)])
     }
 
+    @Test("the 16 captured writes as one batch: the kernel's bytes, renumbered, NLM_F_ACK on the last only")
+    func batchEncoding() throws {
+        var conversation = NetlinkConversation(firstSequence: 200, portID: Self.portID)
+        let writes = KernelFixtureTests.writes
+        let exchange = conversation.begin(.batch(count: writes.count))
+        var writer = NetlinkMessageWriter()
+        var expected: [UInt8] = []
+        for (index, (capture, request, _)) in writes.enumerated() {
+            let acknowledge = exchange.asksForAcknowledgement(at: index)
+            request.encode(into: &writer, family: KernelCaptures.family, sequence: exchange.sequence(at: index), acknowledge: acknowledge)
+            var sent = capture.sent
+            Self.setU32(exchange.sequence(at: index), at: 8, in: &sent)
+            if !acknowledge { sent[6] &= ~0x04 }
+            expected += sent
+        }
+        #expect(writer.bytes == expected)
+        let messages = try NetlinkDatagram.messages(in: writer.bytes)
+        #expect(messages.map(\.header.sequence) == Array(200..<216))
+        #expect(messages.map { $0.header.flags.contains(.ack) } == Array(repeating: false, count: 15) + [true])
+    }
+
     @Test("a batch whose every message fails, all replies in one datagram")
     func batchAllFailing() throws {
         var exchange = Self.beginning(at: 40, .batch(count: 4))
