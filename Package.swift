@@ -243,7 +243,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IPVSNetlinkTests",
-            dependencies: ["IPVSNetlink"]
+            dependencies: ["IPVSNetlink", "IPVSWire", .product(name: "Logging", package: "swift-log")]
         ),
         // Runs only inside the kernel lab (Integration/lab.sh): talks to a real IPVS table.
         .testTarget(

@@ -12,8 +12,11 @@ import Glibc
 /// - Writes go out in batches: up to ``Configuration/maximumBatchCommands`` commands in one
 ///   `sendmsg`, an ACK asked for on the last only; the kernel runs them in order and answers
 ///   errors by sequence number, so every failure is matched to the request that caused it.
-/// - Reads are one service dump plus one real-server dump per service, into 64 KiB buffers.
-/// - Every operation has a deadline; a socket that failed or timed out is replaced on next use.
+/// - Reads are one service dump plus one real-server dump per service, into 64 KiB buffers that
+///   grow to the largest reply and stay grown for the life of the client.
+/// - Every operation has a deadline. Sequence numbers and reply matching are
+///   ``NetlinkConversation``'s; whether a socket is kept after an error is
+///   ``SocketReplacementRule``'s (a refusal keeps it, a timeout or a broken stream replaces it).
 ///
 /// Safe to share between tasks: operations are serialised (the kernel serialises them anyway,
 /// under the genl and IPVS mutexes).
@@ -57,11 +60,13 @@ public final class IPVSClient: Sendable {
         public var writeCommands = 0
         public var dumps = 0
         public var datagramsReceived = 0
+        /// Sockets given up after a timeout, a lost reply or a broken stream.
+        public var socketsReplaced = 0
     }
 
     private struct State: ~Copyable {
-        var socket: NetlinkSocket?
-        var nextSequence: UInt32 = 1
+        var session: NetlinkSession<NetlinkSocket>
+        /// Write commands and dumps; the socket and datagram counts are the session's.
         var counters = Counters()
         var writer = NetlinkMessageWriter(capacity: 256 * 1024)
     }
@@ -75,17 +80,23 @@ public final class IPVSClient: Sendable {
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "ipvsctl.netlink")) throws(IPVSError) {
         self.configuration = configuration
         self.logger = logger
-        let socket = try NetlinkSocket(namespace: configuration.namespace, initialReceiveBuffer: 64 * 1024)
-        var initial = State(socket: socket)
-        initial.counters.socketsOpened = 1
-        self.state = Mutex(initial)
+        let socket = try NetlinkSocket(namespace: configuration.namespace, receiveBufferSize: NetlinkDatagramSocket.minimumReceiveBuffer)
+        self.state = Mutex(State(session: NetlinkSession(opened: socket, label: "ipvs netlink", logger: logger)))
         // The family answering is not enough: reading the version proves the table is reachable
         // and that we may use it.
         _ = try info()
     }
 
     public var counters: Counters {
-        state.withLock { $0.counters }
+        state.withLock { state in
+            var counters = state.counters
+            let session = state.session.counters
+            counters.socketsOpened = session.socketsOpened
+            counters.socketsReplaced = session.socketsReplaced
+            counters.datagramsSent = session.datagramsSent
+            counters.datagramsReceived = session.datagramsReceived
+            return counters
+        }
     }
 
     // MARK: - Writes
@@ -101,7 +112,8 @@ public final class IPVSClient: Sendable {
                 let socket = try self.socket(&state)
                 let limit = socket.maximumDatagram
                 state.writer.removeAll()
-                let firstSequence = state.nextSequence
+                // Encoded with the numbers the exchange will reserve, once we know how many fit.
+                let firstSequence = state.session.conversation.nextSequence
                 var end = start
                 while end < requests.count, end - start < configuration.maximumBatchCommands {
                     requests[end].encode(into: &state.writer, family: socket.family,
@@ -113,14 +125,19 @@ public final class IPVSClient: Sendable {
                     }
                     end += 1
                 }
-                // Re-encode the last message with NLM_F_ACK: the ACK (or its error) ends the batch.
-                let lastIndex = end - 1
-                let lastSequence = firstSequence &+ UInt32(lastIndex - start)
+                var exchange = state.session.begin(.batch(count: end - start))
+                assert(exchange.firstSequence == firstSequence)
+                // The last message asks for the ACK: its ACK (or its error) ends the batch.
+                assert(exchange.asksForAcknowledgement(at: end - start - 1))
                 state.writer.setAcknowledgeOnLastMessage()
-                state.nextSequence = lastSequence &+ 1
                 let deadline = ContinuousClock.now.advanced(by: configuration.timeout)
-                let failures = try exchange(&state, socket: socket, requests: requests, range: start..<end,
-                                            firstSequence: firstSequence, deadline: deadline)
+                _ = try state.session.converse(&exchange, sending: state.writer.bytes, on: socket, before: deadline,
+                                               observer: configuration.datagramObserver)
+                let failures = exchange.failures.map { failure in
+                    let index = start + failure.index
+                    return BatchResult.Failure(index: index, request: requests[index],
+                                               error: .kernel(errno: failure.errno, request: requests[index], kernelMessage: failure.kernelMessage))
+                }
                 result.failures += failures
                 result.applied += (end - start) - failures.count
                 state.counters.writeCommands += end - start
@@ -130,43 +147,6 @@ public final class IPVSClient: Sendable {
                 start = end
             }
             return result
-        }
-    }
-
-    /// Sends the batch in `state.writer` and collects per-request errors until the last ACK.
-    private func exchange(
-        _ state: inout State, socket: NetlinkSocket, requests: [IPVSRequest], range: Range<Int>,
-        firstSequence: UInt32, deadline: ContinuousClock.Instant
-    ) throws(IPVSError) -> [BatchResult.Failure] {
-        let lastSequence = firstSequence &+ UInt32(range.count - 1)
-        do throws(IPVSError) {
-            try send(state.writer.bytes, on: socket, &state)
-            var failures: [BatchResult.Failure] = []
-            while true {
-                let datagram = try receive(on: socket, before: deadline, &state)
-                for message in try decode(NetlinkDatagram.messages(in: datagram)) {
-                    let reply = try decode(NetlinkDatagram.reply(message))
-                    let sequence: UInt32
-                    switch reply {
-                    case .acknowledgement(let seq):
-                        sequence = seq
-                    case .error(let seq, let errno, let text):
-                        sequence = seq
-                        let offset = Int(seq &- firstSequence)
-                        if offset >= 0, offset < range.count {
-                            let index = range.lowerBound + offset
-                            failures.append(.init(index: index, request: requests[index],
-                                                  error: .kernel(errno: errno, request: requests[index], kernelMessage: text)))
-                        }
-                    case .data, .done:
-                        continue  // a late part of an earlier, abandoned exchange
-                    }
-                    if sequence == lastSequence { return failures }
-                }
-            }
-        } catch {
-            discardSocket(&state, after: error)
-            throw error
         }
     }
 
@@ -319,57 +299,25 @@ public final class IPVSClient: Sendable {
     private func collect<T: Sendable>(_ request: IPVSRequest, decode body: (NetlinkMessage) throws(WireDecodingError) -> T) throws(IPVSError) -> [T] {
         try state.withLock { state throws(IPVSError) -> [T] in
             let socket = try self.socket(&state)
-            let sequence = state.nextSequence
-            state.nextSequence &+= 1
-            state.writer.removeAll()
             // A get without NLM_F_ACK ends with its data message; a dump ends with NLMSG_DONE.
-            request.encode(into: &state.writer, family: socket.family, sequence: sequence, acknowledge: false)
+            var exchange = state.session.begin(request.isDump ? .dump : .get)
+            state.writer.removeAll()
+            request.encode(into: &state.writer, family: socket.family, sequence: exchange.firstSequence, acknowledge: false)
+            if request.isDump { state.counters.dumps += 1 }
             let deadline = ContinuousClock.now.advanced(by: configuration.timeout)
-            do throws(IPVSError) {
-                try send(state.writer.bytes, on: socket, &state)
-                if request.isDump { state.counters.dumps += 1 }
-                var values: [T] = []
-                var interrupted = false
-                while true {
-                    let datagram = try receive(on: socket, before: deadline, &state)
-                    for message in try decode(NetlinkDatagram.messages(in: datagram)) where message.header.sequence == sequence {
-                        switch try decode(NetlinkDatagram.reply(message)) {
-                        case .data(let data):
-                            if data.header.flags.contains(.dumpInterrupted) { interrupted = true }
-                            values.append(try decode(body(data)))
-                            if !request.isDump { return values }
-                        case .done(_, let wasInterrupted):
-                            if interrupted || wasInterrupted {
-                                throw IPVSError(.dumpInterrupted, "the table changed while it was read", command: request.command, object: request.object)
-                            }
-                            return values
-                        case .acknowledgement:
-                            return values
-                        case .error(_, let errno, let text):
-                            throw IPVSError.kernel(errno: errno, request: request, kernelMessage: text)
-                        }
-                    }
-                }
-            } catch {
-                if error.code != .commandFailed && error.code != .dumpInterrupted && error.code != .permissionDenied {
-                    discardSocket(&state, after: error)
-                }
-                throw error
+            let data = try state.session.converse(&exchange, sending: state.writer.bytes, on: socket, before: deadline,
+                                                  observer: configuration.datagramObserver)
+            if let failure = exchange.failures.first {
+                throw IPVSError.kernel(errno: failure.errno, request: request, kernelMessage: failure.kernelMessage)
             }
+            if exchange.interrupted {
+                throw IPVSError(.dumpInterrupted, "the table changed while it was read", command: request.command, object: request.object)
+            }
+            var values: [T] = []
+            values.reserveCapacity(data.count)
+            for message in data { values.append(try decode(body(message))) }
+            return values
         }
-    }
-
-    private func send(_ bytes: [UInt8], on socket: NetlinkSocket, _ state: inout State) throws(IPVSError) {
-        configuration.datagramObserver?(.sent, bytes)
-        try socket.send(bytes)
-        state.counters.datagramsSent += 1
-    }
-
-    private func receive(on socket: NetlinkSocket, before deadline: ContinuousClock.Instant, _ state: inout State) throws(IPVSError) -> [UInt8] {
-        let datagram = try socket.receive(before: deadline)
-        state.counters.datagramsReceived += 1
-        configuration.datagramObserver?(.received, datagram)
-        return datagram
     }
 
     private func decode<T>(_ body: @autoclosure () throws(WireDecodingError) -> T) throws(IPVSError) -> T {
@@ -380,20 +328,11 @@ public final class IPVSClient: Sendable {
         }
     }
 
+    /// The socket in use, or a new one (with the receive buffer size learned so far) when the
+    /// last was replaced.
     private func socket(_ state: inout State) throws(IPVSError) -> NetlinkSocket {
-        if let socket = state.socket { return socket }
-        let socket = try NetlinkSocket(namespace: configuration.namespace, initialReceiveBuffer: 64 * 1024)
-        state.socket = socket
-        state.counters.socketsOpened += 1
-        logger.info("ipvs netlink socket reopened", metadata: ["family": "\(socket.family)"])
-        return socket
-    }
-
-    /// A socket that failed mid-conversation may hold a half-read reply or a running dump:
-    /// replace it rather than reason about what is left in it.
-    private func discardSocket(_ state: inout State, after error: IPVSError) {
-        guard error.code != .commandFailed else { return }
-        logger.warning("ipvs netlink socket discarded", metadata: ["error": "\(error)"])
-        state.socket = nil
+        try state.session.current { size throws(IPVSError) in
+            try NetlinkSocket(namespace: configuration.namespace, receiveBufferSize: size)
+        }
     }
 }

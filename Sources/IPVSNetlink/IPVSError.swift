@@ -26,6 +26,9 @@ public struct IPVSError: Error, Sendable {
         public static let receiveOverrun = Code(name: "receiveOverrun")
         /// A reply could not be decoded.
         public static let malformedReply = Code(name: "malformedReply")
+        /// A reply datagram was larger than any buffer we allow and was cut (`MSG_TRUNC`): replies
+        /// were lost, so the state must be read again.
+        public static let replyTruncated = Code(name: "replyTruncated")
         /// A dump kept being interrupted by concurrent changes.
         public static let dumpInterrupted = Code(name: "dumpInterrupted")
         /// The network namespace to talk to could not be entered.
@@ -66,6 +69,19 @@ public struct IPVSError: Error, Sendable {
     static func unavailable() -> IPVSError {
         IPVSError(.ipvsUnavailable, "IPVS is not available in this kernel: load the ip_vs module (modprobe ip_vs)",
                   libnlCode: 12)
+    }
+
+    /// The conversation with the kernel broke down: a datagram cut short, a stream that does not
+    /// decode, or messages the kernel says it lost.
+    init(conversation error: NetlinkConversationError) {
+        switch error.code {
+        case .truncated:
+            self.init(.replyTruncated, error.message, cause: error)
+        case .malformed:
+            self.init(.malformedReply, "the kernel's reply could not be decoded: \(error.message)", cause: error.cause.map { $0 as any Error & Sendable } ?? error)
+        case .overrun:
+            self.init(.receiveOverrun, error.message, cause: error)
+        }
     }
 
     /// An error the kernel returned for one request, with the request's words.

@@ -59,8 +59,8 @@ public final class InterfaceAddressClient: Sendable {
     public static let defaultInterface = "ipvs0"
 
     private struct State: ~Copyable {
-        var socket: RouteNetlinkSocket?
-        var nextSequence: UInt32 = 1
+        var session: NetlinkSession<RouteNetlinkSocket>
+        /// Address requests and dumps; the socket and datagram counts are the session's.
         var counters = Counters()
     }
 
@@ -77,14 +77,18 @@ public final class InterfaceAddressClient: Sendable {
     public init(configuration: Configuration, logger: Logger = Logger(label: "ipvsctl.addresses")) throws(IPVSError) {
         self.configuration = configuration
         self.logger = logger
-        let socket = try RouteNetlinkSocket(namespace: configuration.namespace, timeout: configuration.timeout)
-        var initial = State(socket: socket)
-        initial.counters.socketsOpened = 1
-        self.state = Mutex(initial)
+        let socket = try RouteNetlinkSocket(namespace: configuration.namespace, timeout: configuration.timeout,
+                                            receiveBufferSize: NetlinkDatagramSocket.minimumReceiveBuffer)
+        self.state = Mutex(State(session: NetlinkSession(opened: socket, label: "rtnetlink", logger: logger)))
     }
 
     public var counters: Counters {
-        state.withLock { $0.counters }
+        state.withLock { state in
+            var counters = state.counters
+            counters.socketsOpened = state.session.counters.socketsOpened
+            counters.datagramsSent = state.session.counters.datagramsSent
+            return counters
+        }
     }
 
     // MARK: - The interface
@@ -191,130 +195,88 @@ public final class InterfaceAddressClient: Sendable {
         _ batch: ArraySlice<(AddressChangeResult.Change, IPAddress)>, interfaceIndex: Int32, interface: String,
         socket: RouteNetlinkSocket, _ state: inout State, into result: inout AddressChangeResult
     ) throws(IPVSError) {
-        let firstSequence = state.nextSequence
+        var exchange = state.session.begin(.batch(count: batch.count))
         var datagram: [UInt8] = []
         datagram.reserveCapacity(batch.count * 64)
-        var lastOffset = 0
         for (position, (change, address)) in batch.enumerated() {
-            lastOffset = datagram.count
+            let offset = datagram.count
             try AddressMessages.append(change, address, interfaceIndex: interfaceIndex,
-                                       sequence: firstSequence &+ UInt32(position), to: &datagram)
+                                       sequence: exchange.sequence(at: position), to: &datagram)
+            if exchange.asksForAcknowledgement(at: position) {
+                AddressMessages.requestAcknowledgement(in: &datagram, messageAt: offset)
+            }
         }
-        AddressMessages.requestAcknowledgement(in: &datagram, messageAt: lastOffset)
-        let lastSequence = firstSequence &+ UInt32(batch.count - 1)
-        state.nextSequence = lastSequence &+ 1
-
+        let deadline = ContinuousClock.now.advanced(by: configuration.timeout)
+        state.counters.addressRequests += batch.count
+        _ = try state.session.converse(&exchange, sending: datagram, on: socket, before: deadline)
         var answers = [Int32?](repeating: nil, count: batch.count)
         var kernelMessages: [Int: String] = [:]
-        let deadline = ContinuousClock.now.advanced(by: configuration.timeout)
-        try socket.send(datagram)
-        state.counters.datagramsSent += 1
-        state.counters.addressRequests += batch.count
-        receiving: while true {
-            guard ContinuousClock.now < deadline else {
-                throw IPVSError(.timedOut, "rtnetlink did not answer the whole batch before the deadline")
-            }
-            let reply = try socket.receive()
-            for message in try decode(NetlinkDatagram.messages(in: reply)) {
-                let sequence: UInt32
-                switch try decode(NetlinkDatagram.reply(message)) {
-                case .acknowledgement(let seq):
-                    sequence = seq
-                case .error(let seq, let errno, let text):
-                    sequence = seq
-                    let offset = Int(seq &- firstSequence)
-                    if offset >= 0, offset < batch.count {
-                        answers[offset] = errno
-                        kernelMessages[offset] = text
-                    }
-                case .data, .done:
-                    continue
-                }
-                if sequence == lastSequence { break receiving }
-            }
+        for failure in exchange.failures {
+            answers[failure.index] = failure.errno
+            kernelMessages[failure.index] = failure.kernelMessage
         }
         // Every request without an error reply succeeded: the kernel answers failures always.
         for (position, (change, address)) in batch.enumerated() {
             result.record(change, address, errno: answers[position] ?? 0, kernelMessage: kernelMessages[position], interface: interface)
         }
         logger.debug("address batch applied", metadata: [
-            "requests": "\(batch.count)", "bytes": "\(datagram.count)",
-            "errors": "\(answers.lazy.filter { $0 != nil }.count)",
+            "requests": "\(batch.count)", "bytes": "\(datagram.count)", "errors": "\(exchange.failures.count)",
         ])
     }
 
     /// One `RTM_GETADDR` dump, filtered to `interfaceIndex` by the kernel and again here.
     private func dump(interfaceIndex: Int32, socket: RouteNetlinkSocket, _ state: inout State) throws(IPVSError) -> Set<IPAddress> {
-        let sequence = state.nextSequence
-        state.nextSequence &+= 1
+        var exchange = state.session.begin(.dump)
+        let request = try AddressMessages.dumpRequest(interfaceIndex: interfaceIndex, sequence: exchange.firstSequence)
         let deadline = ContinuousClock.now.advanced(by: configuration.timeout)
-        try socket.send(AddressMessages.dumpRequest(interfaceIndex: interfaceIndex, sequence: sequence))
-        state.counters.datagramsSent += 1
         state.counters.dumps += 1
         var addresses = Set<IPAddress>()
-        var interrupted = false
-        while true {
-            guard ContinuousClock.now < deadline else {
-                throw IPVSError(.timedOut, "the address dump did not finish before the deadline")
-            }
-            let reply = try socket.receive()
-            for message in try decode(NetlinkDatagram.messages(in: reply)) where message.header.sequence == sequence {
-                switch try decode(NetlinkDatagram.reply(message)) {
-                case .data(let data):
-                    if data.header.flags.contains(.dumpInterrupted) { interrupted = true }
-                    guard data.header.type == AddressMessages.newAddress,
-                        let entry = try decode(AddressMessages.dumped(data)),
-                        entry.interfaceIndex == interfaceIndex, !entry.address.isIPv6LinkLocal
-                    else { continue }
-                    addresses.insert(entry.address)
-                case .done(_, let wasInterrupted):
-                    if interrupted || wasInterrupted {
-                        throw IPVSError(.dumpInterrupted, "the addresses changed while they were read")
-                    }
-                    return addresses
-                case .acknowledgement:
-                    return addresses
-                case .error(_, let errno, let text):
-                    throw IPVSError(errno == EPERM ? .permissionDenied : .commandFailed,
-                                    "the address dump failed: \(IPVSError.errnoText(errno))", errno: errno, kernelMessage: text)
-                }
-            }
+        for data in try state.session.converse(&exchange, sending: request, on: socket, before: deadline) {
+            if let address = try Self.address(in: data, interfaceIndex: interfaceIndex) { addresses.insert(address) }
         }
+        if let failure = exchange.failures.first {
+            throw IPVSError(failure.errno == EPERM ? .permissionDenied : .commandFailed,
+                            "the address dump failed: \(IPVSError.errnoText(failure.errno))", errno: failure.errno,
+                            kernelMessage: failure.kernelMessage)
+        }
+        if exchange.interrupted {
+            throw IPVSError(.dumpInterrupted, "the addresses changed while they were read")
+        }
+        return addresses
     }
 
     // MARK: - Plumbing
 
-    /// Runs `body` with the socket, opening a new one when the last one was discarded. A socket
-    /// that failed mid-conversation may still hold replies: it is replaced, not reasoned about.
+    /// Runs `body` with the socket, opening a new one (with the receive buffer size learned so
+    /// far) when the last one was replaced. Our own exchanges settle the socket themselves; what
+    /// else `body` throws comes from libnl's link operations, which read their replies to the
+    /// end or time out, and goes through the same rule.
     private func withSocket<T>(_ body: @Sendable (RouteNetlinkSocket, inout State) throws(IPVSError) -> T) throws(IPVSError) -> T {
         try state.withLock { state throws(IPVSError) -> T in
-            let socket: RouteNetlinkSocket
-            if let existing = state.socket {
-                socket = existing
-            } else {
-                socket = try RouteNetlinkSocket(namespace: configuration.namespace, timeout: configuration.timeout)
-                state.socket = socket
-                state.counters.socketsOpened += 1
-                logger.info("rtnetlink socket reopened")
+            let socket = try state.session.current { size throws(IPVSError) in
+                try RouteNetlinkSocket(namespace: configuration.namespace, timeout: configuration.timeout, receiveBufferSize: size)
             }
             do throws(IPVSError) {
                 return try body(socket, &state)
             } catch {
-                if error.code != .commandFailed && error.code != .permissionDenied && error.code != .dumpInterrupted {
-                    logger.warning("rtnetlink socket discarded", metadata: ["error": "\(error)"])
-                    state.socket = nil
-                }
+                state.session.settle(after: error, repliesOutstanding: false)
                 throw error
             }
         }
     }
 
-    private func decode<T>(_ body: @autoclosure () throws(WireDecodingError) -> T) throws(IPVSError) -> T {
+    /// The address a dump message carries, when it is one we manage: on `interfaceIndex` and not
+    /// IPv6 link-local.
+    private static func address(in data: NetlinkMessage, interfaceIndex: Int32) throws(IPVSError) -> IPAddress? {
+        guard data.header.type == AddressMessages.newAddress else { return nil }
+        let entry: AddressMessages.DumpedAddress?
         do {
-            return try body()
+            entry = try AddressMessages.dumped(data)
         } catch {
             throw IPVSError(.malformedReply, "the kernel's rtnetlink reply could not be decoded", cause: error)
         }
+        guard let entry, entry.interfaceIndex == interfaceIndex, !entry.address.isIPv6LinkLocal else { return nil }
+        return entry.address
     }
 
     /// The kernel's rule for interface names (`dev_valid_name`): 1 to 15 bytes, not `.` or

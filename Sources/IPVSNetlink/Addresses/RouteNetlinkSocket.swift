@@ -7,19 +7,19 @@ import Glibc
 /// One rtnetlink (`NETLINK_ROUTE`) socket of one network namespace, owned by libnl-route-3.
 ///
 /// libnl creates and binds it and runs the few synchronous link operations (look up, create,
-/// set up). Address batches are sent as whole datagrams on its descriptor and their replies read
-/// with `nl_recv`, which sizes its buffer to each datagram. Every receive waits at most
-/// ``timeout`` (`SO_RCVTIMEO`), libnl's own included, so no call can hang on a silent kernel.
+/// set up), whose receives wait at most ``timeout`` (`SO_RCVTIMEO`) so that none can hang on a
+/// silent kernel. Address batches and dumps are our own datagrams, through the same
+/// ``NetlinkDatagramSocket`` as the IPVS socket's, with the operation's deadline.
 /// Not thread-safe: ``InterfaceAddressClient`` serialises every use.
-final class RouteNetlinkSocket {
+final class RouteNetlinkSocket: NetlinkEndpoint {
     private let handle: OpaquePointer
-    let descriptor: Int32
+    let datagrams: NetlinkDatagramSocket
     let timeout: Duration
 
-    init(namespace: NetworkNamespace?, timeout: Duration) throws(IPVSError) {
+    init(namespace: NetworkNamespace?, timeout: Duration, receiveBufferSize: Int) throws(IPVSError) {
         let handle = try LibnlSocket.open(protocol: NETLINK_ROUTE, namespace: namespace, kind: "an rtnetlink")
         self.handle = handle
-        self.descriptor = nl_socket_get_fd(handle)
+        self.datagrams = NetlinkDatagramSocket(descriptor: nl_socket_get_fd(handle), receiveBufferSize: receiveBufferSize)
         self.timeout = timeout
         configure()
     }
@@ -46,6 +46,7 @@ final class RouteNetlinkSocket {
     private(set) var requestsPerDatagram = 1
 
     private func configure() {
+        let descriptor = datagrams.descriptor
         LibnlSocket.useCompactAcknowledgements(descriptor)
         // Strict checking makes the kernel honour the interface index of an address dump
         // request (Linux 4.20+); without it we filter alone.
@@ -95,44 +96,6 @@ final class RouteNetlinkSocket {
             let name = String(cString: rtnl_link_get_name(link))
             throw Self.failure(status, "setting link \(name) up failed", object: name)
         }
-    }
-
-    // MARK: - Datagrams (our own batches)
-
-    /// Sends one datagram; the kernel processes every message in it before this returns.
-    func send(_ bytes: [UInt8]) throws(IPVSError) {
-        var address = sockaddr_nl()
-        address.nl_family = sa_family_t(AF_NETLINK)
-        let sent = bytes.withUnsafeBytes { buffer in
-            withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(descriptor, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
-                }
-            }
-        }
-        if sent < 0 {
-            let code = errno
-            throw IPVSError(.socketFailure, "sending to rtnetlink failed", errno: code)
-        }
-    }
-
-    /// Receives one whole datagram, however large (`nl_recv` peeks at its size first).
-    func receive() throws(IPVSError) -> [UInt8] {
-        var peer = sockaddr_nl()
-        var buffer: UnsafeMutablePointer<UInt8>?
-        let count = nl_recv(handle, &peer, &buffer, nil)
-        defer { free(buffer) }
-        if count == -NLE_AGAIN {
-            throw IPVSError(.timedOut, "no reply from rtnetlink within \(timeout)")
-        }
-        if count == -NLE_NOMEM {
-            // ENOBUFS: the kernel dropped replies, some per-address errors are lost.
-            throw IPVSError(.receiveOverrun, "rtnetlink dropped replies: the receive buffer overflowed", libnlCode: NLE_NOMEM)
-        }
-        guard count > 0, let buffer else {
-            throw Self.failure(count == 0 ? -NLE_FAILURE : count, "receiving from rtnetlink failed", object: nil, code: .socketFailure)
-        }
-        return Array(UnsafeBufferPointer(start: buffer, count: Int(count)))
     }
 
     // MARK: - Errors

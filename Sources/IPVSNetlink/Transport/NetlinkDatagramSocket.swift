@@ -1,0 +1,145 @@
+import CNetlink
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole datagrams in and out of one descriptor, with a deadline: what the IPVS socket and the
+/// rtnetlink socket share once libnl has made and bound them.
+///
+/// Owns the system-call details both conversations need: `EINTR` is retried, `EAGAIN` waits in
+/// `poll` until the operation's deadline, `ENOBUFS` is reported as lost replies, and a datagram
+/// larger than the buffer is never cut: its size is read first (`MSG_PEEK | MSG_TRUNC`), the
+/// buffer grows, and the datagram is read again, whole. The buffer size it learned is kept by
+/// ``NetlinkSession`` for the life of the client, so a replacement socket starts at that size.
+///
+/// Does not own the descriptor (libnl, or a test, closes it). Not thread-safe: a client
+/// serialises every use.
+final class NetlinkDatagramSocket {
+    /// One datagram as received. `truncated` only when it was larger than
+    /// ``maximumReceiveBuffer`` and had to be consumed cut short.
+    struct Datagram {
+        var bytes: [UInt8]
+        var truncated: Bool
+    }
+
+    let descriptor: Int32
+    /// The size of our receive buffer, which grows to the largest datagram seen.
+    private(set) var receiveBufferSize: Int
+    private var receiveBuffer: [UInt8]
+    /// The port id the socket is bound to (`nl_pid`), which the kernel writes into its replies;
+    /// nil for a descriptor that is not a netlink socket.
+    let portID: UInt32?
+
+    /// No netlink reply we ask for comes near this; past it a datagram is consumed truncated
+    /// rather than growing the buffer without bound.
+    static let defaultMaximumReceiveBuffer = 16 << 20
+    /// How far the buffer may grow.
+    let maximumReceiveBuffer: Int
+    /// What a buffer starts at: a dump part is at most 32 KiB of skb unless one message is larger.
+    static let minimumReceiveBuffer = 64 * 1024
+
+    init(descriptor: Int32, receiveBufferSize: Int, maximumReceiveBuffer: Int = NetlinkDatagramSocket.defaultMaximumReceiveBuffer) {
+        self.descriptor = descriptor
+        self.maximumReceiveBuffer = max(maximumReceiveBuffer, Self.minimumReceiveBuffer)
+        self.receiveBufferSize = min(max(receiveBufferSize, Self.minimumReceiveBuffer), self.maximumReceiveBuffer)
+        self.receiveBuffer = [UInt8](repeating: 0, count: self.receiveBufferSize)
+        self.portID = Self.boundPortID(descriptor)
+    }
+
+    /// Sends one datagram. A netlink socket without a destination sends to the kernel (port 0);
+    /// the kernel processes every message in it before `send` returns.
+    func send(_ bytes: [UInt8]) throws(IPVSError) {
+        while true {
+            let sent = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent >= 0 { return }
+            let code = errno
+            if code == EINTR { continue }
+            throw IPVSError(.socketFailure, "sending to the kernel failed", errno: code)
+        }
+    }
+
+    /// Receives one whole datagram, waiting at most until `deadline`.
+    ///
+    /// Reads first and waits only when nothing is there: the kernel answers a request (and fills
+    /// each part of a dump) before `send` or the previous receive returns, so a `poll` before
+    /// every read would nearly double the system calls of a table read. The read is a peek into
+    /// the whole buffer; a datagram that fit is then dropped from the queue by a read of length
+    /// 0, which copies nothing.
+    func receive(before deadline: ContinuousClock.Instant) throws(IPVSError) -> Datagram {
+        while true {
+            let size = receiveBuffer.withUnsafeMutableBytes { buffer in
+                recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_PEEK) | Int32(MSG_TRUNC) | Int32(MSG_DONTWAIT))
+            }
+            if size < 0 {
+                let code = errno
+                switch code {
+                case EINTR: continue
+                case EAGAIN: try wait(before: deadline); continue
+                case ENOBUFS:
+                    throw IPVSError(.receiveOverrun, "the kernel dropped replies: the receive buffer overflowed", errno: code)
+                default:
+                    throw IPVSError(.socketFailure, "receiving from the kernel failed", errno: code)
+                }
+            }
+            if size > receiveBuffer.count {
+                if size <= maximumReceiveBuffer {
+                    // Still queued: grow and peek again.
+                    grow(to: size)
+                    continue
+                }
+                try discardHead()
+                return Datagram(bytes: receiveBuffer, truncated: true)
+            }
+            try discardHead()
+            return Datagram(bytes: Array(receiveBuffer[0..<size]), truncated: false)
+        }
+    }
+
+    /// Drops the datagram at the head of the queue, the one just peeked at.
+    private func discardHead() throws(IPVSError) {
+        while recv(descriptor, nil, 0, Int32(MSG_DONTWAIT)) < 0 {
+            let code = errno
+            if code == EINTR { continue }
+            throw IPVSError(.socketFailure, "receiving from the kernel failed", errno: code)
+        }
+    }
+
+    /// Powers of two, so that a socket whose replies creep up grows a few times, not each time.
+    private func grow(to size: Int) {
+        var next = receiveBuffer.count
+        while next < size { next *= 2 }
+        receiveBufferSize = min(next, maximumReceiveBuffer)
+        receiveBuffer = [UInt8](repeating: 0, count: receiveBufferSize)
+    }
+
+    /// Waits until the socket is readable or throws `.timedOut` at `deadline`.
+    private func wait(before deadline: ContinuousClock.Instant) throws(IPVSError) {
+        while true {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if remaining <= .zero {
+                throw IPVSError(.timedOut, "no reply from the kernel before the deadline")
+            }
+            var pollDescriptor = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+            let ready = poll(&pollDescriptor, 1, milliseconds)
+            if ready > 0 { return }
+            if ready < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                throw IPVSError(.socketFailure, "waiting for the kernel failed", errno: code)
+            }
+        }
+    }
+
+    /// `getsockname`'s `nl_pid`, for a netlink socket.
+    private static func boundPortID(_ descriptor: Int32) -> UInt32? {
+        var address = sockaddr_nl()
+        var length = socklen_t(MemoryLayout<sockaddr_nl>.size)
+        let status = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard status == 0, address.nl_family == sa_family_t(AF_NETLINK) else { return nil }
+        return address.nl_pid
+    }
+}
