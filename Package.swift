@@ -154,10 +154,18 @@ let package = Package(
             ]
         ),
 
+        // `selftest`: checks a node before the agent runs there. The checks are pure, over a
+        // protocol of questions that the live inspection answers by looking at the kernel.
+        .target(
+            name: "Selftest",
+            dependencies: ["IPVSCore", "IPVSNetlink", "Nftables", "Reconciler"]
+        ),
+
         .executableTarget(
             name: "ipvsctl-swift",
             dependencies: [
                 "IPVSCore", "IPVSNetlink", "Nftables", "Conntrack", "Reconciler", "Config", "IPVSDaemon", "KubernetesClient", "KubernetesMapping",
+                "Selftest",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -187,6 +195,10 @@ let package = Package(
                 "IPVSCore", "IPVSWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "SelftestTests",
+            dependencies: ["Selftest", "IPVSCore", "Config"]
         ),
         .testTarget(
             name: "ConfigTests",

@@ -72,6 +72,8 @@ public final class IPVSClient: Sendable {
     }
 
     public let configuration: Configuration
+    /// The first socket's buffers: what batching and dumps asked for and what the kernel gave.
+    public let socketBuffers: SocketBuffers
     private let logger: Logger
     private let state: Mutex<State>
 
@@ -81,6 +83,7 @@ public final class IPVSClient: Sendable {
         self.configuration = configuration
         self.logger = logger
         let socket = try NetlinkSocket(namespace: configuration.namespace, receiveBufferSize: NetlinkDatagramSocket.minimumReceiveBuffer)
+        self.socketBuffers = socket.buffers
         self.state = Mutex(State(session: NetlinkSession(opened: socket, label: "ipvs netlink", logger: logger)))
         // The family answering is not enough: reading the version proves the table is reachable
         // and that we may use it.

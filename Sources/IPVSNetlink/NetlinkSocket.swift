@@ -49,11 +49,16 @@ final class NetlinkSocket: NetlinkEndpoint {
     /// The largest datagram one `send` may carry: the kernel refuses more than the send
     /// buffer, which reports double what it holds for data.
     private(set) var maximumDatagram = 64 * 1024
+    /// What the kernel granted of the buffers asked for.
+    private(set) var buffers = SocketBuffers(sendAsked: Int(sendBufferBytes), sendGranted: 0,
+                                             receiveAsked: Int(receiveBufferBytes), receiveGranted: 0)
 
     private func configure() {
         let descriptor = datagrams.descriptor
         let send = LibnlSocket.growBuffer(descriptor, option: SO_SNDBUF, forced: SO_SNDBUFFORCE, to: Self.sendBufferBytes)
-        _ = LibnlSocket.growBuffer(descriptor, option: SO_RCVBUF, forced: SO_RCVBUFFORCE, to: Self.receiveBufferBytes)
+        let receive = LibnlSocket.growBuffer(descriptor, option: SO_RCVBUF, forced: SO_RCVBUFFORCE, to: Self.receiveBufferBytes)
+        buffers.sendGranted = send
+        buffers.receiveGranted = receive
         if send > 4096 { maximumDatagram = send / 2 }
         LibnlSocket.useCompactAcknowledgements(descriptor)
     }

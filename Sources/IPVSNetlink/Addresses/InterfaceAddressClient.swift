@@ -127,6 +127,19 @@ public final class InterfaceAddressClient: Sendable {
         }
     }
 
+    /// What the link called `name` is, without changing it; nil when there is none. For checks
+    /// that must only look (`selftest`).
+    public func link(named name: String) throws(IPVSError) -> LinkDescription? {
+        try Self.validate(interfaceName: name)
+        return try withSocket { socket, _ throws(IPVSError) -> LinkDescription? in
+            guard let link = try socket.link(named: name) else { return nil }
+            defer { rtnl_link_put(link) }
+            return LinkDescription(index: rtnl_link_get_ifindex(link),
+                                   kind: rtnl_link_get_type(link).map { String(cString: $0) },
+                                   isUp: rtnl_link_get_flags(link) & UInt32(IFF_UP) != 0)
+        }
+    }
+
     // MARK: - Addresses
 
     /// Every address on `interface`, from one address dump (IPv4 and IPv6, any prefix length).

@@ -63,6 +63,14 @@ public enum KernelSysctlFiles {
         ])
     }
 
+    /// Whether `name` may be written in `namespace`: the file is opened for writing and closed,
+    /// nothing is written.
+    public static func isWritable(_ name: KernelSysctl, in namespace: NetworkNamespace? = nil) -> Bool {
+        guard let descriptor = try? open(name, writing: true, in: namespace) else { return false }
+        close(descriptor)
+        return true
+    }
+
     /// Opens the sysctl's file with this thread inside `namespace`.
     private static func open(_ name: KernelSysctl, writing: Bool, in namespace: NetworkNamespace?) throws(IPVSError) -> Int32 {
         let flags = (writing ? O_WRONLY : O_RDONLY) | O_CLOEXEC

@@ -36,7 +36,12 @@ struct ReconcileOptions: ParsableArguments {
     }
 
     func nodeName(for state: DesiredState) -> String {
-        if let node { return node }
+        Self.nodeName(option: node, state: state)
+    }
+
+    /// `--node`, else the config's `node`, else the short host name.
+    static func nodeName(option: String?, state: DesiredState) -> String {
+        if let option { return option }
         if let node = state.node { return node }
         return ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
     }
