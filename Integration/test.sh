@@ -15,6 +15,9 @@ swift build --build-tests
 echo "== unit tests (no kernel needed)"
 swift test --skip-build --skip IPVSIntegrationTests
 
+echo "== selftest on this machine (outside the lab: no IPVS here is a clear FAIL, not a crash)"
+Integration/selftest-host.sh
+
 echo "== Prometheus rules (promtool check rules, promtool test rules, runbooks, metric names)"
 Integration/prometheus-rules.sh
 
