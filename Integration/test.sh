@@ -18,6 +18,9 @@ swift test --skip-build --skip IPVSIntegrationTests
 echo "== Prometheus rules (promtool check rules, promtool test rules, runbooks, metric names)"
 Integration/prometheus-rules.sh
 
+echo "== Grafana dashboard (structure for import, promtool on every query, metric names, query tests)"
+Integration/grafana-dashboard.sh
+
 echo "== fake Kubernetes API server against real clients (kubectl, the official Python client, the API schemas)"
 Integration/fake-apiserver/check.sh
 
