@@ -15,25 +15,13 @@ readonly RULES=deploy/prometheus/ipvsctl-swift.rules.yml
 readonly TESTS=(deploy/prometheus/tests/*.yml)
 readonly RUNBOOK=docs/alerts.md
 
+# shellcheck source=Integration/prometheus-common.sh
+source Integration/prometheus-common.sh
+
 fail() { printf 'prometheus-rules: %s\n' "$*" >&2; failures=$((failures + 1)); }
 failures=0
 
-if ! command -v promtool >/dev/null 2>&1; then
-    [[ $(id -u) -eq 0 ]] || { echo "prometheus-rules: promtool is missing; run as root to install it" >&2; exit 1; }
-    echo "prometheus-rules: installing promtool (Debian package prometheus)"
-    export DEBIAN_FRONTEND=noninteractive
-    # The package's postinst would start the server where no init system runs: forbid it.
-    added_policy=""
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d
-        added_policy=yes
-    fi
-    apt-cache show prometheus >/dev/null 2>&1 || apt-get -o DPkg::Lock::Timeout=600 -q update >&2
-    status=0
-    apt-get -o DPkg::Lock::Timeout=600 -y -q install --no-install-recommends prometheus >&2 || status=$?
-    [[ -z $added_policy ]] || rm -f /usr/sbin/policy-rc.d
-    [[ $status -eq 0 ]] || { echo "prometheus-rules: apt-get install prometheus failed ($status)" >&2; exit 1; }
-fi
+ensure_promtool prometheus-rules || exit 1
 
 promtool check rules "$RULES" || fail "promtool check rules failed"
 promtool test rules "${TESTS[@]}" || fail "promtool test rules failed"
@@ -41,7 +29,7 @@ promtool test rules "${TESTS[@]}" || fail "promtool test rules failed"
 # What promtool does not check. The rule file's layout is ours: one `- alert:` or `- record:`
 # line opens each rule, and its fields follow until the next rule or group.
 alerts="$(sed -n 's/^ *- alert: *\([A-Za-z0-9_]*\) *$/\1/p' "$RULES")"
-records="$(sed -n 's/^ *- record: *\([A-Za-z0-9_:]*\) *$/\1/p' "$RULES")"
+records="$(recorded_names "$RULES")"
 [[ -n $alerts && -n $records ]] || fail "no alert or recording rule found in $RULES"
 
 for alert in $alerts; do
@@ -73,8 +61,7 @@ done
 metrics="$( { grep -ohP '(?<![:\w])ipvsctl_\w+(?![:\w])' "$RULES"
               sed -n "s/^ *- series: *'\(ipvsctl_[a-z_]*\){.*/\1/p" "${TESTS[@]}"; } | sort -u)"
 for metric in $metrics; do
-    family="$(sed -E 's/_(bucket|sum|count)$//' <<<"$metric")"
-    grep -rqF "\"$family\"" Sources || fail "$metric is not a metric the agent exports (Sources has no \"$family\")"
+    registered_metric "$metric" || fail "$metric is not a metric the agent exports (Sources does not register it)"
 done
 
 printf 'prometheus-rules: %d alerts, %d recording rules, %d metric names, %d test files' \

@@ -21,6 +21,9 @@ Integration/selftest-host.sh
 echo "== Prometheus rules (promtool check rules, promtool test rules, runbooks, metric names)"
 Integration/prometheus-rules.sh
 
+echo "== Grafana dashboard (structure for import, promtool on every query, metric names, query tests)"
+Integration/grafana-dashboard.sh
+
 echo "== fake Kubernetes API server against real clients (kubectl, the official Python client, the API schemas)"
 Integration/fake-apiserver/check.sh
 
