@@ -164,7 +164,8 @@ let package = Package(
         .executableTarget(
             name: "ipvsctl-swift",
             dependencies: [
-                "IPVSCore", "IPVSNetlink", "Nftables", "Conntrack", "Reconciler", "Config", "IPVSDaemon", "KubernetesClient", "KubernetesMapping",
+                "IPVSCore", "IPVSNetlink", "Nftables", "Conntrack", "Reconciler", "Config", "IPVSDaemon", "KubernetesClient",
+                "KubernetesMapping",
                 "Selftest",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -206,7 +207,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcilerTests",
-            dependencies: ["Reconciler", "ReconcilerTestKit", "IPVSCore", "IPVSWire", "IPVSNetlink", "Conntrack", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Reconciler", "ReconcilerTestKit", "IPVSCore", "IPVSWire", "IPVSNetlink", "Conntrack",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "HealthCheckingTests",

@@ -36,8 +36,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "HostBenchmarks",
-            dependencies: ["Workloads", .product(name: "Benchmark", package: "benchmark"),
-                           .product(name: "IPVSDaemon", package: "ipvsctl-swift")] + root,
+            dependencies: [
+                "Workloads", .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "IPVSDaemon", package: "ipvsctl-swift"),
+            ] + root,
             path: "Benchmarks/HostBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

@@ -9,6 +9,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 echo "== setup: packages, lab kernel, virtme-ng"
 Integration/lab.sh setup
 
+echo "== lint (swift format, as .swift-format says)"
+Integration/lint.sh
+
 echo "== build"
 swift build --build-tests
 

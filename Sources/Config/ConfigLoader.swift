@@ -29,9 +29,11 @@ public enum ConfigLoader {
     public static func parse(_ text: String, file: String, servicesFrom origin: ServiceOrigin = .file) throws(ConfigError) -> DesiredState {
         guard let node = try YAMLDocument.compose(text, file: file) else {
             if origin == .kubernetes { return DesiredState() }
-            throw ConfigError(problems: [ConfigProblem(
-                file: file, line: 1, column: 1, path: "services", code: .missingKey,
-                message: "the file holds no document; it needs at least 'services' (which may be empty: services: [])")])
+            throw ConfigError(problems: [
+                ConfigProblem(
+                    file: file, line: 1, column: 1, path: "services", code: .missingKey,
+                    message: "the file holds no document; it needs at least 'services' (which may be empty: services: [])")
+            ])
         }
         let root = ConfigNode(node: node, path: .root, log: ProblemLog(file: file))
         let document = DocumentDecoder.decode(root, servicesFromKubernetes: origin == .kubernetes)

@@ -18,7 +18,8 @@ public struct ConntrackFlowFilter: Hashable, Sendable {
     /// The reply source port: the real server's port.
     public var backendPort: UInt16
 
-    public init(protocol: TransportProtocol, virtualAddress: IPAddress, virtualPort: UInt16, backendAddress: IPAddress, backendPort: UInt16) {
+    public init(protocol: TransportProtocol, virtualAddress: IPAddress, virtualPort: UInt16, backendAddress: IPAddress, backendPort: UInt16)
+    {
         self.protocol = `protocol`
         self.virtualAddress = virtualAddress
         self.virtualPort = virtualPort

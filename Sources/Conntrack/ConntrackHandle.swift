@@ -3,7 +3,7 @@ import IPVSCore
 import IPVSNetlink
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One ctnetlink socket, opened by libnetfilter_conntrack (`nfct_open`) inside a network
@@ -54,10 +54,12 @@ final class ConntrackHandle {
         let dump = Dump(matcher: matcher)
         // The library calls back once per entry; a C callback captures nothing, so the dump's
         // state travels as the context pointer.
-        let registered = nfct_callback_register(handle, NFCT_T_ALL, { _, entry, context in
-            guard let entry, let context else { return Int32(NFCT_CB_CONTINUE) }
-            return Unmanaged<Dump>.fromOpaque(context).takeUnretainedValue().receive(entry)
-        }, Unmanaged.passUnretained(dump).toOpaque())
+        let registered = nfct_callback_register(
+            handle, NFCT_T_ALL,
+            { _, entry, context in
+                guard let entry, let context else { return Int32(NFCT_CB_CONTINUE) }
+                return Unmanaged<Dump>.fromOpaque(context).takeUnretainedValue().receive(entry)
+            }, Unmanaged.passUnretained(dump).toOpaque())
         guard registered == 0 else {
             throw ConntrackError.failed("registering the dump callback", errno: errno)
         }
@@ -104,7 +106,8 @@ final class ConntrackHandle {
     static func decode(_ entry: OpaquePointer) -> ConntrackFlow? {
         let protocolNumber = nfct_get_attr_u8(entry, ATTR_ORIG_L4PROTO)
         guard TransportProtocol(rawValue: UInt16(protocolNumber)) != nil,
-              nfct_attr_is_set(entry, ATTR_ORIG_PORT_DST) > 0, nfct_attr_is_set(entry, ATTR_REPL_PORT_SRC) > 0 else { return nil }
+            nfct_attr_is_set(entry, ATTR_ORIG_PORT_DST) > 0, nfct_attr_is_set(entry, ATTR_REPL_PORT_SRC) > 0
+        else { return nil }
         func port(_ attribute: nf_conntrack_attr) -> UInt16 {
             UInt16(bigEndian: nfct_get_attr_u16(entry, attribute))
         }
@@ -121,14 +124,17 @@ final class ConntrackHandle {
             }
         }
         guard let originalSource = address(ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV6_SRC),
-              let originalDestination = address(ATTR_ORIG_IPV4_DST, ATTR_ORIG_IPV6_DST),
-              let replySource = address(ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC),
-              let replyDestination = address(ATTR_REPL_IPV4_DST, ATTR_REPL_IPV6_DST) else { return nil }
+            let originalDestination = address(ATTR_ORIG_IPV4_DST, ATTR_ORIG_IPV6_DST),
+            let replySource = address(ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC),
+            let replyDestination = address(ATTR_REPL_IPV4_DST, ATTR_REPL_IPV6_DST)
+        else { return nil }
         return ConntrackFlow(
             protocolNumber: protocolNumber,
-            original: .init(source: originalSource, sourcePort: port(ATTR_ORIG_PORT_SRC),
-                            destination: originalDestination, destinationPort: port(ATTR_ORIG_PORT_DST)),
-            reply: .init(source: replySource, sourcePort: port(ATTR_REPL_PORT_SRC),
-                         destination: replyDestination, destinationPort: port(ATTR_REPL_PORT_DST)))
+            original: .init(
+                source: originalSource, sourcePort: port(ATTR_ORIG_PORT_SRC),
+                destination: originalDestination, destinationPort: port(ATTR_ORIG_PORT_DST)),
+            reply: .init(
+                source: replySource, sourcePort: port(ATTR_REPL_PORT_SRC),
+                destination: replyDestination, destinationPort: port(ATTR_REPL_PORT_DST)))
     }
 }

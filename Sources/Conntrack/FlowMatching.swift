@@ -39,9 +39,10 @@ struct ConntrackFlowMatcher: Sendable {
     /// (the client, or the director's own address when the flow is masqueraded) do not matter.
     func filter(for flow: ConntrackFlow) -> ConntrackFlowFilter? {
         guard let transport = TransportProtocol(rawValue: UInt16(flow.protocolNumber)) else { return nil }
-        let key = ConntrackFlowFilter(protocol: transport,
-                                      virtualAddress: flow.original.destination, virtualPort: flow.original.destinationPort,
-                                      backendAddress: flow.reply.source, backendPort: flow.reply.sourcePort)
+        let key = ConntrackFlowFilter(
+            protocol: transport,
+            virtualAddress: flow.original.destination, virtualPort: flow.original.destinationPort,
+            backendAddress: flow.reply.source, backendPort: flow.reply.sourcePort)
         return filters.contains(key) ? key : nil
     }
 }

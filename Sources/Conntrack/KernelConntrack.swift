@@ -50,9 +50,11 @@ public struct KernelConntrack: ConntrackTable {
             throw failure
         }
         if deleted > 0 {
-            logger.info("conntrack entries deleted", metadata: [
-                "deleted": "\(deleted)", "filters": "\(filters.count)", "namespace": "\(namespace?.path ?? "own")",
-            ])
+            logger.info(
+                "conntrack entries deleted",
+                metadata: [
+                    "deleted": "\(deleted)", "filters": "\(filters.count)", "namespace": "\(namespace?.path ?? "own")",
+                ])
         }
         return deleted
     }

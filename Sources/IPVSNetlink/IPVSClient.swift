@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The kernel's IPVS table of one network namespace, over one long-lived generic-netlink socket.
@@ -119,8 +119,9 @@ public final class IPVSClient: Sendable {
                 let firstSequence = state.session.conversation.nextSequence
                 var end = start
                 while end < requests.count, end - start < configuration.maximumBatchCommands {
-                    requests[end].encode(into: &state.writer, family: socket.family,
-                                         sequence: firstSequence &+ UInt32(end - start), acknowledge: false)
+                    requests[end].encode(
+                        into: &state.writer, family: socket.family,
+                        sequence: firstSequence &+ UInt32(end - start), acknowledge: false)
                     if state.writer.bytes.count > limit, end > start {
                         // This one goes in the next datagram.
                         state.writer.removeLastMessage()
@@ -134,19 +135,23 @@ public final class IPVSClient: Sendable {
                 assert(exchange.asksForAcknowledgement(at: end - start - 1))
                 state.writer.setAcknowledgeOnLastMessage()
                 let deadline = ContinuousClock.now.advanced(by: configuration.timeout)
-                _ = try state.session.converse(&exchange, sending: state.writer.bytes, on: socket, before: deadline,
-                                               observer: configuration.datagramObserver)
+                _ = try state.session.converse(
+                    &exchange, sending: state.writer.bytes, on: socket, before: deadline,
+                    observer: configuration.datagramObserver)
                 let failures = exchange.failures.map { failure in
                     let index = start + failure.index
-                    return BatchResult.Failure(index: index, request: requests[index],
-                                               error: .kernel(errno: failure.errno, request: requests[index], kernelMessage: failure.kernelMessage))
+                    return BatchResult.Failure(
+                        index: index, request: requests[index],
+                        error: .kernel(errno: failure.errno, request: requests[index], kernelMessage: failure.kernelMessage))
                 }
                 result.failures += failures
                 result.applied += (end - start) - failures.count
                 state.counters.writeCommands += end - start
-                logger.debug("ipvs batch applied", metadata: [
-                    "commands": "\(end - start)", "failed": "\(failures.count)", "bytes": "\(state.writer.bytes.count)",
-                ])
+                logger.debug(
+                    "ipvs batch applied",
+                    metadata: [
+                        "commands": "\(end - start)", "failed": "\(failures.count)", "bytes": "\(state.writer.bytes.count)",
+                    ])
                 start = end
             }
             return result
@@ -266,7 +271,9 @@ public final class IPVSClient: Sendable {
     // MARK: - Request/response plumbing
 
     /// A request answered by one data message (then its ACK, which we do not ask for).
-    private func single<T: Sendable>(_ request: IPVSRequest, decode body: (NetlinkMessage) throws(WireDecodingError) -> T) throws(IPVSError) -> T {
+    private func single<T: Sendable>(
+        _ request: IPVSRequest, decode body: (NetlinkMessage) throws(WireDecodingError) -> T
+    ) throws(IPVSError) -> T {
         let values = try collect(request, decode: body)
         guard let value = values.first else {
             throw IPVSError(.malformedReply, "the kernel answered without data", command: request.command, object: request.object)
@@ -290,8 +297,9 @@ public final class IPVSClient: Sendable {
                 let values = try collect(request, decode: body)
                 var seen = Set<Identity>(minimumCapacity: values.count)
                 if values.allSatisfy({ seen.insert(identity($0)).inserted }) { return values }
-                throw IPVSError(.dumpInterrupted, "the dump repeated an entry: the table changed while it was read",
-                                command: request.command, object: request.object)
+                throw IPVSError(
+                    .dumpInterrupted, "the dump repeated an entry: the table changed while it was read",
+                    command: request.command, object: request.object)
             } catch let error where error.code == .dumpInterrupted && attempts < configuration.dumpRetries {
                 attempts += 1
                 logger.debug("ipvs dump interrupted, retrying", metadata: ["object": "\(request.object)", "attempt": "\(attempts)"])
@@ -299,7 +307,9 @@ public final class IPVSClient: Sendable {
         }
     }
 
-    private func collect<T: Sendable>(_ request: IPVSRequest, decode body: (NetlinkMessage) throws(WireDecodingError) -> T) throws(IPVSError) -> [T] {
+    private func collect<T: Sendable>(
+        _ request: IPVSRequest, decode body: (NetlinkMessage) throws(WireDecodingError) -> T
+    ) throws(IPVSError) -> [T] {
         try state.withLock { state throws(IPVSError) -> [T] in
             let socket = try self.socket(&state)
             // A get without NLM_F_ACK ends with its data message; a dump ends with NLMSG_DONE.
@@ -308,8 +318,9 @@ public final class IPVSClient: Sendable {
             request.encode(into: &state.writer, family: socket.family, sequence: exchange.firstSequence, acknowledge: false)
             if request.isDump { state.counters.dumps += 1 }
             let deadline = ContinuousClock.now.advanced(by: configuration.timeout)
-            let data = try state.session.converse(&exchange, sending: state.writer.bytes, on: socket, before: deadline,
-                                                  observer: configuration.datagramObserver)
+            let data = try state.session.converse(
+                &exchange, sending: state.writer.bytes, on: socket, before: deadline,
+                observer: configuration.datagramObserver)
             if let failure = exchange.failures.first {
                 throw IPVSError.kernel(errno: failure.errno, request: request, kernelMessage: failure.kernelMessage)
             }

@@ -2,7 +2,7 @@ import IPVSCore
 import IPVSWire
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Everything that can go wrong talking to the kernel's IPVS, with enough context to act on.
@@ -67,8 +67,9 @@ public struct IPVSError: Error, Sendable {
     }
 
     static func unavailable() -> IPVSError {
-        IPVSError(.ipvsUnavailable, "IPVS is not available in this kernel: load the ip_vs module (modprobe ip_vs)",
-                  libnlCode: 12)
+        IPVSError(
+            .ipvsUnavailable, "IPVS is not available in this kernel: load the ip_vs module (modprobe ip_vs)",
+            libnlCode: 12)
     }
 
     /// The conversation with the kernel broke down: a datagram cut short, a stream that does not
@@ -78,7 +79,9 @@ public struct IPVSError: Error, Sendable {
         case .truncated:
             self.init(.replyTruncated, error.message, cause: error)
         case .malformed:
-            self.init(.malformedReply, "the kernel's reply could not be decoded: \(error.message)", cause: error.cause.map { $0 as any Error & Sendable } ?? error)
+            self.init(
+                .malformedReply, "the kernel's reply could not be decoded: \(error.message)",
+                cause: error.cause.map { $0 as any Error & Sendable } ?? error)
         case .overrun:
             self.init(.receiveOverrun, error.message, cause: error)
         }
@@ -87,11 +90,13 @@ public struct IPVSError: Error, Sendable {
     /// An error the kernel returned for one request, with the request's words.
     static func kernel(errno: Int32, request: IPVSRequest, kernelMessage: String?) -> IPVSError {
         if errno == EPERM || errno == EACCES {
-            return IPVSError(.permissionDenied, "permission denied: changing or reading IPVS needs CAP_NET_ADMIN",
-                             command: request.command, object: request.object, errno: errno, kernelMessage: kernelMessage)
+            return IPVSError(
+                .permissionDenied, "permission denied: changing or reading IPVS needs CAP_NET_ADMIN",
+                command: request.command, object: request.object, errno: errno, kernelMessage: kernelMessage)
         }
-        return IPVSError(.commandFailed, Self.explain(errno: errno, request: request),
-                         command: request.command, object: request.object, errno: errno, kernelMessage: kernelMessage)
+        return IPVSError(
+            .commandFailed, Self.explain(errno: errno, request: request),
+            command: request.command, object: request.object, errno: errno, kernelMessage: kernelMessage)
     }
 
     /// Turns the kernel's terse errno into what it means for this command.
@@ -101,10 +106,12 @@ public struct IPVSError: Error, Sendable {
         case (EEXIST, .newRealServer): return "the real server already exists in this virtual service"
         case (ESRCH, _): return "no such virtual service"
         case (ENOENT, .newService(let service)), (ENOENT, .setService(let service)):
-            return "no scheduler '\(service.scheduler.rawValue)' or persistence engine in this kernel (module ip_vs_\(service.scheduler.rawValue) missing?)"
+            return
+                "no scheduler '\(service.scheduler.rawValue)' or persistence engine in this kernel (module ip_vs_\(service.scheduler.rawValue) missing?)"
         case (ENOENT, .deleteRealServer), (ENOENT, .setRealServer): return "no such real server in this virtual service"
         case (EINVAL, .newRealServer), (EINVAL, .setRealServer):
-            return "invalid real server (the address must be unicast and routable from this namespace; weight at most 2147483647; only tunnels may mix families)"
+            return
+                "invalid real server (the address must be unicast and routable from this namespace; weight at most 2147483647; only tunnels may mix families)"
         default: return Self.errnoText(errno)
         }
     }

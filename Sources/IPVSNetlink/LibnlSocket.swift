@@ -1,7 +1,7 @@
 import CNetlink
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the IPVS socket and the rtnetlink socket share: a libnl socket bound inside a network
@@ -26,8 +26,9 @@ enum LibnlSocket {
         }
         if connected < 0 {
             nl_socket_free(handle)
-            throw IPVSError(.socketFailure, "binding \(kind) socket failed: \(String(cString: nl_geterror(connected)))",
-                            libnlCode: -connected)
+            throw IPVSError(
+                .socketFailure, "binding \(kind) socket failed: \(String(cString: nl_geterror(connected)))",
+                libnlCode: -connected)
         }
         return handle
     }

@@ -2,7 +2,7 @@ import CNetlink
 import IPVSWire
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One generic-netlink socket bound to the IPVS family of one network namespace.
@@ -29,8 +29,9 @@ final class NetlinkSocket: NetlinkEndpoint {
                 throw IPVSError.unavailable()
             }
             if resolved < 0 {
-                throw IPVSError(.socketFailure, "resolving the IPVS generic netlink family failed: \(String(cString: nl_geterror(resolved)))",
-                                libnlCode: -resolved)
+                throw IPVSError(
+                    .socketFailure, "resolving the IPVS generic netlink family failed: \(String(cString: nl_geterror(resolved)))",
+                    libnlCode: -resolved)
             }
             self.handle = handle
             self.family = UInt16(resolved)
@@ -50,8 +51,9 @@ final class NetlinkSocket: NetlinkEndpoint {
     /// buffer, which reports double what it holds for data.
     private(set) var maximumDatagram = 64 * 1024
     /// What the kernel granted of the buffers asked for.
-    private(set) var buffers = SocketBuffers(sendAsked: Int(sendBufferBytes), sendGranted: 0,
-                                             receiveAsked: Int(receiveBufferBytes), receiveGranted: 0)
+    private(set) var buffers = SocketBuffers(
+        sendAsked: Int(sendBufferBytes), sendGranted: 0,
+        receiveAsked: Int(receiveBufferBytes), receiveGranted: 0)
 
     private func configure() {
         let descriptor = datagrams.descriptor

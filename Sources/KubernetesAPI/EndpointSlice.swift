@@ -26,8 +26,10 @@ public struct EndpointSlice: KubernetesObject, Hashable {
         public var zone: String?
         public var hints: Hints?
 
-        public init(addresses: [String]? = nil, conditions: Conditions? = nil, nodeName: String? = nil,
-                    zone: String? = nil, hints: Hints? = nil) {
+        public init(
+            addresses: [String]? = nil, conditions: Conditions? = nil, nodeName: String? = nil,
+            zone: String? = nil, hints: Hints? = nil
+        ) {
             self.addresses = addresses
             self.conditions = conditions
             self.nodeName = nodeName

@@ -19,8 +19,10 @@ public struct ObjectMeta: Codable, Hashable, Sendable {
     public var labels: [String: String]?
     public var annotations: [String: String]?
 
-    public init(name: String, namespace: String? = nil, uid: String? = nil, resourceVersion: String? = nil,
-                labels: [String: String]? = nil, annotations: [String: String]? = nil) {
+    public init(
+        name: String, namespace: String? = nil, uid: String? = nil, resourceVersion: String? = nil,
+        labels: [String: String]? = nil, annotations: [String: String]? = nil
+    ) {
         self.name = name
         self.namespace = namespace
         self.uid = uid

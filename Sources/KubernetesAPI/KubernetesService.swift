@@ -39,12 +39,14 @@ public struct KubernetesService: KubernetesObject, Hashable {
         public var trafficDistribution: String?
         public var externalName: String?
 
-        public init(type: String? = nil, clusterIP: String? = nil, clusterIPs: [String]? = nil, ipFamilies: [String]? = nil,
-                    ports: [Port]? = nil, externalIPs: [String]? = nil, loadBalancerIP: String? = nil,
-                    loadBalancerSourceRanges: [String]? = nil, sessionAffinity: String? = nil,
-                    sessionAffinityConfig: SessionAffinityConfig? = nil, externalTrafficPolicy: String? = nil,
-                    internalTrafficPolicy: String? = nil, healthCheckNodePort: Int? = nil,
-                    trafficDistribution: String? = nil, externalName: String? = nil) {
+        public init(
+            type: String? = nil, clusterIP: String? = nil, clusterIPs: [String]? = nil, ipFamilies: [String]? = nil,
+            ports: [Port]? = nil, externalIPs: [String]? = nil, loadBalancerIP: String? = nil,
+            loadBalancerSourceRanges: [String]? = nil, sessionAffinity: String? = nil,
+            sessionAffinityConfig: SessionAffinityConfig? = nil, externalTrafficPolicy: String? = nil,
+            internalTrafficPolicy: String? = nil, healthCheckNodePort: Int? = nil,
+            trafficDistribution: String? = nil, externalName: String? = nil
+        ) {
             self.type = type
             self.clusterIP = clusterIP
             self.clusterIPs = clusterIPs
@@ -74,8 +76,10 @@ public struct KubernetesService: KubernetesObject, Hashable {
         public var targetPort: IntOrString?
         public var nodePort: Int?
 
-        public init(name: String? = nil, protocol: String? = nil, port: Int? = nil, targetPort: IntOrString? = nil,
-                    nodePort: Int? = nil) {
+        public init(
+            name: String? = nil, protocol: String? = nil, port: Int? = nil, targetPort: IntOrString? = nil,
+            nodePort: Int? = nil
+        ) {
             self.name = name
             self.protocol = `protocol`
             self.port = port

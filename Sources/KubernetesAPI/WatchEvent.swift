@@ -50,8 +50,11 @@ extension WatchEvent: Decodable {
         case "BOOKMARK":
             let bookmark = try container.decode(BookmarkObject.self, forKey: .object)
             guard let version = bookmark.metadata?.resourceVersion else {
-                throw DecodingError.keyNotFound(CodingKeys.object, .init(codingPath: [CodingKeys.object],
-                    debugDescription: "a BOOKMARK without metadata.resourceVersion"))
+                throw DecodingError.keyNotFound(
+                    CodingKeys.object,
+                    .init(
+                        codingPath: [CodingKeys.object],
+                        debugDescription: "a BOOKMARK without metadata.resourceVersion"))
             }
             self = .bookmark(resourceVersion: version)
         case "ERROR":

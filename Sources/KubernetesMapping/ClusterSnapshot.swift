@@ -18,8 +18,9 @@ public struct ClusterSnapshot: Sendable {
 
     /// A snapshot keyed the way a store keys objects.
     public init(services: [KubernetesService], slices: [EndpointSlice], node: KubernetesNode? = nil) {
-        self.init(services: Dictionary(services.map { ($0.metadata.key, $0) }, uniquingKeysWith: { $1 }),
-                  slices: Dictionary(slices.map { ($0.metadata.key, $0) }, uniquingKeysWith: { $1 }),
-                  node: node)
+        self.init(
+            services: Dictionary(services.map { ($0.metadata.key, $0) }, uniquingKeysWith: { $1 }),
+            slices: Dictionary(slices.map { ($0.metadata.key, $0) }, uniquingKeysWith: { $1 }),
+            node: node)
     }
 }

@@ -30,8 +30,11 @@ enum EndpointJoin {
     }
 
     /// The endpoints of one Service port by address:port, in a stable order.
-    private static func candidates(_ slices: [ReadSlice], name: String, protocol proto: TransportProtocol)
-        -> [(key: RealServerKey, value: EndpointSpec)] {
+    private static func candidates(
+        _ slices: [ReadSlice], name: String, protocol proto: TransportProtocol
+    )
+        -> [(key: RealServerKey, value: EndpointSpec)]
+    {
         var byTarget: [RealServerKey: EndpointSpec] = [:]
         for slice in slices {
             for port in slice.ports where port.name == name && port.protocol == proto {

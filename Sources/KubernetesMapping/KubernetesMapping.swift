@@ -66,8 +66,10 @@ public enum KubernetesMapping {
 
 extension KubernetesMapping {
     /// One Service complete: its endpoints joined, the settings of its annotations applied.
-    static func serviceSpec(_ read: ReadService, slices: [ReadSlice], reader: inout AnnotationReader,
-                            defaults: ServiceDefaults) -> ServiceSpec {
+    static func serviceSpec(
+        _ read: ReadService, slices: [ReadSlice], reader: inout AnnotationReader,
+        defaults: ServiceDefaults
+    ) -> ServiceSpec {
         var spec = read.spec
         let settings = AnnotatedSettings(reading: &reader, defaults: defaults, protocols: spec.ports.map(\.protocol))
         spec.endpoints = EndpointJoin.endpoints(of: slices, servicePorts: read.joinKeys).map { endpoint in

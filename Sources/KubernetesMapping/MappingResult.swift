@@ -98,7 +98,8 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
         case .noClusterIP: "no cluster IP: not proxied"
         case .externalName: "type ExternalName: not proxied"
         case .fqdnAddresses: "addressType FQDN: not proxied"
-        case .proxyModeIngress(let ip): "load-balancer ingress \(ip) has ipMode Proxy: the load balancer delivers to the node, not to the VIP"
+        case .proxyModeIngress(let ip):
+            "load-balancer ingress \(ip) has ipMode Proxy: the load balancer delivers to the node, not to the VIP"
         case .missingServiceNameLabel: "no \(WellKnownLabel.serviceName) label: belongs to no Service"
         case .unknownValue(let value): "unknown value '\(value)'"
         case .unknownProtocol(let value): "unknown protocol '\(value)' (TCP, UDP or SCTP)"

@@ -94,8 +94,9 @@ extension ReadService {
         guard let externalPolicy = trafficPolicy(spec.externalTrafficPolicy) else {
             throw FieldProblem(field: "spec.externalTrafficPolicy", reason: .unknownValue(spec.externalTrafficPolicy ?? ""))
         }
-        return Essentials(spec: spec, kind: kind, internalPolicy: internalPolicy, externalPolicy: externalPolicy,
-                          affinity: try sessionAffinity(spec).get())
+        return Essentials(
+            spec: spec, kind: kind, internalPolicy: internalPolicy, externalPolicy: externalPolicy,
+            affinity: try sessionAffinity(spec).get())
     }
 
     /// `sessionAffinity: ClientIP` with its timeout, 10800 s when the config leaves it out (the
@@ -106,7 +107,8 @@ extension ReadService {
         case "ClientIP":
             let timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800
             guard (1...86400).contains(timeout) else {
-                return .failure(FieldProblem(field: "spec.sessionAffinityConfig.clientIP.timeoutSeconds", reason: .outOfRange(timeout, 1...86400)))
+                return .failure(
+                    FieldProblem(field: "spec.sessionAffinityConfig.clientIP.timeoutSeconds", reason: .outOfRange(timeout, 1...86400)))
             }
             return .success(SessionAffinity(timeoutSeconds: UInt32(timeout)))
         case let other?:
@@ -149,7 +151,8 @@ extension ReadService {
         if let listed = service.spec?.loadBalancerSourceRanges, !listed.isEmpty {
             written = listed.enumerated().map { index, text in (text, "spec.loadBalancerSourceRanges[\(index)]") }
         } else if let annotation = service.metadata.annotations?[LegacyAnnotation.loadBalancerSourceRanges],
-                  !annotation.trimmingWhitespace.isEmpty {
+            !annotation.trimmingWhitespace.isEmpty
+        {
             let field = "metadata.annotations[\"\(LegacyAnnotation.loadBalancerSourceRanges)\"]"
             written = annotation.split(separator: ",", omittingEmptySubsequences: false).map { (String($0), field) }
         } else {
@@ -173,8 +176,10 @@ extension ReadService {
         var joinName: String
     }
 
-    private static func port(_ port: KubernetesService.Port, kind: ServiceKind, field: String, key: String,
-                             log: inout SkipLog) -> ReadPort? {
+    private static func port(
+        _ port: KubernetesService.Port, kind: ServiceKind, field: String, key: String,
+        log: inout SkipLog
+    ) -> ReadPort? {
         guard let proto = transportProtocol(port.protocol) else {
             log.skip(.service, key, field: field, .unknownProtocol(port.protocol ?? ""))
             return nil
@@ -199,9 +204,11 @@ extension ReadService {
         var targetPort: UInt16?
         if case .int(let target)? = port.targetPort { targetPort = portNumber(target) }
         let name = port.name ?? ""
-        return ReadPort(port: ServicePort(name: name.isEmpty ? nil : name, port: number, targetPort: targetPort,
-                                          protocol: proto, nodePort: nodePort),
-                        joinName: name)
+        return ReadPort(
+            port: ServicePort(
+                name: name.isEmpty ? nil : name, port: number, targetPort: targetPort,
+                protocol: proto, nodePort: nodePort),
+            joinName: name)
     }
 }
 

@@ -61,8 +61,10 @@ extension ReadSlice {
     }
 
     /// Only the first address counts: the API says they are fungible, and kube-proxy uses it alone.
-    private static func endpoint(_ endpoint: EndpointSlice.Endpoint, family: AddressFamily, field: String, key: String,
-                                 log: inout SkipLog) -> EndpointSpec? {
+    private static func endpoint(
+        _ endpoint: EndpointSlice.Endpoint, family: AddressFamily, field: String, key: String,
+        log: inout SkipLog
+    ) -> EndpointSpec? {
         guard let text = endpoint.addresses?.first else {
             log.skip(.endpointSlice, key, field: field, .missingAddress)
             return nil

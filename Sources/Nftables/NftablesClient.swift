@@ -45,9 +45,12 @@ public struct NftablesClient: Sendable {
             let context = try NftablesContext()
             let result = context.run(transaction, dryRun: dryRun)
             guard result.ok else {
-                throw NftablesError(.transactionRefused,
-                                    dryRun ? "the kernel would refuse the nftables transaction" : "the kernel refused the nftables transaction; none of it was applied",
-                                    detail: result.error)
+                throw NftablesError(
+                    .transactionRefused,
+                    dryRun
+                        ? "the kernel would refuse the nftables transaction"
+                        : "the kernel refused the nftables transaction; none of it was applied",
+                    detail: result.error)
             }
         }
         logger.debug("nftables transaction applied", metadata: ["commands": "\(commands.count)", "dryRun": "\(dryRun)"])

@@ -53,15 +53,25 @@ public enum NftablesCommands {
             commands.append(["add": ["set": .object(object)]])
         }
         for chain in PacketFilterLayout.chains {
-            commands.append(["add": ["chain": [
-                "family": .string(PacketFilterLayout.family), "table": .string(PacketFilterLayout.table), "name": .string(chain.name),
-                "type": .string(chain.type), "hook": .string(chain.hook), "prio": .number(chain.priority), "policy": "accept",
-            ]]])
+            commands.append([
+                "add": [
+                    "chain": [
+                        "family": .string(PacketFilterLayout.family), "table": .string(PacketFilterLayout.table),
+                        "name": .string(chain.name),
+                        "type": .string(chain.type), "hook": .string(chain.hook), "prio": .number(chain.priority), "policy": "accept",
+                    ]
+                ]
+            ])
             for rule in chain.rules {
-                commands.append(["add": ["rule": [
-                    "family": .string(PacketFilterLayout.family), "table": .string(PacketFilterLayout.table), "chain": .string(chain.name),
-                    "comment": .string(rule.comment), "expr": .array(rule.expressions),
-                ]]])
+                commands.append([
+                    "add": [
+                        "rule": [
+                            "family": .string(PacketFilterLayout.family), "table": .string(PacketFilterLayout.table),
+                            "chain": .string(chain.name),
+                            "comment": .string(rule.comment), "expr": .array(rule.expressions),
+                        ]
+                    ]
+                ])
             }
         }
         return commands
@@ -72,8 +82,10 @@ public enum NftablesCommands {
     }
 
     static func elementsObject(_ set: PacketFilterSetID, _ elements: [PacketFilterElement]) -> JSONValue {
-        ["family": .string(PacketFilterLayout.family), "table": .string(PacketFilterLayout.table), "name": .string(set.name),
-         "elem": .array(elements.map(encode))]
+        [
+            "family": .string(PacketFilterLayout.family), "table": .string(PacketFilterLayout.table), "name": .string(set.name),
+            "elem": .array(elements.map(encode)),
+        ]
     }
 
     /// An element as libnftables-json(5) writes it.

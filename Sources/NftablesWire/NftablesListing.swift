@@ -60,7 +60,8 @@ public enum NftablesListing {
                 continue
             }
             if have["type"]?.string != chain.type || have["hook"]?.string != chain.hook || have["prio"]?.number != chain.priority
-                || have["policy"]?.string != "accept" {
+                || have["policy"]?.string != "accept"
+            {
                 drift.append("chain \(chain.name) has another hook, priority or policy")
             }
             if rules[chain.name] ?? [] != chain.rules.map(\.comment) {
@@ -73,7 +74,9 @@ public enum NftablesListing {
         return ObservedPacketFilter(structureDrift: drift.isEmpty ? nil : drift.joined(separator: "; "), elements: elements)
     }
 
-    static func decodeElement(_ value: JSONValue, in declaration: PacketFilterLayout.SetDeclaration) throws(Malformed) -> PacketFilterElement {
+    static func decodeElement(
+        _ value: JSONValue, in declaration: PacketFilterLayout.SetDeclaration
+    ) throws(Malformed) -> PacketFilterElement {
         // An element with a timeout or comment comes wrapped: {"elem": {"val": ...}}.
         let value = value["elem"]?["val"] ?? value
         let parts = value["concat"]?.array ?? [value]
@@ -97,7 +100,8 @@ public enum NftablesListing {
         }
         func range(_ part: JSONValue) throws(Malformed) -> IPPrefix {
             if let prefix = part["prefix"], let length = prefix["len"]?.number, let base = prefix["addr"],
-               let range = IPPrefix(network: try address(base), length: UInt8(clamping: length)) {
+                let range = IPPrefix(network: try address(base), length: UInt8(clamping: length))
+            {
                 return range
             }
             return IPPrefix(host: try address(part))

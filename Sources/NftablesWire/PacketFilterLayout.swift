@@ -35,12 +35,13 @@ public enum PacketFilterLayout {
     public static var sets: [SetDeclaration] {
         PacketFilterSetID.all.map { id in
             let address = id.family == .inet ? "ipv4_addr" : "ipv6_addr"
-            let types: [String] = switch id.set {
-            case .externalCluster, .clusterIPs, .guardedLoadBalancers: [address, "inet_proto", "inet_service"]
-            case .localSources: [address]
-            case .hairpin: [address, address]
-            case .allowedSources: [address, "inet_proto", "inet_service", address]
-            }
+            let types: [String] =
+                switch id.set {
+                case .externalCluster, .clusterIPs, .guardedLoadBalancers: [address, "inet_proto", "inet_service"]
+                case .localSources: [address]
+                case .hairpin: [address, address]
+                case .allowedSources: [address, "inet_proto", "inet_service", address]
+                }
             return SetDeclaration(id: id, types: types, interval: id.set.holdsRanges)
         }
     }
@@ -50,14 +51,18 @@ public enum PacketFilterLayout {
     /// (IPVS hooks input at priority 99; ours is -150).
     public static var chains: [Chain] {
         [
-            Chain(name: "masquerading", type: "nat", hook: "postrouting", priority: 100,
-                  rules: AddressFamily.allCases.flatMap { family in [
-                      masquerade(.externalCluster, family, "external addresses under Cluster, client not local"),
-                      masquerade(.clusterIPs, family, "cluster IPs, client outside the cluster's ranges"),
-                      hairpin(family),
-                  ] }),
-            Chain(name: "load_balancer_sources", type: "filter", hook: "input", priority: -150,
-                  rules: AddressFamily.allCases.map(sourceRangeDrop)),
+            Chain(
+                name: "masquerading", type: "nat", hook: "postrouting", priority: 100,
+                rules: AddressFamily.allCases.flatMap { family in
+                    [
+                        masquerade(.externalCluster, family, "external addresses under Cluster, client not local"),
+                        masquerade(.clusterIPs, family, "cluster IPs, client outside the cluster's ranges"),
+                        hairpin(family),
+                    ]
+                }),
+            Chain(
+                name: "load_balancer_sources", type: "filter", hook: "input", priority: -150,
+                rules: AddressFamily.allCases.map(sourceRangeDrop)),
         ]
     }
 
@@ -66,35 +71,51 @@ public enum PacketFilterLayout {
     private static func masquerade(_ set: PacketFilterSet, _ family: AddressFamily, _ what: String) -> Rule {
         let addressKey = family == .inet ? "ip daddr" : "ip6 daddr"
         let id = PacketFilterSetID(set, family)
-        return Rule(comment: "masquerade \(what) (\(family))", expressions: [
-            nfproto(family),
-            // ct proto-dst has no type of its own until the protocol is known.
-            match("==", ["meta": ["key": "l4proto"]], ["set": ["tcp", "udp", "sctp"]]),
-            match("==", ["concat": [["ct": ["key": .string(addressKey), "dir": "original"]], ["meta": ["key": "l4proto"]],
-                                    ["ct": ["key": "proto-dst", "dir": "original"]]]], .string("@" + id.name)),
-            match("!=", payload(family, "saddr"), .string("@" + PacketFilterSetID(.localSources, family).name)),
-            ["masquerade": nil],
-        ])
+        return Rule(
+            comment: "masquerade \(what) (\(family))",
+            expressions: [
+                nfproto(family),
+                // ct proto-dst has no type of its own until the protocol is known.
+                match("==", ["meta": ["key": "l4proto"]], ["set": ["tcp", "udp", "sctp"]]),
+                match(
+                    "==",
+                    [
+                        "concat": [
+                            ["ct": ["key": .string(addressKey), "dir": "original"]], ["meta": ["key": "l4proto"]],
+                            ["ct": ["key": "proto-dst", "dir": "original"]],
+                        ]
+                    ], .string("@" + id.name)),
+                match("!=", payload(family, "saddr"), .string("@" + PacketFilterSetID(.localSources, family).name)),
+                ["masquerade": nil],
+            ])
     }
 
     private static func hairpin(_ family: AddressFamily) -> Rule {
-        Rule(comment: "masquerade hairpin: an endpoint reaching itself (\(family))", expressions: [
-            nfproto(family),
-            match("==", ["concat": [payload(family, "saddr"), payload(family, "daddr")]],
-                  .string("@" + PacketFilterSetID(.hairpin, family).name)),
-            ["masquerade": nil],
-        ])
+        Rule(
+            comment: "masquerade hairpin: an endpoint reaching itself (\(family))",
+            expressions: [
+                nfproto(family),
+                match(
+                    "==", ["concat": [payload(family, "saddr"), payload(family, "daddr")]],
+                    .string("@" + PacketFilterSetID(.hairpin, family).name)),
+                ["masquerade": nil],
+            ])
     }
 
     private static func sourceRangeDrop(_ family: AddressFamily) -> Rule {
-        let service: [JSONValue] = [payload(family, "daddr"), ["meta": ["key": "l4proto"]], ["payload": ["protocol": "th", "field": "dport"]]]
-        return Rule(comment: "drop clients outside a load balancer's source ranges (\(family))", expressions: [
-            nfproto(family),
-            match("==", ["concat": .array(service)], .string("@" + PacketFilterSetID(.guardedLoadBalancers, family).name)),
-            match("!=", ["concat": .array(service + [payload(family, "saddr")])],
-                  .string("@" + PacketFilterSetID(.allowedSources, family).name)),
-            ["drop": nil],
-        ])
+        let service: [JSONValue] = [
+            payload(family, "daddr"), ["meta": ["key": "l4proto"]], ["payload": ["protocol": "th", "field": "dport"]],
+        ]
+        return Rule(
+            comment: "drop clients outside a load balancer's source ranges (\(family))",
+            expressions: [
+                nfproto(family),
+                match("==", ["concat": .array(service)], .string("@" + PacketFilterSetID(.guardedLoadBalancers, family).name)),
+                match(
+                    "!=", ["concat": .array(service + [payload(family, "saddr")])],
+                    .string("@" + PacketFilterSetID(.allowedSources, family).name)),
+                ["drop": nil],
+            ])
     }
 
     private static func nfproto(_ family: AddressFamily) -> JSONValue {

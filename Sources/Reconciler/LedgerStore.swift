@@ -77,8 +77,9 @@ struct LedgerDocument: Codable {
         virtualServices = ledger.virtualServices.sorted().map(ServiceKeyText.format)
         addresses = ledger.addresses.sorted().map(\.description)
         drains = ledger.drains.sorted { $0.key < $1.key }.map {
-            DrainEntry(service: ServiceKeyText.format($0.key.service), realServer: $0.key.realServer.description,
-                       deadline: $0.value.deadline, previousWeight: $0.value.previousWeight)
+            DrainEntry(
+                service: ServiceKeyText.format($0.key.service), realServer: $0.key.realServer.description,
+                deadline: $0.value.deadline, previousWeight: $0.value.previousWeight)
         }
     }
 
@@ -97,7 +98,8 @@ struct LedgerDocument: Codable {
             guard let service = ServiceKeyText.parse(drain.service), let real = ServiceKeyText.parseEndpoint(drain.realServer) else {
                 throw fail(drain.service + " " + drain.realServer)
             }
-            ledger.drains[DrainKey(service: service, realServer: real)] = Drain(deadline: drain.deadline, previousWeight: drain.previousWeight)
+            ledger.drains[DrainKey(service: service, realServer: real)] = Drain(
+                deadline: drain.deadline, previousWeight: drain.previousWeight)
         }
         return ledger
     }
@@ -115,7 +117,8 @@ enum ServiceKeyText {
             return .firewallMark(mark, family: parts.count > 2 && parts[2] == "IPv6" ? .inet6 : .inet)
         }
         guard let proto = TransportProtocol.allCases.first(where: { $0.name == parts[0] }),
-              let endpoint = parseEndpoint(String(parts[1])) else { return nil }
+            let endpoint = parseEndpoint(String(parts[1]))
+        else { return nil }
         return .address(endpoint.address, port: endpoint.port, protocol: proto)
     }
 

@@ -15,8 +15,10 @@ public struct Reconciler: Sendable {
         /// Seconds since the Unix epoch; injected so that drains are testable.
         public var now: Int64
 
-        public init(node: String, interface: String = DesiredState.defaultInterface, adopt: Bool = false,
-                    limits: PlanGuards.Limits = PlanGuards.Limits(), now: Int64) {
+        public init(
+            node: String, interface: String = DesiredState.defaultInterface, adopt: Bool = false,
+            limits: PlanGuards.Limits = PlanGuards.Limits(), now: Int64
+        ) {
             self.node = node
             self.interface = interface
             self.adopt = adopt
@@ -73,9 +75,11 @@ public struct Reconciler: Sendable {
     ///     (in-memory tests).
     ///   - conntrack: where the conntrack entries of UDP backends that left are deleted, inline;
     ///     nil leaves that to the caller (``Report/udpFlowsRemoved``).
-    public init(table: any IPVSTable, addresses: (any AddressTable)?, sysctls: (any SysctlTable)? = nil,
-                packetFilter: (any PacketFilterTable)? = nil, conntrack: (any ConntrackTable)? = nil,
-                ledgerStore: LedgerStore, logger: Logger) {
+    public init(
+        table: any IPVSTable, addresses: (any AddressTable)?, sysctls: (any SysctlTable)? = nil,
+        packetFilter: (any PacketFilterTable)? = nil, conntrack: (any ConntrackTable)? = nil,
+        ledgerStore: LedgerStore, logger: Logger
+    ) {
         self.packetFilter = packetFilter
         self.conntrack = conntrack
         self.table = table
@@ -95,8 +99,10 @@ public struct Reconciler: Sendable {
     /// - Parameters:
     ///   - health: the health checker's verdicts (the agent); nil takes endpoints as declared.
     ///   - observedTable: the table from ``readTable()``, when the caller has read it already.
-    public func plan(_ state: DesiredState, options: Options, health: HealthView? = nil,
-                     observedTable: [ObservedTableEntry]? = nil) throws(Failure) -> Planning {
+    public func plan(
+        _ state: DesiredState, options: Options, health: HealthView? = nil,
+        observedTable: [ObservedTableEntry]? = nil
+    ) throws(Failure) -> Planning {
         let ledger: Ledger
         do { ledger = try ledgerStore.load() } catch { throw Failure(code: .ledger, message: "cannot read the ledger", cause: error) }
         var desired = EndpointSelection.select(state, node: options.node, health: health)
@@ -125,15 +131,18 @@ public struct Reconciler: Sendable {
         } catch {
             throw Failure(code: .kernel, message: "cannot read the kernel's state", cause: error)
         }
-        let plan = Planner.plan(desired: desired, observed: observed, observedAddresses: bound,
-                                observedTimeouts: timeouts, observedSysctls: sysctlValues, packetFilter: filterState, ledger: ledger,
-                                options: Planner.Options(adopt: options.adopt, now: options.now))
+        let plan = Planner.plan(
+            desired: desired, observed: observed, observedAddresses: bound,
+            observedTimeouts: timeouts, observedSysctls: sysctlValues, packetFilter: filterState, ledger: ledger,
+            options: Planner.Options(adopt: options.adopt, now: options.now))
         let owned = observed.count { ledger.virtualServices.contains($0.virtualService.service.key) }
         var violations = PlanGuards.check(plan, desired: desired, ownedServices: owned, limits: options.limits)
         if let settingConflict { violations.append(.kernelSettingConflict(settingConflict)) }
-        logger.debug("ipvs plan made", metadata: [
-            "changes": "\(plan.changes.count)", "foreign": "\(plan.foreign.count)", "blackholed": "\(plan.blackholed.count)",
-        ])
+        logger.debug(
+            "ipvs plan made",
+            metadata: [
+                "changes": "\(plan.changes.count)", "foreign": "\(plan.foreign.count)", "blackholed": "\(plan.blackholed.count)",
+            ])
         return Planning(desired: desired, plan: plan, violations: violations, previousLedger: ledger)
     }
 
@@ -164,8 +173,9 @@ public struct Reconciler: Sendable {
             defer { filterDuration = ContinuousClock.now - started }
             do { try packetFilter.apply(filterChanges, dryRun: false) } catch {
                 try? ledgerStore.save(planning.previousLedger)
-                throw Failure(code: .kernel, message: "the nftables transaction was refused; nothing was changed, in netfilter or in IPVS",
-                              cause: error)
+                throw Failure(
+                    code: .kernel, message: "the nftables transaction was refused; nothing was changed, in netfilter or in IPVS",
+                    cause: error)
             }
             applied += filterChanges
         }
@@ -180,7 +190,8 @@ public struct Reconciler: Sendable {
             guard !batch.isEmpty else { return }
             let result: BatchResult
             do { result = try table.apply(batch.compactMap(\.request)) } catch {
-                throw Failure(code: .kernel, message: "the kernel conversation failed mid-apply; the next apply reads the table again", cause: error)
+                throw Failure(
+                    code: .kernel, message: "the kernel conversation failed mid-apply; the next apply reads the table again", cause: error)
             }
             commands += batch.count
             let failed = Dictionary(result.failures.map { ($0.index, $0.error) }, uniquingKeysWith: { first, _ in first })
@@ -197,16 +208,23 @@ public struct Reconciler: Sendable {
         let kernelChanges = plan.changes.filter { $0.request != nil }
         let serviceCreates = kernelChanges.filter { if case .createVirtualService = $0 { true } else { false } }
         try send(serviceCreates)
-        let lost = Set(failures.compactMap { failure -> VirtualServiceKey? in
-            if case .createVirtualService(let service) = failure.change { service.key } else { nil }
-        })
-        try send(kernelChanges.filter { change in
-            if case .createVirtualService = change { return false }
-            guard let key = change.serviceKey, lost.contains(key) else { return true }
-            failures.append((change, IPVSError(.commandFailed, "not sent: the virtual service was created by someone else meanwhile",
-                                               object: "\(key)")))
-            return false
-        })
+        let lost = Set(
+            failures.compactMap { failure -> VirtualServiceKey? in
+                if case .createVirtualService(let service) = failure.change { service.key } else { nil }
+            })
+        try send(
+            kernelChanges.filter { change in
+                if case .createVirtualService = change { return false }
+                guard let key = change.serviceKey, lost.contains(key) else { return true }
+                failures.append(
+                    (
+                        change,
+                        IPVSError(
+                            .commandFailed, "not sent: the virtual service was created by someone else meanwhile",
+                            object: "\(key)")
+                    ))
+                return false
+            })
 
         let adding = plan.changes.compactMap { if case .addAddress(let a) = $0 { a } else { nil } }
         let removing = plan.changes.compactMap { if case .removeAddress(let a) = $0 { a } else { nil } }
@@ -260,10 +278,11 @@ public struct Reconciler: Sendable {
         for failure in failures {
             logger.warning("ipvs change failed", metadata: ["change": "\(failure.change)", "error": "\(failure.error)"])
         }
-        return Report(applied: applied, packetFilterChanges: filterChanges.count, packetFilterDuration: filterDuration,
-                      udpFlowsRemoved: leftUDP, conntrackEntriesDeleted: conntrackDeleted, conntrackFailure: conntrackFailure,
-                      failures: failures, kernelCommands: commands,
-                      addressCommands: adding.count + removing.count)
+        return Report(
+            applied: applied, packetFilterChanges: filterChanges.count, packetFilterDuration: filterDuration,
+            udpFlowsRemoved: leftUDP, conntrackEntriesDeleted: conntrackDeleted, conntrackFailure: conntrackFailure,
+            failures: failures, kernelCommands: commands,
+            addressCommands: adding.count + removing.count)
     }
 
     /// The flows of every UDP real server the applied changes removed, one filter per backend
@@ -279,7 +298,8 @@ public struct Reconciler: Sendable {
             }
             guard case .address(let address, let port, .udp) = key else { return [] }
             return removed.map {
-                ConntrackFlowFilter(protocol: .udp, virtualAddress: address, virtualPort: port, backendAddress: $0.address, backendPort: $0.port)
+                ConntrackFlowFilter(
+                    protocol: .udp, virtualAddress: address, virtualPort: port, backendAddress: $0.address, backendPort: $0.port)
             }
         }
     }
@@ -309,9 +329,11 @@ extension Change {
         case .createVirtualService(let service), .deleteVirtualService(let service, _): service.key
         case .updateVirtualService(_, let service): service.key
         case .createRealServer(_, let key), .updateRealServer(_, _, let key), .drainRealServer(_, let key, _),
-             .deleteRealServer(_, let key): key
+            .deleteRealServer(_, let key):
+            key
         case .addAddress, .removeAddress, .setTimeouts, .setSysctl, .createPacketFilter, .repairPacketFilter, .deletePacketFilter,
-             .addFilterElement, .deleteFilterElement: nil
+            .addFilterElement, .deleteFilterElement:
+            nil
         }
     }
 
@@ -328,7 +350,8 @@ extension Change {
         case .deleteRealServer(let observed, let key): .deleteRealServer(observed.server.key, service: key)
         case .setTimeouts(_, let timeouts): .setTimeouts(timeouts)
         case .addAddress, .removeAddress, .setSysctl, .createPacketFilter, .repairPacketFilter, .deletePacketFilter,
-             .addFilterElement, .deleteFilterElement: nil
+            .addFilterElement, .deleteFilterElement:
+            nil
         }
     }
 }

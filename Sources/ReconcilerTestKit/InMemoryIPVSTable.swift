@@ -27,7 +27,9 @@ public final class InMemoryIPVSTable: IPVSTable {
     }
 
     public func insertForeign(_ service: VirtualService) {
-        state.withLock { $0.services[service.key] = ObservedTableEntry(virtualService: ObservedVirtualService(service: service), realServers: []) }
+        state.withLock {
+            $0.services[service.key] = ObservedTableEntry(virtualService: ObservedVirtualService(service: service), realServers: [])
+        }
     }
 
     public func table() throws(IPVSError) -> [ObservedTableEntry] {
@@ -85,7 +87,7 @@ public final class InMemoryIPVSTable: IPVSTable {
         case .flush:
             state.services.removeAll()
         case .getService, .dumpServices, .dumpRealServers, .getInfo, .getTimeouts, .zeroCounters,
-             .startSyncDaemon, .stopSyncDaemon, .dumpSyncDaemons:
+            .startSyncDaemon, .stopSyncDaemon, .dumpSyncDaemons:
             break
         }
         return nil

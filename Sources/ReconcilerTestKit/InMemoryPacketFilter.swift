@@ -33,8 +33,9 @@ public final class InMemoryPacketFilter: PacketFilterTable {
         try state.withLock { (state: inout State) throws(NftablesError) in
             if state.refuseNext {
                 state.refuseNext = false
-                throw NftablesError(.transactionRefused, "the kernel refused the nftables transaction; none of it was applied",
-                                    detail: "Error: Could not process rule: No such file or directory")
+                throw NftablesError(
+                    .transactionRefused, "the kernel refused the nftables transaction; none of it was applied",
+                    detail: "Error: Could not process rule: No such file or directory")
             }
             guard !dryRun else { return }
             var table = state.table

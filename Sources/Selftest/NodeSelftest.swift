@@ -29,8 +29,10 @@ public enum NodeSelftest {
         case .valid(let path, let services):
             results.append(CheckResult(.config, subject: path, .ok, "valid (\(services) services)"))
         case .invalid(let path, let problems):
-            results.append(CheckResult(.config, subject: path, .fail, problems + " (the checks below assume the defaults)",
-                                       fix: "ipvsctl-swift validate --config \(path) lists every problem with its line and column"))
+            results.append(
+                CheckResult(
+                    .config, subject: path, .fail, problems + " (the checks below assume the defaults)",
+                    fix: "ipvsctl-swift validate --config \(path) lists every problem with its line and column"))
         case nil:
             break
         }

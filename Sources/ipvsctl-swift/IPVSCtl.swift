@@ -2,7 +2,7 @@ import ArgumentParser
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @main
@@ -11,7 +11,10 @@ struct IPVSCtl: AsyncParsableCommand {
         commandName: "ipvsctl-swift",
         abstract: "Makes the kernel's IPVS table match a declared set of services.",
         version: IPVSCtl.version,
-        subcommands: [ValidateCommand.self, DiffCommand.self, ApplyCommand.self, ListCommand.self, RunCommand.self, SelftestCommand.self, VersionCommand.self]
+        subcommands: [
+            ValidateCommand.self, DiffCommand.self, ApplyCommand.self, ListCommand.self, RunCommand.self, SelftestCommand.self,
+            VersionCommand.self,
+        ]
     )
 
     static let version = "0.1.0"

@@ -40,8 +40,9 @@ struct ExampleFileTests {
                     endpoints: [
                         EndpointSpec(address: address("192.0.2.11"), node: "node-a", zone: "z1", weight: 2),
                         EndpointSpec(address: address("192.0.2.12"), node: "node-b", zone: "z2"),
-                        EndpointSpec(address: address("192.0.2.13"), node: "node-c", zone: "z2",
-                                     ready: false, serving: true, terminating: true),
+                        EndpointSpec(
+                            address: address("192.0.2.13"), node: "node-c", zone: "z2",
+                            ready: false, serving: true, terminating: true),
                     ],
                     drainSeconds: 30),
                 ServiceSpec(
@@ -161,8 +162,10 @@ struct ExampleFileTests {
         canary.timeout = .milliseconds(250)
         let api = HealthCheck(probe: .http(HealthCheck.HTTPProbe(secure: true, path: "/ready", expectedStatus: 204...204)), port: 9443)
         var verifiedAPI = api
-        verifiedAPI.probe = .http(HealthCheck.HTTPProbe(
-            secure: true, verification: .init(trustRoots: .system, serverName: "api.example.org"), path: "/ready", expectedStatus: 204...204))
+        verifiedAPI.probe = .http(
+            HealthCheck.HTTPProbe(
+                secure: true, verification: .init(trustRoots: .system, serverName: "api.example.org"), path: "/ready",
+                expectedStatus: 204...204))
         let dns = HealthCheck(probe: .udp(.dns(name: "cluster.example.org")), rise: 1)
         let ntp = HealthCheck(probe: .udp(.payload(send: [0x1B] + [UInt8](repeating: 0, count: 47), expect: nil)))
         let postgres = HealthCheck(
@@ -191,27 +194,32 @@ struct ExampleFileTests {
                     EndpointSpec(address: address("192.0.2.43"), healthCheck: verifiedAPI),
                 ],
                 healthCheck: api),
-            checked(ServiceSpec(
-                name: "kube-system/dns",
-                clusterIPs: addresses("198.51.100.10"),
-                ports: [
-                    ServicePort(name: "dns", port: 53, protocol: .udp),
-                    ServicePort(name: "dns-tcp", port: 53, protocol: .tcp),
-                ]), dns, endpoints: "192.0.2.61", "192.0.2.62"),
-            checked(ServiceSpec(name: "infra/ntp", clusterIPs: addresses("198.51.100.60"), ports: [ServicePort(port: 123, protocol: .udp)]),
-                    ntp, endpoints: "192.0.2.65", "192.0.2.66"),
-            checked(ServiceSpec(name: "data/postgres", clusterIPs: addresses("198.51.100.50"), ports: [ServicePort(port: 5432)]),
-                    postgres, endpoints: "192.0.2.51", "192.0.2.52"),
-            checked(ServiceSpec(name: "edge/port-range", firewallMark: FirewallMarkSpec(mark: 7)),
-                    portRange, endpoints: "192.0.2.81", "192.0.2.82"),
+            checked(
+                ServiceSpec(
+                    name: "kube-system/dns",
+                    clusterIPs: addresses("198.51.100.10"),
+                    ports: [
+                        ServicePort(name: "dns", port: 53, protocol: .udp),
+                        ServicePort(name: "dns-tcp", port: 53, protocol: .tcp),
+                    ]), dns, endpoints: "192.0.2.61", "192.0.2.62"),
+            checked(
+                ServiceSpec(name: "infra/ntp", clusterIPs: addresses("198.51.100.60"), ports: [ServicePort(port: 123, protocol: .udp)]),
+                ntp, endpoints: "192.0.2.65", "192.0.2.66"),
+            checked(
+                ServiceSpec(name: "data/postgres", clusterIPs: addresses("198.51.100.50"), ports: [ServicePort(port: 5432)]),
+                postgres, endpoints: "192.0.2.51", "192.0.2.52"),
+            checked(
+                ServiceSpec(name: "edge/port-range", firewallMark: FirewallMarkSpec(mark: 7)),
+                portRange, endpoints: "192.0.2.81", "192.0.2.82"),
             ServiceSpec(
                 name: "default/legacy",
                 clusterIPs: addresses("198.51.100.90"),
                 ports: [ServicePort(port: 8080)],
                 endpoints: [
                     EndpointSpec(address: address("192.0.2.91")),
-                    EndpointSpec(address: address("192.0.2.92"),
-                                 healthCheck: HealthCheck(probe: .http(HealthCheck.HTTPProbe(path: "/status")))),
+                    EndpointSpec(
+                        address: address("192.0.2.92"),
+                        healthCheck: HealthCheck(probe: .http(HealthCheck.HTTPProbe(path: "/status")))),
                 ]),
         ])
         #expect(state.services.map(\.name) == expected.services.map(\.name))
@@ -259,15 +267,18 @@ struct ExampleFileTests {
         ]
         #expect(problems.map(\.place) == expected)
         #expect(problems.allSatisfy { $0.file == path })
-        #expect(problems.map(\.description).contains(
-            "\(path):16:27: services[0].ports[1].port: port 70000 is out of range 1...65535"))
+        #expect(
+            problems.map(\.description).contains(
+                "\(path):16:27: services[0].ports[1].port: port 70000 is out of range 1...65535"))
     }
 
     @Test("examples/fleet.yaml gives each node what its comments promise, and the lab's ranges", arguments: ["node-a", "node-b", "node-c"])
     func fleet(node: String) throws {
         let state = try ConfigLoader.load(contentsOf: ConfigTesting.example("fleet.yaml"))
-        let ownRanges = ["node-a": ["203.0.113.0/27", "198.51.100.128/28"], "node-b": ["203.0.113.32/27", "198.51.100.144/28"],
-                         "node-c": ["203.0.113.64/27", "198.51.100.160/28"]][node]!
+        let ownRanges = [
+            "node-a": ["203.0.113.0/27", "198.51.100.128/28"], "node-b": ["203.0.113.32/27", "198.51.100.144/28"],
+            "node-c": ["203.0.113.64/27", "198.51.100.160/28"],
+        ][node]!
         #expect(state.nodePodCIDRs[node] == ownRanges.map { IPPrefix($0)! })
         #expect(state.clusterCIDRs.map(\.description) == ["203.0.113.0/25", "198.51.100.128/25"])
         // The ranges hold every backend and client the lab gives the node, and no virtual IP.

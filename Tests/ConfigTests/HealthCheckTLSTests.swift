@@ -4,9 +4,9 @@ import IPVSCore
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `tls` of an https check: what each key maps to, the name verified by default, and every way
@@ -14,31 +14,34 @@ import Darwin
 struct HealthCheckTLSTests {
     /// A real self-signed CA certificate (the loader parses the bundle as the prober will), after
     /// a comment line as bundles often have.
-    static let pem = Array("""
-    # a comment line
-    -----BEGIN CERTIFICATE-----
-    MIIBpTCCAUugAwIBAgIUbOV7G45q4tzqxOjRRbIvgNxef78wCgYIKoZIzj0EAwIw
-    JzElMCMGA1UEAwwcaXB2c2N0bC1zd2lmdCBjb25maWcgdGVzdCBDQTAgFw0yNjEy
-    MDMxOTIzMTBaGA8yMTI2MTEwOTE5MjMxMFowJzElMCMGA1UEAwwcaXB2c2N0bC1z
-    d2lmdCBjb25maWcgdGVzdCBDQTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKyB
-    7+TlNZ0qrSHAfgJOnn4YfLNGcCFB8B+VI5wuTTxF1kdqzPoau+itoH4MU09G6Yus
-    rsy2nWJbvtVCERCRjE2jUzBRMB0GA1UdDgQWBBQUVGD/eC8PsxLBzLI0aj9btTh5
-    ETAfBgNVHSMEGDAWgBQUVGD/eC8PsxLBzLI0aj9btTh5ETAPBgNVHRMBAf8EBTAD
-    AQH/MAoGCCqGSM49BAMCA0gAMEUCIHhiHf6Im9/FjtIBSIlS2S/Lf3IYGG+LKYuA
-    DiOcC9aCAiEAx7dFD3+6pz7deuQDL2GN80PzCUCbLbYAeG/3ZWdKqDE=
-    -----END CERTIFICATE-----
+    static let pem = Array(
+        """
+        # a comment line
+        -----BEGIN CERTIFICATE-----
+        MIIBpTCCAUugAwIBAgIUbOV7G45q4tzqxOjRRbIvgNxef78wCgYIKoZIzj0EAwIw
+        JzElMCMGA1UEAwwcaXB2c2N0bC1zd2lmdCBjb25maWcgdGVzdCBDQTAgFw0yNjEy
+        MDMxOTIzMTBaGA8yMTI2MTEwOTE5MjMxMFowJzElMCMGA1UEAwwcaXB2c2N0bC1z
+        d2lmdCBjb25maWcgdGVzdCBDQTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKyB
+        7+TlNZ0qrSHAfgJOnn4YfLNGcCFB8B+VI5wuTTxF1kdqzPoau+itoH4MU09G6Yus
+        rsy2nWJbvtVCERCRjE2jUzBRMB0GA1UdDgQWBBQUVGD/eC8PsxLBzLI0aj9btTh5
+        ETAfBgNVHSMEGDAWgBQUVGD/eC8PsxLBzLI0aj9btTh5ETAPBgNVHRMBAf8EBTAD
+        AQH/MAoGCCqGSM49BAMCA0gAMEUCIHhiHf6Im9/FjtIBSIlS2S/Lf3IYGG+LKYuA
+        DiOcC9aCAiEAx7dFD3+6pz7deuQDL2GN80PzCUCbLbYAeG/3ZWdKqDE=
+        -----END CERTIFICATE-----
 
-    """.utf8)
+        """.utf8)
 
     private func service(_ fields: String, sourceLocation: SourceLocation = #_sourceLocation) -> ServiceSpec? {
-        ConfigTesting.service("name: web\nclusterIPs: [198.51.100.1]\nports: [{port: 443}]\n" + fields,
-                              sourceLocation: sourceLocation)
+        ConfigTesting.service(
+            "name: web\nclusterIPs: [198.51.100.1]\nports: [{port: 443}]\n" + fields,
+            sourceLocation: sourceLocation)
     }
 
     /// The service's check written as `check`, on line 5 from column 16.
     private func problem(_ check: String, sourceLocation: SourceLocation = #_sourceLocation) -> ConfigProblem? {
-        ConfigTesting.problem("services:\n- name: a\n  clusterIPs: [198.51.100.1]\n  ports: [{port: 443}]\n  healthCheck: \(check)",
-                              sourceLocation: sourceLocation)
+        ConfigTesting.problem(
+            "services:\n- name: a\n  clusterIPs: [198.51.100.1]\n  ports: [{port: 443}]\n  healthCheck: \(check)",
+            sourceLocation: sourceLocation)
     }
 
     private func verification(_ check: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> HealthCheck.TLSVerification? {
@@ -62,36 +65,41 @@ struct HealthCheckTLSTests {
     @Test("verify: true alone: the system store, and the host's name when host names one")
     func verifyDefaults() throws {
         #expect(try verification("{type: https, tls: {verify: true}}") == .init(trustRoots: .system, serverName: nil))
-        #expect(try verification("{type: https, host: \"web.example.org:8443\", tls: {verify: true}}")
-            == .init(trustRoots: .system, serverName: "web.example.org"))
+        #expect(
+            try verification("{type: https, host: \"web.example.org:8443\", tls: {verify: true}}")
+                == .init(trustRoots: .system, serverName: "web.example.org"))
         #expect(try verification("{type: https, host: 192.0.2.10, tls: {verify: true}}") == .init(trustRoots: .system, serverName: nil))
     }
 
     @Test("serverName is the name verified, whatever host says")
     func serverName() throws {
-        #expect(try verification("{type: https, host: web.example.org, tls: {verify: true, serverName: api.example.org}}")
-            == .init(trustRoots: .system, serverName: "api.example.org"))
+        #expect(
+            try verification("{type: https, host: web.example.org, tls: {verify: true, serverName: api.example.org}}")
+                == .init(trustRoots: .system, serverName: "api.example.org"))
     }
 
     @Test("caFile: the bundle is read at load, and the check carries its bytes")
     func caFile() throws {
         let path = try TemporaryFile.write(Self.pem)
         defer { TemporaryFile.remove(path) }
-        #expect(try verification("{type: https, tls: {verify: true, caFile: \"\(path)\", serverName: web.example.org}}")
-            == .init(trustRoots: .bundle(file: path, pem: Self.pem), serverName: "web.example.org"))
+        #expect(
+            try verification("{type: https, tls: {verify: true, caFile: \"\(path)\", serverName: web.example.org}}")
+                == .init(trustRoots: .bundle(file: path, pem: Self.pem), serverName: "web.example.org"))
     }
 
     @Test("an endpoint's tls replaces the service's whole; its host renames what is verified; another type drops it")
     func overrides() throws {
-        let spec = try #require(service("""
-            healthCheck: {type: https, host: web.example.org, tls: {verify: true, serverName: api.example.org}}
-            endpoints:
-            - {address: 192.0.2.1}
-            - {address: 192.0.2.2, healthCheck: {tls: {verify: true}}}
-            - {address: 192.0.2.3, healthCheck: {host: other.example.org, tls: {verify: true}}}
-            - {address: 192.0.2.4, healthCheck: {tls: {verify: false}}}
-            - {address: 192.0.2.5, healthCheck: {type: http}}
-            """))
+        let spec = try #require(
+            service(
+                """
+                healthCheck: {type: https, host: web.example.org, tls: {verify: true, serverName: api.example.org}}
+                endpoints:
+                - {address: 192.0.2.1}
+                - {address: 192.0.2.2, healthCheck: {tls: {verify: true}}}
+                - {address: 192.0.2.3, healthCheck: {host: other.example.org, tls: {verify: true}}}
+                - {address: 192.0.2.4, healthCheck: {tls: {verify: false}}}
+                - {address: 192.0.2.5, healthCheck: {type: http}}
+                """))
         let probes = spec.endpoints.map { endpoint -> HealthCheck.HTTPProbe? in
             if case .http(let http)? = endpoint.healthCheck?.probe { http } else { nil }
         }
@@ -106,14 +114,16 @@ struct HealthCheckTLSTests {
         let found = try #require(problem("{type: http, tls: {verify: true}}"))
         #expect(found.place == Place(5, 34, "services[0].healthCheck.tls", .notApplicable))
         #expect(found.message == "tls applies only to https checks; this check is http")
-        let endpoint = try #require(ConfigTesting.problem("""
-            services:
-            - name: a
-              clusterIPs: [198.51.100.1]
-              ports: [{port: 443}]
-              healthCheck: {type: tcp}
-              endpoints: [{address: 192.0.2.1, healthCheck: {tls: {verify: true}}}]
-            """))
+        let endpoint = try #require(
+            ConfigTesting.problem(
+                """
+                services:
+                - name: a
+                  clusterIPs: [198.51.100.1]
+                  ports: [{port: 443}]
+                  healthCheck: {type: tcp}
+                  endpoints: [{address: 192.0.2.1, healthCheck: {tls: {verify: true}}}]
+                """))
         #expect(endpoint.path == "services[0].endpoints[0].healthCheck.tls")
         #expect(endpoint.message == "tls applies only to https checks; this check is tcp (the service's type)")
     }
@@ -183,14 +193,22 @@ struct HealthCheckTLSTests {
         #expect(tooLarge.message == "caFile '\(large)' is \(1024 * 1024 + Self.pem.count) bytes, more than the 1 MiB allowed")
     }
 
-    @Test("a caFile that is not a PEM bundle of certificates", arguments: [
-        ("not a certificate\n", "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
-        ("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n", "is not a PEM bundle of certificates that the TLS library can parse"),
-        ("-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n", "is not a PEM bundle of certificates that the TLS library can parse"),
-        ("-----BEGIN CERTIFICATE-----\nMAMCAQE=\n", "is not a PEM bundle of certificates that the TLS library can parse"),
-        ("-----BEGIN PRIVATE KEY-----\nMAMCAQE=\n-----END PRIVATE KEY-----\n", "holds a private key: give the CA certificates only"),
-        ("\u{FF}\u{FE}", "is not PEM text (it is not even UTF-8)"),
-    ])
+    @Test(
+        "a caFile that is not a PEM bundle of certificates",
+        arguments: [
+            ("not a certificate\n", "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
+            (
+                "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+                "is not a PEM bundle of certificates that the TLS library can parse"
+            ),
+            (
+                "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n",
+                "is not a PEM bundle of certificates that the TLS library can parse"
+            ),
+            ("-----BEGIN CERTIFICATE-----\nMAMCAQE=\n", "is not a PEM bundle of certificates that the TLS library can parse"),
+            ("-----BEGIN PRIVATE KEY-----\nMAMCAQE=\n-----END PRIVATE KEY-----\n", "holds a private key: give the CA certificates only"),
+            ("\u{FF}\u{FE}", "is not PEM text (it is not even UTF-8)"),
+        ])
     func notPEM(content: String, reason: String) throws {
         let bytes = content == "\u{FF}\u{FE}" ? [0xFF, 0xFE] : Array(content.utf8)
         let path = try TemporaryFile.write(bytes)

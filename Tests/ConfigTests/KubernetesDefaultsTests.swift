@@ -11,7 +11,8 @@ struct KubernetesDefaultsTests {
 
     @Test("defaults are read with a service's vocabulary and limits")
     func defaults() throws {
-        let state = try Self.kubernetes("""
+        let state = try Self.kubernetes(
+            """
             interface: lb0
             defaults:
               scheduler: {name: mh, flags: [mh-fallback]}
@@ -36,7 +37,8 @@ struct KubernetesDefaultsTests {
         #expect(try Self.kubernetes("") == DesiredState())
         #expect(try Self.kubernetes("services: []\n").services.isEmpty)
         do {
-            _ = try Self.kubernetes("""
+            _ = try Self.kubernetes(
+                """
                 services:
                 - {name: web, clusterIPs: [198.51.100.1], ports: [{port: 80}]}
                 """)
@@ -66,26 +68,30 @@ struct KubernetesDefaultsTests {
 
     @Test("node zones and trafficDistribution, with PreferClose read as PreferSameZone")
     func topology() throws {
-        let state = try #require(ConfigTesting.state("""
-            nodes:
-              node-a: {addresses: [192.0.2.1], zone: zone-1}
-              node-b: {addresses: [192.0.2.2]}
-            services:
-            - name: near
-              clusterIPs: [198.51.100.1]
-              ports: [{port: 80}]
-              trafficDistribution: PreferSameNode
-            - name: close
-              clusterIPs: [198.51.100.2]
-              ports: [{port: 80}]
-              trafficDistribution: PreferClose
-            """))
+        let state = try #require(
+            ConfigTesting.state(
+                """
+                nodes:
+                  node-a: {addresses: [192.0.2.1], zone: zone-1}
+                  node-b: {addresses: [192.0.2.2]}
+                services:
+                - name: near
+                  clusterIPs: [198.51.100.1]
+                  ports: [{port: 80}]
+                  trafficDistribution: PreferSameNode
+                - name: close
+                  clusterIPs: [198.51.100.2]
+                  ports: [{port: 80}]
+                  trafficDistribution: PreferClose
+                """))
         #expect(state.nodeZones == ["node-a": "zone-1"])
         #expect(state.services.map(\.trafficDistribution) == [.preferSameNode, .preferSameZone])
-        let problem = try #require(ConfigTesting.problem("""
-            services:
-            - {name: x, clusterIPs: [198.51.100.1], ports: [{port: 80}], trafficDistribution: Nearby}
-            """))
+        let problem = try #require(
+            ConfigTesting.problem(
+                """
+                services:
+                - {name: x, clusterIPs: [198.51.100.1], ports: [{port: 80}], trafficDistribution: Nearby}
+                """))
         #expect(problem.path == "services[0].trafficDistribution")
     }
 }

@@ -5,7 +5,8 @@ import Testing
 struct ReportingTests {
     @Test("every problem of a file is reported at once, in file order")
     func allAtOnce() throws {
-        let problems = ConfigTesting.problems("""
+        let problems = ConfigTesting.problems(
+            """
             interface: "a b"
             kernel: {connReuseMode: 9}
             services:
@@ -17,26 +18,29 @@ struct ReportingTests {
               endpoints: [{address: x}]
               bogus: 1
             """)
-        #expect(problems.map(\.place) == [
-            Place(1, 12, "interface", .invalidValue),
-            Place(2, 25, "kernel.connReuseMode", .outOfRange),
-            Place(5, 16, "services[0].clusterIPs[0]", .invalidAddress),
-            Place(6, 18, "services[0].ports[0].port", .outOfRange),
-            Place(7, 14, "services[0].scheduler", .unknownScheduler),
-            Place(8, 3, "services[1]", .noVirtualService),
-            Place(9, 25, "services[1].endpoints[0].address", .invalidAddress),
-            Place(10, 3, "services[1].bogus", .unknownKey),
-        ])
+        #expect(
+            problems.map(\.place) == [
+                Place(1, 12, "interface", .invalidValue),
+                Place(2, 25, "kernel.connReuseMode", .outOfRange),
+                Place(5, 16, "services[0].clusterIPs[0]", .invalidAddress),
+                Place(6, 18, "services[0].ports[0].port", .outOfRange),
+                Place(7, 14, "services[0].scheduler", .unknownScheduler),
+                Place(8, 3, "services[1]", .noVirtualService),
+                Place(9, 25, "services[1].endpoints[0].address", .invalidAddress),
+                Place(10, 3, "services[1].bogus", .unknownKey),
+            ])
     }
 
     @Test("a problem reads FILE:LINE:COLUMN: PATH: MESSAGE")
     func problemDescription() throws {
-        let problem = try #require(ConfigTesting.problem("""
-            services:
-            - name: a
-              clusterIPs: [198.51.100.1]
-              ports: [{port: 70000}]
-            """))
+        let problem = try #require(
+            ConfigTesting.problem(
+                """
+                services:
+                - name: a
+                  clusterIPs: [198.51.100.1]
+                  ports: [{port: 70000}]
+                """))
         #expect(problem.description == "test.yaml:4:18: services[0].ports[0].port: port 70000 is out of range 1...65535")
         #expect(problem.file == "test.yaml")
         #expect(problem.line == 4)
@@ -59,10 +63,11 @@ struct ReportingTests {
         let error = #expect(throws: ConfigError.self) {
             try ConfigLoader.parse("services: [{name: a}]\nnode: [x]", file: "f.yaml")
         }
-        #expect(error?.description == """
-            f.yaml:1:12: services[0]: the service declares no virtual service: give clusterIPs, externalIPs, loadBalancerIPs, a nodePort or a firewallMark
-            f.yaml:2:7: node: expected a string, found a list
-            """)
+        #expect(
+            error?.description == """
+                f.yaml:1:12: services[0]: the service declares no virtual service: give clusterIPs, externalIPs, loadBalancerIPs, a nodePort or a firewallMark
+                f.yaml:2:7: node: expected a string, found a list
+                """)
         #expect(error?.problems.count == 2)
     }
 

@@ -4,14 +4,16 @@ import Testing
 
 /// Text that is not YAML, and files that cannot be read: one problem, with Yams' position.
 struct SyntaxAndFileTests {
-    @Test("YAML syntax errors carry libyaml's position and the construct it was reading", arguments: [
-        ("services: [\n  {name: a\n", Place(3, 1, "", .syntax), "while parsing a flow mapping at line 2, column 3"),
-        ("services:\n  - name: a\n   bad: 1\n", Place(3, 4, "", .syntax), "did not find expected '-' indicator"),
-        ("services:\n\t- name: a\n", Place(2, 1, "", .syntax), "cannot start any token"),
-        ("services: 'unclosed\n", Place(2, 1, "", .syntax), "while scanning a quoted scalar at line 1, column 11"),
-        ("services: *nothing\n", Place(1, 11, "", .syntax), "undefined alias"),
-        ("services: []\n---\nservices: []\n", Place(2, 1, "", .syntax), "but found another document"),
-    ])
+    @Test(
+        "YAML syntax errors carry libyaml's position and the construct it was reading",
+        arguments: [
+            ("services: [\n  {name: a\n", Place(3, 1, "", .syntax), "while parsing a flow mapping at line 2, column 3"),
+            ("services:\n  - name: a\n   bad: 1\n", Place(3, 4, "", .syntax), "did not find expected '-' indicator"),
+            ("services:\n\t- name: a\n", Place(2, 1, "", .syntax), "cannot start any token"),
+            ("services: 'unclosed\n", Place(2, 1, "", .syntax), "while scanning a quoted scalar at line 1, column 11"),
+            ("services: *nothing\n", Place(1, 11, "", .syntax), "undefined alias"),
+            ("services: []\n---\nservices: []\n", Place(2, 1, "", .syntax), "but found another document"),
+        ])
     func syntax(yaml: String, place: Place, words: String) throws {
         let problem = try #require(ConfigTesting.problem(yaml))
         #expect(problem.place == place)

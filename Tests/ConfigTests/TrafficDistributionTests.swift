@@ -5,18 +5,18 @@ import Testing
 /// `trafficDistribution` and the nodes' zones reach the desired state, and selection on each node.
 struct TrafficDistributionTests {
     static let yaml = """
-    nodes:
-      node-a: {addresses: [192.0.2.101], zone: z1}
-      node-b: {addresses: [192.0.2.102], zone: z2}
-    services:
-    - name: default/web
-      clusterIPs: [198.51.100.10]
-      ports: [{port: 80}]
-      trafficDistribution: PreferSameZone
-      endpoints:
-      - {address: 192.0.2.11, node: node-a, zone: z1}
-      - {address: 192.0.2.12, node: node-b, zone: z2}
-    """
+        nodes:
+          node-a: {addresses: [192.0.2.101], zone: z1}
+          node-b: {addresses: [192.0.2.102], zone: z2}
+        services:
+        - name: default/web
+          clusterIPs: [198.51.100.10]
+          ports: [{port: 80}]
+          trafficDistribution: PreferSameZone
+          endpoints:
+          - {address: 192.0.2.11, node: node-a, zone: z1}
+          - {address: 192.0.2.12, node: node-b, zone: z2}
+        """
 
     @Test("parsed: the service's distribution and each node's zone")
     func parsed() throws {

@@ -1,6 +1,7 @@
-@testable import Conntrack
 import IPVSCore
 import Testing
+
+@testable import Conntrack
 
 /// Which conntrack entries a set of filters selects, on entries shaped like the ones IPVS
 /// leaves with `net.ipv4.vs.conntrack=1`: original `client -> VIP`, reply `backend -> client`
@@ -21,12 +22,15 @@ struct FlowMatchingTests {
     }
 
     /// An entry for `client:sport -> vip:vport` answered by `backend:bport`.
-    static func flow(protocol number: UInt8 = 17, client: IPAddress = client, sport: UInt16 = 40000,
-                     vip: IPAddress = vip, vport: UInt16 = 53, backend: IPAddress, bport: UInt16 = 5353,
-                     replyTo: IPAddress? = nil) -> ConntrackFlow {
-        ConntrackFlow(protocolNumber: number,
-                      original: .init(source: client, sourcePort: sport, destination: vip, destinationPort: vport),
-                      reply: .init(source: backend, sourcePort: bport, destination: replyTo ?? client, destinationPort: sport))
+    static func flow(
+        protocol number: UInt8 = 17, client: IPAddress = client, sport: UInt16 = 40000,
+        vip: IPAddress = vip, vport: UInt16 = 53, backend: IPAddress, bport: UInt16 = 5353,
+        replyTo: IPAddress? = nil
+    ) -> ConntrackFlow {
+        ConntrackFlow(
+            protocolNumber: number,
+            original: .init(source: client, sourcePort: sport, destination: vip, destinationPort: vport),
+            reply: .init(source: backend, sourcePort: bport, destination: replyTo ?? client, destinationPort: sport))
     }
 
     @Test("an entry of the backend matches its filter, whatever the client and its port")
@@ -52,11 +56,11 @@ struct FlowMatchingTests {
 
     /// Entries that differ from backend A's filter in one field each.
     static let mismatchedFlows = [
-        flow(protocol: 6, backend: backendA),                    // TCP, not UDP
+        flow(protocol: 6, backend: backendA),  // TCP, not UDP
         flow(vip: address("198.51.100.11"), backend: backendA),  // another VIP
-        flow(vport: 54, backend: backendA),                      // another service port
-        flow(backend: backendA, bport: 5354),                    // another target port
-        flow(protocol: 1, backend: backendA),                    // ICMP: no transport protocol of ours
+        flow(vport: 54, backend: backendA),  // another service port
+        flow(backend: backendA, bport: 5354),  // another target port
+        flow(protocol: 1, backend: backendA),  // ICMP: no transport protocol of ours
     ]
 
     @Test("every field of the filter counts", arguments: mismatchedFlows)
@@ -82,15 +86,20 @@ struct FlowMatchingTests {
         let vip6 = Self.address("2001:db8::10")
         let backend6 = Self.address("2001:db8:f::2")
         let matcher = ConntrackFlowMatcher([Self.udp(vip6, to: backend6), Self.udp(to: Self.backendA)])
-        #expect(matcher.filter(for: Self.flow(client: Self.address("2001:db8:1::2"), vip: vip6, backend: backend6)) == Self.udp(vip6, to: backend6))
-        #expect(matcher.filter(for: Self.flow(client: Self.address("2001:db8:1::2"), vip: vip6, backend: Self.address("2001:db8:f::6"))) == nil)
+        #expect(
+            matcher.filter(for: Self.flow(client: Self.address("2001:db8:1::2"), vip: vip6, backend: backend6))
+                == Self.udp(vip6, to: backend6))
+        #expect(
+            matcher.filter(for: Self.flow(client: Self.address("2001:db8:1::2"), vip: vip6, backend: Self.address("2001:db8:f::6"))) == nil)
     }
 
     @Test("the dump is limited to a family only when every filter has it")
     func family() {
         #expect(ConntrackFlowMatcher([Self.udp(to: Self.backendA)]).family == .inet)
         #expect(ConntrackFlowMatcher([Self.udp(Self.address("2001:db8::10"), to: Self.address("2001:db8:f::2"))]).family == .inet6)
-        #expect(ConntrackFlowMatcher([Self.udp(to: Self.backendA), Self.udp(Self.address("2001:db8::10"), to: Self.address("2001:db8:f::2"))]).family == nil)
+        #expect(
+            ConntrackFlowMatcher([Self.udp(to: Self.backendA), Self.udp(Self.address("2001:db8::10"), to: Self.address("2001:db8:f::2"))])
+                .family == nil)
         #expect(ConntrackFlowMatcher([]).family == nil)
         #expect(ConntrackFlowMatcher([]).isEmpty)
     }
@@ -98,6 +107,8 @@ struct FlowMatchingTests {
     @Test("filters name themselves like IPVS objects")
     func description() {
         #expect(Self.udp(to: Self.backendA).description == "UDP 198.51.100.10:53 -> 203.0.113.2:5353")
-        #expect(Self.udp(Self.address("2001:db8::10"), to: Self.address("2001:db8:f::2")).description == "UDP [2001:db8::10]:53 -> [2001:db8:f::2]:5353")
+        #expect(
+            Self.udp(Self.address("2001:db8::10"), to: Self.address("2001:db8:f::2")).description
+                == "UDP [2001:db8::10]:53 -> [2001:db8:f::2]:5353")
     }
 }

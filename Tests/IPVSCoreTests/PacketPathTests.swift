@@ -13,18 +13,22 @@ struct PacketPathTests {
         EndpointSpec(address: .v4(IPv4Address(10, 244, 0, last)), node: node)
     }
 
-    static func state(internal internalPolicy: TrafficPolicy = .cluster, external externalPolicy: TrafficPolicy = .cluster,
-                      forwarding: ForwardingMethod = .masquerade, clusterCIDRs: [String] = [], podCIDRs: [String]? = nil,
-                      sourceRanges: [String] = [], nodePort: UInt16? = nil) -> DesiredState {
+    static func state(
+        internal internalPolicy: TrafficPolicy = .cluster, external externalPolicy: TrafficPolicy = .cluster,
+        forwarding: ForwardingMethod = .masquerade, clusterCIDRs: [String] = [], podCIDRs: [String]? = nil,
+        sourceRanges: [String] = [], nodePort: UInt16? = nil
+    ) -> DesiredState {
         DesiredState(
             nodeAddresses: ["a": [nodeA]], clusterCIDRs: clusterCIDRs.map { IPPrefix($0)! },
             nodePodCIDRs: podCIDRs.map { ["a": $0.map { IPPrefix($0)! }] } ?? [:],
-            services: [ServiceSpec(
-                name: "default/web", clusterIPs: [clusterIP], externalIPs: [external], loadBalancerIPs: [balancer],
-                loadBalancerSourceRanges: sourceRanges.map { IPPrefix($0)! },
-                ports: [ServicePort(name: "http", port: 80, targetPort: 8080, protocol: .tcp, nodePort: nodePort)],
-                forwarding: forwarding, internalTrafficPolicy: internalPolicy, externalTrafficPolicy: externalPolicy,
-                endpoints: [endpoint(1, node: "a"), endpoint(2, node: "b")])])
+            services: [
+                ServiceSpec(
+                    name: "default/web", clusterIPs: [clusterIP], externalIPs: [external], loadBalancerIPs: [balancer],
+                    loadBalancerSourceRanges: sourceRanges.map { IPPrefix($0)! },
+                    ports: [ServicePort(name: "http", port: 80, targetPort: 8080, protocol: .tcp, nodePort: nodePort)],
+                    forwarding: forwarding, internalTrafficPolicy: internalPolicy, externalTrafficPolicy: externalPolicy,
+                    endpoints: [endpoint(1, node: "a"), endpoint(2, node: "b")])
+            ])
     }
 
     static func filter(_ state: DesiredState, node: String = "a") -> DesiredPacketFilter {
@@ -35,12 +39,15 @@ struct PacketPathTests {
         filter.elements[PacketFilterSetID(set, .inet)] ?? []
     }
 
-    @Test("external addresses masquerade under Cluster and PreferLocal, never under Local", arguments: [
-        (TrafficPolicy.cluster, true), (.preferLocal, true), (.local, false),
-    ])
+    @Test(
+        "external addresses masquerade under Cluster and PreferLocal, never under Local",
+        arguments: [
+            (TrafficPolicy.cluster, true), (.preferLocal, true), (.local, false),
+        ])
     func externalPolicy(policy: TrafficPolicy, masquerades: Bool) {
         let filter = Self.filter(Self.state(external: policy, nodePort: 30080))
-        let expected: Set<PacketFilterElement> = masquerades
+        let expected: Set<PacketFilterElement> =
+            masquerades
             ? [.service(Self.external, .tcp, 80), .service(Self.balancer, .tcp, 80), .service(Self.nodeA, .tcp, 30080)] : []
         #expect(Self.elements(filter, .externalCluster) == expected)
         #expect(filter.masquerades == masquerades || !Self.elements(filter, .hairpin).isEmpty)
@@ -55,9 +62,11 @@ struct PacketPathTests {
         #expect(Self.elements(withCluster, .clusterIPs) == [.service(Self.clusterIP, .tcp, 80)])
         #expect(Self.elements(withCluster, .localSources) == [.range(IPPrefix("10.244.0.0/16")!)])
 
-        let withNode = Self.filter(Self.state(clusterCIDRs: ["10.244.0.0/16"], podCIDRs: ["10.244.0.0/24", "10.244.0.0/25", "198.51.100.130"]))
-        #expect(Self.elements(withNode, .localSources) == [.range(IPPrefix("10.244.0.0/24")!), .range(IPPrefix("198.51.100.130")!)],
-                "the node's own ranges, a range inside another left out (an interval set refuses overlaps)")
+        let withNode = Self.filter(
+            Self.state(clusterCIDRs: ["10.244.0.0/16"], podCIDRs: ["10.244.0.0/24", "10.244.0.0/25", "198.51.100.130"]))
+        #expect(
+            Self.elements(withNode, .localSources) == [.range(IPPrefix("10.244.0.0/24")!), .range(IPPrefix("198.51.100.130")!)],
+            "the node's own ranges, a range inside another left out (an interval set refuses overlaps)")
         let otherNode = Self.filter(Self.state(clusterCIDRs: ["10.244.0.0/16"], podCIDRs: ["10.244.0.0/24"]), node: "b")
         #expect(Self.elements(otherNode, .localSources) == [.range(IPPrefix("10.244.0.0/16")!)], "b has no pod ranges of its own")
     }
@@ -99,8 +108,11 @@ struct PacketPathTests {
         let udpKernel = EndpointSelection.select(udp, node: "a")
         let quiet = PacketPathPolicy.kernelSettings(KernelSettings(), filter: Self.filter(udp), kernel: udpKernel)
         #expect(quiet.settings.conntrack == nil && quiet.settings.expireNoDestinationConnections == true)
-        #expect(PacketPathPolicy.kernelSettings(KernelSettings(expireNoDestinationConnections: false), filter: Self.filter(udp),
-                                                kernel: udpKernel).settings.expireNoDestinationConnections == false)
+        #expect(
+            PacketPathPolicy.kernelSettings(
+                KernelSettings(expireNoDestinationConnections: false), filter: Self.filter(udp),
+                kernel: udpKernel
+            ).settings.expireNoDestinationConnections == false)
     }
 
     @Test("the table's plan: made when needed, minimal after, deleted when not needed, a foreign one left alone")
@@ -116,12 +128,16 @@ struct PacketPathTests {
 
         var moved = desired
         moved.elements[set] = [.service(Self.external, .tcp, 80), .service(Self.external, .tcp, 443)]
-        #expect(PacketFilterPlanner.plan(desired: moved, observed: same, owned: true, adopt: false).changes == [
-            .deleteFilterElement(.service(Self.balancer, .tcp, 80), set: set),
-            .addFilterElement(.service(Self.external, .tcp, 443), set: set),
-        ])
+        #expect(
+            PacketFilterPlanner.plan(desired: moved, observed: same, owned: true, adopt: false).changes == [
+                .deleteFilterElement(.service(Self.balancer, .tcp, 80), set: set),
+                .addFilterElement(.service(Self.external, .tcp, 443), set: set),
+            ])
 
-        #expect(PacketFilterPlanner.plan(desired: DesiredPacketFilter(), observed: same, owned: true, adopt: false).changes == [.deletePacketFilter])
+        #expect(
+            PacketFilterPlanner.plan(desired: DesiredPacketFilter(), observed: same, owned: true, adopt: false).changes == [
+                .deletePacketFilter
+            ])
         #expect(PacketFilterPlanner.plan(desired: DesiredPacketFilter(), observed: nil, owned: false, adopt: false).changes.isEmpty)
 
         let foreign = PacketFilterPlanner.plan(desired: desired, observed: same, owned: false, adopt: false)

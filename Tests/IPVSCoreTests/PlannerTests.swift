@@ -4,7 +4,8 @@ import Testing
 
 /// Applies a plan to an observed table the way the kernel would, for checking plans.
 enum KernelSimulation {
-    static func apply(_ plan: Plan, to observed: [ObservedTableEntry], addresses: Set<IPAddress>) -> ([ObservedTableEntry], Set<IPAddress>) {
+    static func apply(_ plan: Plan, to observed: [ObservedTableEntry], addresses: Set<IPAddress>) -> ([ObservedTableEntry], Set<IPAddress>)
+    {
         var table = Dictionary(observed.map { ($0.virtualService.service.key, $0) }, uniquingKeysWith: { a, _ in a })
         var addresses = addresses
         func setReal(_ server: RealServer, _ key: VirtualServiceKey) {
@@ -35,7 +36,8 @@ enum KernelSimulation {
             case .addAddress(let address): addresses.insert(address)
             case .removeAddress(let address): addresses.remove(address)
             case .setTimeouts, .setSysctl, .createPacketFilter, .repairPacketFilter, .deletePacketFilter, .addFilterElement,
-                 .deleteFilterElement: break
+                .deleteFilterElement:
+                break
             }
         }
         return (table.values.sorted { $0.virtualService.service.key < $1.virtualService.service.key }, addresses)
@@ -50,32 +52,42 @@ struct PlannerTests {
         RealServer(address: .v4(IPv4Address(192, 0, 2, last)), port: 8080, weight: weight)
     }
 
-    static func desired(_ key: VirtualServiceKey, _ reals: [RealServer], scheduler: Scheduler = .roundRobin, drain: UInt32? = nil) -> DesiredVirtualService {
-        DesiredVirtualService(service: VirtualService(key: key, scheduler: scheduler), realServers: reals,
-                              origin: SelectionOrigin(serviceName: "default/web", portName: nil, scope: .internal, policy: .cluster),
-                              outcome: .served, drainSeconds: drain)
+    static func desired(
+        _ key: VirtualServiceKey, _ reals: [RealServer], scheduler: Scheduler = .roundRobin, drain: UInt32? = nil
+    ) -> DesiredVirtualService {
+        DesiredVirtualService(
+            service: VirtualService(key: key, scheduler: scheduler), realServers: reals,
+            origin: SelectionOrigin(serviceName: "default/web", portName: nil, scope: .internal, policy: .cluster),
+            outcome: .served, drainSeconds: drain)
     }
 
-    static func observed(_ key: VirtualServiceKey, _ reals: [ObservedRealServer], scheduler: Scheduler = .roundRobin) -> ObservedTableEntry {
-        ObservedTableEntry(virtualService: ObservedVirtualService(service: VirtualService(key: key, scheduler: scheduler)), realServers: reals)
+    static func observed(_ key: VirtualServiceKey, _ reals: [ObservedRealServer], scheduler: Scheduler = .roundRobin) -> ObservedTableEntry
+    {
+        ObservedTableEntry(
+            virtualService: ObservedVirtualService(service: VirtualService(key: key, scheduler: scheduler)), realServers: reals)
     }
 
-    static func plan(_ desired: [DesiredVirtualService], _ observed: [ObservedTableEntry], ledger: Ledger,
-                     addresses: Set<IPAddress> = [], bound: Set<IPAddress> = [], adopt: Bool = false, now: Int64 = 1000) -> Plan {
-        Planner.plan(desired: DesiredKernelState(virtualServices: desired, addresses: addresses), observed: observed,
-                     observedAddresses: bound, ledger: ledger, options: .init(adopt: adopt, now: now))
+    static func plan(
+        _ desired: [DesiredVirtualService], _ observed: [ObservedTableEntry], ledger: Ledger,
+        addresses: Set<IPAddress> = [], bound: Set<IPAddress> = [], adopt: Bool = false, now: Int64 = 1000
+    ) -> Plan {
+        Planner.plan(
+            desired: DesiredKernelState(virtualServices: desired, addresses: addresses), observed: observed,
+            observedAddresses: bound, ledger: ledger, options: .init(adopt: adopt, now: now))
     }
 
     @Test("create: the service before its real servers, addresses last; the ledger claims them")
     func create() {
-        let plan = Self.plan([Self.desired(Self.web, [Self.real(1), Self.real(2)])], [], ledger: Ledger(),
-                             addresses: [IPAddress("198.51.100.10")!])
-        #expect(plan.changes == [
-            .createVirtualService(VirtualService(key: Self.web, scheduler: .roundRobin)),
-            .createRealServer(Self.real(1), service: Self.web),
-            .createRealServer(Self.real(2), service: Self.web),
-            .addAddress(IPAddress("198.51.100.10")!),
-        ])
+        let plan = Self.plan(
+            [Self.desired(Self.web, [Self.real(1), Self.real(2)])], [], ledger: Ledger(),
+            addresses: [IPAddress("198.51.100.10")!])
+        #expect(
+            plan.changes == [
+                .createVirtualService(VirtualService(key: Self.web, scheduler: .roundRobin)),
+                .createRealServer(Self.real(1), service: Self.web),
+                .createRealServer(Self.real(2), service: Self.web),
+                .addAddress(IPAddress("198.51.100.10")!),
+            ])
         #expect(plan.ledger.virtualServices == [Self.web])
         #expect(plan.ledger.addresses == [IPAddress("198.51.100.10")!])
     }
@@ -91,26 +103,35 @@ struct PlannerTests {
 
     @Test("edits only what differs: one field, one command")
     func edits() {
-        let plan = Self.plan([Self.desired(Self.web, [Self.real(1, weight: 3), Self.real(2)], scheduler: .weightedRoundRobin)],
-                             [Self.observed(Self.web, [ObservedRealServer(server: Self.real(1)), ObservedRealServer(server: Self.real(2))])],
-                             ledger: Ledger(virtualServices: [Self.web]))
-        #expect(plan.changes == [
-            .updateVirtualService(from: VirtualService(key: Self.web, scheduler: .roundRobin), to: VirtualService(key: Self.web, scheduler: .weightedRoundRobin)),
-            .updateRealServer(from: Self.real(1), to: Self.real(1, weight: 3), service: Self.web),
-        ])
+        let plan = Self.plan(
+            [Self.desired(Self.web, [Self.real(1, weight: 3), Self.real(2)], scheduler: .weightedRoundRobin)],
+            [Self.observed(Self.web, [ObservedRealServer(server: Self.real(1)), ObservedRealServer(server: Self.real(2))])],
+            ledger: Ledger(virtualServices: [Self.web]))
+        #expect(
+            plan.changes == [
+                .updateVirtualService(
+                    from: VirtualService(key: Self.web, scheduler: .roundRobin),
+                    to: VirtualService(key: Self.web, scheduler: .weightedRoundRobin)),
+                .updateRealServer(from: Self.real(1), to: Self.real(1, weight: 3), service: Self.web),
+            ])
     }
 
     @Test("delete: real servers before services; the service's own real servers go with it")
     func deletions() {
         let other = VirtualServiceKey.address(IPAddress("198.51.100.11")!, port: 80, protocol: .tcp)
-        let plan = Self.plan([Self.desired(Self.web, [Self.real(1)])],
-                             [Self.observed(other, [ObservedRealServer(server: Self.real(9))]),
-                              Self.observed(Self.web, [ObservedRealServer(server: Self.real(1)), ObservedRealServer(server: Self.real(2))])],
-                             ledger: Ledger(virtualServices: [Self.web, other]))
-        #expect(plan.changes == [
-            .deleteRealServer(ObservedRealServer(server: Self.real(2)), service: Self.web),
-            .deleteVirtualService(VirtualService(key: other, scheduler: .roundRobin), realServers: [ObservedRealServer(server: Self.real(9))]),
-        ])
+        let plan = Self.plan(
+            [Self.desired(Self.web, [Self.real(1)])],
+            [
+                Self.observed(other, [ObservedRealServer(server: Self.real(9))]),
+                Self.observed(Self.web, [ObservedRealServer(server: Self.real(1)), ObservedRealServer(server: Self.real(2))]),
+            ],
+            ledger: Ledger(virtualServices: [Self.web, other]))
+        #expect(
+            plan.changes == [
+                .deleteRealServer(ObservedRealServer(server: Self.real(2)), service: Self.web),
+                .deleteVirtualService(
+                    VirtualService(key: other, scheduler: .roundRobin), realServers: [ObservedRealServer(server: Self.real(9))]),
+            ])
         #expect(plan.ledger.virtualServices == [Self.web])
         #expect(plan.deletionCount == 2)
     }
@@ -147,8 +168,9 @@ struct PlannerTests {
         let held = [Self.real(1), Self.real(2), Self.real(3), Self.real(4)].map { ObservedRealServer(server: $0) }
         let expected: [Change] = [.updateRealServer(from: Self.real(2), to: Self.real(2, weight: 5), service: Self.web)]
         for order in [held, held.reversed(), [held[2], held[0], held[3], held[1]]] {
-            let plan = Self.plan([Self.desired(Self.web, wanted)], [Self.observed(Self.web, Array(order))],
-                                 ledger: Ledger(virtualServices: [Self.web]))
+            let plan = Self.plan(
+                [Self.desired(Self.web, wanted)], [Self.observed(Self.web, Array(order))],
+                ledger: Ledger(virtualServices: [Self.web]))
             #expect(plan.changes == expected)
         }
     }
@@ -156,9 +178,10 @@ struct PlannerTests {
     @Test("drain: a busy removed real server goes to weight 0, then is deleted when idle or at its deadline")
     func drain() {
         let busy = ObservedRealServer(server: Self.real(2, weight: 4), activeConnections: 3, inactiveConnections: 1)
-        let first = Self.plan([Self.desired(Self.web, [Self.real(1)], drain: 30)],
-                              [Self.observed(Self.web, [ObservedRealServer(server: Self.real(1)), busy])],
-                              ledger: Ledger(virtualServices: [Self.web]), now: 1000)
+        let first = Self.plan(
+            [Self.desired(Self.web, [Self.real(1)], drain: 30)],
+            [Self.observed(Self.web, [ObservedRealServer(server: Self.real(1)), busy])],
+            ledger: Ledger(virtualServices: [Self.web]), now: 1000)
         #expect(first.changes == [.drainRealServer(busy, service: Self.web, deadline: 1030)])
         let drainKey = DrainKey(service: Self.web, realServer: busy.server.key)
         #expect(first.ledger.drains[drainKey] == Drain(deadline: 1030, previousWeight: 4))
@@ -177,11 +200,13 @@ struct PlannerTests {
         var idle = drained
         idle.activeConnections = 0
         idle.inactiveConnections = 0
-        let finished = Self.plan([Self.desired(Self.web, [Self.real(1)], drain: 30)],
-                                 [Self.observed(Self.web, [ObservedRealServer(server: Self.real(1)), idle])], ledger: first.ledger, now: 1011)
+        let finished = Self.plan(
+            [Self.desired(Self.web, [Self.real(1)], drain: 30)],
+            [Self.observed(Self.web, [ObservedRealServer(server: Self.real(1)), idle])], ledger: first.ledger, now: 1011)
         #expect(finished.changes == [.deleteRealServer(idle, service: Self.web)])
 
-        let back = Self.plan([Self.desired(Self.web, [Self.real(1), Self.real(2, weight: 4)], drain: 30)], observed, ledger: first.ledger, now: 1011)
+        let back = Self.plan(
+            [Self.desired(Self.web, [Self.real(1), Self.real(2, weight: 4)], drain: 30)], observed, ledger: first.ledger, now: 1011)
         #expect(back.changes == [.updateRealServer(from: drained.server, to: Self.real(2, weight: 4), service: Self.web)])
         #expect(back.ledger.drains.isEmpty)
     }
@@ -189,10 +214,12 @@ struct PlannerTests {
     @Test("idle, undrained and UDP real servers are deleted at once")
     func immediateDeletes() {
         let idle = ObservedRealServer(server: Self.real(2))
-        let plan = Self.plan([Self.desired(Self.web, [], drain: 30)], [Self.observed(Self.web, [idle])], ledger: Ledger(virtualServices: [Self.web]))
+        let plan = Self.plan(
+            [Self.desired(Self.web, [], drain: 30)], [Self.observed(Self.web, [idle])], ledger: Ledger(virtualServices: [Self.web]))
         #expect(plan.changes == [.deleteRealServer(idle, service: Self.web)])
         let busyUDP = ObservedRealServer(server: Self.real(3), activeConnections: 0, inactiveConnections: 5)
-        let udp = Self.plan([Self.desired(Self.dns, [], drain: 30)], [Self.observed(Self.dns, [busyUDP])], ledger: Ledger(virtualServices: [Self.dns]))
+        let udp = Self.plan(
+            [Self.desired(Self.dns, [], drain: 30)], [Self.observed(Self.dns, [busyUDP])], ledger: Ledger(virtualServices: [Self.dns]))
         #expect(udp.changes == [.deleteRealServer(busyUDP, service: Self.dns)])
     }
 
@@ -203,10 +230,15 @@ struct PlannerTests {
         let plan = Self.plan([], observed, ledger: Ledger(virtualServices: Set(owned)))
         let violations = PlanGuards.check(plan, desired: DesiredKernelState(), ownedServices: 5, limits: .init(maximumDeletions: 3))
         #expect(violations == [.wouldEmptyTable(ownedServices: 5), .tooManyDeletions(planned: 5, limit: 3)])
-        #expect(PlanGuards.check(plan, desired: DesiredKernelState(), ownedServices: 5, limits: .init(maximumDeletions: 3, force: true)).isEmpty)
+        #expect(
+            PlanGuards.check(plan, desired: DesiredKernelState(), ownedServices: 5, limits: .init(maximumDeletions: 3, force: true)).isEmpty
+        )
         let within = Self.plan([Self.desired(owned[0], [])], observed, ledger: Ledger(virtualServices: Set(owned)))
-        #expect(PlanGuards.check(within, desired: DesiredKernelState(virtualServices: [Self.desired(owned[0], [])]), ownedServices: 5,
-                                 limits: .init(maximumDeletions: 4)).isEmpty)
+        #expect(
+            PlanGuards.check(
+                within, desired: DesiredKernelState(virtualServices: [Self.desired(owned[0], [])]), ownedServices: 5,
+                limits: .init(maximumDeletions: 4)
+            ).isEmpty)
     }
 
     // MARK: - Properties
@@ -216,25 +248,31 @@ struct PlannerTests {
     }
     static let reals = zip(Gen.int(in: 1...8), Gen.uint32(in: 0...3)).map { last, weight in Self.real(UInt8(last), weight: weight) }
     static let desiredEntries = zip(keys, reals.array(of: 0...5), Gen.bool).map { key, reals, wrr in
-        Self.desired(key, Array(Dictionary(reals.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }).values).sorted { $0.key < $1.key },
-                     scheduler: wrr ? .weightedRoundRobin : .roundRobin)
+        Self.desired(
+            key, Array(Dictionary(reals.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }).values).sorted { $0.key < $1.key },
+            scheduler: wrr ? .weightedRoundRobin : .roundRobin)
     }
     static let observedEntries = zip(keys, reals.array(of: 0...5), Gen.bool, Gen.uint32(in: 0...2)).map { key, reals, wrr, connections in
-        Self.observed(key, Dictionary(reals.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }).values.sorted { $0.key < $1.key }
-            .map { ObservedRealServer(server: $0, activeConnections: connections) },
-                      scheduler: wrr ? .weightedRoundRobin : .roundRobin)
+        Self.observed(
+            key,
+            Dictionary(reals.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }).values.sorted { $0.key < $1.key }
+                .map { ObservedRealServer(server: $0, activeConnections: connections) },
+            scheduler: wrr ? .weightedRoundRobin : .roundRobin)
     }
 
     @Test("applying the plan yields the desired owned state, and the next plan is empty")
     func convergence() async {
-        await propertyCheck(count: 300, input: Self.desiredEntries.array(of: 0...6), Self.observedEntries.array(of: 0...6), Gen.bool) { desiredList, observedList, ownAll in
+        await propertyCheck(count: 300, input: Self.desiredEntries.array(of: 0...6), Self.observedEntries.array(of: 0...6), Gen.bool) {
+            desiredList, observedList, ownAll in
             let desired = Array(Dictionary(desiredList.map { ($0.service.key, $0) }, uniquingKeysWith: { a, _ in a }).values)
-            let observed = Array(Dictionary(observedList.map { ($0.virtualService.service.key, $0) }, uniquingKeysWith: { a, _ in a }).values)
+            let observed = Array(
+                Dictionary(observedList.map { ($0.virtualService.service.key, $0) }, uniquingKeysWith: { a, _ in a }).values)
             // Own everything observed, or only every other one: the rest is foreign.
             let owned = Set(observed.enumerated().filter { ownAll || $0.offset % 2 == 0 }.map(\.element.virtualService.service.key))
             let state = DesiredKernelState(virtualServices: desired.sorted { $0.service.key < $1.service.key })
-            let plan = Planner.plan(desired: state, observed: observed, observedAddresses: [], ledger: Ledger(virtualServices: owned),
-                                    options: .init(adopt: false, now: 0))
+            let plan = Planner.plan(
+                desired: state, observed: observed, observedAddresses: [], ledger: Ledger(virtualServices: owned),
+                options: .init(adopt: false, now: 0))
             let (after, _) = KernelSimulation.apply(plan, to: observed, addresses: [])
             let afterByKey = Dictionary(after.map { ($0.virtualService.service.key, $0) }, uniquingKeysWith: { a, _ in a })
             for want in desired {
@@ -250,8 +288,9 @@ struct PlannerTests {
             for entry in observed where !owned.contains(entry.virtualService.service.key) {
                 #expect(afterByKey[entry.virtualService.service.key] == entry, "a foreign service changed")
             }
-            let second = Planner.plan(desired: state, observed: after, observedAddresses: [], ledger: plan.ledger,
-                                      options: .init(adopt: false, now: 0))
+            let second = Planner.plan(
+                desired: state, observed: after, observedAddresses: [], ledger: plan.ledger,
+                options: .init(adopt: false, now: 0))
             #expect(second.changes.isEmpty)
         }
     }

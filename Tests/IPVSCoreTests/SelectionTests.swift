@@ -6,15 +6,20 @@ struct SelectionTests {
     static let vip = IPAddress("198.51.100.10")!
     static let external = IPAddress("203.0.113.10")!
 
-    static func endpoint(_ last: UInt8, node: String?, ready: Bool = true, serving: Bool? = nil, terminating: Bool = false) -> EndpointSpec {
+    static func endpoint(_ last: UInt8, node: String?, ready: Bool = true, serving: Bool? = nil, terminating: Bool = false) -> EndpointSpec
+    {
         EndpointSpec(address: .v4(IPv4Address(192, 0, 2, last)), node: node, ready: ready, serving: serving, terminating: terminating)
     }
 
-    static func spec(internal internalPolicy: TrafficPolicy = .cluster, external externalPolicy: TrafficPolicy = .cluster, endpoints: [EndpointSpec]) -> DesiredState {
-        DesiredState(services: [ServiceSpec(
-            name: "default/web", clusterIPs: [vip], externalIPs: [Self.external],
-            ports: [ServicePort(name: "http", port: 80, targetPort: 8080)],
-            internalTrafficPolicy: internalPolicy, externalTrafficPolicy: externalPolicy, endpoints: endpoints)])
+    static func spec(
+        internal internalPolicy: TrafficPolicy = .cluster, external externalPolicy: TrafficPolicy = .cluster, endpoints: [EndpointSpec]
+    ) -> DesiredState {
+        DesiredState(services: [
+            ServiceSpec(
+                name: "default/web", clusterIPs: [vip], externalIPs: [Self.external],
+                ports: [ServicePort(name: "http", port: 80, targetPort: 8080)],
+                internalTrafficPolicy: internalPolicy, externalTrafficPolicy: externalPolicy, endpoints: endpoints)
+        ])
     }
 
     static func realServers(_ state: DesiredKernelState, _ address: IPAddress) -> [UInt8] {
@@ -98,10 +103,11 @@ struct SelectionTests {
         ]
         state.nodeAddresses = ["a": [IPAddress("192.0.2.101")!], "b": [IPAddress("192.0.2.102")!]]
         let selected = EndpointSelection.select(state, node: "a")
-        #expect(selected.virtualServices.map(\.service.key.description) == [
-            "TCP 192.0.2.101:30080", "UDP 198.51.100.10:53", "TCP 198.51.100.10:80",
-            "UDP 203.0.113.10:53", "TCP 203.0.113.10:80",
-        ])
+        #expect(
+            selected.virtualServices.map(\.service.key.description) == [
+                "TCP 192.0.2.101:30080", "UDP 198.51.100.10:53", "TCP 198.51.100.10:80",
+                "UDP 203.0.113.10:53", "TCP 203.0.113.10:80",
+            ])
         #expect(selected.addresses == [Self.vip, Self.external])
         let dns = selected.virtualServices.first { $0.service.key.description == "UDP 198.51.100.10:53" }
         #expect(dns?.realServers.allSatisfy { $0.port == 5353 } == true)

@@ -7,18 +7,27 @@ import Testing
 struct TopologySelectionTests {
     static let vip = IPAddress("198.51.100.30")!
 
-    static func endpoint(_ last: UInt8, node: String? = nil, zone: String? = nil, ready: Bool = true,
-                         hints: TopologyHints? = nil, targetPorts: [String: UInt16]? = nil,
-                         healthCheck: HealthCheck? = nil) -> EndpointSpec {
-        EndpointSpec(address: .v4(IPv4Address(192, 0, 2, last)), node: node, zone: zone, ready: ready,
-                     healthCheck: healthCheck, hints: hints, targetPorts: targetPorts)
+    static func endpoint(
+        _ last: UInt8, node: String? = nil, zone: String? = nil, ready: Bool = true,
+        hints: TopologyHints? = nil, targetPorts: [String: UInt16]? = nil,
+        healthCheck: HealthCheck? = nil
+    ) -> EndpointSpec {
+        EndpointSpec(
+            address: .v4(IPv4Address(192, 0, 2, last)), node: node, zone: zone, ready: ready,
+            healthCheck: healthCheck, hints: hints, targetPorts: targetPorts)
     }
 
-    static func state(_ distribution: TrafficDistribution?, policy: TrafficPolicy = .cluster, endpoints: [EndpointSpec],
-                      ports: [ServicePort] = [ServicePort(name: "http", port: 80, targetPort: 8080)]) -> DesiredState {
-        DesiredState(nodeZones: ["a": "z1", "b": "z1", "c": "z2"], services: [ServiceSpec(
-            name: "default/web", clusterIPs: [vip], ports: ports, internalTrafficPolicy: policy, endpoints: endpoints,
-            trafficDistribution: distribution)])
+    static func state(
+        _ distribution: TrafficDistribution?, policy: TrafficPolicy = .cluster, endpoints: [EndpointSpec],
+        ports: [ServicePort] = [ServicePort(name: "http", port: 80, targetPort: 8080)]
+    ) -> DesiredState {
+        DesiredState(
+            nodeZones: ["a": "z1", "b": "z1", "c": "z2"],
+            services: [
+                ServiceSpec(
+                    name: "default/web", clusterIPs: [vip], ports: ports, internalTrafficPolicy: policy, endpoints: endpoints,
+                    trafficDistribution: distribution)
+            ])
     }
 
     static func servers(_ state: DesiredState, node: String, port: UInt16 = 80, health: HealthView? = nil) -> [String] {
@@ -29,13 +38,15 @@ struct TopologySelectionTests {
 
     static let spread = [endpoint(1, node: "a", zone: "z1"), endpoint(2, node: "b", zone: "z1"), endpoint(3, node: "c", zone: "z2")]
 
-    @Test("file source, trafficDistribution on each node", arguments: [
-        (TrafficDistribution?.none, "a", ["192.0.2.1:8080", "192.0.2.2:8080", "192.0.2.3:8080"]),
-        (.preferSameZone, "a", ["192.0.2.1:8080", "192.0.2.2:8080"]),
-        (.preferSameZone, "c", ["192.0.2.3:8080"]),
-        (.preferSameNode, "a", ["192.0.2.1:8080"]),
-        (.preferSameNode, "d", ["192.0.2.1:8080", "192.0.2.2:8080", "192.0.2.3:8080"]),
-    ] as [(TrafficDistribution?, String, [String])])
+    @Test(
+        "file source, trafficDistribution on each node",
+        arguments: [
+            (TrafficDistribution?.none, "a", ["192.0.2.1:8080", "192.0.2.2:8080", "192.0.2.3:8080"]),
+            (.preferSameZone, "a", ["192.0.2.1:8080", "192.0.2.2:8080"]),
+            (.preferSameZone, "c", ["192.0.2.3:8080"]),
+            (.preferSameNode, "a", ["192.0.2.1:8080"]),
+            (.preferSameNode, "d", ["192.0.2.1:8080", "192.0.2.2:8080", "192.0.2.3:8080"]),
+        ] as [(TrafficDistribution?, String, [String])])
     func distribution(_ distribution: TrafficDistribution?, node: String, expected: [String]) {
         #expect(Self.servers(Self.state(distribution, endpoints: Self.spread), node: node) == expected)
     }
@@ -55,8 +66,10 @@ struct TopologySelectionTests {
 
     @Test("an endpoint's own hints win over synthesised ones")
     func ownHintsKept() {
-        let endpoints = [Self.endpoint(1, node: "a", zone: "z1", hints: TopologyHints(forZones: ["z2"])),
-                         Self.endpoint(3, node: "c", zone: "z2")]
+        let endpoints = [
+            Self.endpoint(1, node: "a", zone: "z1", hints: TopologyHints(forZones: ["z2"])),
+            Self.endpoint(3, node: "c", zone: "z2"),
+        ]
         #expect(Self.servers(Self.state(.preferSameZone, endpoints: endpoints), node: "c") == ["192.0.2.1:8080", "192.0.2.3:8080"])
     }
 
@@ -70,7 +83,9 @@ struct TopologySelectionTests {
     @Test("health first: a failed endpoint counts as not ready for topology")
     func healthBeforeTopology() {
         let check = HealthCheck(probe: .tcp)
-        let endpoints = [Self.endpoint(1, node: "a", zone: "z1", healthCheck: check), Self.endpoint(3, node: "c", zone: "z2", healthCheck: check)]
+        let endpoints = [
+            Self.endpoint(1, node: "a", zone: "z1", healthCheck: check), Self.endpoint(3, node: "c", zone: "z2", healthCheck: check),
+        ]
         func target(_ last: UInt8) -> HealthTarget { HealthTarget(address: .v4(IPv4Address(192, 0, 2, last)), port: 8080, check: check) }
         let state = Self.state(.preferSameZone, endpoints: endpoints)
         let bothHealthy = HealthView(verdicts: [target(1): .healthy, target(3): .healthy])
@@ -83,8 +98,10 @@ struct TopologySelectionTests {
     @Test("per-endpoint target ports: each endpoint's own number; an endpoint without the port is left out")
     func targetPorts() {
         let ports = [ServicePort(name: "http", port: 80, targetPort: 8080), ServicePort(name: "admin", port: 90, targetPort: 9000)]
-        let endpoints = [Self.endpoint(1, targetPorts: ["http": 8081, "admin": 9001]), Self.endpoint(2, targetPorts: ["http": 8082]),
-                         Self.endpoint(3)]
+        let endpoints = [
+            Self.endpoint(1, targetPorts: ["http": 8081, "admin": 9001]), Self.endpoint(2, targetPorts: ["http": 8082]),
+            Self.endpoint(3),
+        ]
         let state = Self.state(nil, endpoints: endpoints, ports: ports)
         #expect(Self.servers(state, node: "a") == ["192.0.2.1:8081", "192.0.2.2:8082", "192.0.2.3:8080"])
         #expect(Self.servers(state, node: "a", port: 90) == ["192.0.2.1:9001", "192.0.2.3:9000"])
@@ -94,9 +111,11 @@ struct TopologySelectionTests {
     func healthTargetsUseTheEndpointsPort() {
         let check = HealthCheck(probe: .tcp)
         let ports = [ServicePort(name: "http", port: 80, targetPort: 8080), ServicePort(name: "admin", port: 90, targetPort: 9000)]
-        let endpoints = [Self.endpoint(1, targetPorts: ["http": 8081], healthCheck: check),
-                         Self.endpoint(2, targetPorts: ["admin": 9002], healthCheck: check),
-                         Self.endpoint(3, healthCheck: check)]
+        let endpoints = [
+            Self.endpoint(1, targetPorts: ["http": 8081], healthCheck: check),
+            Self.endpoint(2, targetPorts: ["admin": 9002], healthCheck: check),
+            Self.endpoint(3, healthCheck: check),
+        ]
         let state = Self.state(nil, endpoints: endpoints, ports: ports)
         let targets = HealthTargets.targets(of: state, node: "a").map { "\(Endpoint.format($0.address, $0.port))" }.sorted()
         #expect(targets == ["192.0.2.1:8081", "192.0.2.2:9002", "192.0.2.3:8080"])

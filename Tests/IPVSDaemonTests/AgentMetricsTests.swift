@@ -1,18 +1,22 @@
-@testable import IPVSDaemon
 import IPVSCore
 import ReconcilerTestKit
 import Testing
+
+@testable import IPVSDaemon
 
 /// Metrics are checked by parsing what `/metrics` would serve, never by comparing strings.
 struct AgentMetricsTests {
     static let web = VirtualServiceKey.address(IPAddress("198.51.100.10")!, port: 80, protocol: .tcp)
     static let external = VirtualServiceKey.address(IPAddress("203.0.113.10")!, port: 80, protocol: .tcp)
 
-    static func desired(_ key: VirtualServiceKey, service: String, scope: TrafficPolicyScope, policy: TrafficPolicy,
-                        outcome: SelectionOutcome, panicking: Bool = false) -> DesiredVirtualService {
-        var desired = DesiredVirtualService(service: VirtualService(key: key), realServers: [],
-                                            origin: SelectionOrigin(serviceName: service, portName: nil, scope: scope, policy: policy),
-                                            outcome: outcome)
+    static func desired(
+        _ key: VirtualServiceKey, service: String, scope: TrafficPolicyScope, policy: TrafficPolicy,
+        outcome: SelectionOutcome, panicking: Bool = false
+    ) -> DesiredVirtualService {
+        var desired = DesiredVirtualService(
+            service: VirtualService(key: key), realServers: [],
+            origin: SelectionOrigin(serviceName: service, portName: nil, scope: scope, policy: policy),
+            outcome: outcome)
         desired.panicking = panicking
         return desired
     }
@@ -54,8 +58,9 @@ struct AgentMetricsTests {
     func endpointHealth() {
         let check = HealthCheck(probe: .tcp)
         let endpoints = (1...3).map { EndpointSpec(address: .v4(IPv4Address(192, 0, 2, $0)), node: "node-a", healthCheck: check) }
-        let spec = ServiceSpec(name: "default/web", clusterIPs: [IPAddress("198.51.100.10")!], ports: [ServicePort(port: 80)],
-                               endpoints: endpoints, healthCheck: check)
+        let spec = ServiceSpec(
+            name: "default/web", clusterIPs: [IPAddress("198.51.100.10")!], ports: [ServicePort(port: 80)],
+            endpoints: endpoints, healthCheck: check)
         let view = HealthView(verdicts: [
             HealthTarget(address: endpoints[0].address, port: 80, check: check): .healthy,
             HealthTarget(address: endpoints[1].address, port: 80, check: check): .unhealthy,
@@ -83,8 +88,10 @@ struct AgentMetricsTests {
         let labels = ["service": "default/\"web\"", "local_address": "198.51.100.10", "local_port": "80", "local_mark": "", "proto": "TCP"]
         #expect(Self.value(samples, "ipvsctl_virtual_service_connections_total", labels) == 5_000_000_000)
         #expect(Self.value(samples, "ipvsctl_virtual_service_incoming_bytes_total", labels) == 42)
-        #expect(Self.value(samples, "ipvsctl_virtual_service_connections_total",
-                           ["service": "", "local_address": "", "local_port": "0", "local_mark": "7", "proto": ""]) == 0)
+        #expect(
+            Self.value(
+                samples, "ipvsctl_virtual_service_connections_total",
+                ["service": "", "local_address": "", "local_port": "0", "local_mark": "7", "proto": ""]) == 0)
         #expect(text.contains("# TYPE ipvsctl_virtual_service_outgoing_packets_total counter"))
     }
 }

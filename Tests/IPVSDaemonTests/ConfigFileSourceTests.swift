@@ -1,10 +1,11 @@
 import Config
 import Foundation
-@testable import IPVSDaemon
 import IPVSCore
 import Logging
 import ReconcilerTestKit
 import Testing
+
+@testable import IPVSDaemon
 
 /// What the agent does when its config path stops being a config: a FIFO, a device, a file far
 /// too big. Each reload ends at once with the reason counted, and the last good state stays.
@@ -19,8 +20,9 @@ struct ConfigFileSourceTests {
             .first { $0.name == "ipvsctl_config_last_reload_successful" }?.value
     }
 
-    @Test("a FIFO, /dev/zero or an oversized file at the config path is refused at once; the last good config stays",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "a FIFO, /dev/zero or an oversized file at the config path is refused at once; the last good config stays",
+        .timeLimit(.minutes(1)))
     func unreadableReplacements() async throws {
         let (directory, path, state) = try ReconcileLoopTests.configInFreshDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -32,10 +34,13 @@ struct ConfigFileSourceTests {
         let replacements: [(String, () throws -> Void)] = [
             ("a FIFO", { #expect(mkfifo(path, 0o600) == 0) }),
             ("/dev/zero", { try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/zero") }),
-            ("a 33 MiB file", {
-                #expect(FileManager.default.createFile(atPath: path, contents: Data("services:\n".utf8)))
-                #expect(truncate(path, off_t(ConfigLoader.maximumFileBytes + 1024 * 1024)) == 0)
-            }),
+            (
+                "a 33 MiB file",
+                {
+                    #expect(FileManager.default.createFile(atPath: path, contents: Data("services:\n".utf8)))
+                    #expect(truncate(path, off_t(ConfigLoader.maximumFileBytes + 1024 * 1024)) == 0)
+                }
+            ),
         ]
         for (index, (what, replace)) in replacements.enumerated() {
             try FileManager.default.removeItem(atPath: path)

@@ -1,11 +1,12 @@
 import Foundation
 import IPVSCore
-@testable import IPVSDaemon
 import KubernetesClient
 import Prometheus
 import ReconcilerTestKit
 import Synchronization
 import Testing
+
+@testable import IPVSDaemon
 
 /// The Kubernetes source against the fake API server on loopback, with the faults a real API
 /// server and its network produce: history compaction (410 both ways), dropped watches, garbage
@@ -14,12 +15,15 @@ import Testing
 @Suite(.serialized)
 struct KubernetesSourceTests {
     /// A source for node-a of `examples/kubernetes/fleet.json`, running until `body` returns.
-    static func withSource(_ server: FakeAPIServer, node: String = "node-a", serviceProxyName: String? = nil,
-                           _ body: (KubernetesSource, KubernetesMetrics, Changes) async throws -> Void) async throws {
+    static func withSource(
+        _ server: FakeAPIServer, node: String = "node-a", serviceProxyName: String? = nil,
+        _ body: (KubernetesSource, KubernetesMetrics, Changes) async throws -> Void
+    ) async throws {
         let registry = PrometheusCollectorRegistry()
         let metrics = KubernetesMetrics(registry: registry)
-        let source = KubernetesSource(configuration: .init(node: node, serviceProxyName: serviceProxyName),
-                                      client: try server.client(), base: nil, metrics: metrics, logger: quietLogger)
+        let source = KubernetesSource(
+            configuration: .init(node: node, serviceProxyName: serviceProxyName),
+            client: try server.client(), base: nil, metrics: metrics, logger: quietLogger)
         let changes = Changes()
         try await withThrowingTaskGroup { group in
             group.addTask { await source.run { _ in changes.count.add(1, ordering: .relaxed) } }
@@ -59,13 +63,16 @@ struct KubernetesSourceTests {
 
     static func web(_ state: DesiredState) -> ServiceSpec? { state.services.first { $0.name == "default/web" } }
 
-    @Test("no desired state before the first complete list; then the fleet's objects, this node's addresses and zone; an edit arrives as an event")
+    @Test(
+        "no desired state before the first complete list; then the fleet's objects, this node's addresses and zone; an edit arrives as an event"
+    )
     func listThenWatch() async throws {
         let server = try FakeAPIServer()
         try await Self.withSource(server) { source, metrics, _ in
             try await Self.until("the first list is in") { source.current() != nil }
             let state = try #require(source.current()?.state)
-            #expect(Set(state.services.map(\.name)) == ["monitoring/collector", "monitoring/collector-zone", "default/web", "default/shop"])
+            #expect(
+                Set(state.services.map(\.name)) == ["monitoring/collector", "monitoring/collector-zone", "default/web", "default/shop"])
             #expect(state.nodeAddresses["node-a"] == [IPAddress("192.0.2.1")!])
             #expect(state.nodeZones["node-a"] == "zone-1")
             #expect(Self.web(state)?.endpoints.count == 3)
@@ -98,7 +105,10 @@ struct KubernetesSourceTests {
                 } catch {
                     var buffer: [UInt8] = []
                     metrics.registry.emit(into: &buffer)
-                    print(String(decoding: buffer, as: UTF8.self).split(separator: "\n").filter { $0.contains("kubernetes") && !$0.hasPrefix("#") }.joined(separator: "\n"))
+                    print(
+                        String(decoding: buffer, as: UTF8.self).split(separator: "\n").filter {
+                            $0.contains("kubernetes") && !$0.hasPrefix("#")
+                        }.joined(separator: "\n"))
                     print(try server.requests())
                     throw error
                 }
@@ -124,8 +134,9 @@ struct KubernetesSourceTests {
             try server.control("faults/reset")
             try await Self.until("the deleted Service is gone", seconds: 40) { source.current().map { Self.web($0.state) == nil } == true }
             #expect(Self.sum(metrics.registry, "ipvsctl_kubernetes_relists_total", ["resource": "services"]) > relists)
-            #expect(Self.sum(metrics.registry, "ipvsctl_kubernetes_events_total", ["resource": "services", "type": "deleted"]) == 0,
-                    "the deletion came through a watch, not the relist")
+            #expect(
+                Self.sum(metrics.registry, "ipvsctl_kubernetes_events_total", ["resource": "services", "type": "deleted"]) == 0,
+                "the deletion came through a watch, not the relist")
         }
     }
 
@@ -138,7 +149,9 @@ struct KubernetesSourceTests {
             try server.control("drop-watches")
             try server.control("faults", #"{"slow": 0.5}"#)
             try server.control("apply", Self.webSlice)
-            try await Self.until("the edit after the faults is seen") { source.current().flatMap { Self.web($0.state) }?.endpoints.count == 1 }
+            try await Self.until("the edit after the faults is seen") {
+                source.current().flatMap { Self.web($0.state) }?.endpoints.count == 1
+            }
             #expect(Self.sum(metrics.registry, "ipvsctl_kubernetes_watch_restarts_total") >= 1)
         }
     }
@@ -177,13 +190,16 @@ struct KubernetesSourceTests {
         let client = try server.client()
         let all = try await KubernetesSource.listOnce(.init(node: "node-a"), client: client, base: DesiredState())
         #expect(all.state.services.count == 4)
-        try server.control("apply", """
+        try server.control(
+            "apply",
+            """
             {"apiVersion": "v1", "kind": "Service",
              "metadata": {"name": "web", "namespace": "default", "labels": {"service.kubernetes.io/service-proxy-name": "ipvsctl-swift"}},
              "spec": {"type": "ClusterIP", "clusterIP": "198.51.100.10", "clusterIPs": ["198.51.100.10"],
                       "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 8080}]}}
             """)
-        let ours = try await KubernetesSource.listOnce(.init(node: "node-a", serviceProxyName: "ipvsctl-swift"), client: client, base: DesiredState())
+        let ours = try await KubernetesSource.listOnce(
+            .init(node: "node-a", serviceProxyName: "ipvsctl-swift"), client: client, base: DesiredState())
         let kubeProxys = try await KubernetesSource.listOnce(.init(node: "node-a"), client: client, base: DesiredState())
         try await client.shutdown()
         #expect(ours.state.services.map(\.name) == ["default/web"])

@@ -1,6 +1,7 @@
-@testable import IPVSDaemon
 import ReconcilerTestKit
 import Testing
+
+@testable import IPVSDaemon
 
 /// The per-service families rendered by hand: their text must read as swift-prometheus' did.
 struct LabeledGaugesTests {
@@ -18,13 +19,14 @@ struct LabeledGaugesTests {
     func text() {
         let family = Self.family()
         family.replace(with: [["default/web", "healthy"]: 1, ["default/web", "unhealthy"]: 0.5])
-        #expect(Self.rendered(family) == """
-            # HELP ipvsctl_test_series Test series.
-            # TYPE ipvsctl_test_series gauge
-            ipvsctl_test_series{service="default/web",state="healthy"} 1.0
-            ipvsctl_test_series{service="default/web",state="unhealthy"} 0.5
+        #expect(
+            Self.rendered(family) == """
+                # HELP ipvsctl_test_series Test series.
+                # TYPE ipvsctl_test_series gauge
+                ipvsctl_test_series{service="default/web",state="healthy"} 1.0
+                ipvsctl_test_series{service="default/web",state="unhealthy"} 0.5
 
-            """)
+                """)
     }
 
     @Test("label values escape backslash, double quote and newline")
@@ -40,9 +42,11 @@ struct LabeledGaugesTests {
     func order() {
         let family = Self.family()
         let services = ["b", "a", "c/x", "c", "a/z"].map { "default/\($0)" }
-        family.replace(with: Dictionary(uniqueKeysWithValues: services.flatMap { service in
-            ["unknown", "healthy"].map { ([service, $0], 1.0) }
-        }))
+        family.replace(
+            with: Dictionary(
+                uniqueKeysWithValues: services.flatMap { service in
+                    ["unknown", "healthy"].map { ([service, $0], 1.0) }
+                }))
         let labels = MetricSample.parse(Self.rendered(family)).map { [$0.labels["service"]!, $0.labels["state"]!] }
         #expect(labels == services.sorted().flatMap { [[$0, "healthy"], [$0, "unknown"]] })
         #expect(Self.rendered(family) == Self.rendered(family))

@@ -1,6 +1,5 @@
 import Config
 import Foundation
-@testable import IPVSDaemon
 import IPVSCore
 import Logging
 import Reconciler
@@ -9,6 +8,8 @@ import ServiceLifecycle
 import ServiceLifecycleTestKit
 import Synchronization
 import Testing
+
+@testable import IPVSDaemon
 
 /// The loop against an in-memory table and a scripted health checker: no kernel, no sockets.
 /// The kernel-lab tests run the same loop against the real thing.
@@ -42,15 +43,15 @@ struct ReconcileLoopTests {
     }
 
     static let config = """
-    services:
-      - name: default/web
-        clusterIPs: [198.51.100.10]
-        ports: [{port: 80, targetPort: 8080}]
-        healthCheck: {type: tcp}
-        endpoints:
-          - {address: 192.0.2.1, node: node-a}
-          - {address: 192.0.2.2, node: node-a}
-    """
+        services:
+          - name: default/web
+            clusterIPs: [198.51.100.10]
+            ports: [{port: 80, targetPort: 8080}]
+            healthCheck: {type: tcp}
+            endpoints:
+              - {address: 192.0.2.1, node: node-a}
+              - {address: 192.0.2.2, node: node-a}
+        """
 
     static let key = VirtualServiceKey.address(IPAddress("198.51.100.10")!, port: 80, protocol: .tcp)
 
@@ -155,4 +156,3 @@ struct ReconcileLoopTests {
         #expect(health.presumedHealthy.withLock { $0 }.map(\.address.description) == ["192.0.2.1"])
     }
 }
-

@@ -70,7 +70,9 @@ extension KernelLab {
             try LabNamespace.with { lab in
                 let client = try Self.client(lab)
                 #expect(try client.addresses(on: Self.interface).isEmpty)  // not there yet: nothing, no error
-                #expect(throws: IPVSError.self) { _ = try client.apply(adding: [.literal("198.51.100.1")], removing: [], on: Self.interface) }
+                #expect(throws: IPVSError.self) {
+                    _ = try client.apply(adding: [.literal("198.51.100.1")], removing: [], on: Self.interface)
+                }
 
                 let index = try client.ensureDummyInterface(named: Self.interface)
                 let line = try Self.link(lab)
@@ -130,8 +132,10 @@ extension KernelLab {
             try LabNamespace.with { lab in
                 let client = try Self.client(lab)
                 _ = try client.ensureDummyInterface(named: Self.interface)
-                let addresses: [IPAddress] = [.literal("198.51.100.10"), .literal("198.51.100.11"),
-                                              .literal("2001:db8:1::10"), .literal("2001:db8:1::11")]
+                let addresses: [IPAddress] = [
+                    .literal("198.51.100.10"), .literal("198.51.100.11"),
+                    .literal("2001:db8:1::10"), .literal("2001:db8:1::11"),
+                ]
                 let added = try client.apply(adding: addresses, removing: [], on: Self.interface)
                 #expect(added.succeeded)
                 #expect(added.added == addresses)
@@ -164,8 +168,9 @@ extension KernelLab {
                 let addresses: [IPAddress] = [.literal("203.0.113.20"), .literal("2001:db8:2::20")]
                 #expect(try client.apply(adding: addresses, removing: [], on: Self.interface).added == addresses)
 
-                let again = try client.apply(adding: addresses, removing: [.literal("203.0.113.21"), .literal("2001:db8:2::21")],
-                                             on: Self.interface)
+                let again = try client.apply(
+                    adding: addresses, removing: [.literal("203.0.113.21"), .literal("2001:db8:2::21")],
+                    on: Self.interface)
                 #expect(again.succeeded)
                 #expect(again.added.isEmpty && again.removed.isEmpty)
                 #expect(again.alreadyPresent == addresses)
@@ -175,8 +180,10 @@ extension KernelLab {
                 // The other direction: what `ip` adds we read, and may remove.
                 try Shell.run("ip", "-n", lab.name, "addr", "add", "203.0.113.22/32", "dev", Self.interface)
                 try Shell.run("ip", "-n", lab.name, "addr", "add", "2001:db8:2::22/128", "dev", Self.interface, "nodad")
-                #expect(try client.addresses(on: Self.interface) == Set(addresses + [.literal("203.0.113.22"), .literal("2001:db8:2::22")]))
-                let removed = try client.apply(adding: [], removing: [.literal("203.0.113.22"), .literal("2001:db8:2::22")], on: Self.interface)
+                #expect(
+                    try client.addresses(on: Self.interface) == Set(addresses + [.literal("203.0.113.22"), .literal("2001:db8:2::22")]))
+                let removed = try client.apply(
+                    adding: [], removing: [.literal("203.0.113.22"), .literal("2001:db8:2::22")], on: Self.interface)
                 #expect(removed.removed.count == 2)
                 #expect(try Self.witness(lab) == ["203.0.113.20/32", "2001:db8:2::20/128"])
                 // No address on another interface leaks into the dump (rs0 holds the lab's networks).
@@ -271,8 +278,9 @@ extension KernelLab {
                 try #require(Self.spawnDaemon(["ip", "netns", "exec", backend, "busybox", "httpd", "-p", "80", "-h", root.path]) == 0)
                 // busybox nc as the client (busybox-static's wget crashes resolving); HTTP/1.0 closes.
                 func get(_ address: String) throws -> (status: Int32, stdout: String, stderr: String) {
-                    try Shell.runCapturing(["ip", "netns", "exec", lab.name, "busybox", "nc", "-w", "5", address, "80"],
-                                           input: "GET / HTTP/1.0\r\n\r\n")
+                    try Shell.runCapturing(
+                        ["ip", "netns", "exec", lab.name, "busybox", "nc", "-w", "5", address, "80"],
+                        input: "GET / HTTP/1.0\r\n\r\n")
                 }
                 var ready = false
                 for _ in 0..<50 where !ready {

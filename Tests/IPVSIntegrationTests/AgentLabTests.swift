@@ -14,8 +14,10 @@ extension KernelLab {
             "{type: \(type), intervalSeconds: 0.5, timeoutSeconds: 0.4, rise: 2, fall: 2, jitter: 0\(extra)}"
         }
 
-        static func webConfig(policy: String = "Cluster", nodes: [String] = ["node-a", "node-a"], healthCheck: String? = Self.healthCheck(),
-                              extra: String = "") -> String {
+        static func webConfig(
+            policy: String = "Cluster", nodes: [String] = ["node-a", "node-a"], healthCheck: String? = Self.healthCheck(),
+            extra: String = ""
+        ) -> String {
             """
             nodes:
               node-a: {addresses: [192.0.2.101]}
@@ -33,7 +35,8 @@ extension KernelLab {
         }
 
         static func realServers(_ namespace: String) throws -> [String] {
-            try Shell.run("ip", "netns", "exec", namespace, "ipvsadm", "-Sn").split(separator: "\n").filter { $0.hasPrefix("-a") }.map(String.init)
+            try Shell.run("ip", "netns", "exec", namespace, "ipvsadm", "-Sn").split(separator: "\n").filter { $0.hasPrefix("-a") }.map(
+                String.init)
         }
 
         static func hasRealServer(_ namespace: String, _ index: Int) throws -> Bool {
@@ -49,7 +52,9 @@ extension KernelLab {
             let agent = try LabAgent(namespace: lab.director, config: Self.webConfig(), node: "node-a")
             try agent.start()
             defer { agent.stop() }
-            try LabWait.until("both backends are in the kernel", seconds: 30) { try Self.hasRealServer(lab.director, 0) && Self.hasRealServer(lab.director, 1) }
+            try LabWait.until("both backends are in the kernel", seconds: 30) {
+                try Self.hasRealServer(lab.director, 0) && Self.hasRealServer(lab.director, 1)
+            }
 
             try lab.stopServer(0)
             let gone = try LabWait.until("backend-0 leaves", seconds: 30) { try !Self.hasRealServer(lab.director, 0) }
@@ -72,11 +77,12 @@ extension KernelLab {
             try lab.addBackend(named: "backend-0")
             try lab.addBackend(named: "backend-1")
             let extra = """
-                externalIPs: [192.0.2.10]
-                externalTrafficPolicy: Local
-                healthCheckNodePort: 30100
-            """
-            let agent = try LabAgent(namespace: lab.director, config: Self.webConfig(policy: "Local", nodes: ["node-a", "node-b"], extra: extra), node: "node-a")
+                    externalIPs: [192.0.2.10]
+                    externalTrafficPolicy: Local
+                    healthCheckNodePort: 30100
+                """
+            let agent = try LabAgent(
+                namespace: lab.director, config: Self.webConfig(policy: "Local", nodes: ["node-a", "node-b"], extra: extra), node: "node-a")
             try agent.start()
             defer { agent.stop() }
             try LabWait.until("the local backend serves", seconds: 30) { lab.get(Self.vip) == "backend-0" }
@@ -103,8 +109,12 @@ extension KernelLab {
         }
 
         static func healthPort(_ lab: LabTopology) -> (status: Int, body: String)? {
-            guard let result = try? Shell.runCapturing(["ip", "netns", "exec", lab.director, "curl", "-sS", "-m", "3", "-w", "\n%{http_code}",
-                                                        "http://127.0.0.1:30100/"]), result.status == 0 else { return nil }
+            guard
+                let result = try? Shell.runCapturing([
+                    "ip", "netns", "exec", lab.director, "curl", "-sS", "-m", "3", "-w", "\n%{http_code}",
+                    "http://127.0.0.1:30100/",
+                ]), result.status == 0
+            else { return nil }
             var lines = result.stdout.split(separator: "\n")
             guard let code = lines.popLast().flatMap({ Int($0) }) else { return nil }
             return (code, lines.joined(separator: "\n"))
@@ -206,17 +216,17 @@ extension KernelLab {
             let servers = try [0, 1].map { try LabPeers.start(in: lab.backends[$0], "udp-name", "5353", "backend-\($0)") }
             defer { servers.forEach { $0.terminate() } }
             let config = """
-            kernel:
-              expireNoDestConn: true
-            services:
-              - name: kube-system/dns
-                clusterIPs: [\(Self.vip)]
-                ports: [{port: 53, targetPort: 5353, protocol: UDP}]
-                healthCheck: \(Self.healthCheck("udp", extra: ", send: query"))
-                endpoints:
-                  - {address: \(LabTopology.backendAddress(0)), node: node-a}
-                  - {address: \(LabTopology.backendAddress(1)), node: node-a}
-            """
+                kernel:
+                  expireNoDestConn: true
+                services:
+                  - name: kube-system/dns
+                    clusterIPs: [\(Self.vip)]
+                    ports: [{port: 53, targetPort: 5353, protocol: UDP}]
+                    healthCheck: \(Self.healthCheck("udp", extra: ", send: query"))
+                    endpoints:
+                      - {address: \(LabTopology.backendAddress(0)), node: node-a}
+                      - {address: \(LabTopology.backendAddress(1)), node: node-a}
+                """
             let agent = try LabAgent(namespace: lab.director, config: config, node: "node-a")
             try agent.start()
             defer { agent.stop() }
@@ -264,7 +274,9 @@ extension KernelLab {
             try agent.start()
             for _ in 0..<3 { #expect(lab.get(Self.vip) == "backend-0") }
             try LabWait.until("the kernel's counters show on /metrics", seconds: 30) {
-                (agent.metric("ipvsctl_virtual_service_connections_total", ["local_address": Self.vip, "local_port": "80", "proto": "TCP", "service": "default/web"]) ?? 0) >= 3
+                (agent.metric(
+                    "ipvsctl_virtual_service_connections_total",
+                    ["local_address": Self.vip, "local_port": "80", "proto": "TCP", "service": "default/web"]) ?? 0) >= 3
             }
             let rules = try Shell.run("ip", "netns", "exec", lab.director, "ipvsadm", "-Sn")
             agent.stop(SIGTERM)

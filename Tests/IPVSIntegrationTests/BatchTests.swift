@@ -13,7 +13,9 @@ extension KernelLab {
         @Test("a batch of thousands with one failing command in the middle")
         func halfFailingBatch() throws {
             try LabNamespace.with { lab in
-                var requests = (0..<3000).map { IPVSRequest.newService(VirtualService(key: BatchTests.serviceKey($0), scheduler: .roundRobin)) }
+                var requests = (0..<3000).map {
+                    IPVSRequest.newService(VirtualService(key: BatchTests.serviceKey($0), scheduler: .roundRobin))
+                }
                 requests.insert(.newService(VirtualService(key: BatchTests.serviceKey(10), scheduler: .roundRobin)), at: 1500)
                 let before = lab.client.counters
                 let result = try lab.client.apply(requests)
@@ -53,8 +55,11 @@ extension KernelLab {
                     let key = BatchTests.serviceKey(index)
                     requests.append(.newService(VirtualService(key: key, scheduler: .roundRobin)))
                     for real in 0..<5 {
-                        requests.append(.newRealServer(RealServer(address: .v4(IPv4Address(203, 0, 113, UInt8(1 + real))),
-                                                                  port: UInt16(8000 + index % 1000)), service: key))
+                        requests.append(
+                            .newRealServer(
+                                RealServer(
+                                    address: .v4(IPv4Address(203, 0, 113, UInt8(1 + real))),
+                                    port: UInt16(8000 + index % 1000)), service: key))
                     }
                 }
                 let result = try lab.client.apply(requests)

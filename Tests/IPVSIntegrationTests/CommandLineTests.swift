@@ -13,11 +13,12 @@ extension KernelLab {
         @Test("list prints the table like ipvsadm -Ln, and as JSON")
         func list() throws {
             try LabNamespace.with { lab in
-                try lab.restore("""
-                -A -t 192.0.2.1:80 -s rr
-                -a -t 192.0.2.1:80 -r 203.0.113.1:8080 -m -w 3
+                try lab.restore(
+                    """
+                    -A -t 192.0.2.1:80 -s rr
+                    -a -t 192.0.2.1:80 -r 203.0.113.1:8080 -m -w 3
 
-                """)
+                    """)
                 let text = try Shell.run([Self.binary, "list", "--netns", lab.name])
                 #expect(text.contains("TCP  192.0.2.1:80 rr"))
                 #expect(text.contains("  -> 203.0.113.1:8080"))
@@ -43,8 +44,9 @@ extension KernelLab {
                     Self.binary, "list",
                 ])
                 #expect(result.status != 0)
-                #expect(result.stderr.contains("permission denied") || result.stderr.contains("Operation not permitted"),
-                        "stderr: \(result.stderr)")
+                #expect(
+                    result.stderr.contains("permission denied") || result.stderr.contains("Operation not permitted"),
+                    "stderr: \(result.stderr)")
                 #expect(!result.stdout.contains("Prot LocalAddress"))
             }
         }

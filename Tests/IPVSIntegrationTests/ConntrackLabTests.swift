@@ -56,10 +56,13 @@ extension KernelLab {
             return Set(listing.split(separator: "\n").compactMap(Entry.init).filter { $0.original[1] == family.vip })
         }
 
-        static func filter(_ family: Family, virtualPort: UInt16 = servicePort, backend index: Int,
-                           port: UInt16 = targetPort, protocol: TransportProtocol = .udp) -> ConntrackFlowFilter {
-            ConntrackFlowFilter(protocol: `protocol`, virtualAddress: .literal(family.vip), virtualPort: virtualPort,
-                                backendAddress: .literal(family.backend(index)), backendPort: port)
+        static func filter(
+            _ family: Family, virtualPort: UInt16 = servicePort, backend index: Int,
+            port: UInt16 = targetPort, protocol: TransportProtocol = .udp
+        ) -> ConntrackFlowFilter {
+            ConntrackFlowFilter(
+                protocol: `protocol`, virtualAddress: .literal(family.vip), virtualPort: virtualPort,
+                backendAddress: .literal(family.backend(index)), backendPort: port)
         }
 
         /// A director with `vip:53/udp` round robin over two masquerade backends answering their
@@ -102,12 +105,14 @@ extension KernelLab {
             }
             let asked = try LabPeers.run(in: client, ["udp-ask", family.vip, "\(servicePort)"] + clientPorts.map(String.init))
             try #require(asked.status == 0, "udp-ask failed: \(asked.lines)")
-            let answers = Dictionary(uniqueKeysWithValues: asked.lines.map { line in
-                let words = line.split(separator: " ").map(String.init)
-                return (words[0], words.count > 1 ? words[1] : "")
-            })
-            try #require(answers.count == clientPorts.count && answers.values.allSatisfy { $0.hasPrefix("backend-") },
-                         "every query must be answered: \(asked.lines)")
+            let answers = Dictionary(
+                uniqueKeysWithValues: asked.lines.map { line in
+                    let words = line.split(separator: " ").map(String.init)
+                    return (words[0], words.count > 1 ? words[1] : "")
+                })
+            try #require(
+                answers.count == clientPorts.count && answers.values.allSatisfy { $0.hasPrefix("backend-") },
+                "every query must be answered: \(asked.lines)")
             try body(lab, answers)
         }
 
@@ -118,8 +123,9 @@ extension KernelLab {
                 let before = try Self.entries(lab, family)
                 let ofA = before.filter { $0.replySource == backendA }
                 let ofB = before.subtracting(ofA)
-                print("conntrack \(family) before: \(ofA.count) entries of backend A, \(ofB.count) of B:\n"
-                      + before.map(\.description).sorted().joined(separator: "\n"))
+                print(
+                    "conntrack \(family) before: \(ofA.count) entries of backend A, \(ofB.count) of B:\n"
+                        + before.map(\.description).sorted().joined(separator: "\n"))
                 // Each answered query is one flow, and conntrack has one entry for each.
                 #expect(ofA.count == answers.values.count { $0 == "backend-0" })
                 #expect(ofB.count == answers.values.count { $0 == "backend-1" })
@@ -129,8 +135,9 @@ extension KernelLab {
                 let deleted = try KernelConntrack(namespace: .named(lab.director)).deleteFlows(matching: [Self.filter(family, backend: 0)])
 
                 let after = try Self.entries(lab, family)
-                print("conntrack \(family) after deleting \(deleted): \(after.count { $0.replySource == backendA }) entries of A, "
-                      + "\(after.count { $0.replySource != backendA }) of B")
+                print(
+                    "conntrack \(family) after deleting \(deleted): \(after.count { $0.replySource == backendA }) entries of A, "
+                        + "\(after.count { $0.replySource != backendA }) of B")
                 #expect(deleted == ofA.count)
                 #expect(after.allSatisfy { $0.replySource != backendA }, "entries of A left: \(after)")
                 #expect(after == ofB, "B's entries changed: before \(ofB), after \(after)")

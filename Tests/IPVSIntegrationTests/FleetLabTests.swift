@@ -22,7 +22,9 @@ extension KernelLab {
                 .map { [$0["instance"], $0["traffic_policy"], $0["alertstate"]] }
         }
 
-        @Test("Local: each node reaches only its own collector; with it down or crash-looping, that node refuses and is blackholed there only, and a real Prometheus with our rules alerts for that node only")
+        @Test(
+            "Local: each node reaches only its own collector; with it down or crash-looping, that node refuses and is blackholed there only, and a real Prometheus with our rules alerts for that node only"
+        )
         func nodeLocalCollector() throws {
             let fleet = try LabFleet(metricsOnFabric: true)
             defer { fleet.tearDown() }
@@ -30,8 +32,9 @@ extension KernelLab {
             // the three agents on their fabric addresses with deploy/prometheus's rules. Only the
             // blackhole alert's `for:` is cut, from 5m to 15s, in the server's copy of the file:
             // the test waits seconds, not minutes (promtool's tests check the real one).
-            let prometheus = try LabPrometheus(namespace: fleet.outside, targets: LabFleet.nodes.map(fleet.metricsTarget),
-                                               forOverrides: [Self.blackholeAlert: "15s"])
+            let prometheus = try LabPrometheus(
+                namespace: fleet.outside, targets: LabFleet.nodes.map(fleet.metricsTarget),
+                forOverrides: [Self.blackholeAlert: "15s"])
             defer { prometheus.stop() }
             var prometheusSeconds = 0.0  // what Prometheus adds to this test, waiting for it
             try prometheus.launch()
@@ -63,8 +66,9 @@ extension KernelLab {
             }
             #expect(states == ["pending", "firing"])
             #expect(Self.blackholeAlerts(prometheus, "monitoring/collector") == [[nodeB, "internal", "firing"]])
-            #expect(prometheus.query("service_traffic_policy:ipvsctl_service_blackholed:nodes{service=\"monitoring/collector\"}")?
-                .map(\.value) == [1])
+            #expect(
+                prometheus.query("service_traffic_policy:ipvsctl_service_blackholed:nodes{service=\"monitoring/collector\"}")?
+                    .map(\.value) == [1])
             prometheusSeconds += Date().timeIntervalSince(started)
             #expect(fleet.agent("node-b").metric("ipvsctl_blackholed_services", ["traffic_policy": "internal"]) == 1)
             for node in ["node-a", "node-c"] {
@@ -126,10 +130,13 @@ extension KernelLab {
 
             fleet.stopBackend("node-b", 0)
             try LabWait.until("node-b shows the fallback", seconds: 20) {
-                fleet.agent("node-b").metric("ipvsctl_service_fallback", ["service": "monitoring/collector-nearby", "traffic_policy": "internal"]) == 1
+                fleet.agent("node-b").metric(
+                    "ipvsctl_service_fallback", ["service": "monitoring/collector-nearby", "traffic_policy": "internal"]) == 1
             }
             #expect(fleet.agent("node-b").metric("ipvsctl_fallback_services", ["traffic_policy": "internal"]) == 1)
-            #expect(Self.blackholed(fleet, "node-b", "monitoring/collector-nearby", "internal") == 0, "a fallback is never counted as blackholed")
+            #expect(
+                Self.blackholed(fleet, "node-b", "monitoring/collector-nearby", "internal") == 0,
+                "a fallback is never counted as blackholed")
             let served = Set((0..<4).compactMap { _ in fleet.get(from: fleet.client("node-b"), VIP.collectorNearby)?.backend })
             #expect(served == ["node-a/b0", "node-c/b0"])
             for node in ["node-a", "node-c"] {
@@ -160,7 +167,9 @@ extension KernelLab {
             }
         }
 
-        @Test("externalTrafficPolicy Local: the health port says 200 where a local backend is, 503 elsewhere; the backend sees the client's own address")
+        @Test(
+            "externalTrafficPolicy Local: the health port says 200 where a local backend is, 503 elsewhere; the backend sees the client's own address"
+        )
         func externalLocalBehindLoadBalancer() throws {
             let fleet = try LabFleet()
             defer { fleet.tearDown() }
@@ -217,8 +226,9 @@ extension KernelLab {
             // out and be mistaken for a rewrite. A restarted agent still judges every endpoint
             // afresh; a real stall would still fail the readiness bound or the clients.
             let fleet = try LabFleet(editConfig: {
-                $0.replacingOccurrences(of: "intervalSeconds: 2, timeoutSeconds: 1, rise: 2, fall: 2",
-                                        with: "intervalSeconds: 3, timeoutSeconds: 3, rise: 2, fall: 3")
+                $0.replacingOccurrences(
+                    of: "intervalSeconds: 2, timeoutSeconds: 1, rise: 2, fall: 2",
+                    with: "intervalSeconds: 3, timeoutSeconds: 3, rise: 2, fall: 3")
             })
             defer { fleet.tearDown() }
             let before = try LabFleet.nodes.map { try fleet.rules($0) }
@@ -240,7 +250,9 @@ extension KernelLab {
                 #expect(agent.log.contains("the kernel table is left as it is"))
                 try agent.start(resyncSeconds: LabFleet.resyncSeconds)
                 let writes = agent.metrics().filter { $0.name == "ipvsctl_kernel_commands_total" && $0.value != 0 }
-                #expect(writes.isEmpty, "\(node) wrote to the kernel on restart: \(writes.map { "\($0.labels) \($0.value)" }); log:\n\(agent.log)")
+                #expect(
+                    writes.isEmpty,
+                    "\(node) wrote to the kernel on restart: \(writes.map { "\($0.labels) \($0.value)" }); log:\n\(agent.log)")
             }
             usleep(1_000_000)
             FileManager.default.createFile(atPath: stop, contents: nil)

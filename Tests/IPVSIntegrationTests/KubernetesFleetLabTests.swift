@@ -19,31 +19,33 @@ extension KernelLab {
                 """
             }
             return """
-            {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-             "metadata": {"name": "web-x1", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}},
-             "addressType": "IPv4", "endpoints": [\(endpoints.joined(separator: ","))],
-             "ports": [{"name": "http", "protocol": "TCP", "port": 8080}]}
-            """
+                {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                 "metadata": {"name": "web-x1", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}},
+                 "addressType": "IPv4", "endpoints": [\(endpoints.joined(separator: ","))],
+                 "ports": [{"name": "http", "protocol": "TCP", "port": 8080}]}
+                """
         }
 
         /// default/shop as in the fleet's objects, labelled for another proxy when `proxyName` is set.
         static func shop(proxyName: String?) -> String {
             let labels = proxyName.map { #", "service.kubernetes.io/service-proxy-name": "\#($0)""# } ?? ""
             return """
-            {"apiVersion": "v1", "kind": "Service",
-             "metadata": {"name": "shop", "namespace": "default", "labels": {"app": "shop"\(labels)}},
-             "spec": {"type": "LoadBalancer", "clusterIP": "198.51.100.30", "clusterIPs": ["198.51.100.30"],
-                      "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 8080, "nodePort": 30080}],
-                      "externalTrafficPolicy": "Local", "healthCheckNodePort": 30100},
-             "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.200", "ipMode": "VIP"}]}}}
-            """
+                {"apiVersion": "v1", "kind": "Service",
+                 "metadata": {"name": "shop", "namespace": "default", "labels": {"app": "shop"\(labels)}},
+                 "spec": {"type": "LoadBalancer", "clusterIP": "198.51.100.30", "clusterIPs": ["198.51.100.30"],
+                          "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 8080, "nodePort": 30080}],
+                          "externalTrafficPolicy": "Local", "healthCheckNodePort": 30100},
+                 "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.200", "ipMode": "VIP"}]}}}
+                """
         }
 
         static func kernelCommands(_ agent: LabAgent) -> Double {
             agent.metrics().filter { $0.name == "ipvsctl_kernel_commands_total" }.reduce(0) { $0 + $1.value }
         }
 
-        @Test("Local, PreferSameZone and external Local with health ports, from Kubernetes objects; scaling and relabelling converge every node")
+        @Test(
+            "Local, PreferSameZone and external Local with health ports, from Kubernetes objects; scaling and relabelling converge every node"
+        )
         func policiesFromKubernetes() throws {
             let fleet = try LabFleet(source: .kubernetes)
             defer { fleet.tearDown() }
@@ -72,8 +74,9 @@ extension KernelLab {
                 try LabWait.until("\(node) dropped node-b's web server", seconds: 30) {
                     try fleet.realServerCount(node) == fleet.expectedRealServers(node) - 1
                 }
-                #expect(try !fleet.rules(node).contains("-t \(VIP.web):80 -r \(LabFleet.backendAddress("node-b", 1)):8080"),
-                        "\(node) still sends web traffic to node-b")
+                #expect(
+                    try !fleet.rules(node).contains("-t \(VIP.web):80 -r \(LabFleet.backendAddress("node-b", 1)):8080"),
+                    "\(node) still sends web traffic to node-b")
             }
             for _ in 0..<4 { #expect(fleet.get(from: fleet.client("node-b"), VIP.web)?.backend != "node-b/b1") }
             try server.apply(Self.webSlice(LabFleet.nodes))
@@ -86,7 +89,9 @@ extension KernelLab {
             // Relabelled for another proxy, the shop leaves our tables; labelled back, it returns.
             try server.apply(Self.shop(proxyName: "another-proxy"))
             for node in LabFleet.nodes {
-                try LabWait.until("\(node) let go of the relabelled shop", seconds: 30) { try !fleet.rules(node).contains("198.51.100.30:80") }
+                try LabWait.until("\(node) let go of the relabelled shop", seconds: 30) {
+                    try !fleet.rules(node).contains("198.51.100.30:80")
+                }
             }
             try server.apply(Self.shop(proxyName: nil))
             for node in LabFleet.nodes {
@@ -125,8 +130,10 @@ extension KernelLab {
             // Back from its saved state, the history compacted past what the agents saw: every
             // watch resumes at a version the server no longer has, gets 410, and relists.
             func expiredRelists(_ node: String) -> Double {
-                fleet.agent(node).metrics().filter { $0.name == "ipvsctl_kubernetes_relists_total" && $0.labels["reason"] == "watchExpired" }
-                    .reduce(0) { $0 + $1.value }
+                fleet.agent(node).metrics().filter {
+                    $0.name == "ipvsctl_kubernetes_relists_total" && $0.labels["reason"] == "watchExpired"
+                }
+                .reduce(0) { $0 + $1.value }
             }
             let relistsBefore = LabFleet.nodes.map(expiredRelists)
             try server.start(restoring: true, writesWhileAway: 100)
@@ -148,7 +155,9 @@ extension KernelLab {
             }
             // A resync after the relist, then the count of kernel writes: unchanged.
             usleep(UInt32(LabFleet.resyncSeconds + 2) * 1_000_000)
-            #expect(LabFleet.nodes.map { Self.kernelCommands(fleet.agent($0)) } == commands, "a relist of unchanged objects wrote to the kernel")
+            #expect(
+                LabFleet.nodes.map { Self.kernelCommands(fleet.agent($0)) } == commands, "a relist of unchanged objects wrote to the kernel"
+            )
             #expect(try LabFleet.nodes.map { try fleet.rules($0) } == before)
             for node in LabFleet.nodes { #expect(fleet.get(from: fleet.client(node), VIP.collector)?.backend == "\(node)/b0") }
         }

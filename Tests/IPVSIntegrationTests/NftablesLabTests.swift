@@ -45,8 +45,10 @@ extension KernelLab {
                 PacketFilterSetID(.externalCluster, .inet): [.service(web, .tcp, 80), .service(web, .udp, 53)],
                 PacketFilterSetID(.localSources, .inet): [.range(IPPrefix("10.244.1.0/24")!)],
                 PacketFilterSetID(.guardedLoadBalancers, .inet): [.service(lb, .tcp, 443)],
-                PacketFilterSetID(.allowedSources, .inet): [.serviceSource(lb, .tcp, 443, IPPrefix("203.0.113.0/24")!),
-                                                             .serviceSource(lb, .tcp, 443, IPPrefix("198.51.100.7")!)],
+                PacketFilterSetID(.allowedSources, .inet): [
+                    .serviceSource(lb, .tcp, 443, IPPrefix("203.0.113.0/24")!),
+                    .serviceSource(lb, .tcp, 443, IPPrefix("198.51.100.7")!),
+                ],
                 PacketFilterSetID(.hairpin, .inet6): [.addressPair(v6)],
                 PacketFilterSetID(.externalCluster, .inet6): [.service(v6, .sctp, 3868)],
             ])
@@ -70,7 +72,10 @@ extension KernelLab {
                 let listed = try Self.nft(namespace, "list", "table", "inet", "ipvsctl_swift")
                 #expect(listed.contains("192.0.2.10 . tcp . 80"))
                 #expect(listed.contains("192.0.2.20 . tcp . 443 . 203.0.113.0/24"))
-                #expect(listed.contains("ct original ip daddr . meta l4proto . ct original proto-dst @external_cluster_v4 ip saddr != @local_sources_v4 masquerade"))
+                #expect(
+                    listed.contains(
+                        "ct original ip daddr . meta l4proto . ct original proto-dst @external_cluster_v4 ip saddr != @local_sources_v4 masquerade"
+                    ))
             }
         }
 
@@ -87,7 +92,8 @@ extension KernelLab {
                 try client.apply(plan.changes)
                 #expect(try client.read()?.elements == next.elements)
 
-                let deletion = PacketFilterPlanner.plan(desired: DesiredPacketFilter(), observed: try client.read(), owned: true, adopt: false)
+                let deletion = PacketFilterPlanner.plan(
+                    desired: DesiredPacketFilter(), observed: try client.read(), owned: true, adopt: false)
                 #expect(deletion.changes == [.deletePacketFilter])
                 try client.apply(deletion.changes)
                 #expect(try client.read() == nil)
@@ -100,8 +106,9 @@ extension KernelLab {
             try Self.withNamespace { namespace, client in
                 try client.apply(PacketFilterPlanner.plan(desired: desired, observed: nil, owned: false, adopt: false).changes)
                 let handles = try Self.nft(namespace, "-a", "list", "chain", "inet", "ipvsctl_swift", "masquerading")
-                let handle = try #require(handles.split(separator: "\n").first { $0.contains("hairpin") }?
-                    .split(separator: " ").last.map(String.init))
+                let handle = try #require(
+                    handles.split(separator: "\n").first { $0.contains("hairpin") }?
+                        .split(separator: " ").last.map(String.init))
                 try Self.nft(namespace, "delete", "rule", "inet", "ipvsctl_swift", "masquerading", "handle", handle)
                 try Self.nft(namespace, "delete", "element", "inet", "ipvsctl_swift", "external_cluster_v4", "{ 192.0.2.10 . udp . 53 }")
 

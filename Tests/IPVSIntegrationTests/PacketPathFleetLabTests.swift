@@ -28,7 +28,9 @@ extension KernelLab {
             "203.0.113.\(32 * LabFleet.index(node) + 4 * backend + 1)"
         }
 
-        @Test("Cluster masquerades outside traffic, Local keeps the client, hairpin works, source ranges drop, UDP fails over with only the dead backend's conntrack entries gone, strict ARP is set; the foreign ruleset is untouched")
+        @Test(
+            "Cluster masquerades outside traffic, Local keeps the client, hairpin works, source ranges drop, UDP fails over with only the dead backend's conntrack entries gone, strict ARP is set; the foreign ruleset is untouched"
+        )
         func packetPath() throws {
             var foreign: [String: String] = [:]
             let fleet = try LabFleet { fleet in
@@ -78,8 +80,10 @@ extension KernelLab {
             try fleet.routeFromOutside(VIP.webBalancer, to: "node-a")
             try Shell.run("ip", "-n", fleet.outside, "addr", "add", "192.0.2.251/24", "dev", "eth0")
             #expect(fleet.get(from: fleet.outside, VIP.webBalancer) != nil, "an allowed client is served")
-            let refused = try Shell.runCapturing(["ip", "netns", "exec", fleet.outside, "curl", "-sS", "-m", "3", "--interface", "192.0.2.251",
-                                                  "http://\(VIP.webBalancer)/"])
+            let refused = try Shell.runCapturing([
+                "ip", "netns", "exec", fleet.outside, "curl", "-sS", "-m", "3", "--interface", "192.0.2.251",
+                "http://\(VIP.webBalancer)/",
+            ])
             #expect(refused.status == 28, "a client outside the ranges is dropped (curl times out): \(refused)")
             let listed = try Self.nft(fleet, "node-a", "list", "set", "inet", "ipvsctl_swift", "allowed_sources_v4")
             #expect(listed.contains("203.0.113.220 . tcp . 80 . 192.0.2.250"))
@@ -92,7 +96,8 @@ extension KernelLab {
                     let read = try Shell.run("ip", "netns", "exec", fleet.namespace(node), "sysctl", "-n", name)
                     #expect(read.trimmingCharacters(in: .whitespacesAndNewlines) == value, "\(node): \(name) = \(read)")
                 }
-                #expect(try Self.nft(fleet, node, "list", "table", "ip", "other_tool") == foreign[node], "\(node): the foreign table changed")
+                #expect(
+                    try Self.nft(fleet, node, "list", "table", "ip", "other_tool") == foreign[node], "\(node): the foreign table changed")
                 #expect(try Self.nft(fleet, node, "list", "table", "inet", "ipvsctl_swift").contains("chain masquerading"))
             }
         }
@@ -147,15 +152,17 @@ extension KernelLab {
             // Not a timed assertion: the bound is the client's 0.1 s query interval plus the
             // reconcile that removed the server; without the conntrack deletion the dead
             // server's entry keeps every query dropped for as long as the client keeps asking.
-            print("UDP failover: \(recovered.time - removedAt) s after the real server left node-a's table "
-                + "(\(removedAt - stoppedAt) s after the server died)")
+            print(
+                "UDP failover: \(recovered.time - removedAt) s after the real server left node-a's table "
+                    + "(\(removedAt - stoppedAt) s after the server died)")
             #expect(recovered.time - removedAt < 5, "the client stayed stuck on the dead server's conntrack entry")
 
             let after = try conntrackFlows(fleet)
             #expect(victimFlows.allSatisfy { !after.contains($0) }, "the dead backend's entries are gone: before \(before), after \(after)")
             let untouched = before.filter { $0.replySource != victimAddress }
             #expect(!untouched.isEmpty)
-            #expect(untouched.allSatisfy { after.contains($0) }, "the other backends' entries are untouched: before \(before), after \(after)")
+            #expect(
+                untouched.allSatisfy { after.contains($0) }, "the other backends' entries are untouched: before \(before), after \(after)")
             for client in clients { FileManager.default.createFile(atPath: client.stop, contents: nil) }
             for client in clients { client.process.waitUntilExit() }
         }
@@ -169,14 +176,17 @@ extension KernelLab {
         /// node-a's UDP conntrack entries to the DNS service, as `conntrack -L` prints them.
         func conntrackFlows(_ fleet: LabFleet) throws -> Set<Flow> {
             let listing = try Shell.runCapturing(["ip", "netns", "exec", fleet.namespace("node-a"), "conntrack", "-L", "-p", "udp"]).stdout
-            return Set(listing.split(separator: "\n").compactMap { line -> Flow? in
-                // udp 17 29 src=C dst=VIP sport=P dport=53 [UNREPLIED] src=BACKEND dst=C sport=5353 dport=P ...
-                let fields = line.split(separator: " ")
-                func values(_ key: String) -> [String] { fields.filter { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) } }
-                let sources = values("src"), destinations = values("dst"), ports = values("sport")
-                guard sources.count == 2, destinations.first == VIP.dns, let port = ports.first else { return nil }
-                return Flow(sourcePort: port, replySource: sources[1])
-            })
+            return Set(
+                listing.split(separator: "\n").compactMap { line -> Flow? in
+                    // udp 17 29 src=C dst=VIP sport=P dport=53 [UNREPLIED] src=BACKEND dst=C sport=5353 dport=P ...
+                    let fields = line.split(separator: " ")
+                    func values(_ key: String) -> [String] {
+                        fields.filter { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) }
+                    }
+                    let sources = values("src"), destinations = values("dst"), ports = values("sport")
+                    guard sources.count == 2, destinations.first == VIP.dns, let port = ports.first else { return nil }
+                    return Flow(sourcePort: port, replySource: sources[1])
+                })
         }
     }
 }

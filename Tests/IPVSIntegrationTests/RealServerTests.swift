@@ -40,10 +40,13 @@ extension KernelLab {
                 try lab.client.addVirtualService(VirtualService(key: key, scheduler: .weightedRoundRobin))
                 var expected: Set<String> = ["-A \(IPVSAdmSyntax.service(key)) -s wrr"]
                 for (index, (forwarding, option)) in Self.forwardings.enumerated() {
-                    let server = RealServer(address: address, port: UInt16(8000 + index), forwarding: forwarding,
-                                            weight: UInt32(index + 1), upperThreshold: 100, lowerThreshold: 10)
+                    let server = RealServer(
+                        address: address, port: UInt16(8000 + index), forwarding: forwarding,
+                        weight: UInt32(index + 1), upperThreshold: 100, lowerThreshold: 10)
                     try lab.client.addRealServer(server, to: key)
-                    expected.insert("-a \(IPVSAdmSyntax.service(key)) -r \(Endpoint.format(address, server.port)) \(option) -w \(index + 1)\(Self.tunnelOptions(forwarding))")
+                    expected.insert(
+                        "-a \(IPVSAdmSyntax.service(key)) -r \(Endpoint.format(address, server.port)) \(option) -w \(index + 1)\(Self.tunnelOptions(forwarding))"
+                    )
                 }
                 let read = try lab.client.realServers(of: key).map(\.server)
                 #expect(read.count == Self.forwardings.count)
@@ -78,9 +81,10 @@ extension KernelLab {
                 #expect(saved.contains("-a -t 192.0.2.1:80 -r 203.0.113.20:8080 -m -w 0"), "\(saved)")
                 // ipvsadm saves no thresholds; its listing shows them.
                 let thresholds = try lab.ipvsadm("-Ln", "--thresholds")
-                #expect(thresholds.split(separator: "\n").contains { line in
-                    line.contains("203.0.113.20:8080") && line.split(separator: " ").contains("50")
-                }, "\(thresholds)")
+                #expect(
+                    thresholds.split(separator: "\n").contains { line in
+                        line.contains("203.0.113.20:8080") && line.split(separator: " ").contains("50")
+                    }, "\(thresholds)")
                 try lab.client.deleteRealServer(server.key, from: key)
                 #expect(try lab.client.realServers(of: key).isEmpty)
                 let missing = #expect(throws: IPVSError.self) {

@@ -9,7 +9,9 @@ extension KernelLab {
         static var binary: String { CommandLineTests.binary }
 
         /// Runs the CLI in `namespace` with a fresh or given state directory.
-        static func cli(_ arguments: [String], namespace: String, stateDir: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        static func cli(
+            _ arguments: [String], namespace: String, stateDir: String
+        ) throws -> (status: Int32, stdout: String, stderr: String) {
             try Shell.runCapturing([binary] + arguments + ["--netns", namespace, "--state-dir", stateDir])
         }
 
@@ -23,8 +25,10 @@ extension KernelLab {
             NSTemporaryDirectory() + "ipvsctl-state-\(UInt32.random(in: 0...UInt32.max))"
         }
 
-        static func webConfig(scheduler: String = "rr", weight: Int = 1, endpoints: [(String, String)], policy: String = "Cluster",
-                              extra: String = "") -> String {
+        static func webConfig(
+            scheduler: String = "rr", weight: Int = 1, endpoints: [(String, String)], policy: String = "Cluster",
+            extra: String = ""
+        ) -> String {
             """
             interface: ipvs0
             services:
@@ -49,11 +53,12 @@ extension KernelLab {
                 #expect(diff.stdout.contains("+ virtual service TCP 198.51.100.10:80"))
                 let apply = try Self.cli(["apply", "--config", config, "--node", "node-a"], namespace: lab.name, stateDir: state)
                 #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
-                #expect(try lab.savedRules() == [
-                    "-A -t 198.51.100.10:80 -s rr",
-                    "-a -t 198.51.100.10:80 -r 203.0.113.1:8080 -m -w 1",
-                    "-a -t 198.51.100.10:80 -r 203.0.113.2:8080 -m -w 1",
-                ])
+                #expect(
+                    try lab.savedRules() == [
+                        "-A -t 198.51.100.10:80 -s rr",
+                        "-a -t 198.51.100.10:80 -r 203.0.113.1:8080 -m -w 1",
+                        "-a -t 198.51.100.10:80 -r 203.0.113.2:8080 -m -w 1",
+                    ])
                 let again = try Self.cli(["diff", "--config", config, "--node", "node-a"], namespace: lab.name, stateDir: state)
                 #expect(again.status == 0, "\(again.stdout)")
                 let second = try Self.cli(["apply", "--config", config, "--node", "node-a"], namespace: lab.name, stateDir: state)
@@ -66,13 +71,19 @@ extension KernelLab {
             try LabNamespace.with { lab in
                 let state = Self.stateDirectory()
                 let endpoints = [("203.0.113.1", "node-a")]
-                _ = try Self.cli(["apply", "--config", try Self.writeConfig(Self.webConfig(endpoints: endpoints)), "--node", "node-a"], namespace: lab.name, stateDir: state)
+                _ = try Self.cli(
+                    ["apply", "--config", try Self.writeConfig(Self.webConfig(endpoints: endpoints)), "--node", "node-a"],
+                    namespace: lab.name, stateDir: state)
                 for (config, expected) in [
                     (Self.webConfig(scheduler: "wrr", endpoints: endpoints), "-A -t 198.51.100.10:80 -s wrr"),
-                    (Self.webConfig(scheduler: "wrr", weight: 5, endpoints: endpoints), "-a -t 198.51.100.10:80 -r 203.0.113.1:8080 -m -w 5"),
+                    (
+                        Self.webConfig(scheduler: "wrr", weight: 5, endpoints: endpoints),
+                        "-a -t 198.51.100.10:80 -r 203.0.113.1:8080 -m -w 5"
+                    ),
                 ] {
                     let path = try Self.writeConfig(config)
-                    let diff = try Self.cli(["diff", "--config", path, "--node", "node-a", "--output", "json"], namespace: lab.name, stateDir: state)
+                    let diff = try Self.cli(
+                        ["diff", "--config", path, "--node", "node-a", "--output", "json"], namespace: lab.name, stateDir: state)
                     let document = try JSONSerialization.jsonObject(with: Data(diff.stdout.utf8)) as? [String: Any]
                     #expect((document?["changes"] as? [Any])?.count == 1, "\(diff.stdout)")
                     let apply = try Self.cli(["apply", "--config", path, "--node", "node-a"], namespace: lab.name, stateDir: state)
@@ -96,7 +107,8 @@ extension KernelLab {
                 let refused = try Self.cli(["apply", "--config", empty, "--node", "node-a"], namespace: lab.name, stateDir: state)
                 #expect(refused.status == 1)
                 #expect(refused.stderr.contains("desired state is empty"))
-                let forced = try Self.cli(["apply", "--config", empty, "--node", "node-a", "--force"], namespace: lab.name, stateDir: state)
+                let forced = try Self.cli(
+                    ["apply", "--config", empty, "--node", "node-a", "--force"], namespace: lab.name, stateDir: state)
                 #expect(forced.status == 0, "\(forced.stderr)")
                 #expect(try lab.savedRules() == ["-A -t 192.0.2.99:80 -s lc", "-a -t 192.0.2.99:80 -r 203.0.113.9:80 -m -w 2"])
             }
@@ -112,7 +124,8 @@ extension KernelLab {
                 #expect(refused.status == 1)
                 #expect(refused.stderr.contains("--adopt"))
                 #expect(try lab.savedRules() == ["-A -t 198.51.100.10:80 -s lc"])
-                let adopted = try Self.cli(["apply", "--config", config, "--node", "node-a", "--adopt"], namespace: lab.name, stateDir: state)
+                let adopted = try Self.cli(
+                    ["apply", "--config", config, "--node", "node-a", "--adopt"], namespace: lab.name, stateDir: state)
                 #expect(adopted.status == 0, "\(adopted.stderr)")
                 #expect(try lab.savedRules().contains("-A -t 198.51.100.10:80 -s rr"))
             }
@@ -122,8 +135,12 @@ extension KernelLab {
         func invalidConfig() throws {
             try LabNamespace.with { lab in
                 let state = Self.stateDirectory()
-                _ = try Self.cli(["apply", "--config", try Self.writeConfig(Self.webConfig(endpoints: [("203.0.113.1", "node-a")])), "--node", "node-a"],
-                                 namespace: lab.name, stateDir: state)
+                _ = try Self.cli(
+                    [
+                        "apply", "--config", try Self.writeConfig(Self.webConfig(endpoints: [("203.0.113.1", "node-a")])), "--node",
+                        "node-a",
+                    ],
+                    namespace: lab.name, stateDir: state)
                 let before = try lab.ipvsadm("-Sn")
                 let broken = try Self.writeConfig(Self.webConfig(endpoints: [("203.0.113.300", "node-a")]))
                 let result = try Self.cli(["apply", "--config", broken, "--node", "node-a"], namespace: lab.name, stateDir: state)
@@ -141,12 +158,12 @@ extension KernelLab {
                 var services = "services:\n"
                 for index in 0..<1500 {
                     services += """
-                      - name: bulk/s\(index)
-                        clusterIPs: [198.18.\(index / 256).\(index % 256)]
-                        ports: [{port: 80, targetPort: 8080}]
-                        endpoints: [{address: 203.0.113.1}, {address: 203.0.113.2}]
+                          - name: bulk/s\(index)
+                            clusterIPs: [198.18.\(index / 256).\(index % 256)]
+                            ports: [{port: 80, targetPort: 8080}]
+                            endpoints: [{address: 203.0.113.1}, {address: 203.0.113.2}]
 
-                    """
+                        """
                 }
                 let config = try Self.writeConfig(services)
                 let process = Process()
@@ -169,9 +186,12 @@ extension KernelLab {
         func twoNodes() throws {
             try LabNamespace.with { nodeA in
                 try LabNamespace.with { nodeB in
-                    let config = try Self.writeConfig(Self.webConfig(endpoints: [("203.0.113.1", "node-a"), ("203.0.113.2", "node-b")], policy: "Local"))
-                    _ = try Self.cli(["apply", "--config", config, "--node", "node-a"], namespace: nodeA.name, stateDir: Self.stateDirectory())
-                    _ = try Self.cli(["apply", "--config", config, "--node", "node-b"], namespace: nodeB.name, stateDir: Self.stateDirectory())
+                    let config = try Self.writeConfig(
+                        Self.webConfig(endpoints: [("203.0.113.1", "node-a"), ("203.0.113.2", "node-b")], policy: "Local"))
+                    _ = try Self.cli(
+                        ["apply", "--config", config, "--node", "node-a"], namespace: nodeA.name, stateDir: Self.stateDirectory())
+                    _ = try Self.cli(
+                        ["apply", "--config", config, "--node", "node-b"], namespace: nodeB.name, stateDir: Self.stateDirectory())
                     #expect(try nodeA.savedRules().contains("-a -t 198.51.100.10:80 -r 203.0.113.1:8080 -m -w 1"))
                     #expect(!(try nodeA.savedRules().contains { $0.contains("203.0.113.2") }))
                     #expect(try nodeB.savedRules().contains("-a -t 198.51.100.10:80 -r 203.0.113.2:8080 -m -w 1"))

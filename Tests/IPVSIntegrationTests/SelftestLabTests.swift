@@ -36,14 +36,17 @@ extension KernelLab {
 
         static func selftest(_ lab: LabNamespace, _ arguments: [String]) throws -> Outcome {
             let result = try Shell.runCapturing([CommandLineTests.binary, "selftest", "--netns", lab.name, "--output", "json"] + arguments)
-            let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "stdout: \(result.stdout) stderr: \(result.stderr)")
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+                "stdout: \(result.stdout) stderr: \(result.stderr)")
             let checks = try #require(document["checks"] as? [[String: String]])
             return Outcome(status: result.status, checks: checks, stdout: result.stdout)
         }
 
         /// Runs selftest on `config(scheduler:)` in a fresh namespace whose loopback is up (the
         /// metrics listener's address).
-        static func withConfig(scheduler: String, _ body: (LabNamespace, _ config: String, _ state: String, Outcome) throws -> Void) throws {
+        static func withConfig(scheduler: String, _ body: (LabNamespace, _ config: String, _ state: String, Outcome) throws -> Void) throws
+        {
             try LabNamespace.with { lab in
                 try Shell.run("ip", "-n", lab.name, "link", "set", "lo", "up")
                 let config = try Lab.writeConfig(Self.config(scheduler: scheduler))
@@ -87,7 +90,9 @@ extension KernelLab {
                 #expect(outcome.status == 0, "\(outcome.stdout)")
                 #expect(!outcome.checks.contains { $0["status"] == "FAIL" })
                 #expect(outcome.line("scheduler", "mh")?["status"] == "OK")
-                let text = try Shell.runCapturing([CommandLineTests.binary, "selftest", "--netns", lab.name, "--config", config, "--state-dir", state])
+                let text = try Shell.runCapturing([
+                    CommandLineTests.binary, "selftest", "--netns", lab.name, "--config", config, "--state-dir", state,
+                ])
                 #expect(text.status == 0)
                 #expect(text.stdout.contains("OK    ipvs "))
                 #expect(text.stdout.contains(" 0 FAIL\n"))

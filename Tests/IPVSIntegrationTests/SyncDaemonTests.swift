@@ -9,8 +9,9 @@ extension KernelLab {
         func lifecycle() throws {
             try LabNamespace.with { lab in
                 try Shell.run("ip", "-n", lab.name, "link", "set", "rs0", "multicast", "on")
-                let master = SyncDaemon(role: .master, interface: "rs0", syncID: 7, maximumLength: 1400,
-                                        group: IPAddress("224.0.0.82"), port: 8849, ttl: 2)
+                let master = SyncDaemon(
+                    role: .master, interface: "rs0", syncID: 7, maximumLength: 1400,
+                    group: IPAddress("224.0.0.82"), port: 8849, ttl: 2)
                 try lab.client.startSyncDaemon(master)
                 #expect(try lab.client.syncDaemons() == [master])
                 let listed = try lab.ipvsadm("-L", "--daemon")

@@ -9,16 +9,20 @@ extension KernelLab {
     @Suite
     struct SysctlTests {
         static func witness(_ lab: LabNamespace, _ name: KernelSysctl) throws -> Int? {
-            Int(try Shell.run("ip", "netns", "exec", lab.name, "sysctl", "-n", name.name)
-                .trimmingCharacters(in: .whitespacesAndNewlines))
+            Int(
+                try Shell.run("ip", "netns", "exec", lab.name, "sysctl", "-n", name.name)
+                    .trimmingCharacters(in: .whitespacesAndNewlines))
         }
 
         @Test("a fresh namespace reads the kernel's defaults, as sysctl does")
         func defaults() throws {
             try LabNamespace.with { lab in
                 let values = try KernelSysctlFiles.read(KernelSysctl.allCases, in: .named(lab.name))
-                #expect(values == [.ipvsConntrack: 0, .arpIgnore: 0, .arpAnnounce: 0, .expireNoDestinationConnections: 0,
-                                   .expireQuiescentTemplates: 0, .connectionReuseMode: 1])
+                #expect(
+                    values == [
+                        .ipvsConntrack: 0, .arpIgnore: 0, .arpAnnounce: 0, .expireNoDestinationConnections: 0,
+                        .expireQuiescentTemplates: 0, .connectionReuseMode: 1,
+                    ])
                 for name in KernelSysctl.allCases {
                     #expect(try Self.witness(lab, name) == values[name])
                 }

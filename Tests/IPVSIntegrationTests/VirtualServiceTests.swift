@@ -62,23 +62,40 @@ extension KernelLab {
         func flagsAndPersistence() throws {
             let v4 = IPAddress.literal("192.0.2.20"), v6 = IPAddress.literal("2001:db8::20")
             let cases: [(VirtualService, String)] = [
-                (VirtualService(key: .address(v4, port: 80, protocol: .tcp), scheduler: .roundRobin,
-                                flags: .persistent, timeout: 300, netmask: 0xFFFF_FF00),
-                 "-A -t 192.0.2.20:80 -s rr -p 300 -M 255.255.255.0"),
-                (VirtualService(key: .address(v6, port: 80, protocol: .tcp), scheduler: .roundRobin,
-                                flags: .persistent, timeout: 120, netmask: 64),
-                 "-A -t [2001:db8::20]:80 -s rr -p 120 -M 64"),
-                (VirtualService(key: .address(v4, port: 53, protocol: .udp), scheduler: .roundRobin, flags: .onePacket),
-                 "-A -u 192.0.2.20:53 -s rr -o"),
-                (VirtualService(key: .address(v4, port: 81, protocol: .tcp), scheduler: .sourceHashing,
-                                flags: [.sourceHashFallback, .sourceHashPort]),
-                 "-A -t 192.0.2.20:81 -s sh -b sh-fallback,sh-port"),
-                (VirtualService(key: .address(v4, port: 82, protocol: .tcp), scheduler: .maglevHashing,
-                                flags: [.maglevFallback, .maglevPort]),
-                 "-A -t 192.0.2.20:82 -s mh -b mh-fallback,mh-port"),
-                (VirtualService(key: .address(v4, port: 5060, protocol: .udp), scheduler: .roundRobin,
-                                flags: .persistent, timeout: 360, persistenceEngine: "sip"),
-                 "-A -u 192.0.2.20:5060 -s rr -p 360 --pe sip"),
+                (
+                    VirtualService(
+                        key: .address(v4, port: 80, protocol: .tcp), scheduler: .roundRobin,
+                        flags: .persistent, timeout: 300, netmask: 0xFFFF_FF00),
+                    "-A -t 192.0.2.20:80 -s rr -p 300 -M 255.255.255.0"
+                ),
+                (
+                    VirtualService(
+                        key: .address(v6, port: 80, protocol: .tcp), scheduler: .roundRobin,
+                        flags: .persistent, timeout: 120, netmask: 64),
+                    "-A -t [2001:db8::20]:80 -s rr -p 120 -M 64"
+                ),
+                (
+                    VirtualService(key: .address(v4, port: 53, protocol: .udp), scheduler: .roundRobin, flags: .onePacket),
+                    "-A -u 192.0.2.20:53 -s rr -o"
+                ),
+                (
+                    VirtualService(
+                        key: .address(v4, port: 81, protocol: .tcp), scheduler: .sourceHashing,
+                        flags: [.sourceHashFallback, .sourceHashPort]),
+                    "-A -t 192.0.2.20:81 -s sh -b sh-fallback,sh-port"
+                ),
+                (
+                    VirtualService(
+                        key: .address(v4, port: 82, protocol: .tcp), scheduler: .maglevHashing,
+                        flags: [.maglevFallback, .maglevPort]),
+                    "-A -t 192.0.2.20:82 -s mh -b mh-fallback,mh-port"
+                ),
+                (
+                    VirtualService(
+                        key: .address(v4, port: 5060, protocol: .udp), scheduler: .roundRobin,
+                        flags: .persistent, timeout: 360, persistenceEngine: "sip"),
+                    "-A -u 192.0.2.20:5060 -s rr -p 360 --pe sip"
+                ),
             ]
             try LabNamespace.with { lab in
                 for (service, rule) in cases {
@@ -124,11 +141,12 @@ enum IPVSAdmSyntax {
     static func service(_ key: VirtualServiceKey) -> String {
         switch key {
         case .address(let address, let port, let proto):
-            let option = switch proto {
-            case .tcp: "-t"
-            case .udp: "-u"
-            case .sctp: "--sctp-service"
-            }
+            let option =
+                switch proto {
+                case .tcp: "-t"
+                case .udp: "-u"
+                case .sctp: "--sctp-service"
+                }
             return "\(option) \(Endpoint.format(address, port))"
         case .firewallMark(let mark, .inet):
             return "-f \(mark)"

@@ -16,8 +16,10 @@ struct NetlinkSessionTests {
         let kernel: Int32
         private let local: Int32
 
-        init(receiveBufferSize: Int = NetlinkDatagramSocket.minimumReceiveBuffer,
-             maximumReceiveBuffer: Int = NetlinkDatagramSocket.defaultMaximumReceiveBuffer) {
+        init(
+            receiveBufferSize: Int = NetlinkDatagramSocket.minimumReceiveBuffer,
+            maximumReceiveBuffer: Int = NetlinkDatagramSocket.defaultMaximumReceiveBuffer
+        ) {
             var pair: [Int32] = [0, 0]
             precondition(socketpair(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0, &pair) == 0, "socketpair failed")
             local = pair[0]
@@ -26,8 +28,9 @@ struct NetlinkSessionTests {
             var size: Int32 = 1 << 20
             _ = setsockopt(kernel, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
             _ = setsockopt(local, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-            datagrams = NetlinkDatagramSocket(descriptor: local, receiveBufferSize: receiveBufferSize,
-                                              maximumReceiveBuffer: maximumReceiveBuffer)
+            datagrams = NetlinkDatagramSocket(
+                descriptor: local, receiveBufferSize: receiveBufferSize,
+                maximumReceiveBuffer: maximumReceiveBuffer)
         }
 
         deinit {

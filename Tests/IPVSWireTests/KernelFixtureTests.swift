@@ -13,16 +13,20 @@ struct KernelFixtureTests {
     static let mark = VirtualServiceKey.firewallMark(42, family: .inet)
 
     static let tcp4Service = VirtualService(key: tcp4, scheduler: .roundRobin)
-    static let udp6Service = VirtualService(key: udp6, scheduler: .sourceHashing,
-                                            flags: [.persistent, .sourceHashFallback, .sourceHashPort], timeout: 300, netmask: 64)
-    static let sctp4Service = VirtualService(key: sctp4, scheduler: .weightedLeastConnection, flags: .persistent, timeout: 60, netmask: 0xFFFF_FF00)
+    static let udp6Service = VirtualService(
+        key: udp6, scheduler: .sourceHashing,
+        flags: [.persistent, .sourceHashFallback, .sourceHashPort], timeout: 300, netmask: 64)
+    static let sctp4Service = VirtualService(
+        key: sctp4, scheduler: .weightedLeastConnection, flags: .persistent, timeout: 60, netmask: 0xFFFF_FF00)
     static let sipService = VirtualService(key: sip4, scheduler: .roundRobin, flags: .persistent, timeout: 360, persistenceEngine: "sip")
     static let markService = VirtualService(key: mark, scheduler: .maglevHashing, flags: .maglevFallback)
 
-    static let masquerade = RealServer(address: .v4(IPv4Address(203, 0, 113, 1)), port: 8080, forwarding: .masquerade,
-                                       weight: 5, upperThreshold: 100, lowerThreshold: 10)
-    static let tunnel = RealServer(address: IPAddress("2001:db8:f::1")!, port: 53,
-                                   forwarding: .tunnel(Tunnel(kind: .gue, port: 6080, checksum: .checksum)), weight: 2)
+    static let masquerade = RealServer(
+        address: .v4(IPv4Address(203, 0, 113, 1)), port: 8080, forwarding: .masquerade,
+        weight: 5, upperThreshold: 100, lowerThreshold: 10)
+    static let tunnel = RealServer(
+        address: IPAddress("2001:db8:f::1")!, port: 53,
+        forwarding: .tunnel(Tunnel(kind: .gue, port: 6080, checksum: .checksum)), weight: 2)
     static let directRoute = RealServer(address: .v4(IPv4Address(203, 0, 113, 2)), port: 0, forwarding: .directRoute, weight: 1)
 
     /// Each write the capture made, with its sequence number: sent as one command with NLM_F_ACK.
@@ -119,10 +123,11 @@ struct KernelFixtureTests {
         guard case .done(let sequence, let interrupted) = replies.last else { Issue.record("no NLMSG_DONE"); return }
         #expect(sequence == 16)
         #expect(!interrupted)
-        #expect(Set(services) == [
-            VirtualService(key: Self.tcp4, scheduler: .weightedRoundRobin),
-            Self.udp6Service, Self.sctp4Service, Self.sipService, Self.markService,
-        ])
+        #expect(
+            Set(services) == [
+                VirtualService(key: Self.tcp4, scheduler: .weightedRoundRobin),
+                Self.udp6Service, Self.sctp4Service, Self.sipService, Self.markService,
+            ])
     }
 
     @Test("real-server dump: forwarding, weight, thresholds, family, zero connections")

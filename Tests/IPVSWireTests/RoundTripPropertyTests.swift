@@ -24,15 +24,17 @@ struct RoundTripPropertyTests {
             return .address(address(raw, v6: v6), port: port, protocol: protocols[kind])
         }
 
-    static let services = zip(keys, Gen.int(in: 0...(Scheduler.mainline.count - 1)), Gen.uint32(in: 0...0x3F),
-                              Gen.uint32(in: 0...UInt32.max), Gen.uint32(in: 0...UInt32.max), Gen.bool)
-        .map { key, scheduler, flags, timeout, netmask, engine in
-            VirtualService(
-                key: key, scheduler: Scheduler.mainline[scheduler],
-                flags: ServiceFlags(rawValue: flags).subtracting(.hashed), timeout: timeout,
-                netmask: key.family == .inet ? netmask : netmask % 128 + 1,
-                persistenceEngine: engine ? "sip" : nil)
-        }
+    static let services = zip(
+        keys, Gen.int(in: 0...(Scheduler.mainline.count - 1)), Gen.uint32(in: 0...0x3F),
+        Gen.uint32(in: 0...UInt32.max), Gen.uint32(in: 0...UInt32.max), Gen.bool
+    )
+    .map { key, scheduler, flags, timeout, netmask, engine in
+        VirtualService(
+            key: key, scheduler: Scheduler.mainline[scheduler],
+            flags: ServiceFlags(rawValue: flags).subtracting(.hashed), timeout: timeout,
+            netmask: key.family == .inet ? netmask : netmask % 128 + 1,
+            persistenceEngine: engine ? "sip" : nil)
+    }
 
     static let forwardings = zip(Gen.int(in: 0...4), Gen.int(in: 0...2), Gen.uint16(in: 0...UInt16.max), Gen.int(in: 0...2))
         .map { method, kind, port, checksum -> ForwardingMethod in
@@ -45,12 +47,15 @@ struct RoundTripPropertyTests {
             }
         }
 
-    static let realServers = zip(Gen.uint64(in: 0...UInt64.max), Gen.bool, Gen.uint16(in: 0...UInt16.max), forwardings,
-                                 Gen.uint32(in: 0...UInt32(Int32.max)), Gen.uint32(in: 0...UInt32.max))
-        .map { raw, v6, port, forwarding, weight, threshold in
-            RealServer(address: address(raw, v6: v6), port: port, forwarding: forwarding, weight: weight,
-                       upperThreshold: threshold, lowerThreshold: threshold / 2)
-        }
+    static let realServers = zip(
+        Gen.uint64(in: 0...UInt64.max), Gen.bool, Gen.uint16(in: 0...UInt16.max), forwardings,
+        Gen.uint32(in: 0...UInt32(Int32.max)), Gen.uint32(in: 0...UInt32.max)
+    )
+    .map { raw, v6, port, forwarding, weight, threshold in
+        RealServer(
+            address: address(raw, v6: v6), port: port, forwarding: forwarding, weight: weight,
+            upperThreshold: threshold, lowerThreshold: threshold / 2)
+    }
 
     static func single(_ request: IPVSRequest, sequence: UInt32 = 1) throws -> NetlinkMessage {
         var writer = NetlinkMessageWriter()
@@ -71,24 +76,28 @@ struct RoundTripPropertyTests {
     @Test("real servers survive encode then decode, with their own family")
     func realServers() async {
         await propertyCheck(count: 300, input: Self.realServers, Self.keys) { server, key in
-            let decoded = try IPVSReplyDecoder.realServer(from: Self.single(.newRealServer(server, service: key)),
-                                                          serviceFamily: key.family)
+            let decoded = try IPVSReplyDecoder.realServer(
+                from: Self.single(.newRealServer(server, service: key)),
+                serviceFamily: key.family)
             #expect(decoded.server == server)
         }
     }
 
     @Test("every request is one well-formed message whose header says what it is")
     func headers() async {
-        await propertyCheck(count: 200, input: Self.services, Self.realServers, Gen.uint32(in: 1...UInt32.max)) { service, server, sequence in
+        await propertyCheck(count: 200, input: Self.services, Self.realServers, Gen.uint32(in: 1...UInt32.max)) {
+            service, server, sequence in
             let requests: [IPVSRequest] = [
                 .newService(service), .setService(service), .deleteService(service.key), .getService(service.key),
                 .dumpServices, .newRealServer(server, service: service.key), .setRealServer(server, service: service.key),
                 .deleteRealServer(server.key, service: service.key), .dumpRealServers(service: service.key),
                 .getInfo, .getTimeouts, .setTimeouts(Timeouts(tcp: sequence)), .zeroCounters(service: service.key),
                 .zeroCounters(service: nil), .flush, .dumpSyncDaemons, .stopSyncDaemon(.backup),
-                .startSyncDaemon(SyncDaemon(role: .master, interface: "eth0", syncID: sequence, maximumLength: 1400,
-                                            group: service.key.family == .inet ? IPAddress("224.0.0.82") : IPAddress("ff02::1:3"),
-                                            port: 8849, ttl: 2)),
+                .startSyncDaemon(
+                    SyncDaemon(
+                        role: .master, interface: "eth0", syncID: sequence, maximumLength: 1400,
+                        group: service.key.family == .inet ? IPAddress("224.0.0.82") : IPAddress("ff02::1:3"),
+                        port: 8849, ttl: 2)),
             ]
             for request in requests {
                 let message = try Self.single(request, sequence: sequence)
@@ -105,7 +114,8 @@ struct RoundTripPropertyTests {
     @Test("sync daemons survive encode then decode")
     func syncDaemons() throws {
         for daemon in [
-            SyncDaemon(role: .master, interface: "eth0", syncID: 7, maximumLength: 1400, group: IPAddress("224.0.0.82"), port: 8849, ttl: 2),
+            SyncDaemon(
+                role: .master, interface: "eth0", syncID: 7, maximumLength: 1400, group: IPAddress("224.0.0.82"), port: 8849, ttl: 2),
             SyncDaemon(role: .backup, interface: "bond0.12", syncID: 0, group: IPAddress("ff02::1:3")),
         ] {
             let decoded = try IPVSReplyDecoder.syncDaemon(from: Self.single(.startSyncDaemon(daemon)))
@@ -134,7 +144,8 @@ struct MalformedInputTests {
     static let reply: [UInt8] = {
         var writer = NetlinkMessageWriter()
         let key = VirtualServiceKey.address(.v4(IPv4Address(192, 0, 2, 1)), port: 80, protocol: .tcp)
-        IPVSRequest.newService(VirtualService(key: key, scheduler: .roundRobin)).encode(into: &writer, family: 0x23, sequence: 1, acknowledge: false)
+        IPVSRequest.newService(VirtualService(key: key, scheduler: .roundRobin)).encode(
+            into: &writer, family: 0x23, sequence: 1, acknowledge: false)
         IPVSRequest.newRealServer(RealServer(address: .v4(IPv4Address(203, 0, 113, 1)), port: 80), service: key)
             .encode(into: &writer, family: 0x23, sequence: 2, acknowledge: false)
         return writer.bytes
@@ -208,7 +219,9 @@ struct MalformedInputTests {
 
     @Test("random corruption never crashes the decoder")
     func corruption() async {
-        await propertyCheck(count: 2000, input: Gen.int(in: 0...(Self.reply.count - 1)), Gen.uint8(in: 0...255), Gen.int(in: 0...(Self.reply.count - 1))) { index, value, cut in
+        await propertyCheck(
+            count: 2000, input: Gen.int(in: 0...(Self.reply.count - 1)), Gen.uint8(in: 0...255), Gen.int(in: 0...(Self.reply.count - 1))
+        ) { index, value, cut in
             var bytes = Self.reply
             bytes[index] = value
             _ = Self.decodeAll(Array(bytes.prefix(max(cut, index + 1))))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KubernetesClient
 
 @Suite struct InClusterTests {
@@ -48,8 +49,9 @@ import Testing
 
     @Test func aPortThatIsNotANumber() {
         #expect(throws: KubernetesConfigError.self) {
-            _ = try InClusterLoader.load(environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "https"],
-                                         directory: "/nonexistent")
+            _ = try InClusterLoader.load(
+                environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "https"],
+                directory: "/nonexistent")
         }
     }
 
@@ -58,8 +60,9 @@ import Testing
         defer { directory.remove() }
         try directory.write("ca.crt", "CA")
         do {
-            _ = try InClusterLoader.load(environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"],
-                                         directory: directory.path)
+            _ = try InClusterLoader.load(
+                environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"],
+                directory: directory.path)
             Issue.record("loaded")
         } catch {
             #expect(error.code == .fileUnreadable)

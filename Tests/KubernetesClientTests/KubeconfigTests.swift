@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import KubernetesClient
 
 @Suite struct KubeconfigTests {
@@ -32,10 +33,13 @@ import Testing
           context: {cluster: lab-cluster, user: lab-user}
         """
 
-    func parse(_ text: String, context: String? = nil, in directory: TemporaryDirectory? = nil,
-               allowInsecure: Bool = false) throws(KubernetesConfigError) -> KubernetesCredentials {
-        try KubeconfigLoader.parse(text, path: (directory?.path ?? "/nonexistent") + "/config", context: context,
-                                   allowInsecure: allowInsecure)
+    func parse(
+        _ text: String, context: String? = nil, in directory: TemporaryDirectory? = nil,
+        allowInsecure: Bool = false
+    ) throws(KubernetesConfigError) -> KubernetesCredentials {
+        try KubeconfigLoader.parse(
+            text, path: (directory?.path ?? "/nonexistent") + "/config", context: context,
+            allowInsecure: allowInsecure)
     }
 
     func error(_ text: String, context: String? = nil) -> KubernetesConfigError? {

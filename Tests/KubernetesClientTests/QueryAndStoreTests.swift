@@ -1,5 +1,6 @@
 import KubernetesAPI
 import Testing
+
 @testable import KubernetesClient
 
 @Suite struct QueryTests {
@@ -9,10 +10,13 @@ import Testing
     }
 
     @Test func selectorsAndVersionsAreEncodedAsQueryComponents() {
-        let query = ListQuery(selector: ObjectSelector(labelSelector: "!a,b in (x y)", fieldSelector: "metadata.name=n"),
-                              resourceVersion: "12", resourceVersionMatch: .exact)
-        #expect(requestTarget(path: "/api/v1/testpods", query: query.queryItems)
-            == "/api/v1/testpods?labelSelector=%21a%2Cb%20in%20%28x%20y%29&fieldSelector=metadata.name%3Dn&resourceVersion=12&resourceVersionMatch=Exact")
+        let query = ListQuery(
+            selector: ObjectSelector(labelSelector: "!a,b in (x y)", fieldSelector: "metadata.name=n"),
+            resourceVersion: "12", resourceVersionMatch: .exact)
+        #expect(
+            requestTarget(path: "/api/v1/testpods", query: query.queryItems)
+                == "/api/v1/testpods?labelSelector=%21a%2Cb%20in%20%28x%20y%29&fieldSelector=metadata.name%3Dn&resourceVersion=12&resourceVersionMatch=Exact"
+        )
     }
 
     @Test func aWatchWithoutVersionOrTimeout() {
@@ -24,8 +28,10 @@ import Testing
 @Suite struct ObjectStoreTests {
     @Test func aListReplacesEverythingAndEventsApplyOnTop() {
         var store = ObjectStore<TestPod>()
-        store.apply(.replaced(items: [TestPod("a", resourceVersion: "1"), TestPod("b", resourceVersion: "2")],
-                              rejected: [], resourceVersion: "10"))
+        store.apply(
+            .replaced(
+                items: [TestPod("a", resourceVersion: "1"), TestPod("b", resourceVersion: "2")],
+                rejected: [], resourceVersion: "10"))
         store.apply(.event(.added(TestPod("c", resourceVersion: "11"))))
         store.apply(.event(.modified(TestPod("a", resourceVersion: "12", weight: 5))))
         store.apply(.event(.deleted(TestPod("b", resourceVersion: "13"))))

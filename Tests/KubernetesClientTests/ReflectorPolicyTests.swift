@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KubernetesClient
 
 /// Returns the values it was given, in turn, as raw 64-bit words (the standard library takes
@@ -46,10 +47,12 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
     @Test func pagesFollowTheirContinueTokenThenTheWatchStartsAtTheListsVersion() {
         var policy = policy()
         _ = policy.start()
-        #expect(policy.listPageReceived(continueToken: "page2", resourceVersion: "100")
-            == .list(resourceVersion: "0", continueToken: "page2", after: .zero))
-        #expect(policy.listPageReceived(continueToken: "", resourceVersion: "100")
-            == .watch(resourceVersion: "100", timeoutSeconds: 300, after: .zero))
+        #expect(
+            policy.listPageReceived(continueToken: "page2", resourceVersion: "100")
+                == .list(resourceVersion: "0", continueToken: "page2", after: .zero))
+        #expect(
+            policy.listPageReceived(continueToken: "", resourceVersion: "100")
+                == .watch(resourceVersion: "100", timeoutSeconds: 300, after: .zero))
     }
 
     @Test(arguments: [
@@ -58,8 +61,9 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
     func theWatchTimeoutLiesBetweenFiveAndTenMinutes(random: UInt64, seconds: Int) {
         var policy = policy(ScriptedRandom(random))
         _ = policy.start()
-        #expect(policy.listPageReceived(continueToken: nil, resourceVersion: "7")
-            == .watch(resourceVersion: "7", timeoutSeconds: seconds, after: .zero))
+        #expect(
+            policy.listPageReceived(continueToken: nil, resourceVersion: "7")
+                == .watch(resourceVersion: "7", timeoutSeconds: seconds, after: .zero))
     }
 
     @Test func anExpiredContinueTokenRelistsFromScratchAtTheLatestVersion() {
@@ -99,31 +103,42 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
 
     @Test func theWatchResumesFromTheLastEventOrBookmark() {
         var policy = watching()
-        let restart = policy.watchEnded(.serverClosed, progress: .init(events: 3, lastResourceVersion: "157"),
-                                        now: t0 + .seconds(300))
-        #expect(restart == .init(reason: .timedOut, relist: nil,
-                                 action: .watch(resourceVersion: "157", timeoutSeconds: 300, after: .zero)))
+        let restart = policy.watchEnded(
+            .serverClosed, progress: .init(events: 3, lastResourceVersion: "157"),
+            now: t0 + .seconds(300))
+        #expect(
+            restart
+                == .init(
+                    reason: .timedOut, relist: nil,
+                    action: .watch(resourceVersion: "157", timeoutSeconds: 300, after: .zero)))
         #expect(policy.resumeResourceVersion == "157")
     }
 
     @Test func aWatchEndedEarlyButHealthyResumesAtOnce() {
         var policy = watching()
         let restart = policy.watchEnded(.serverClosed, progress: .init(events: 0), now: t0 + .seconds(40))
-        #expect(restart == .init(reason: .closed, relist: nil,
-                                 action: .watch(resourceVersion: "100", timeoutSeconds: 300, after: .zero)))
+        #expect(
+            restart
+                == .init(
+                    reason: .closed, relist: nil,
+                    action: .watch(resourceVersion: "100", timeoutSeconds: 300, after: .zero)))
     }
 
     @Test func aWatchEndingWithinASecondWithNoEventIsAFailure() {
         var policy = watching()
         let restart = policy.watchEnded(.serverClosed, progress: .init(events: 0), now: t0 + .milliseconds(300))
-        #expect(restart == .init(reason: .closedEarly, relist: nil,
-                                 action: .watch(resourceVersion: "100", timeoutSeconds: 300, after: .milliseconds(800))))
+        #expect(
+            restart
+                == .init(
+                    reason: .closedEarly, relist: nil,
+                    action: .watch(resourceVersion: "100", timeoutSeconds: 300, after: .milliseconds(800))))
     }
 
     @Test func aShortWatchWithAnEventIsNotAFailure() {
         var policy = watching()
-        let restart = policy.watchEnded(.serverClosed, progress: .init(events: 1, lastResourceVersion: "101"),
-                                        now: t0 + .milliseconds(300))
+        let restart = policy.watchEnded(
+            .serverClosed, progress: .init(events: 1, lastResourceVersion: "101"),
+            now: t0 + .milliseconds(300))
         #expect(restart.reason == .closed)
         #expect(restart.action.delay == .zero)
     }
@@ -135,8 +150,11 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
         var policy = watching()
         let progress = ReflectorPolicy.WatchProgress(events: afterEvents ? 2 : 0, lastResourceVersion: afterEvents ? "120" : nil)
         let restart = policy.watchEnded(.expired, progress: progress, now: t0 + .seconds(30))
-        #expect(restart == .init(reason: .expired, relist: .watchExpired,
-                                 action: .list(resourceVersion: "", continueToken: nil, after: .zero)))
+        #expect(
+            restart
+                == .init(
+                    reason: .expired, relist: .watchExpired,
+                    action: .list(resourceVersion: "", continueToken: nil, after: .zero)))
     }
 
     @Test func anExpiryTheMomentTheWatchBeganRelistsAfterABackoff() {
@@ -154,8 +172,11 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
             policy.watchStarted(now: now)
             delays.append(policy.watchEnded(.failed, progress: .init(), now: now + .seconds(2)).action.delay)
         }
-        #expect(delays == [.milliseconds(800), .milliseconds(1600), .milliseconds(3200), .milliseconds(6400),
-                           .milliseconds(12800), .milliseconds(25600), .seconds(30), .seconds(30), .seconds(30)])
+        #expect(
+            delays == [
+                .milliseconds(800), .milliseconds(1600), .milliseconds(3200), .milliseconds(6400),
+                .milliseconds(12800), .milliseconds(25600), .seconds(30), .seconds(30), .seconds(30),
+            ])
     }
 
     @Test func jitterAddsUpToAQuarterOfTheBase() {
@@ -186,7 +207,8 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
     @Test func afterARelistTheWatchStartsFromTheNewListsVersion() {
         var policy = watching()
         _ = policy.watchEnded(.expired, progress: .init(events: 1, lastResourceVersion: "150"), now: t0 + .seconds(5))
-        #expect(policy.listPageReceived(continueToken: nil, resourceVersion: "900")
-            == .watch(resourceVersion: "900", timeoutSeconds: 300, after: .zero))
+        #expect(
+            policy.listPageReceived(continueToken: nil, resourceVersion: "900")
+                == .watch(resourceVersion: "900", timeoutSeconds: 300, after: .zero))
     }
 }

@@ -2,20 +2,25 @@ import Foundation
 import KubernetesAPI
 import Synchronization
 import Testing
+
 @testable import KubernetesClient
 
 @Suite struct TransportTests {
     @Test func aPagedListFollowsContinueTokens() async throws {
         let server = try await ScriptedAPIServer.start { request, index in
             request.query["continue"] == nil
-                ? .json(status: 200, body: APIJSON.list([APIJSON.pod("a", resourceVersion: "1"), APIJSON.pod("b", resourceVersion: "2")],
-                                                        resourceVersion: "50", continue: "next page/1"))
+                ? .json(
+                    status: 200,
+                    body: APIJSON.list(
+                        [APIJSON.pod("a", resourceVersion: "1"), APIJSON.pod("b", resourceVersion: "2")],
+                        resourceVersion: "50", continue: "next page/1"))
                 : .json(status: 200, body: APIJSON.list([APIJSON.pod("c", resourceVersion: "3")], resourceVersion: "50"))
         }
         defer { Task { await server.stop() } }
         let client = try makeClient(for: server)
-        let list = try await client.listAll(TestPod.self, selector: ObjectSelector(labelSelector: "!service.kubernetes.io/headless"),
-                                            pageSize: 2)
+        let list = try await client.listAll(
+            TestPod.self, selector: ObjectSelector(labelSelector: "!service.kubernetes.io/headless"),
+            pageSize: 2)
         try await client.shutdown()
 
         #expect(list.items.map(\.metadata.name) == ["a", "b", "c"])
@@ -33,7 +38,8 @@ import Testing
         let server = try await ScriptedAPIServer.start { request, index in
             switch index {
             case 1: .json(status: 410, body: APIJSON.status(410, reason: "Expired", message: "continue token too old"))
-            case 0, 2: .json(status: 200, body: APIJSON.list([APIJSON.pod("a", resourceVersion: "1")], resourceVersion: "60", continue: "c1"))
+            case 0, 2:
+                .json(status: 200, body: APIJSON.list([APIJSON.pod("a", resourceVersion: "1")], resourceVersion: "60", continue: "c1"))
             default: .json(status: 200, body: APIJSON.list([APIJSON.pod("b", resourceVersion: "2")], resourceVersion: "60"))
             }
         }
@@ -47,8 +53,11 @@ import Testing
 
     @Test func anItemThatDoesNotDecodeIsRejectedAndTheRestArrives() async throws {
         let server = try await ScriptedAPIServer.start { _, _ in
-            .json(status: 200, body: APIJSON.list([APIJSON.pod("a", resourceVersion: "1"), APIJSON.badPod("bad", resourceVersion: "2")],
-                                                  resourceVersion: "9"))
+            .json(
+                status: 200,
+                body: APIJSON.list(
+                    [APIJSON.pod("a", resourceVersion: "1"), APIJSON.badPod("bad", resourceVersion: "2")],
+                    resourceVersion: "9"))
         }
         defer { Task { await server.stop() } }
         let client = try makeClient(for: server)
@@ -110,8 +119,11 @@ import Testing
         }
         try await client.shutdown()
         #expect(seen == ["added a", "bookmark 20", "rejected UNDECODABLE ?", "rejected MODIFIED default/b", "deleted a"])
-        #expect(server.requests.first?.query == ["watch": "1", "allowWatchBookmarks": "true", "resourceVersion": "10",
-                                                 "timeoutSeconds": "30"])
+        #expect(
+            server.requests.first?.query == [
+                "watch": "1", "allowWatchBookmarks": "true", "resourceVersion": "10",
+                "timeoutSeconds": "30",
+            ])
     }
 
     @Test func aWatchRefusedWithGoneIsExpired() async throws {
@@ -179,8 +191,9 @@ import Testing
         }
         defer { Task { await server.stop() } }
         // The client's certificate is signed by the CA but is no CA: nothing chains to it.
-        let credentials = KubernetesCredentials(server: server.url,
-                                                certificateAuthorityPEM: Array(TestCertificates.clientCertificatePEM.utf8))
+        let credentials = KubernetesCredentials(
+            server: server.url,
+            certificateAuthorityPEM: Array(TestCertificates.clientCertificatePEM.utf8))
         // AsyncHTTPClient retries a failed handshake until the connect timeout: keep it short.
         var configuration = KubernetesHTTPClient.Configuration()
         configuration.connectTimeout = .milliseconds(500)

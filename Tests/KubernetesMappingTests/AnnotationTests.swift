@@ -5,12 +5,18 @@ import Testing
 
 /// Our annotations: each overrides one default; a bad one is reported and the default stays.
 struct AnnotationTests {
-    static func mapped(_ annotations: [String: String], ports: [KubernetesService.Port] = [Build.tcp("http", 80)],
-                       defaults: ServiceDefaults = ServiceDefaults()) -> (ServiceSpec?, [AnnotationProblem]) {
-        let result = Build.map([Build.service(ports: ports, annotations: annotations)],
-                               [Build.slice("s", ports: ports.map { Build.port($0.name, $0.port, protocol: $0.protocol) },
-                                            endpoints: [Build.endpoint("10.0.0.1")])],
-                               defaults: defaults)
+    static func mapped(
+        _ annotations: [String: String], ports: [KubernetesService.Port] = [Build.tcp("http", 80)],
+        defaults: ServiceDefaults = ServiceDefaults()
+    ) -> (ServiceSpec?, [AnnotationProblem]) {
+        let result = Build.map(
+            [Build.service(ports: ports, annotations: annotations)],
+            [
+                Build.slice(
+                    "s", ports: ports.map { Build.port($0.name, $0.port, protocol: $0.protocol) },
+                    endpoints: [Build.endpoint("10.0.0.1")])
+            ],
+            defaults: defaults)
         return (result.service("ns/svc"), result.annotationProblems)
     }
 
@@ -39,21 +45,25 @@ struct AnnotationTests {
     @Test("direct routing that would need port translation: reported, masquerade is used")
     func directRouteNeedsTranslation() {
         let ports = [Build.tcp("http", 80)]
-        let result = Build.map([Build.service(ports: ports, annotations: [Self.key(.forwarding): "tunnel"])],
-                               [Build.slice("s", endpoints: [Build.endpoint("10.0.0.1")])])
+        let result = Build.map(
+            [Build.service(ports: ports, annotations: [Self.key(.forwarding): "tunnel"])],
+            [Build.slice("s", endpoints: [Build.endpoint("10.0.0.1")])])
         #expect(result.service("ns/svc")?.forwarding == .masquerade)
         #expect(result.annotationProblems.map(\.annotation) == [Self.key(.forwarding)])
-        let byDefault = Build.map([Build.service(ports: ports)], [Build.slice("s", endpoints: [Build.endpoint("10.0.0.1")])],
-                                  defaults: ServiceDefaults(forwarding: .directRoute))
+        let byDefault = Build.map(
+            [Build.service(ports: ports)], [Build.slice("s", endpoints: [Build.endpoint("10.0.0.1")])],
+            defaults: ServiceDefaults(forwarding: .directRoute))
         #expect(byDefault.service("ns/svc")?.forwarding == .masquerade)
         #expect(byDefault.annotationProblems.map(\.value) == ["(absent: the agent's default)"])
     }
 
-    @Test("bad values: each reported on its Service, each falling back to the default", arguments: [
-        (ServiceAnnotation.scheduler, "round-robin"), (.schedulerFlags, "mh-port"), (.schedulerFlags, "turbo"),
-        (.schedulerFlags, "one-packet"), (.forwarding, "nat"), (.drainSeconds, "-1"), (.drainSeconds, "1w"),
-        (.panicThreshold, "2"), (.healthCheck, "exec"), (.healthCheck, "icmp"),
-    ])
+    @Test(
+        "bad values: each reported on its Service, each falling back to the default",
+        arguments: [
+            (ServiceAnnotation.scheduler, "round-robin"), (.schedulerFlags, "mh-port"), (.schedulerFlags, "turbo"),
+            (.schedulerFlags, "one-packet"), (.forwarding, "nat"), (.drainSeconds, "-1"), (.drainSeconds, "1w"),
+            (.panicThreshold, "2"), (.healthCheck, "exec"), (.healthCheck, "icmp"),
+        ])
     func badValue(_ annotation: ServiceAnnotation, value: String) {
         let defaults = ServiceDefaults(scheduler: .weightedLeastConnection, drainSeconds: 10, panicThreshold: 0.5)
         let (spec, problems) = Self.mapped([annotation.key: value], defaults: defaults)
@@ -81,8 +91,9 @@ struct AnnotationTests {
             Self.key(.healthCheckTimeoutSeconds): "0.5", Self.key(.healthCheckRise): "1", Self.key(.healthCheckFall): "5",
         ])
         #expect(problems.isEmpty)
-        let expected = HealthCheck(probe: .http(.init(secure: true, path: "/healthz", expectedStatus: 200...299)), port: 8081,
-                                   interval: .milliseconds(1500), timeout: .milliseconds(500), rise: 1, fall: 5)
+        let expected = HealthCheck(
+            probe: .http(.init(secure: true, path: "/healthz", expectedStatus: 200...299)), port: 8081,
+            interval: .milliseconds(1500), timeout: .milliseconds(500), rise: 1, fall: 5)
         #expect(spec?.healthCheck == expected)
         #expect(spec?.endpoints.first?.healthCheck == expected)
     }
@@ -99,12 +110,15 @@ struct AnnotationTests {
 
     @Test("a udp check with its payload and expected reply; the default http check given a path")
     func udpAndRefinedDefault() {
-        let (udp, problems) = Self.mapped([Self.key(.healthCheck): "udp", Self.key(.healthCheckSend): "ping",
-                                           Self.key(.healthCheckExpect): "pong"])
+        let (udp, problems) = Self.mapped([
+            Self.key(.healthCheck): "udp", Self.key(.healthCheckSend): "ping",
+            Self.key(.healthCheckExpect): "pong",
+        ])
         #expect(problems.isEmpty)
         #expect(udp?.healthCheck?.probe == .udp(.payload(send: Array("ping".utf8), expect: Array("pong".utf8))))
-        let (http, none) = Self.mapped([Self.key(.healthCheckPath): "/ready"],
-                                       defaults: ServiceDefaults(healthCheck: HealthCheck(probe: .http(.init()))))
+        let (http, none) = Self.mapped(
+            [Self.key(.healthCheckPath): "/ready"],
+            defaults: ServiceDefaults(healthCheck: HealthCheck(probe: .http(.init()))))
         #expect(none.isEmpty)
         #expect(http?.healthCheck?.probe == .http(.init(path: "/ready")))
     }
@@ -116,15 +130,20 @@ struct AnnotationTests {
             Self.key(.healthCheckIntervalSeconds): "1", Self.key(.healthCheckTimeoutSeconds): "3",
             Self.key(.healthCheckQuery): "example.org",
         ])
-        #expect(problems.map(\.annotation).sorted() == [Self.key(.healthCheckPath), Self.key(.healthCheckQuery),
-                                                        Self.key(.healthCheckRise), Self.key(.healthCheckTimeoutSeconds)].sorted())
+        #expect(
+            problems.map(\.annotation).sorted()
+                == [
+                    Self.key(.healthCheckPath), Self.key(.healthCheckQuery),
+                    Self.key(.healthCheckRise), Self.key(.healthCheckTimeoutSeconds),
+                ].sorted())
         #expect(spec?.healthCheck == HealthCheck(probe: .http(.init()), interval: .seconds(1), timeout: .seconds(1)))
     }
 
     @Test("check settings refine the agent's default check; without any check they are reported")
     func refinements() {
-        let (refined, none) = Self.mapped([Self.key(.healthCheckPort): "9000"],
-                                          defaults: ServiceDefaults(healthCheck: HealthCheck(probe: .tcp)))
+        let (refined, none) = Self.mapped(
+            [Self.key(.healthCheckPort): "9000"],
+            defaults: ServiceDefaults(healthCheck: HealthCheck(probe: .tcp)))
         #expect(none.isEmpty)
         #expect(refined?.healthCheck == HealthCheck(probe: .tcp, port: 9000))
         let (unchecked, problems) = Self.mapped([Self.key(.healthCheckPort): "9000"])

@@ -59,7 +59,8 @@ struct DecodingTests {
 
     @Test("a port number where a string belongs rejects that item only")
     func rejectedItem() throws {
-        let json = #"{"metadata": {}, "items": [{"metadata": {"name": "a", "namespace": "n"}, "spec": {"clusterIP": 7}},"#
+        let json =
+            #"{"metadata": {}, "items": [{"metadata": {"name": "a", "namespace": "n"}, "spec": {"clusterIP": 7}},"#
             + #" {"metadata": {"name": "b", "namespace": "n"}, "spec": {"clusterIP": "10.0.0.1"}}]}"#
         let list = try Build.decode(ObjectList<KubernetesService>.self, json)
         #expect(list.items.map(\.metadata.name) == ["b"])

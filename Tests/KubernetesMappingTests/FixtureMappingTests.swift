@@ -9,8 +9,9 @@ struct FixtureMappingTests {
         let services = try Build.decode(ObjectList<KubernetesService>.self, Fixtures.serviceList).items
         let slices = try Build.decode(ObjectList<EndpointSlice>.self, Fixtures.sliceList).items
         let node = try Build.decode(KubernetesNode.self, Fixtures.node)
-        return KubernetesMapping.map(ClusterSnapshot(services: services, slices: slices, node: node), nodeName: "node-a",
-                                     base: DesiredState(interface: "kube-ipvs0"))
+        return KubernetesMapping.map(
+            ClusterSnapshot(services: services, slices: slices, node: node), nodeName: "node-a",
+            base: DesiredState(interface: "kube-ipvs0"))
     }
 
     @Test("services, VIPs, policies and what was left out")

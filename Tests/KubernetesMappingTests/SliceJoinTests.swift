@@ -28,7 +28,8 @@ struct SliceJoinTests {
     @Test("an address in two slices keeps its non-terminating copy, whichever slice comes first")
     func duplicatesPreferNonTerminating() {
         for names in [("a", "b"), ("b", "a")] {
-            let terminating = Build.slice(names.0, endpoints: [Build.endpoint("10.0.0.1", node: "old", ready: false, serving: true, terminating: true)])
+            let terminating = Build.slice(
+                names.0, endpoints: [Build.endpoint("10.0.0.1", node: "old", ready: false, serving: true, terminating: true)])
             let running = Build.slice(names.1, endpoints: [Build.endpoint("10.0.0.1", node: "new")])
             let endpoints = Self.endpoints([terminating, running])
             #expect(endpoints.count == 1)
@@ -38,19 +39,25 @@ struct SliceJoinTests {
 
     @Test("duplicates within one slice: the non-terminating one")
     func duplicatesInOneSlice() {
-        let slice = Build.slice("s", endpoints: [
-            Build.endpoint("10.0.0.1", ready: false, serving: true, terminating: true),
-            Build.endpoint("10.0.0.1", ready: true),
-            Build.endpoint("10.0.0.1", ready: false, serving: false, terminating: true),
-        ])
+        let slice = Build.slice(
+            "s",
+            endpoints: [
+                Build.endpoint("10.0.0.1", ready: false, serving: true, terminating: true),
+                Build.endpoint("10.0.0.1", ready: true),
+                Build.endpoint("10.0.0.1", ready: false, serving: false, terminating: true),
+            ])
         #expect(Self.described(Self.endpoints([slice])) == ["10.0.0.1 http=8080 ready"])
     }
 
     @Test("a slice port joins the Service port of the same name and protocol only")
     func portJoin() {
-        let slice = Build.slice("s", ports: [Build.port("http", 8080, protocol: "UDP"), Build.port("metrics", 9100),
-                                             Build.port("http", 8081)],
-                                endpoints: [Build.endpoint("10.0.0.1")])
+        let slice = Build.slice(
+            "s",
+            ports: [
+                Build.port("http", 8080, protocol: "UDP"), Build.port("metrics", 9100),
+                Build.port("http", 8081),
+            ],
+            endpoints: [Build.endpoint("10.0.0.1")])
         #expect(Self.described(Self.endpoints([slice])) == ["10.0.0.1 http=8081 ready"])
     }
 
@@ -63,14 +70,18 @@ struct SliceJoinTests {
 
     @Test("one named targetPort, two numbers in two slices: two real servers, one per number")
     func namedTargetPortPerSlice() {
-        let old = Build.slice("old", ports: [Build.port("http", 8080)], endpoints: [Build.endpoint("10.0.0.1"), Build.endpoint("10.0.0.2")])
-        let new = Build.slice("new", ports: [Build.port("http", 9090)], endpoints: [Build.endpoint("10.0.0.1"), Build.endpoint("10.0.0.3")])
+        let old = Build.slice(
+            "old", ports: [Build.port("http", 8080)], endpoints: [Build.endpoint("10.0.0.1"), Build.endpoint("10.0.0.2")])
+        let new = Build.slice(
+            "new", ports: [Build.port("http", 9090)], endpoints: [Build.endpoint("10.0.0.1"), Build.endpoint("10.0.0.3")])
         let result = Build.map([Build.service()], [old, new])
-        #expect(Self.described(result.service("ns/svc")!.endpoints)
-            == ["10.0.0.1 http=8080 ready", "10.0.0.1 http=9090 ready", "10.0.0.2 http=8080 ready", "10.0.0.3 http=9090 ready"])
+        #expect(
+            Self.described(result.service("ns/svc")!.endpoints)
+                == ["10.0.0.1 http=8080 ready", "10.0.0.1 http=9090 ready", "10.0.0.2 http=8080 ready", "10.0.0.3 http=9090 ready"])
         let kernel = EndpointSelection.select(result.state, node: "this")
-        #expect(kernel.virtualServices.first?.realServers.map { "\($0.key)" }
-            == ["10.0.0.1:8080", "10.0.0.1:9090", "10.0.0.2:8080", "10.0.0.3:9090"])
+        #expect(
+            kernel.virtualServices.first?.realServers.map { "\($0.key)" }
+                == ["10.0.0.1:8080", "10.0.0.1:9090", "10.0.0.2:8080", "10.0.0.3:9090"])
     }
 
     @Test("an endpoint in a slice without a Service port's slice port serves the other ports only")
@@ -100,8 +111,12 @@ struct SliceJoinTests {
 
     @Test("hints are copied; absent hints stay nil")
     func hints() {
-        let slice = Build.slice("s", endpoints: [Build.endpoint("10.0.0.1", zone: "z1", forZones: ["z1"], forNodes: ["this"]),
-                                                 Build.endpoint("10.0.0.2")])
+        let slice = Build.slice(
+            "s",
+            endpoints: [
+                Build.endpoint("10.0.0.1", zone: "z1", forZones: ["z1"], forNodes: ["this"]),
+                Build.endpoint("10.0.0.2"),
+            ])
         let endpoints = Self.endpoints([slice]).sorted { $0.address < $1.address }
         #expect(endpoints.map(\.hints) == [TopologyHints(forNodes: ["this"], forZones: ["z1"]), nil])
     }

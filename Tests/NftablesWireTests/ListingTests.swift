@@ -11,18 +11,21 @@ struct ListingTests {
         let observed = try NftablesListing.decode(try listing())
         #expect(observed.structureDrift == nil)
         let web = IPAddress("192.0.2.10")!, lb = IPAddress("192.0.2.20")!, v6 = IPAddress("2001:db8::10")!
-        #expect(observed.elements == [
-            PacketFilterSetID(.externalCluster, .inet): [.service(web, .tcp, 80), .service(web, .udp, 53)],
-            PacketFilterSetID(.clusterIPs, .inet): [.service(IPAddress("198.51.100.10")!, .tcp, 80)],
-            PacketFilterSetID(.localSources, .inet): [.range(IPPrefix("10.244.1.0/24")!), .range(IPPrefix("198.51.100.130")!)],
-            PacketFilterSetID(.guardedLoadBalancers, .inet): [.service(lb, .tcp, 443)],
-            PacketFilterSetID(.allowedSources, .inet): [.serviceSource(lb, .tcp, 443, IPPrefix("203.0.113.0/24")!),
-                                                         .serviceSource(lb, .tcp, 443, IPPrefix("198.51.100.7")!)],
-            PacketFilterSetID(.hairpin, .inet): [.addressPair(IPAddress("10.244.1.5")!)],
-            PacketFilterSetID(.hairpin, .inet6): [.addressPair(v6)],
-            PacketFilterSetID(.externalCluster, .inet6): [.service(v6, .sctp, 3868)],
-            PacketFilterSetID(.localSources, .inet6): [.range(IPPrefix("2001:db8:1::/64")!)],
-        ])
+        #expect(
+            observed.elements == [
+                PacketFilterSetID(.externalCluster, .inet): [.service(web, .tcp, 80), .service(web, .udp, 53)],
+                PacketFilterSetID(.clusterIPs, .inet): [.service(IPAddress("198.51.100.10")!, .tcp, 80)],
+                PacketFilterSetID(.localSources, .inet): [.range(IPPrefix("10.244.1.0/24")!), .range(IPPrefix("198.51.100.130")!)],
+                PacketFilterSetID(.guardedLoadBalancers, .inet): [.service(lb, .tcp, 443)],
+                PacketFilterSetID(.allowedSources, .inet): [
+                    .serviceSource(lb, .tcp, 443, IPPrefix("203.0.113.0/24")!),
+                    .serviceSource(lb, .tcp, 443, IPPrefix("198.51.100.7")!),
+                ],
+                PacketFilterSetID(.hairpin, .inet): [.addressPair(IPAddress("10.244.1.5")!)],
+                PacketFilterSetID(.hairpin, .inet6): [.addressPair(v6)],
+                PacketFilterSetID(.externalCluster, .inet6): [.service(v6, .sctp, 3868)],
+                PacketFilterSetID(.localSources, .inet6): [.range(IPPrefix("2001:db8:1::/64")!)],
+            ])
         #expect(NftablesListing.containsOurTable(try listing()))
     }
 
@@ -74,9 +77,13 @@ struct ListingTests {
 
     @Test("a listing of other tables does not name ours")
     func otherTables() {
-        let tables: JSONValue = ["nftables": [["metainfo": ["version": "1.0.6"]],
-                                              ["table": ["family": "ip", "name": "ipvsctl_swift", "handle": 1]],
-                                              ["table": ["family": "inet", "name": "filter", "handle": 2]]]]
+        let tables: JSONValue = [
+            "nftables": [
+                ["metainfo": ["version": "1.0.6"]],
+                ["table": ["family": "ip", "name": "ipvsctl_swift", "handle": 1]],
+                ["table": ["family": "inet", "name": "filter", "handle": 2]],
+            ]
+        ]
         #expect(!NftablesListing.containsOurTable(tables))
     }
 }

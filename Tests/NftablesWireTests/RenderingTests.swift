@@ -46,14 +46,20 @@ struct RenderingTests {
         ])
         let commands = try #require(document["nftables"]?.array)
         #expect(commands.count == 2)
-        #expect(commands[0] == ["delete": ["element": [
-            "family": "inet", "table": "ipvsctl_swift", "name": "hairpin_v6",
-            "elem": [["concat": ["2001:db8::53", "2001:db8::53"]]],
-        ]]])
-        #expect(commands[1]["add"]?["element"]?["elem"] == [
-            ["concat": ["192.0.2.10", "tcp", 443, ["prefix": ["addr": "203.0.113.0", "len": 24]]]],
-            ["concat": ["192.0.2.10", "tcp", 443, ["prefix": ["addr": "198.51.100.7", "len": 32]]]],
-        ])
+        #expect(
+            commands[0] == [
+                "delete": [
+                    "element": [
+                        "family": "inet", "table": "ipvsctl_swift", "name": "hairpin_v6",
+                        "elem": [["concat": ["2001:db8::53", "2001:db8::53"]]],
+                    ]
+                ]
+            ])
+        #expect(
+            commands[1]["add"]?["element"]?["elem"] == [
+                ["concat": ["192.0.2.10", "tcp", 443, ["prefix": ["addr": "203.0.113.0", "len": 24]]]],
+                ["concat": ["192.0.2.10", "tcp", 443, ["prefix": ["addr": "198.51.100.7", "len": 32]]]],
+            ])
     }
 
     @Test("a repair deletes our table and makes it again in the same transaction; a plan without packet-filter changes is empty")

@@ -10,11 +10,13 @@ import Testing
 /// on a second run.
 struct ReconcilerTests {
     static func state(endpoints: Int, drain: UInt32? = nil) -> DesiredState {
-        DesiredState(services: [ServiceSpec(
-            name: "default/web", clusterIPs: [IPAddress("198.51.100.10")!],
-            ports: [ServicePort(port: 80, targetPort: 8080)],
-            endpoints: (0..<endpoints).map { EndpointSpec(address: .v4(IPv4Address(192, 0, 2, UInt8(1 + $0))), node: "a") },
-            drainSeconds: drain)])
+        DesiredState(services: [
+            ServiceSpec(
+                name: "default/web", clusterIPs: [IPAddress("198.51.100.10")!],
+                ports: [ServicePort(port: 80, targetPort: 8080)],
+                endpoints: (0..<endpoints).map { EndpointSpec(address: .v4(IPv4Address(192, 0, 2, UInt8(1 + $0))), node: "a") },
+                drainSeconds: drain)
+        ])
     }
 
     static func withReconciler(_ body: (Reconciler, InMemoryIPVSTable, LedgerStore) throws -> Void) throws {
@@ -48,7 +50,8 @@ struct ReconcilerTests {
     func raceWithForeign() throws {
         try Self.withReconciler { reconciler, table, store in
             let planning = try reconciler.plan(Self.state(endpoints: 1), options: Self.options)
-            table.insertForeign(VirtualService(key: .address(IPAddress("198.51.100.10")!, port: 80, protocol: .tcp), scheduler: .leastConnection))
+            table.insertForeign(
+                VirtualService(key: .address(IPAddress("198.51.100.10")!, port: 80, protocol: .tcp), scheduler: .leastConnection))
             let report = try reconciler.apply(planning, interface: "ipvs0")
             #expect(report.failures.count == 2)  // EEXIST, and the real server not sent
             #expect(report.failures.first?.error.errno == 17)
@@ -94,7 +97,8 @@ struct ReconcilerTests {
         try Self.withReconciler { reconciler, table, store in
             _ = try reconciler.apply(try reconciler.plan(Self.state(endpoints: 2, drain: 60), options: Self.options), interface: "ipvs0")
             // The kernel's counters are not simulated: an idle server is deleted at once.
-            let report = try reconciler.apply(try reconciler.plan(Self.state(endpoints: 1, drain: 60), options: Self.options), interface: "ipvs0")
+            let report = try reconciler.apply(
+                try reconciler.plan(Self.state(endpoints: 1, drain: 60), options: Self.options), interface: "ipvs0")
             #expect(report.applied.count == 1)
             #expect(table.snapshot.first?.realServers.count == 1)
             #expect(try store.load().drains.isEmpty)
@@ -109,11 +113,15 @@ struct ReconcilerTests {
         #expect(try store.load() == Ledger())
         let v6 = VirtualServiceKey.address(IPAddress("2001:db8::1")!, port: 443, protocol: .sctp)
         let ledger = Ledger(
-            virtualServices: [.address(IPAddress("198.51.100.1")!, port: 53, protocol: .udp), v6,
-                              .firewallMark(7, family: .inet), .firewallMark(8, family: .inet6)],
+            virtualServices: [
+                .address(IPAddress("198.51.100.1")!, port: 53, protocol: .udp), v6,
+                .firewallMark(7, family: .inet), .firewallMark(8, family: .inet6),
+            ],
             addresses: [IPAddress("198.51.100.1")!, IPAddress("2001:db8::1")!],
-            drains: [DrainKey(service: v6, realServer: RealServerKey(address: IPAddress("2001:db8::7")!, port: 8443)):
-                        Drain(deadline: 1_700_000_000, previousWeight: 3)])
+            drains: [
+                DrainKey(service: v6, realServer: RealServerKey(address: IPAddress("2001:db8::7")!, port: 8443)):
+                    Drain(deadline: 1_700_000_000, previousWeight: 3)
+            ])
         try store.save(ledger)
         #expect(try store.load() == ledger)
         #expect(!FileManager.default.fileExists(atPath: store.path + ".tmp-\(getpid())"))
@@ -121,22 +129,33 @@ struct ReconcilerTests {
 
     // MARK: - The packet path
 
-    static func external(policy: TrafficPolicy = .cluster, forwarding: ForwardingMethod = .masquerade,
-                         kernel: KernelSettings = KernelSettings()) -> DesiredState {
-        DesiredState(services: [ServiceSpec(
-            name: "default/web", externalIPs: [IPAddress("203.0.113.10")!], ports: [ServicePort(port: 80, targetPort: 8080)],
-            forwarding: forwarding, externalTrafficPolicy: policy,
-            endpoints: [EndpointSpec(address: IPAddress("192.0.2.1")!, node: "a"), EndpointSpec(address: IPAddress("192.0.2.2")!, node: "b")])],
+    static func external(
+        policy: TrafficPolicy = .cluster, forwarding: ForwardingMethod = .masquerade,
+        kernel: KernelSettings = KernelSettings()
+    ) -> DesiredState {
+        DesiredState(
+            services: [
+                ServiceSpec(
+                    name: "default/web", externalIPs: [IPAddress("203.0.113.10")!], ports: [ServicePort(port: 80, targetPort: 8080)],
+                    forwarding: forwarding, externalTrafficPolicy: policy,
+                    endpoints: [
+                        EndpointSpec(address: IPAddress("192.0.2.1")!, node: "a"),
+                        EndpointSpec(address: IPAddress("192.0.2.2")!, node: "b"),
+                    ])
+            ],
             kernel: kernel)
     }
 
-    static func withPacketFilter(_ filter: InMemoryPacketFilter,
-                                 _ body: (Reconciler, InMemoryIPVSTable, LedgerStore) throws -> Void) throws {
+    static func withPacketFilter(
+        _ filter: InMemoryPacketFilter,
+        _ body: (Reconciler, InMemoryIPVSTable, LedgerStore) throws -> Void
+    ) throws {
         let directory = NSTemporaryDirectory() + "ipvsctl-reconciler-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let table = InMemoryIPVSTable()
         let store = LedgerStore(directory: directory)
-        try body(Reconciler(table: table, addresses: nil, packetFilter: filter, ledgerStore: store, logger: Logger(label: "test")), table, store)
+        try body(
+            Reconciler(table: table, addresses: nil, packetFilter: filter, ledgerStore: store, logger: Logger(label: "test")), table, store)
     }
 
     @Test("external Cluster: the table is made with the IPVS changes, owned in the ledger, and a second run changes nothing")
@@ -196,8 +215,12 @@ struct ReconcilerTests {
         try Self.withPacketFilter(filter) { reconciler, _, store in
             _ = try reconciler.apply(try reconciler.plan(Self.external(), options: Self.options), interface: "ipvs0")
             let local = try reconciler.plan(Self.external(policy: .local), options: Self.options)
-            #expect(local.plan.changes.filter(\.isPacketFilterChange)
-                    == [.deleteFilterElement(.service(IPAddress("203.0.113.10")!, .tcp, 80), set: PacketFilterSetID(.externalCluster, .inet))])
+            #expect(
+                local.plan.changes.filter(\.isPacketFilterChange)
+                    == [
+                        .deleteFilterElement(
+                            .service(IPAddress("203.0.113.10")!, .tcp, 80), set: PacketFilterSetID(.externalCluster, .inet))
+                    ])
             _ = try reconciler.apply(local, interface: "ipvs0")
             #expect(filter.table?.elements == [PacketFilterSetID(.hairpin, .inet): [.addressPair(IPAddress("192.0.2.1")!)]])
 
@@ -214,22 +237,33 @@ struct ReconcilerTests {
         let conntrack = RecordingConntrack()
         let directory = NSTemporaryDirectory() + "ipvsctl-reconciler-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let reconciler = Reconciler(table: InMemoryIPVSTable(), addresses: nil, conntrack: conntrack,
-                                    ledgerStore: LedgerStore(directory: directory), logger: Logger(label: "test"))
+        let reconciler = Reconciler(
+            table: InMemoryIPVSTable(), addresses: nil, conntrack: conntrack,
+            ledgerStore: LedgerStore(directory: directory), logger: Logger(label: "test"))
         func state(_ endpoints: Int) -> DesiredState {
-            DesiredState(services: ["tcp", "udp"].map { kind in ServiceSpec(
-                name: "kube-system/dns-\(kind)", clusterIPs: [IPAddress("198.51.100.53")!],
-                ports: [ServicePort(port: 53, targetPort: 5353, protocol: kind == "udp" ? .udp : .tcp)],
-                endpoints: (0..<endpoints).map { EndpointSpec(address: .v4(IPv4Address(192, 0, 2, UInt8(1 + $0))), node: "a") },
-                drainSeconds: 30) })
+            DesiredState(
+                services: ["tcp", "udp"].map { kind in
+                    ServiceSpec(
+                        name: "kube-system/dns-\(kind)", clusterIPs: [IPAddress("198.51.100.53")!],
+                        ports: [ServicePort(port: 53, targetPort: 5353, protocol: kind == "udp" ? .udp : .tcp)],
+                        endpoints: (0..<endpoints).map { EndpointSpec(address: .v4(IPv4Address(192, 0, 2, UInt8(1 + $0))), node: "a") },
+                        drainSeconds: 30)
+                })
         }
         _ = try reconciler.apply(try reconciler.plan(state(3), options: Self.options), interface: "ipvs0")
         #expect(conntrack.calls.isEmpty, "nothing left")
         let report = try reconciler.apply(try reconciler.plan(state(2), options: Self.options), interface: "ipvs0")
-        #expect(conntrack.calls == [[ConntrackFlowFilter(protocol: .udp, virtualAddress: IPAddress("198.51.100.53")!, virtualPort: 53,
-                                                         backendAddress: IPAddress("192.0.2.3")!, backendPort: 5353)]])
+        #expect(
+            conntrack.calls == [
+                [
+                    ConntrackFlowFilter(
+                        protocol: .udp, virtualAddress: IPAddress("198.51.100.53")!, virtualPort: 53,
+                        backendAddress: IPAddress("192.0.2.3")!, backendPort: 5353)
+                ]
+            ])
         #expect(report.conntrackEntriesDeleted == 1)
-        #expect(report.udpFlowsRemoved == conntrack.calls.first, "the report names them too, for a caller that deletes them itself (the agent)")
+        #expect(
+            report.udpFlowsRemoved == conntrack.calls.first, "the report names them too, for a caller that deletes them itself (the agent)")
     }
 }
 

@@ -1,5 +1,6 @@
-@testable import Selftest
 import Testing
+
+@testable import Selftest
 
 @Suite("which modules a kernel has, from the files modprobe reads")
 struct KernelModuleIndexTests {

@@ -7,7 +7,8 @@ import Testing
 struct NodeRequirementsTests {
     @Test("schedulers, sysctls, the packet path and health ports come from the plan's own reasoning")
     func fromConfig() throws {
-        let state = try ConfigLoader.parse("""
+        let state = try ConfigLoader.parse(
+            """
             node: node-a
             interface: vip0
             services:

@@ -6,12 +6,16 @@ import Selftest
 struct ReportedNode: NodeInspecting {
     var kernelRelease = "6.1.0-test-amd64"
     var ipvsAnswer: Result<IPVSStatus, InspectionFailure> = .success(
-        IPVSStatus(version: "1.2.1", connectionTableSize: 4096,
-                   sendBuffer: BufferGrant(asked: 4 << 20, granted: 8 << 20),
-                   receiveBuffer: BufferGrant(asked: 8 << 20, granted: 16 << 20)))
-    var modules: [String: ModuleState] = ["ip_vs": .loaded, "ip_vs_rr": .loaded, "dummy": .available,
-                                          "nf_tables": .available, "nf_conntrack_netlink": .available]
-    var sysctls: [KernelSysctl: SysctlState] = Dictionary(uniqueKeysWithValues: KernelSysctl.allCases.map { ($0, .value(0, writable: true)) })
+        IPVSStatus(
+            version: "1.2.1", connectionTableSize: 4096,
+            sendBuffer: BufferGrant(asked: 4 << 20, granted: 8 << 20),
+            receiveBuffer: BufferGrant(asked: 8 << 20, granted: 16 << 20)))
+    var modules: [String: ModuleState] = [
+        "ip_vs": .loaded, "ip_vs_rr": .loaded, "dummy": .available,
+        "nf_tables": .available, "nf_conntrack_netlink": .available,
+    ]
+    var sysctls: [KernelSysctl: SysctlState] = Dictionary(
+        uniqueKeysWithValues: KernelSysctl.allCases.map { ($0, .value(0, writable: true)) })
     var networkAdministration = true
     var links: [String: LinkState] = [:]
     var directories: [String: DirectoryState] = [:]
@@ -30,7 +34,8 @@ struct ReportedNode: NodeInspecting {
 
 extension NodeSelftest.Subject {
     static func plain(_ requirements: NodeRequirements = NodeRequirements(), config: NodeSelftest.ConfigVerdict? = nil) -> Self {
-        NodeSelftest.Subject(requirements: requirements, config: config, stateDirectory: "/var/lib/ipvsctl-swift",
-                             listeners: [Listener(purpose: "metrics", host: "127.0.0.1", port: 9469)])
+        NodeSelftest.Subject(
+            requirements: requirements, config: config, stateDirectory: "/var/lib/ipvsctl-swift",
+            listeners: [Listener(purpose: "metrics", host: "127.0.0.1", port: 9469)])
     }
 }

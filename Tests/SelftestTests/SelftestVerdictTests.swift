@@ -8,7 +8,10 @@ struct SelftestVerdictTests {
     func readyNode() {
         let report = NodeSelftest.run(.plain(), inspection: ReportedNode())
         #expect(report.status == .ok, "\(report.results.filter { $0.status != .ok })")
-        #expect(Set(report.results.map(\.check)).isSuperset(of: [.capabilities, .ipvs, .socketBuffers, .scheduler, .interface, .stateDirectory, .listener]))
+        #expect(
+            Set(report.results.map(\.check)).isSuperset(of: [
+                .capabilities, .ipvs, .socketBuffers, .scheduler, .interface, .stateDirectory, .listener,
+            ]))
         #expect(report.results.allSatisfy { $0.fix == nil })
     }
 
@@ -82,11 +85,15 @@ struct SelftestVerdictTests {
         node.sysctls[.ipvsConntrack] = .value(1, writable: false)
         node.sysctls[.expireNoDestinationConnections] = .value(0, writable: true)
         node.sysctls[.connectionReuseMode] = .value(1, writable: false)
-        let requirements = NodeRequirements(sysctls: [.ipvsConntrack: 1, .expireNoDestinationConnections: 1, .connectionReuseMode: 0],
-                                            sysctlConflict: "kernel.conntrack is false, but masquerading needs it")
+        let requirements = NodeRequirements(
+            sysctls: [.ipvsConntrack: 1, .expireNoDestinationConnections: 1, .connectionReuseMode: 0],
+            sysctlConflict: "kernel.conntrack is false, but masquerading needs it")
         let lines = NodeSelftest.run(.plain(requirements), inspection: node).results(of: .sysctl)
         #expect(lines.map(\.status) == [.fail, .fail, .ok, .ok])
-        #expect(lines.map(\.subject) == ["net.ipv4.vs.conntrack", "net.ipv4.vs.conn_reuse_mode", "net.ipv4.vs.conntrack", "net.ipv4.vs.expire_nodest_conn"])
+        #expect(
+            lines.map(\.subject) == [
+                "net.ipv4.vs.conntrack", "net.ipv4.vs.conn_reuse_mode", "net.ipv4.vs.conntrack", "net.ipv4.vs.expire_nodest_conn",
+            ])
         #expect(lines[1].fix?.contains("ReadWritePaths") == true)
         #expect(lines[3].detail == "is 0; apply sets 1")
     }
@@ -94,12 +101,19 @@ struct SelftestVerdictTests {
     @Test("strict ARP: a warning only when announced addresses meet arp_ignore=0 and nothing is declared")
     func strictARP() {
         var node = ReportedNode()
-        #expect(NodeSelftest.run(.plain(NodeRequirements(announcesAddresses: true)), inspection: node).results(of: .strictARP).map(\.status) == [.warn])
-        #expect(NodeSelftest.run(.plain(NodeRequirements(announcesAddresses: false)), inspection: node).results(of: .strictARP).map(\.status) == [.ok])
-        #expect(NodeSelftest.run(.plain(NodeRequirements(strictARP: false, announcesAddresses: true)), inspection: node)
-            .results(of: .strictARP).map(\.status) == [.ok])
+        #expect(
+            NodeSelftest.run(.plain(NodeRequirements(announcesAddresses: true)), inspection: node).results(of: .strictARP).map(\.status)
+                == [.warn])
+        #expect(
+            NodeSelftest.run(.plain(NodeRequirements(announcesAddresses: false)), inspection: node).results(of: .strictARP).map(\.status)
+                == [.ok])
+        #expect(
+            NodeSelftest.run(.plain(NodeRequirements(strictARP: false, announcesAddresses: true)), inspection: node)
+                .results(of: .strictARP).map(\.status) == [.ok])
         node.sysctls[.arpIgnore] = .value(1, writable: true)
-        #expect(NodeSelftest.run(.plain(NodeRequirements(announcesAddresses: true)), inspection: node).results(of: .strictARP).map(\.status) == [.ok])
+        #expect(
+            NodeSelftest.run(.plain(NodeRequirements(announcesAddresses: true)), inspection: node).results(of: .strictARP).map(\.status)
+                == [.ok])
     }
 
     @Test("the VIP interface: missing is fine, a dummy is fine, anything else fails")
@@ -160,9 +174,11 @@ struct SelftestVerdictTests {
     @Test("socket buffers capped by rmem_max: a warning, not a failure")
     func buffers() {
         var node = ReportedNode()
-        node.ipvsAnswer = .success(IPVSStatus(version: "1.2.1", connectionTableSize: 4096,
-                                              sendBuffer: BufferGrant(asked: 4 << 20, granted: 425_984),
-                                              receiveBuffer: BufferGrant(asked: 8 << 20, granted: 425_984)))
+        node.ipvsAnswer = .success(
+            IPVSStatus(
+                version: "1.2.1", connectionTableSize: 4096,
+                sendBuffer: BufferGrant(asked: 4 << 20, granted: 425_984),
+                receiveBuffer: BufferGrant(asked: 8 << 20, granted: 425_984)))
         let report = NodeSelftest.run(.plain(), inspection: node)
         #expect(report.results(of: .socketBuffers).map(\.status) == [.warn])
         #expect(report.results(of: .socketBuffers).first?.detail.hasPrefix("send 208 KiB of 4 MiB, receive 208 KiB of 8 MiB") == true)
@@ -171,8 +187,9 @@ struct SelftestVerdictTests {
 
     @Test("an invalid config fails and says how to see every problem")
     func invalidConfig() throws {
-        let report = NodeSelftest.run(.plain(config: .invalid(path: "c.yaml", problems: "c.yaml:3:5: services[0].ports: missing")),
-                                      inspection: ReportedNode())
+        let report = NodeSelftest.run(
+            .plain(config: .invalid(path: "c.yaml", problems: "c.yaml:3:5: services[0].ports: missing")),
+            inspection: ReportedNode())
         let line = try #require(report.results(of: .config).first)
         #expect(line.status == .fail)
         #expect(line.detail.hasPrefix("c.yaml:3:5"))

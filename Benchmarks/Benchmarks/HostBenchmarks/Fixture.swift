@@ -35,8 +35,9 @@ struct Fixture: Sendable {
     var scrape: AgentEndpoints {
         let metrics = AgentMetrics(version: "bench")
         metrics.recordSelection(desired, health: nil, state: state, node: Self.node)
-        let exposition = TrafficExposition(serviceNames: Dictionary(
-            desired.virtualServices.map { ($0.service.key, $0.origin.serviceName) }, uniquingKeysWith: { first, _ in first }))
+        let exposition = TrafficExposition(
+            serviceNames: Dictionary(
+                desired.virtualServices.map { ($0.service.key, $0.origin.serviceName) }, uniquingKeysWith: { first, _ in first }))
         let services = observed.map(\.virtualService)
         return AgentEndpoints(metrics: metrics, status: AgentStatus(loopStallBound: .seconds(60))) {
             var text = ""

@@ -26,15 +26,21 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             blackHole(EndpointSelection.select(fixture.state, node: Fixture.node))
         }
-    } setup: { _ = Fixture.full }
+    } setup: {
+        _ = Fixture.full
+    }
 
-    Benchmark("Config parse and validate, 10,000 services",
-              configuration: .init(maxIterations: 10)) { benchmark in
+    Benchmark(
+        "Config parse and validate, 10,000 services",
+        configuration: .init(maxIterations: 10)
+    ) { benchmark in
         let fixture = Fixture.full
         for _ in benchmark.scaledIterations {
             blackHole(try ConfigLoader.parse(fixture.yaml, file: "bench.yaml"))
         }
-    } setup: { _ = Fixture.full }
+    } setup: {
+        _ = Fixture.full
+    }
 
     // What a reconcile records for /metrics: the per-service blackholed and fallback series
     // (20,000 labelled series here), into new metrics as at the agent's first reconcile.
@@ -45,7 +51,9 @@ let benchmarks: @Sendable () -> Void = {
             metrics.recordSelection(fixture.desired, health: nil, state: fixture.state, node: Fixture.node)
             blackHole(metrics)
         }
-    } setup: { _ = Fixture.full }
+    } setup: {
+        _ = Fixture.full
+    }
 
     // A scrape of /metrics once that is recorded: the registry's text, the per-service families
     // (rendered by hand, sorted) and the kernel's counters of every virtual service, as the
@@ -56,7 +64,9 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             blackHole(scrape.answer(path: "/metrics"))
         }
-    } setup: { _ = Fixture.full }
+    } setup: {
+        _ = Fixture.full
+    }
 }
 
 /// The planner alone on the full table: `inputs` picks what is desired, what the kernel holds
@@ -68,8 +78,12 @@ func plannerBenchmark(
         let (desired, observed, ledger) = inputs(Fixture.full)
         let bound = observed.isEmpty ? [] : Fixture.full.desired.addresses
         for _ in benchmark.scaledIterations {
-            blackHole(Planner.plan(desired: desired, observed: observed, observedAddresses: bound,
-                                   ledger: ledger, options: Planner.Options(now: 0)))
+            blackHole(
+                Planner.plan(
+                    desired: desired, observed: observed, observedAddresses: bound,
+                    ledger: ledger, options: Planner.Options(now: 0)))
         }
-    } setup: { _ = Fixture.full }
+    } setup: {
+        _ = Fixture.full
+    }
 }

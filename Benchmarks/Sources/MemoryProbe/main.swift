@@ -51,8 +51,9 @@ let desired = EndpointSelection.select(state, node: "bench")
 meter.record("desired")  // DesiredKernelState: kept as the last applied one
 let observed = SyntheticTable.observed(desired)
 meter.record("observed")  // one full read of the kernel, during a reconcile
-let plan = Planner.plan(desired: desired, observed: observed, observedAddresses: desired.addresses,
-                        ledger: SyntheticTable.ledger(owning: desired), options: Planner.Options(now: 0))
+let plan = Planner.plan(
+    desired: desired, observed: observed, observedAddresses: desired.addresses,
+    ledger: SyntheticTable.ledger(owning: desired), options: Planner.Options(now: 0))
 meter.record("noOpPlan")
 precondition(plan.changes.isEmpty, "the synthetic table must plan to nothing against itself")
 

@@ -47,8 +47,9 @@ public struct SyntheticTable: Sendable {
     /// What a full read of the kernel returns once the table is in place.
     public static func observed(_ desired: DesiredKernelState) -> [ObservedTableEntry] {
         desired.virtualServices.map { service in
-            ObservedTableEntry(virtualService: ObservedVirtualService(service: service.service),
-                               realServers: service.realServers.map { ObservedRealServer(server: $0) })
+            ObservedTableEntry(
+                virtualService: ObservedVirtualService(service: service.service),
+                realServers: service.realServers.map { ObservedRealServer(server: $0) })
         }
     }
 

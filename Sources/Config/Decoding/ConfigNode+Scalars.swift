@@ -110,7 +110,8 @@ extension ConfigNode {
             return nil
         }
         if let slash = text.firstIndex(of: "/"), let address = IPAddress(text[..<slash]),
-           IPPrefix.hasHostBits(address, length: range.length) {
+            IPPrefix.hasHostBits(address, length: range.length)
+        {
             report(.invalidCIDR, "\(text) has host bits set; did you mean \(range)?")
             return nil
         }
@@ -132,7 +133,8 @@ extension ConfigNode {
     /// as the key `2001:db8:`: that is explained rather than called a mapping.
     private func addressText(code: ConfigProblem.Code) -> String? {
         if case .mapping(let mapping) = node, mapping.count == 1, let key = mapping.first?.key.scalar?.string,
-           key.hasSuffix(":") {
+            key.hasSuffix(":")
+        {
             report(code, "an IPv6 address ending in ':' must be quoted: \"\(key):\"")
             return nil
         }
@@ -141,8 +143,10 @@ extension ConfigNode {
 
     /// One word of a fixed vocabulary. A word that differs only in case is named in the message,
     /// unless `ignoringCase`, where it is accepted.
-    func choice<Value>(_ words: [(word: String, value: Value)], code: ConfigProblem.Code = .invalidValue,
-                       ignoringCase: Bool = false) -> Value? {
+    func choice<Value>(
+        _ words: [(word: String, value: Value)], code: ConfigProblem.Code = .invalidValue,
+        ignoringCase: Bool = false
+    ) -> Value? {
         guard let text = string() else { return nil }
         if let exact = words.first(where: { $0.word == text }) { return exact.value }
         let sameLetters = words.first { $0.word.lowercased() == text.lowercased() }

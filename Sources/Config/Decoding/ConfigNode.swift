@@ -70,9 +70,10 @@ struct ConfigNode {
                 continue
             } else {
                 let suggestion = Self.suggestion(for: entry.key, among: allowedKeys).map { " (did you mean '\($0)'?)" } ?? ""
-                log.report(.unknownKey, at: entry.keyNode.mark, path: path.appending(key: entry.key),
-                           "unknown key '\(entry.key)'\(suggestion); allowed here: \(allowedKeys.joined(separator: ", "))"
-                               + (ignoredPrefix.map { " (and keys starting with \($0))" } ?? ""))
+                log.report(
+                    .unknownKey, at: entry.keyNode.mark, path: path.appending(key: entry.key),
+                    "unknown key '\(entry.key)'\(suggestion); allowed here: \(allowedKeys.joined(separator: ", "))"
+                        + (ignoredPrefix.map { " (and keys starting with \($0))" } ?? ""))
             }
         }
         return ConfigMapping(owner: self, entries: known)
@@ -116,9 +117,10 @@ struct ConfigNode {
         }
         if merged.isEmpty { return explicit }
         var seen = Set(explicit.map(\.key))
-        return explicit + merged.filter { seen.insert($0.key).inserted }.map { entry in
-            ConfigMapping.Entry(key: entry.key, keyNode: entry.keyNode, value: child(entry.value.node, key: entry.key))
-        }
+        return explicit
+            + merged.filter { seen.insert($0.key).inserted }.map { entry in
+                ConfigMapping.Entry(key: entry.key, keyNode: entry.keyNode, value: child(entry.value.node, key: entry.key))
+            }
     }
 
     /// A plain `<<` or an explicit `!!merge` key. (Yams has already resolved key tags when it

@@ -103,8 +103,9 @@ struct DecodedPort {
     var nodePort: Located<UInt16>?
 
     var spec: ServicePort {
-        ServicePort(name: name?.value, port: port.value, targetPort: targetPort?.value,
-                    protocol: `protocol`, nodePort: nodePort?.value)
+        ServicePort(
+            name: name?.value, port: port.value, targetPort: targetPort?.value,
+            protocol: `protocol`, nodePort: nodePort?.value)
     }
 }
 

@@ -35,7 +35,8 @@ enum DocumentDecoder {
         }
         if servicesFromKubernetes {
             if let servicesNode = fields["services"], servicesNode.sequence()?.isEmpty == false {
-                servicesNode.report(.invalidValue, "services come from the Kubernetes API here; this file gives only interface, nodes, kernel and defaults")
+                servicesNode.report(
+                    .invalidValue, "services come from the Kubernetes API here; this file gives only interface, nodes, kernel and defaults")
             }
         } else if let servicesNode = fields.required("services") {
             // Required, even if empty: a file that lost its services (truncated, wrong file) must
@@ -75,13 +76,15 @@ enum DocumentDecoder {
                 keyNode.report(.invalidValue, "a node name must not be empty")
             }
             guard let fields = value.mapping(allowedKeys: nodeKeys) else { return nil }
-            let addresses = fields.required("addresses")?.sequence()?.compactMap { item in
-                item.address().map { Located(value: $0, node: item) }
-            } ?? []
+            let addresses =
+                fields.required("addresses")?.sequence()?.compactMap { item in
+                    item.address().map { Located(value: $0, node: item) }
+                } ?? []
             let zone = fields["zone"]?.name()
             let podCIDRs = fields["podCIDRs"].map(prefixes) ?? []
-            return DecodedNode(name: Located(value: name, node: keyNode), addresses: addresses, zone: zone,
-                               podCIDRs: podCIDRs.map(\.value))
+            return DecodedNode(
+                name: Located(value: name, node: keyNode), addresses: addresses, zone: zone,
+                podCIDRs: podCIDRs.map(\.value))
         }
     }
 
@@ -107,7 +110,9 @@ struct DecodedDocument {
             nodeAddresses: Dictionary(nodes.map { ($0.name.value, $0.addresses.map(\.value)) }) { first, _ in first },
             nodeZones: Dictionary(nodes.compactMap { node in node.zone.map { (node.name.value, $0) } }) { first, _ in first },
             clusterCIDRs: clusterCIDRs.map(\.value),
-            nodePodCIDRs: Dictionary(nodes.compactMap { node in node.podCIDRs.isEmpty ? nil : (node.name.value, node.podCIDRs) }) { first, _ in first },
+            nodePodCIDRs: Dictionary(nodes.compactMap { node in node.podCIDRs.isEmpty ? nil : (node.name.value, node.podCIDRs) }) {
+                first, _ in first
+            },
             interface: interface,
             services: services.map(\.spec),
             kernel: kernel,

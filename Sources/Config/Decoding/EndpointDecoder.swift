@@ -29,7 +29,8 @@ enum EndpointDecoder {
             nodeName: located(nodeName, nodeNameNode),
             nodeGiven: nodeNameNode != nil,
             healthCheckGiven: healthNode != nil,
-            spec: EndpointSpec(address: address, node: nodeName, zone: zone, ready: ready,
-                               serving: serving, terminating: terminating, weight: weight, healthCheck: healthCheck))
+            spec: EndpointSpec(
+                address: address, node: nodeName, zone: zone, ready: ready,
+                serving: serving, terminating: terminating, weight: weight, healthCheck: healthCheck))
     }
 }

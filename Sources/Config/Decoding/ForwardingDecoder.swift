@@ -37,8 +37,9 @@ enum ForwardingDecoder {
 
         var valid = true
         if kind == .gue, portNode == nil {
-            node.report(.missingKey, missing: "port",
-                        "required key 'port' is missing: a GUE tunnel needs the UDP port to encapsulate to")
+            node.report(
+                .missingKey, missing: "port",
+                "required key 'port' is missing: a GUE tunnel needs the UDP port to encapsulate to")
             valid = false
         }
         if kind != .gue, let portNode {

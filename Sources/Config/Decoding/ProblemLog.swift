@@ -11,16 +11,18 @@ final class ProblemLog {
     }
 
     func report(_ code: ConfigProblem.Code, at mark: Mark?, path: FieldPath, _ message: String) {
-        problems.append(ConfigProblem(
-            file: file, line: mark?.line ?? 0, column: mark?.column ?? 0,
-            path: path.description, code: code, message: message))
+        problems.append(
+            ConfigProblem(
+                file: file, line: mark?.line ?? 0, column: mark?.column ?? 0,
+                path: path.description, code: code, message: message))
     }
 
     /// In file order, each problem once: a value reached twice through a YAML merge key or alias
     /// would otherwise repeat its problem.
     var sortedUniqueProblems: [ConfigProblem] {
         var seen = Set<ConfigProblem>()
-        return problems
+        return
+            problems
             .filter { seen.insert($0).inserted }
             .enumerated()
             .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }

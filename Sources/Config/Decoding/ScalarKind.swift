@@ -56,8 +56,9 @@ enum ScalarKind: Equatable {
             if let value = boolean(text) { return .boolean(value) }
         }
         // Names and most strings cannot be numbers: decide without looking further.
-        guard let first = text.utf8.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
-            || first == UInt8(ascii: ".") || isDigit(first)
+        guard let first = text.utf8.first,
+            first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
+                || first == UInt8(ascii: ".") || isDigit(first)
         else { return .string }
         let bytes = Array(text.utf8)[...]
         if isInteger(bytes) { return .integer }

@@ -32,8 +32,9 @@ enum SchedulerDecoder {
     private static func flags(_ node: ConfigNode) -> [Located<SchedulerFlag>] {
         (node.sequence() ?? []).compactMap { item in
             if item.node.scalar?.string == "persistent" {
-                item.report(.unknownFlag,
-                            "'persistent' is not a scheduler flag: set sessionAffinity to make the service persistent")
+                item.report(
+                    .unknownFlag,
+                    "'persistent' is not a scheduler flag: set sessionAffinity to make the service persistent")
                 return nil
             }
             return item.choice(SchedulerFlag.words, code: .unknownFlag).map { Located(value: $0, node: item) }

@@ -10,7 +10,8 @@ enum ServiceDecoder {
     ]
 
     /// Kubernetes' words; `PreferClose` is its older name for `PreferSameZone`.
-    static let trafficDistributions = TrafficDistribution.allCases.map { (word: $0.rawValue, value: $0) }
+    static let trafficDistributions =
+        TrafficDistribution.allCases.map { (word: $0.rawValue, value: $0) }
         + [(word: "PreferClose", value: TrafficDistribution.preferSameZone)]
 
     static let trafficPolicies = TrafficPolicy.allCases.map { (word: $0.rawValue, value: $0) }
@@ -46,8 +47,10 @@ enum ServiceDecoder {
         ForwardingDecoder.decode(forwarding: fields["forwarding"], tunnel: fields["tunnel"], into: &service)
         SessionAffinityDecoder.decode(fields["sessionAffinity"], into: &service)
 
-        for (key, keyPath) in [("internalTrafficPolicy", \DecodedService.internalTrafficPolicy),
-                               ("externalTrafficPolicy", \DecodedService.externalTrafficPolicy)] {
+        for (key, keyPath) in [
+            ("internalTrafficPolicy", \DecodedService.internalTrafficPolicy),
+            ("externalTrafficPolicy", \DecodedService.externalTrafficPolicy),
+        ] {
             guard let policyNode = fields[key] else { continue }
             if let policy = policyNode.choice(trafficPolicies) {
                 service[keyPath: keyPath] = policy
@@ -82,7 +85,8 @@ enum ServiceDecoder {
     /// offers none. False when what it depends on failed to decode (reported).
     private static func needsHealthCheckPort(_ service: DecodedService) -> Bool {
         guard let mark = service.firewallMark, !mark.targetPortRefused, service.ports.isEmpty,
-              !service.incomplete.contains(.ports) else { return false }
+            !service.incomplete.contains(.ports)
+        else { return false }
         return mark.spec.targetPort == 0
     }
 

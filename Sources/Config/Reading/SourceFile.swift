@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads a config file (``BoundedFile``: plain POSIX calls, so that the config target needs no
@@ -24,17 +24,21 @@ enum SourceFile {
             return text
         }
         let (line, column) = positionOfFirstInvalidUTF8(in: bytes)
-        throw ConfigError(problems: [ConfigProblem(
-            file: file, line: line, column: column, path: "", code: .unreadableFile,
-            message: "the file is not valid UTF-8")])
+        throw ConfigError(problems: [
+            ConfigProblem(
+                file: file, line: line, column: column, path: "", code: .unreadableFile,
+                message: "the file is not valid UTF-8")
+        ])
     }
 
     private static func bytes(of path: String) throws(ConfigError) -> [UInt8] {
         do {
             return try BoundedFile.contents(of: path, limit: ConfigLoader.maximumFileBytes)
         } catch {
-            throw ConfigError(problems: [ConfigProblem(
-                file: path, line: 0, column: 0, path: "", code: .unreadableFile, message: "the file \(error)")])
+            throw ConfigError(problems: [
+                ConfigProblem(
+                    file: path, line: 0, column: 0, path: "", code: .unreadableFile, message: "the file \(error)")
+            ])
         }
     }
 

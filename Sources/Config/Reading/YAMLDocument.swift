@@ -14,8 +14,10 @@ enum YAMLDocument {
         } catch let error as YamlError {
             throw ConfigError(problems: [problem(for: error, in: text, file: file)])
         } catch {
-            throw ConfigError(problems: [ConfigProblem(
-                file: file, line: 1, column: 1, path: "", code: .syntax, message: "\(error)")])
+            throw ConfigError(problems: [
+                ConfigProblem(
+                    file: file, line: 1, column: 1, path: "", code: .syntax, message: "\(error)")
+            ])
         }
     }
 
@@ -25,13 +27,14 @@ enum YAMLDocument {
         }
         switch error {
         case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             return make(.syntax, (mark.line, mark.column), sentence(problem, context))
         case .duplicatedKeysInMapping(let duplicates, let context):
             // Yams points at the first occurrence of the first duplicated key, and stops there.
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            let message = duplicates.count == 1
+            let message =
+                duplicates.count == 1
                 ? "key \(keys) appears more than once in this mapping (this is the first)"
                 : "keys \(keys) appear more than once in this mapping (this is the first '\(duplicates[0])')"
             return make(.duplicateKey, (context.mark.line, context.mark.column), message)

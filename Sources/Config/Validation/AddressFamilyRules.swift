@@ -13,8 +13,10 @@ enum AddressFamilyRules {
         guard !service.incomplete.contains(.forwarding), service.forwarding != .tunnel, !families.isEmpty else { return }
         for endpoint in service.endpoints where !families.contains(endpoint.address.value.family) {
             let served = families.sorted { $0.rawValue < $1.rawValue }.map(\.description).joined(separator: " and ")
-            endpoint.address.node.report(.mixedFamilies,
-                "endpoint \(endpoint.address.value) is \(endpoint.address.value.family) but the service's virtual services are \(served) only; the kernel mixes families only with forwarding: tunnel")
+            endpoint.address.node.report(
+                .mixedFamilies,
+                "endpoint \(endpoint.address.value) is \(endpoint.address.value.family) but the service's virtual services are \(served) only; the kernel mixes families only with forwarding: tunnel"
+            )
         }
     }
 
@@ -31,7 +33,8 @@ enum AddressFamilyRules {
     /// bits when any of them is IPv4.
     private static func checkPrefixLength(_ service: DecodedService, families: Set<AddressFamily>) {
         guard let prefix = service.prefixLength, families.contains(.inet), prefix.value > Limits.ipv4PrefixLength else { return }
-        prefix.node.report(.outOfRange,
+        prefix.node.report(
+            .outOfRange,
             "prefixLength \(prefix.value) is out of range 1...\(Limits.ipv4PrefixLength) for this service's IPv4 virtual services")
     }
 }

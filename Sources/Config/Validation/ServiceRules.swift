@@ -27,15 +27,19 @@ enum ServiceRules {
         let hasNodePorts = service.ports.contains { $0.nodePort != nil }
         let hasFirewallMark = service.firewallMark != nil
         if hasVirtualIPs, service.ports.isEmpty {
-            service.node.report(.noVirtualService, missing: "ports",
-                                "the service has virtual IPs but no ports to serve them on")
+            service.node.report(
+                .noVirtualService, missing: "ports",
+                "the service has virtual IPs but no ports to serve them on")
         } else if !hasVirtualIPs, !hasNodePorts, !hasFirewallMark {
-            service.node.report(.noVirtualService,
-                                "the service declares no virtual service: give clusterIPs, externalIPs, loadBalancerIPs, a nodePort or a firewallMark")
+            service.node.report(
+                .noVirtualService,
+                "the service declares no virtual service: give clusterIPs, externalIPs, loadBalancerIPs, a nodePort or a firewallMark")
         } else if !hasVirtualIPs {
             for port in service.ports where port.nodePort == nil {
-                port.node.report(.notApplicable,
-                                 "port \(port.port.value) has no virtual IP and no nodePort to serve it; a firewallMark service takes its endpoints' port from firewallMark.targetPort")
+                port.node.report(
+                    .notApplicable,
+                    "port \(port.port.value) has no virtual IP and no nodePort to serve it; a firewallMark service takes its endpoints' port from firewallMark.targetPort"
+                )
             }
         }
     }
@@ -43,13 +47,17 @@ enum ServiceRules {
     private static func checkFlags(_ service: DecodedService) {
         for flag in service.flags {
             if let owner = flag.value.scheduler, !service.incomplete.contains(.scheduler), owner != service.scheduler {
-                flag.node.report(.notApplicable,
-                                 "\(flag.value.rawValue) applies only to the \(owner.rawValue) scheduler; this service uses \(service.scheduler.rawValue)")
+                flag.node.report(
+                    .notApplicable,
+                    "\(flag.value.rawValue) applies only to the \(owner.rawValue) scheduler; this service uses \(service.scheduler.rawValue)"
+                )
             }
             if flag.value == .onePacket, !service.incomplete.contains(.ports),
-               let tcpOrSCTP = service.ports.first(where: { $0.protocol != .udp }) {
-                flag.node.report(.notApplicable,
-                                 "one-packet scheduling applies only to UDP services; port \(tcpOrSCTP.port.value) is \(tcpOrSCTP.protocol.name)")
+                let tcpOrSCTP = service.ports.first(where: { $0.protocol != .udp })
+            {
+                flag.node.report(
+                    .notApplicable,
+                    "one-packet scheduling applies only to UDP services; port \(tcpOrSCTP.port.value) is \(tcpOrSCTP.protocol.name)")
             }
         }
     }
@@ -65,13 +73,15 @@ enum ServiceRules {
         let method = ForwardingKind.words.first { $0.value == service.forwarding }?.word ?? ""
         for port in service.ports {
             if let target = port.targetPort, target.value != port.port.value {
-                target.node.report(.notApplicable,
-                                   "\(method) forwarding does not translate ports: targetPort must equal port \(port.port.value) or be left out")
+                target.node.report(
+                    .notApplicable,
+                    "\(method) forwarding does not translate ports: targetPort must equal port \(port.port.value) or be left out")
             }
         }
         if let mark = service.firewallMark, let target = mark.targetPortNode, mark.spec.targetPort != 0 {
-            target.report(.notApplicable,
-                          "\(method) forwarding does not translate ports: leave firewallMark.targetPort out or 0")
+            target.report(
+                .notApplicable,
+                "\(method) forwarding does not translate ports: leave firewallMark.targetPort out or 0")
         }
     }
 
@@ -81,16 +91,21 @@ enum ServiceRules {
     private static func checkTrafficPolicyFields(_ service: DecodedService) {
         guard !service.incomplete.contains(.policies) else { return }
         if let health = service.healthCheckNodePort, service.externalTrafficPolicy != .local {
-            health.node.report(.notApplicable,
-                               "healthCheckNodePort applies only with externalTrafficPolicy: Local (this service has \(service.externalTrafficPolicy.rawValue))")
+            health.node.report(
+                .notApplicable,
+                "healthCheckNodePort applies only with externalTrafficPolicy: Local (this service has \(service.externalTrafficPolicy.rawValue))"
+            )
         }
-        let byNode = [("internalTrafficPolicy", service.internalTrafficPolicy),
-                      ("externalTrafficPolicy", service.externalTrafficPolicy)]
-            .first { $0.1 != .cluster }
+        let byNode = [
+            ("internalTrafficPolicy", service.internalTrafficPolicy),
+            ("externalTrafficPolicy", service.externalTrafficPolicy),
+        ]
+        .first { $0.1 != .cluster }
         guard let (policyKey, policy) = byNode else { return }
         for endpoint in service.endpoints where !endpoint.nodeGiven {
-            endpoint.node.report(.missingNode, missing: "node",
-                                 "endpoint \(endpoint.address.value) has no node, but \(policyKey) \(policy.rawValue) selects endpoints by node")
+            endpoint.node.report(
+                .missingNode, missing: "node",
+                "endpoint \(endpoint.address.value) has no node, but \(policyKey) \(policy.rawValue) selects endpoints by node")
         }
     }
 
@@ -98,9 +113,11 @@ enum ServiceRules {
     /// its endpoints none ever fails, and the threshold would silently mean nothing.
     private static func checkPanicThreshold(_ service: DecodedService) {
         guard let threshold = service.panicThreshold, !service.healthCheckGiven,
-              !service.endpoints.contains(where: \.healthCheckGiven) else { return }
-        threshold.node.report(.notApplicable,
-                              "panicThreshold applies only with a healthCheck, on the service or its endpoints: without one no endpoint ever fails")
+            !service.endpoints.contains(where: \.healthCheckGiven)
+        else { return }
+        threshold.node.report(
+            .notApplicable,
+            "panicThreshold applies only with a healthCheck, on the service or its endpoints: without one no endpoint ever fails")
     }
 
     /// Source ranges filter the clients of the load-balancer IPs and nothing else: on a service
@@ -111,15 +128,18 @@ enum ServiceRules {
         let families = Set(service.loadBalancerIPs.map(\.value.family))
         if families.isEmpty {
             if case .sequence(let items) = ranges.node.node, !items.isEmpty {
-                ranges.node.report(.notApplicable,
-                                   "loadBalancerSourceRanges filter the clients of loadBalancerIPs, and this service has none")
+                ranges.node.report(
+                    .notApplicable,
+                    "loadBalancerSourceRanges filter the clients of loadBalancerIPs, and this service has none")
             }
             return
         }
         let served = families.sorted { $0.rawValue < $1.rawValue }.map(\.description).joined(separator: " and ")
         for range in ranges.value where !families.contains(range.value.family) {
-            range.node.report(.mixedFamilies,
-                              "\(range.value) is an \(range.value.family) range but this service's loadBalancerIPs are \(served) only: it could never match a client")
+            range.node.report(
+                .mixedFamilies,
+                "\(range.value) is an \(range.value.family) range but this service's loadBalancerIPs are \(served) only: it could never match a client"
+            )
         }
     }
 }

@@ -35,8 +35,9 @@ struct VirtualServiceRegistry {
             guard let nodePort = port.nodePort else { continue }
             let key = PortKey(port: nodePort.value, protocol: port.protocol)
             if let owner = nodePorts[key] {
-                nodePort.node.report(.duplicateVirtualService,
-                                     "nodePort \(nodePort.value)/\(port.protocol.name) is already used by \(owner.what)")
+                nodePort.node.report(
+                    .duplicateVirtualService,
+                    "nodePort \(nodePort.value)/\(port.protocol.name) is already used by \(owner.what)")
                 continue
             }
             nodePorts[key] = Owner(service: name, node: nodePort.node)
@@ -65,11 +66,13 @@ struct VirtualServiceRegistry {
             guard let health = service.healthCheckNodePort else { continue }
             let name = service.label
             if let owner = nodePorts[PortKey(port: health.value, protocol: .tcp)] {
-                health.node.report(.duplicatePort,
-                                   "healthCheckNodePort \(health.value) is a TCP nodePort of \(owner.what)")
+                health.node.report(
+                    .duplicatePort,
+                    "healthCheckNodePort \(health.value) is a TCP nodePort of \(owner.what)")
             } else if let owner = healthPorts[health.value] {
-                health.node.report(.duplicatePort,
-                                   "healthCheckNodePort \(health.value) is already used by \(owner.what)")
+                health.node.report(
+                    .duplicatePort,
+                    "healthCheckNodePort \(health.value) is already used by \(owner.what)")
             } else {
                 healthPorts[health.value] = Owner(service: name, node: health.node)
             }

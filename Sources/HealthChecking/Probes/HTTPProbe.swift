@@ -46,7 +46,8 @@ struct HTTPProbe {
                     }
                 }
         } catch {
-            return handshake.failure(serverName: serverName) ?? ProbeFailure(tls: error, serverName: serverName) ?? ProbeFailure(network: error, while: "connecting")
+            return handshake.failure(serverName: serverName) ?? ProbeFailure(tls: error, serverName: serverName)
+                ?? ProbeFailure(network: error, while: "connecting")
         }
         do {
             return try await channel.executeThenClose { inbound, outbound in
@@ -59,7 +60,8 @@ struct HTTPProbe {
                 return ProbeFailure(.error, "connection closed before the response was complete")
             }
         } catch {
-            return handshake.failure(serverName: serverName) ?? ProbeFailure(tls: error, serverName: serverName) ?? ProbeFailure(network: error, while: "requesting \(http.path)")
+            return handshake.failure(serverName: serverName) ?? ProbeFailure(tls: error, serverName: serverName)
+                ?? ProbeFailure(network: error, while: "requesting \(http.path)")
         }
     }
 
@@ -78,10 +80,11 @@ struct HTTPProbe {
     /// scheme's default, its port.
     private var hostHeader: String {
         if let host = http.host { return host }
-        let address = switch target.address {
-        case .v4(let v4): v4.description
-        case .v6(let v6): "[\(v6)]"
-        }
+        let address =
+            switch target.address {
+            case .v4(let v4): v4.description
+            case .v6(let v6): "[\(v6)]"
+            }
         let defaultPort: UInt16 = http.secure ? 443 : 80
         return target.port == defaultPort ? address : "\(address):\(target.port)"
     }
@@ -161,6 +164,7 @@ struct ResponseReader {
 
     private var mismatch: Verdict {
         let searched = body.count >= maximumBodyBytes ? "its first \(maximumBodyBytes) bytes" : "\(body.count) bytes"
-        return .failed(ProbeFailure(.bodyMismatch, "the body (status \(status), \(searched)) does not contain \"\(http.bodyContains ?? "")\""))
+        return .failed(
+            ProbeFailure(.bodyMismatch, "the body (status \(status), \(searched)) does not contain \"\(http.bodyContains ?? "")\""))
     }
 }

@@ -2,11 +2,11 @@ import NIOCore
 import NIOSSL
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension ProbeFailure {
@@ -33,8 +33,10 @@ extension ProbeFailure {
         switch error {
         case let error as NIOSSLExtraError where error == .failedToValidateHostname:
             self.init(.certificateRejected, "certificate verify failed: it does not name \(serverName ?? "the server")", underlying: error)
-        case NIOSSLError.handshakeFailed(.sslError(let errors)) where errors.contains(where: { "\($0)".contains("CERTIFICATE_VERIFY_FAILED") }):
-            self.init(.certificateRejected, "certificate verify failed: it does not chain to a trusted root, or has expired", underlying: error)
+        case NIOSSLError.handshakeFailed(.sslError(let errors))
+        where errors.contains(where: { "\($0)".contains("CERTIFICATE_VERIFY_FAILED") }):
+            self.init(
+                .certificateRejected, "certificate verify failed: it does not chain to a trusted root, or has expired", underlying: error)
         default:
             return nil
         }

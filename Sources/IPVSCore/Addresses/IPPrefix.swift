@@ -31,7 +31,7 @@ public struct IPPrefix: Hashable, Sendable, Comparable {
         }
         let lengthText = text[text.index(after: slash)...]
         guard let address = IPAddress(text[..<slash]), !lengthText.isEmpty, lengthText.count <= 3,
-              lengthText.allSatisfy({ $0.isASCII && $0.isNumber }), let length = UInt8(lengthText)
+            lengthText.allSatisfy({ $0.isASCII && $0.isNumber }), let length = UInt8(lengthText)
         else { return nil }
         self.init(network: address, length: length)
     }

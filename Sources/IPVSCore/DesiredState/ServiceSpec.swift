@@ -63,9 +63,11 @@ public struct EndpointSpec: Hashable, Sendable {
     /// of that port.
     public var targetPorts: [String: UInt16]?
 
-    public init(address: IPAddress, node: String? = nil, zone: String? = nil, ready: Bool = true,
-                serving: Bool? = nil, terminating: Bool = false, weight: UInt32 = 1, healthCheck: HealthCheck? = nil,
-                hints: TopologyHints? = nil, targetPorts: [String: UInt16]? = nil) {
+    public init(
+        address: IPAddress, node: String? = nil, zone: String? = nil, ready: Bool = true,
+        serving: Bool? = nil, terminating: Bool = false, weight: UInt32 = 1, healthCheck: HealthCheck? = nil,
+        hints: TopologyHints? = nil, targetPorts: [String: UInt16]? = nil
+    ) {
         self.hints = hints
         self.targetPorts = targetPorts
         self.address = address
@@ -158,7 +160,8 @@ public struct ServiceSpec: Hashable, Sendable {
 
     public init(
         name: String, clusterIPs: [IPAddress] = [], externalIPs: [IPAddress] = [], loadBalancerIPs: [IPAddress] = [],
-        loadBalancerSourceRanges: [IPPrefix] = [], firewallMark: FirewallMarkSpec? = nil, ports: [ServicePort] = [], scheduler: Scheduler = .roundRobin,
+        loadBalancerSourceRanges: [IPPrefix] = [], firewallMark: FirewallMarkSpec? = nil, ports: [ServicePort] = [],
+        scheduler: Scheduler = .roundRobin,
         schedulerFlags: ServiceFlags = [], forwarding: ForwardingMethod = .masquerade, sessionAffinity: SessionAffinity? = nil,
         internalTrafficPolicy: TrafficPolicy = .cluster, externalTrafficPolicy: TrafficPolicy = .cluster,
         endpoints: [EndpointSpec] = [], drainSeconds: UInt32? = nil, healthCheckNodePort: UInt16? = nil,
@@ -231,8 +234,10 @@ public struct KernelSettings: Hashable, Sendable {
         return values
     }
 
-    public init(timeouts: Timeouts? = nil, conntrack: Bool? = nil, expireNoDestinationConnections: Bool? = nil,
-                expireQuiescentTemplates: Bool? = nil, connectionReuseMode: UInt8? = nil, strictARP: Bool? = nil) {
+    public init(
+        timeouts: Timeouts? = nil, conntrack: Bool? = nil, expireNoDestinationConnections: Bool? = nil,
+        expireQuiescentTemplates: Bool? = nil, connectionReuseMode: UInt8? = nil, strictARP: Bool? = nil
+    ) {
         self.strictARP = strictARP
         self.timeouts = timeouts
         self.conntrack = conntrack
@@ -254,8 +259,10 @@ public struct ServiceDefaults: Hashable, Sendable {
     /// The IPVS weight of every real server (Kubernetes endpoints have none of their own).
     public var weight: UInt32
 
-    public init(scheduler: Scheduler = .roundRobin, schedulerFlags: ServiceFlags = [], forwarding: ForwardingMethod = .masquerade,
-                drainSeconds: UInt32? = nil, healthCheck: HealthCheck? = nil, panicThreshold: Double? = nil, weight: UInt32 = 1) {
+    public init(
+        scheduler: Scheduler = .roundRobin, schedulerFlags: ServiceFlags = [], forwarding: ForwardingMethod = .masquerade,
+        drainSeconds: UInt32? = nil, healthCheck: HealthCheck? = nil, panicThreshold: Double? = nil, weight: UInt32 = 1
+    ) {
         self.weight = weight
         self.scheduler = scheduler
         self.schedulerFlags = schedulerFlags
@@ -290,9 +297,12 @@ public struct DesiredState: Hashable, Sendable {
 
     public static let defaultInterface = "ipvs0"
 
-    public init(node: String? = nil, nodeAddresses: [String: [IPAddress]] = [:], nodeZones: [String: String] = [:],
-                clusterCIDRs: [IPPrefix] = [], nodePodCIDRs: [String: [IPPrefix]] = [:], interface: String = DesiredState.defaultInterface, services: [ServiceSpec] = [], kernel: KernelSettings = KernelSettings(),
-                defaults: ServiceDefaults = ServiceDefaults()) {
+    public init(
+        node: String? = nil, nodeAddresses: [String: [IPAddress]] = [:], nodeZones: [String: String] = [:],
+        clusterCIDRs: [IPPrefix] = [], nodePodCIDRs: [String: [IPPrefix]] = [:], interface: String = DesiredState.defaultInterface,
+        services: [ServiceSpec] = [], kernel: KernelSettings = KernelSettings(),
+        defaults: ServiceDefaults = ServiceDefaults()
+    ) {
         self.defaults = defaults
         self.clusterCIDRs = clusterCIDRs
         self.nodePodCIDRs = nodePodCIDRs

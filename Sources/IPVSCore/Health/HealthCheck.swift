@@ -19,8 +19,10 @@ public struct HealthCheck: Hashable, Sendable {
     /// Start as healthy instead of unknown: the endpoint enters the kernel before its first probe.
     public var initiallyHealthy: Bool
 
-    public init(probe: Probe = .tcp, port: UInt16? = nil, interval: Duration = .seconds(5), jitter: Double = 0.1,
-                timeout: Duration = .seconds(2), rise: Int = 2, fall: Int = 3, initiallyHealthy: Bool = false) {
+    public init(
+        probe: Probe = .tcp, port: UInt16? = nil, interval: Duration = .seconds(5), jitter: Double = 0.1,
+        timeout: Duration = .seconds(2), rise: Int = 2, fall: Int = 3, initiallyHealthy: Bool = false
+    ) {
         self.probe = probe
         self.port = port
         self.interval = interval
@@ -66,8 +68,10 @@ public struct HealthCheck: Hashable, Sendable {
         /// A substring the body must contain.
         public var bodyContains: String?
 
-        public init(secure: Bool = false, verification: TLSVerification? = nil, path: String = "/", host: String? = nil,
-                    expectedStatus: ClosedRange<Int> = 200...399, bodyContains: String? = nil) {
+        public init(
+            secure: Bool = false, verification: TLSVerification? = nil, path: String = "/", host: String? = nil,
+            expectedStatus: ClosedRange<Int> = 200...399, bodyContains: String? = nil
+        ) {
             self.secure = secure
             self.verification = verification
             self.path = path

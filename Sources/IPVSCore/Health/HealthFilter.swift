@@ -27,13 +27,15 @@ struct HealthFilter {
         }
         var panicking = false
         if let threshold = spec.panicThreshold, checked > 0, !failed.isEmpty,
-           Double(failed.count) / Double(checked) > threshold {
+            Double(failed.count) / Double(checked) > threshold
+        {
             panicking = true
             healthy += failed
             failed = []
         }
-        return EndpointSelection.Choice(endpoints: EndpointSelection.usable(healthy), outcome: .served,
-                                        held: EndpointSelection.usable(held), failed: failed, panicking: panicking)
+        return EndpointSelection.Choice(
+            endpoints: EndpointSelection.usable(healthy), outcome: .served,
+            held: EndpointSelection.usable(held), failed: failed, panicking: panicking)
     }
 }
 

@@ -132,8 +132,10 @@ public struct SyncDaemon: Hashable, Sendable {
     /// Corresponds to `IPVS_DAEMON_ATTR_MCAST_TTL`; nil means 1.
     public var ttl: UInt8?
 
-    public init(role: Role, interface: String, syncID: UInt32, maximumLength: UInt16? = nil,
-                group: IPAddress? = nil, port: UInt16? = nil, ttl: UInt8? = nil) {
+    public init(
+        role: Role, interface: String, syncID: UInt32, maximumLength: UInt16? = nil,
+        group: IPAddress? = nil, port: UInt16? = nil, ttl: UInt8? = nil
+    ) {
         self.role = role
         self.interface = interface
         self.syncID = syncID

@@ -9,8 +9,10 @@ public struct Ledger: Hashable, Sendable {
     /// Our nftables table exists because we made it.
     public var packetFilter: Bool
 
-    public init(virtualServices: Set<VirtualServiceKey> = [], addresses: Set<IPAddress> = [], drains: [DrainKey: Drain] = [:],
-                packetFilter: Bool = false) {
+    public init(
+        virtualServices: Set<VirtualServiceKey> = [], addresses: Set<IPAddress> = [], drains: [DrainKey: Drain] = [:],
+        packetFilter: Bool = false
+    ) {
         self.packetFilter = packetFilter
         self.virtualServices = virtualServices
         self.addresses = addresses

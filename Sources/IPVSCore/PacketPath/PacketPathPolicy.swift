@@ -80,7 +80,8 @@ public enum PacketPathPolicy {
     static func withoutContainedRanges(_ ranges: [IPPrefix]) -> [IPPrefix] {
         let sorted = Set(ranges).sorted { ($0.length, $0) < ($1.length, $1) }
         var kept: [IPPrefix] = []
-        for range in sorted where !kept.contains(where: { $0.family == range.family && $0.length <= range.length && $0.contains(range.network) }) {
+        for range in sorted
+        where !kept.contains(where: { $0.family == range.family && $0.length <= range.length && $0.contains(range.network) }) {
             kept.append(range)
         }
         return kept.sorted()
@@ -124,20 +125,24 @@ extension PacketPathPolicy {
     /// - UDP virtual services get `expire_nodest_conn=1` unless declared: a datagram whose real
     ///   server is gone is then scheduled anew instead of dropped until its entry times out
     ///   (kube-proxy sets it too).
-    public static func kernelSettings(_ declared: KernelSettings, filter: DesiredPacketFilter,
-                                      kernel: DesiredKernelState) -> (settings: KernelSettings, conflict: String?) {
+    public static func kernelSettings(
+        _ declared: KernelSettings, filter: DesiredPacketFilter,
+        kernel: DesiredKernelState
+    ) -> (settings: KernelSettings, conflict: String?) {
         var settings = declared
         var conflict: String?
         if filter.masquerades {
             if declared.conntrack == false {
-                conflict = "kernel.conntrack is false, but masquerading (services with an external policy of Cluster, "
+                conflict =
+                    "kernel.conntrack is false, but masquerading (services with an external policy of Cluster, "
                     + "cluster IPs with clusterCIDRs, or hairpin) needs net.ipv4.vs.conntrack=1"
             } else {
                 settings.conntrack = true
             }
         }
         if declared.expireNoDestinationConnections == nil,
-           kernel.virtualServices.contains(where: { if case .address(_, _, .udp) = $0.service.key { true } else { false } }) {
+            kernel.virtualServices.contains(where: { if case .address(_, _, .udp) = $0.service.key { true } else { false } })
+        {
             settings.expireNoDestinationConnections = true
         }
         return (settings, conflict)

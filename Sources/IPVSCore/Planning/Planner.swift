@@ -56,8 +56,9 @@ public enum Planner {
                 continue
             }
             if !ledger.virtualServices.contains(key) {
-                let entry = ForeignVirtualService(service: have.virtualService.service, realServerCount: have.realServers.count,
-                                                  collidesWith: want.origin.serviceName)
+                let entry = ForeignVirtualService(
+                    service: have.virtualService.service, realServerCount: have.realServers.count,
+                    collidesWith: want.origin.serviceName)
                 guard options.adopt else {
                     collisions.append(entry)
                     continue
@@ -67,8 +68,9 @@ public enum Planner {
             if have.virtualService.service != want.service {
                 realServerChanges.append(.updateVirtualService(from: have.virtualService.service, to: want.service))
             }
-            planRealServers(want: want, have: have, ledger: &newLedger, now: options.now,
-                            changes: &realServerChanges, drains: &drains, deletes: &realServerDeletes)
+            planRealServers(
+                want: want, have: have, ledger: &newLedger, now: options.now,
+                changes: &realServerChanges, drains: &drains, deletes: &realServerDeletes)
         }
 
         for entry in observed {
@@ -108,9 +110,10 @@ public enum Planner {
         var settings: [Change] = []
         if let wanted = desired.kernel.timeouts, let current = observedTimeouts {
             // 0 leaves a timeout as it is, so compare only what is asked for.
-            let target = Timeouts(tcp: wanted.tcp == 0 ? current.tcp : wanted.tcp,
-                                  tcpFin: wanted.tcpFin == 0 ? current.tcpFin : wanted.tcpFin,
-                                  udp: wanted.udp == 0 ? current.udp : wanted.udp)
+            let target = Timeouts(
+                tcp: wanted.tcp == 0 ? current.tcp : wanted.tcp,
+                tcpFin: wanted.tcpFin == 0 ? current.tcpFin : wanted.tcpFin,
+                udp: wanted.udp == 0 ? current.udp : wanted.udp)
             if target != current { settings.append(.setTimeouts(from: current, to: target)) }
         }
         for (name, value) in desired.kernel.sysctls.sorted(by: { $0.key < $1.key }) {
@@ -122,8 +125,9 @@ public enum Planner {
         var filterChanges: [Change] = []
         var foreignPacketFilter = false
         if let packetFilter {
-            let outcome = PacketFilterPlanner.plan(desired: packetFilter.desired, observed: packetFilter.observed,
-                                                   owned: ledger.packetFilter, adopt: options.adopt)
+            let outcome = PacketFilterPlanner.plan(
+                desired: packetFilter.desired, observed: packetFilter.observed,
+                owned: ledger.packetFilter, adopt: options.adopt)
             filterChanges = outcome.changes
             foreignPacketFilter = outcome.foreign
             if !outcome.foreign { newLedger.packetFilter = outcome.owned }

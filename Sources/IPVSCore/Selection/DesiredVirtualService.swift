@@ -45,8 +45,10 @@ public struct DesiredVirtualService: Hashable, Sendable {
     /// More endpoints failed than the panic threshold allows: all are kept and this is reported.
     public var panicking = false
 
-    public init(service: VirtualService, realServers: [RealServer], origin: SelectionOrigin,
-                outcome: SelectionOutcome, drainSeconds: UInt32? = nil) {
+    public init(
+        service: VirtualService, realServers: [RealServer], origin: SelectionOrigin,
+        outcome: SelectionOutcome, drainSeconds: UInt32? = nil
+    ) {
         self.service = service
         self.realServers = realServers
         self.origin = origin

@@ -23,20 +23,27 @@ public enum EndpointSelection {
             let health = health.map { HealthFilter(view: $0, spec: spec) }
             // `targetPort` gives each endpoint's port for this virtual service, nil where the
             // endpoint does not serve it (Kubernetes: its EndpointSlice lacks that port).
-            func add(_ key: VirtualServiceKey, port: ServicePort?, scope: TrafficPolicyScope,
-                     targetPort: (EndpointSpec) -> UInt16?) {
+            func add(
+                _ key: VirtualServiceKey, port: ServicePort?, scope: TrafficPolicyScope,
+                targetPort: (EndpointSpec) -> UInt16?
+            ) {
                 // Validation refuses duplicates; should one slip through, the first declaration wins.
                 guard result[key] == nil else { return }
                 let policy = scope == .internal ? spec.internalTrafficPolicy : spec.externalTrafficPolicy
-                let choice = choose(endpoints.filter { targetPort($0) != nil }, policy: policy, node: node, zone: zone,
-                                    family: key.family, tunnel: spec.forwarding.isTunnel, health: health)
+                let choice = choose(
+                    endpoints.filter { targetPort($0) != nil }, policy: policy, node: node, zone: zone,
+                    family: key.family, tunnel: spec.forwarding.isTunnel, health: health)
                 func keys(_ endpoints: [EndpointSpec]) -> Set<RealServerKey> {
-                    Set(endpoints.compactMap { endpoint in targetPort(endpoint).map { RealServerKey(address: endpoint.address, port: $0) } })
+                    Set(
+                        endpoints.compactMap { endpoint in targetPort(endpoint).map { RealServerKey(address: endpoint.address, port: $0) } }
+                    )
                 }
                 var seen = Set<RealServerKey>()
                 let realServers = choice.endpoints
                     .compactMap { endpoint in
-                        targetPort(endpoint).map { RealServer(address: endpoint.address, port: $0, forwarding: spec.forwarding, weight: endpoint.weight) }
+                        targetPort(endpoint).map {
+                            RealServer(address: endpoint.address, port: $0, forwarding: spec.forwarding, weight: endpoint.weight)
+                        }
                     }
                     .filter { seen.insert($0.key).inserted }
                     .sorted { $0.key < $1.key }
@@ -62,7 +69,9 @@ public enum EndpointSelection {
                 }
                 if let nodePort = port.nodePort {
                     for address in nodeAddresses {
-                        add(.address(address, port: nodePort, protocol: port.protocol), port: port, scope: .external, targetPort: targetPort)
+                        add(
+                            .address(address, port: nodePort, protocol: port.protocol), port: port, scope: .external, targetPort: targetPort
+                        )
                     }
                 }
             }
@@ -94,8 +103,10 @@ public enum EndpointSelection {
     /// used only when no ready one is left (KEP-1669). Health comes before both: a failed
     /// endpoint is not ready, whatever its declared conditions. `Cluster` pools (also the
     /// fallback of `PreferLocal`) are then narrowed by topology hints (`zone`: this node's).
-    static func choose(_ endpoints: [EndpointSpec], policy: TrafficPolicy, node: String, zone: String? = nil,
-                       family: AddressFamily, tunnel: Bool, health: HealthFilter? = nil) -> Choice {
+    static func choose(
+        _ endpoints: [EndpointSpec], policy: TrafficPolicy, node: String, zone: String? = nil,
+        family: AddressFamily, tunnel: Bool, health: HealthFilter? = nil
+    ) -> Choice {
         // Only tunnels may carry one family inside the other.
         let reachable = tunnel ? endpoints : endpoints.filter { $0.address.family == family }
         let localPool = reachable.filter { $0.node == node }

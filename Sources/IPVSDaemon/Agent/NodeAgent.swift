@@ -1,7 +1,7 @@
+import Conntrack
 import HealthChecking
 import IPVSCore
 import IPVSNetlink
-import Conntrack
 import Logging
 import Nftables
 import Reconciler
@@ -24,8 +24,10 @@ public struct NodeAgent: Sendable {
         public var healthPortHost: String?
         public var version: String
 
-        public init(loop: ReconcileLoop.Configuration, stateDirectory: String, client: IPVSClient.Configuration,
-                    metricsHost: String, metricsPort: Int, metricsRealServers: Bool, healthPortHost: String?, version: String) {
+        public init(
+            loop: ReconcileLoop.Configuration, stateDirectory: String, client: IPVSClient.Configuration,
+            metricsHost: String, metricsPort: Int, metricsRealServers: Bool, healthPortHost: String?, version: String
+        ) {
             self.loop = loop
             self.stateDirectory = stateDirectory
             self.client = client
@@ -48,42 +50,50 @@ public struct NodeAgent: Sendable {
     /// Runs until SIGTERM or SIGINT, with the desired state from `makeSource`.
     public func run(source makeSource: (AgentMetrics) async throws -> any DesiredStateSource) async throws {
         let table = try IPVSClient(configuration: configuration.client, logger: logger)
-        let addresses = try InterfaceAddressClient(configuration: .init(namespace: configuration.client.namespace, timeout: configuration.client.timeout))
-        let reconciler = Reconciler(table: table, addresses: addresses, sysctls: NamespaceSysctls(namespace: configuration.client.namespace),
-                                    packetFilter: NftablesClient(namespace: configuration.client.namespace, logger: logger),
-                                    ledgerStore: LedgerStore(directory: configuration.stateDirectory), logger: logger)
+        let addresses = try InterfaceAddressClient(
+            configuration: .init(namespace: configuration.client.namespace, timeout: configuration.client.timeout))
+        let reconciler = Reconciler(
+            table: table, addresses: addresses, sysctls: NamespaceSysctls(namespace: configuration.client.namespace),
+            packetFilter: NftablesClient(namespace: configuration.client.namespace, logger: logger),
+            ledgerStore: LedgerStore(directory: configuration.stateDirectory), logger: logger)
         let metrics = AgentMetrics(version: configuration.version)
         let source = try await makeSource(metrics)
         let checker = HealthChecker(observer: metrics, logger: logger)
         let status = AgentStatus(loopStallBound: configuration.loop.resyncInterval * 2 + .seconds(60))
         let notifier = SystemdNotifier.fromProcessEnvironment().map { SystemdReadiness(notifier: $0, logger: logger) }
         let healthPorts = HealthCheckPortServers(host: configuration.healthPortHost, logger: logger)
-        let traffic = KernelTrafficScrape(table: table, includeRealServers: configuration.metricsRealServers, metrics: metrics, logger: logger)
-        let loop = ReconcileLoop(configuration: configuration.loop, source: source, reconciler: reconciler, table: table,
-                                 health: checker, metrics: metrics, status: status, notifier: notifier,
-                                 healthPorts: HealthPortUpdates(servers: healthPorts, logger: logger), traffic: traffic,
-                                 conntrackCleaner: ConntrackCleaner(table: KernelConntrack(namespace: configuration.client.namespace, logger: logger),
-                                                                    logger: logger),
-                                 logger: logger)
+        let traffic = KernelTrafficScrape(
+            table: table, includeRealServers: configuration.metricsRealServers, metrics: metrics, logger: logger)
+        let loop = ReconcileLoop(
+            configuration: configuration.loop, source: source, reconciler: reconciler, table: table,
+            health: checker, metrics: metrics, status: status, notifier: notifier,
+            healthPorts: HealthPortUpdates(servers: healthPorts, logger: logger), traffic: traffic,
+            conntrackCleaner: ConntrackCleaner(
+                table: KernelConntrack(namespace: configuration.client.namespace, logger: logger),
+                logger: logger),
+            logger: logger)
         let endpoints = AgentEndpoints(metrics: metrics, status: status) { traffic.render() }
         let http = HTTPEndpointServer(host: configuration.metricsHost, port: configuration.metricsPort, logger: logger) { request in
             let answer = endpoints.answer(path: request.path)
             return HTTPResponse(status: answer.status, contentType: answer.contentType, body: answer.body)
         }
-        logger.notice("node agent starting", metadata: [
-            "node": "\(configuration.loop.node)",
-            "metrics": "\(configuration.metricsHost):\(configuration.metricsPort)", "systemd": "\(notifier != nil)",
-        ])
+        logger.notice(
+            "node agent starting",
+            metadata: [
+                "node": "\(configuration.loop.node)",
+                "metrics": "\(configuration.metricsHost):\(configuration.metricsPort)", "systemd": "\(notifier != nil)",
+            ])
         // Shut down in reverse order: the loop first, so that nothing is written while the rest stops.
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: checker),
-                .init(service: http),
-                .init(service: healthPorts),
-                .init(service: loop),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: checker),
+                    .init(service: http),
+                    .init(service: healthPorts),
+                    .init(service: loop),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
     }
 }
@@ -105,13 +115,14 @@ struct SystemdReadiness: ReadinessNotifier {
     var watchdogInterval: Duration? { notifier.watchdogInterval }
 
     func notify(_ event: ReadinessEvent) {
-        let states: [SystemdNotifier.State] = switch event {
-        case .ready(let status): [.ready, .status(status)]
-        case .reloading: [.reloading, .status("reloading")]
-        case .stopping: [.stopping, .status("stopping; the kernel table stays as it is")]
-        case .watchdog: [.watchdog]
-        case .status(let text): [.status(text)]
-        }
+        let states: [SystemdNotifier.State] =
+            switch event {
+            case .ready(let status): [.ready, .status(status)]
+            case .reloading: [.reloading, .status("reloading")]
+            case .stopping: [.stopping, .status("stopping; the kernel table stays as it is")]
+            case .watchdog: [.watchdog]
+            case .status(let text): [.status(text)]
+            }
         do { try notifier.send(states) } catch {
             logger.warning("cannot notify systemd", metadata: ["error": "\(error)"])
         }
@@ -126,7 +137,9 @@ struct HealthPortUpdates: HealthPortPublisher {
 
     func publish(_ ports: [UInt16: HealthPortStatus]) async {
         for failure in await servers.update(ports) {
-            logger.error("cannot open a health port", metadata: ["port": "\(failure.port)", "service": "\(failure.serviceName)", "error": "\(failure.error)"])
+            logger.error(
+                "cannot open a health port",
+                metadata: ["port": "\(failure.port)", "service": "\(failure.serviceName)", "error": "\(failure.error)"])
         }
     }
 }

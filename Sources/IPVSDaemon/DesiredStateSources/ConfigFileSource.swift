@@ -23,15 +23,19 @@ public final class ConfigFileSource: DesiredStateSource {
 
     /// - Parameter initial: the file as loaded at start-up (a broken file stops the agent before
     ///   it touches anything, so there always is one).
-    public init(path: String, initial: DesiredState, servicesFrom origin: ConfigLoader.ServiceOrigin = .file,
-                watchInterval: Duration = .seconds(1), metrics: AgentMetrics, logger: Logger) {
+    public init(
+        path: String, initial: DesiredState, servicesFrom origin: ConfigLoader.ServiceOrigin = .file,
+        watchInterval: Duration = .seconds(1), metrics: AgentMetrics, logger: Logger
+    ) {
         self.path = path
         self.origin = origin
         self.watchInterval = watchInterval
         self.metrics = metrics
         self.logger = logger
-        memory = Mutex(Memory(current: SourceState(state: initial, generation: 1, changedSince: nil),
-                              fingerprint: ConfigFingerprint.of(path: path)))
+        memory = Mutex(
+            Memory(
+                current: SourceState(state: initial, generation: 1, changedSince: nil),
+                fingerprint: ConfigFingerprint.of(path: path)))
     }
 
     public func current() -> SourceState? {
@@ -70,8 +74,9 @@ public final class ConfigFileSource: DesiredStateSource {
         switch loaded {
         case .success(let state):
             memory.withLock { memory in
-                memory.current = SourceState(state: state, generation: memory.current.generation + 1,
-                                             changedSince: memory.current.changedSince ?? arrived)
+                memory.current = SourceState(
+                    state: state, generation: memory.current.generation + 1,
+                    changedSince: memory.current.changedSince ?? arrived)
             }
             metrics.configReloads("success").increment()
             metrics.configLastReloadSuccessful.set(to: 1)
@@ -79,9 +84,11 @@ public final class ConfigFileSource: DesiredStateSource {
         case .failure(let error):
             metrics.configReloads("failure").increment()
             metrics.configLastReloadSuccessful.set(to: 0)
-            logger.error("config rejected; the last good config stays in force", metadata: [
-                "file": "\(path)", "problems": "\(error.description)",
-            ])
+            logger.error(
+                "config rejected; the last good config stays in force",
+                metadata: [
+                    "file": "\(path)", "problems": "\(error.description)",
+                ])
         }
     }
 }

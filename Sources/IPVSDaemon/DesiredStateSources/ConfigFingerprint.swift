@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// What identifies one version of the config file on disk: the file the path resolves to and its
@@ -19,7 +19,8 @@ struct ConfigFingerprint: Hashable, Sendable {
     static func of(path: String) -> ConfigFingerprint? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return ConfigFingerprint(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                                 modifiedSeconds: info.st_mtim.tv_sec, modifiedNanoseconds: info.st_mtim.tv_nsec)
+        return ConfigFingerprint(
+            device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+            modifiedSeconds: info.st_mtim.tv_sec, modifiedNanoseconds: info.st_mtim.tv_nsec)
     }
 }

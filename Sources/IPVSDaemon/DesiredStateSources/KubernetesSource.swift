@@ -58,8 +58,10 @@ public final class KubernetesSource: DesiredStateSource {
     let logger: Logger
     private let memory = Mutex(Memory())
 
-    public init(configuration: Configuration, client: KubernetesHTTPClient, base: ConfigFileSource?,
-                metrics: KubernetesMetrics, logger: Logger) {
+    public init(
+        configuration: Configuration, client: KubernetesHTTPClient, base: ConfigFileSource?,
+        metrics: KubernetesMetrics, logger: Logger
+    ) {
         self.configuration = configuration
         self.client = client
         self.base = base
@@ -73,19 +75,28 @@ public final class KubernetesSource: DesiredStateSource {
         let nodeSelector = ObjectSelector(fieldSelector: "metadata.name=\(configuration.node)")
         await withDiscardingTaskGroup { group in
             group.addTask {
-                await self.follow(.services, Reflector(KubernetesService.self, client: self.client, selector: selector,
-                                                       observer: self.metrics.observer(.services), logger: self.logger),
-                                  store: \.services, changed: changed)
+                await self.follow(
+                    .services,
+                    Reflector(
+                        KubernetesService.self, client: self.client, selector: selector,
+                        observer: self.metrics.observer(.services), logger: self.logger),
+                    store: \.services, changed: changed)
             }
             group.addTask {
-                await self.follow(.endpointSlices, Reflector(EndpointSlice.self, client: self.client, selector: selector,
-                                                             observer: self.metrics.observer(.endpointSlices), logger: self.logger),
-                                  store: \.slices, changed: changed)
+                await self.follow(
+                    .endpointSlices,
+                    Reflector(
+                        EndpointSlice.self, client: self.client, selector: selector,
+                        observer: self.metrics.observer(.endpointSlices), logger: self.logger),
+                    store: \.slices, changed: changed)
             }
             group.addTask {
-                await self.follow(.nodes, Reflector(KubernetesNode.self, client: self.client, selector: nodeSelector,
-                                                    observer: self.metrics.observer(.nodes), logger: self.logger),
-                                  store: \.nodes, changed: changed)
+                await self.follow(
+                    .nodes,
+                    Reflector(
+                        KubernetesNode.self, client: self.client, selector: nodeSelector,
+                        observer: self.metrics.observer(.nodes), logger: self.logger),
+                    store: \.nodes, changed: changed)
             }
             if let base {
                 group.addTask {
@@ -100,9 +111,11 @@ public final class KubernetesSource: DesiredStateSource {
     }
 
     /// Applies one reflector's updates to its store, in order, and says so.
-    private func follow<Object: KubernetesObject>(_ resource: KubernetesResource, _ reflector: Reflector<Object>,
-                                                  store: WritableKeyPath<Memory, ObjectStore<Object>> & Sendable,
-                                                  changed: @escaping @Sendable (DesiredStateChange) -> Void) async {
+    private func follow<Object: KubernetesObject>(
+        _ resource: KubernetesResource, _ reflector: Reflector<Object>,
+        store: WritableKeyPath<Memory, ObjectStore<Object>> & Sendable,
+        changed: @escaping @Sendable (DesiredStateChange) -> Void
+    ) async {
         let (updates, sink) = AsyncStream.makeStream(of: ReflectorUpdate<Object>.self)
         await withDiscardingTaskGroup { group in
             group.addTask { await reflector.run(sink: sink) }
@@ -131,15 +144,19 @@ public final class KubernetesSource: DesiredStateSource {
 
     public func current() -> SourceState? {
         let base = self.base?.lastGood
-        let taken = memory.withLock { memory -> (snapshot: ClusterSnapshot?, previous: SourceState?, changedSince: ContinuousClock.Instant?) in
+        let taken = memory.withLock {
+            memory -> (snapshot: ClusterSnapshot?, previous: SourceState?, changedSince: ContinuousClock.Instant?) in
             guard memory.listed.count == KubernetesResource.allCases.count else { return (nil, nil, nil) }
             defer { memory.changedSince = nil }
             let baseMoved = base.map { $0.generation != memory.baseGeneration } ?? false
             guard memory.dirty || baseMoved || memory.mapped == nil else { return (nil, memory.mapped, memory.changedSince) }
             memory.dirty = false
             memory.baseGeneration = base?.generation ?? 0
-            return (ClusterSnapshot(services: memory.services.objects, slices: memory.slices.objects,
-                                    node: memory.nodes.objects.values.first), memory.mapped, memory.changedSince)
+            return (
+                ClusterSnapshot(
+                    services: memory.services.objects, slices: memory.slices.objects,
+                    node: memory.nodes.objects.values.first), memory.mapped, memory.changedSince
+            )
         }
         guard let snapshot = taken.snapshot else {
             return taken.previous.map { SourceState(state: $0.state, generation: $0.generation, changedSince: taken.changedSince) }
@@ -160,12 +177,16 @@ public final class KubernetesSource: DesiredStateSource {
 
     /// One consistent list of each collection, mapped: what `diff` and `apply` plan against, so
     /// that an operator sees what the agent would do before it takes a node over.
-    public static func listOnce(_ configuration: Configuration, client: KubernetesHTTPClient, base: DesiredState) async throws -> MappingResult {
+    public static func listOnce(
+        _ configuration: Configuration, client: KubernetesHTTPClient, base: DesiredState
+    ) async throws -> MappingResult {
         let selector = ObjectSelector(labelSelector: configuration.labelSelector)
         async let services = client.listAll(KubernetesService.self, selector: selector)
         async let slices = client.listAll(EndpointSlice.self, selector: selector)
-        async let nodes = client.listAll(KubernetesNode.self, selector: ObjectSelector(fieldSelector: "metadata.name=\(configuration.node)"))
-        let snapshot = ClusterSnapshot(services: try await services.items, slices: try await slices.items, node: try await nodes.items.first)
+        async let nodes = client.listAll(
+            KubernetesNode.self, selector: ObjectSelector(fieldSelector: "metadata.name=\(configuration.node)"))
+        let snapshot = ClusterSnapshot(
+            services: try await services.items, slices: try await slices.items, node: try await nodes.items.first)
         return map(snapshot, node: configuration.node, base: base)
     }
 

@@ -4,7 +4,7 @@ import NIOHTTP1
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 typealias HTTPConnection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
@@ -28,8 +28,10 @@ final class HTTPListener: Sendable {
     private let handler: HTTPEndpointServer.Handler
     private let logger: Logger
 
-    private init(host: String, server: NIOAsyncChannel<HTTPConnection, Never>, port: Int,
-                 handler: @escaping HTTPEndpointServer.Handler, logger: Logger) {
+    private init(
+        host: String, server: NIOAsyncChannel<HTTPConnection, Never>, port: Int,
+        handler: @escaping HTTPEndpointServer.Handler, logger: Logger
+    ) {
         self.host = host
         self.server = server
         self.port = port

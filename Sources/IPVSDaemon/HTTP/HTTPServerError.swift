@@ -1,7 +1,7 @@
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A listener that could not be opened.
@@ -30,8 +30,10 @@ public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
     /// The error underneath, from SwiftNIO.
     public var cause: (any Error & Sendable)?
 
-    public init(_ code: Code, _ message: String, host: String, port: Int, errno: Int32? = nil,
-                cause: (any Error & Sendable)? = nil) {
+    public init(
+        _ code: Code, _ message: String, host: String, port: Int, errno: Int32? = nil,
+        cause: (any Error & Sendable)? = nil
+    ) {
         self.code = code
         self.message = message
         self.host = host
@@ -49,18 +51,21 @@ public struct HTTPServerError: Error, Sendable, CustomStringConvertible {
 
     /// A host that is not an IP address.
     static func invalidAddress(host: String, port: Int, cause: any Error) -> HTTPServerError {
-        HTTPServerError(.invalidAddress, "cannot listen on \(endpoint(host: host, port: port)): not an IP address",
-                        host: host, port: port, cause: cause)
+        HTTPServerError(
+            .invalidAddress, "cannot listen on \(endpoint(host: host, port: port)): not an IP address",
+            host: host, port: port, cause: cause)
     }
 
     /// The error for a failed bind, with the errno out of NIO's error where there is one.
     static func bindFailed(host: String, port: Int, error: any Error) -> HTTPServerError {
         let endpoint = endpoint(host: host, port: port)
         guard let error = error as? IOError else {
-            return HTTPServerError(.bindFailed, "cannot listen on \(endpoint): \(error)", host: host, port: port,
-                                   cause: error)
+            return HTTPServerError(
+                .bindFailed, "cannot listen on \(endpoint): \(error)", host: host, port: port,
+                cause: error)
         }
-        return HTTPServerError(.bindFailed, "cannot listen on \(endpoint): \(String(cString: strerror(error.errnoCode)))",
-                               host: host, port: port, errno: error.errnoCode, cause: error)
+        return HTTPServerError(
+            .bindFailed, "cannot listen on \(endpoint): \(String(cString: strerror(error.errnoCode)))",
+            host: host, port: port, errno: error.errnoCode, cause: error)
     }
 }

@@ -5,7 +5,7 @@ import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The per-service health ports of `externalTrafficPolicy: Local` services, like kube-proxy's
@@ -96,9 +96,11 @@ public final class HealthCheckPortServers: Service, Sendable {
         do throws(HTTPServerError) {
             listener = try await bind(port)
         } catch {
-            logger.warning("health port not opened", metadata: [
-                "port": "\(port)", "service": "\(serviceName)", "error": "\(error)",
-            ])
+            logger.warning(
+                "health port not opened",
+                metadata: [
+                    "port": "\(port)", "service": "\(serviceName)", "error": "\(error)",
+                ])
             return HealthPortFailure(port: port, serviceName: serviceName, error: error)
         }
         // A concurrent update or shutdown may have changed the plan while this one was binding.
@@ -114,9 +116,11 @@ public final class HealthCheckPortServers: Service, Sendable {
             return nil
         }
         opened.continuation.yield(listener)
-        logger.info("health port listening", metadata: [
-            "port": "\(port)", "service": "\(serviceName)", "host": "\(listener.host)",
-        ])
+        logger.info(
+            "health port listening",
+            metadata: [
+                "port": "\(port)", "service": "\(serviceName)", "host": "\(listener.host)",
+            ])
         return nil
     }
 
@@ -129,7 +133,7 @@ public final class HealthCheckPortServers: Service, Sendable {
         do throws(HTTPServerError) {
             return try await HTTPListener.bind(
                 host: host ?? "::", port: Int(port), eventLoopGroup: eventLoopGroup, logger: logger, handler: answer)
-        } catch where host == nil && (error.errno == EAFNOSUPPORT || error.errno == EADDRNOTAVAIL) {
+        } catch  where host == nil && (error.errno == EAFNOSUPPORT || error.errno == EADDRNOTAVAIL) {
             return try await HTTPListener.bind(
                 host: "0.0.0.0", port: Int(port), eventLoopGroup: eventLoopGroup, logger: logger, handler: answer)
         }

@@ -15,7 +15,8 @@ public struct HealthPortStatus: Sendable, Hashable {
     /// it work unchanged: 200 with endpoints, 503 without, and the same JSON body.
     var response: HTTPResponse {
         let (namespace, name) = namespaceAndName
-        let body = #"{"service":{"namespace":\#(jsonString(namespace)),"name":\#(jsonString(name))},"#
+        let body =
+            #"{"service":{"namespace":\#(jsonString(namespace)),"name":\#(jsonString(name))},"#
             + #""localEndpoints":\#(localEndpoints),"serviceProxyHealthy":true}"#
         return HTTPResponse(
             status: localEndpoints > 0 ? 200 : 503, contentType: "application/json",

@@ -29,45 +29,64 @@ public final class AgentMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), version: String) {
         self.registry = registry
-        registry.gauge("ipvsctl_build_info", "Always 1; the version label says which build runs.", labels: [("version", version)]).set(to: 1)
+        registry.gauge("ipvsctl_build_info", "Always 1; the version label says which build runs.", labels: [("version", version)]).set(
+            to: 1)
         reconcileDuration = registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(metricName: "ipvsctl_reconcile_duration_seconds", unitName: "",
-                                             helpText: "Time of one reconcile: read, plan, apply."),
-            buckets: [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                      .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30)])
+            descriptor: MetricNameDescriptor(
+                metricName: "ipvsctl_reconcile_duration_seconds", unitName: "",
+                helpText: "Time of one reconcile: read, plan, apply."),
+            buckets: [
+                .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+            ])
         changeToKernel = registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(metricName: "ipvsctl_desired_change_to_kernel_seconds", unitName: "",
-                                             helpText: "From a change of the desired state (a Kubernetes event, a config file edit) arriving to the end of the kernel write it caused."),
-            buckets: [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                      .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30)])
-        lastSuccess = registry.gauge("ipvsctl_reconcile_last_success_timestamp_seconds", "Unix time of the last reconcile that applied everything.")
-        driftRepaired = registry.counter("ipvsctl_reconcile_drift_repaired_total",
-                                         "Changes made to owned objects that someone else altered while the desired state stood still.")
-        foreignServices = registry.gauge("ipvsctl_foreign_virtual_services", "Virtual services in the table that are not ours (never touched).")
+            descriptor: MetricNameDescriptor(
+                metricName: "ipvsctl_desired_change_to_kernel_seconds", unitName: "",
+                helpText:
+                    "From a change of the desired state (a Kubernetes event, a config file edit) arriving to the end of the kernel write it caused."
+            ),
+            buckets: [
+                .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+            ])
+        lastSuccess = registry.gauge(
+            "ipvsctl_reconcile_last_success_timestamp_seconds", "Unix time of the last reconcile that applied everything.")
+        driftRepaired = registry.counter(
+            "ipvsctl_reconcile_drift_repaired_total",
+            "Changes made to owned objects that someone else altered while the desired state stood still.")
+        foreignServices = registry.gauge(
+            "ipvsctl_foreign_virtual_services", "Virtual services in the table that are not ours (never touched).")
         foreignAddresses = registry.gauge("ipvsctl_foreign_addresses", "Addresses on our interface that are not ours (never touched).")
         collisions = registry.gauge("ipvsctl_collisions", "Desired virtual services held by someone else (not adopted).")
         drains = registry.gauge("ipvsctl_draining_real_servers", "Real servers at weight 0 waiting for their connections to end.")
-        configLastReloadSuccessful = registry.gauge("ipvsctl_config_last_reload_successful",
-                                                    "1 when the last config load succeeded, 0 when the last good config stays in force.")
+        configLastReloadSuccessful = registry.gauge(
+            "ipvsctl_config_last_reload_successful",
+            "1 when the last config load succeeded, 0 when the last good config stays in force.")
         // The agent starts only from a config that loaded: nothing rejected is on disk yet.
         configLastReloadSuccessful.set(to: 1)
         checkerStalled = registry.gauge("ipvsctl_health_checker_stalled", "1 when the health checker's loop has stopped running.")
-        healthTargets = registry.gauge("ipvsctl_health_check_targets", "Distinct targets probed (shared by every service that declares them).")
-        serviceBlackholed = LabeledGauges(name: "ipvsctl_service_blackholed",
-                                          help: "1 when the service refuses traffic on this node: traffic policy Local and no usable local endpoint.",
-                                          labels: ["service", "traffic_policy"])
-        serviceFallback = LabeledGauges(name: "ipvsctl_service_fallback",
-                                        help: "1 when a PreferLocal service sends to other nodes for want of a local endpoint.",
-                                        labels: ["service", "traffic_policy"])
-        servicePanicking = LabeledGauges(name: "ipvsctl_service_health_panic",
-                                         help: "1 when more endpoints failed than the panic threshold allows, so all are kept.",
-                                         labels: ["service"])
-        endpointHealth = LabeledGauges(name: "ipvsctl_service_endpoints",
-                                       help: "Health-checked endpoints of a service on this node, by verdict.",
-                                       labels: ["service", "state"])
-        virtualServicesByOutcome = LabeledGauges(name: "ipvsctl_virtual_services",
-                                                 help: "Desired virtual services by traffic policy scope and outcome of endpoint selection.",
-                                                 labels: ["traffic_policy", "outcome"])
+        healthTargets = registry.gauge(
+            "ipvsctl_health_check_targets", "Distinct targets probed (shared by every service that declares them).")
+        serviceBlackholed = LabeledGauges(
+            name: "ipvsctl_service_blackholed",
+            help: "1 when the service refuses traffic on this node: traffic policy Local and no usable local endpoint.",
+            labels: ["service", "traffic_policy"])
+        serviceFallback = LabeledGauges(
+            name: "ipvsctl_service_fallback",
+            help: "1 when a PreferLocal service sends to other nodes for want of a local endpoint.",
+            labels: ["service", "traffic_policy"])
+        servicePanicking = LabeledGauges(
+            name: "ipvsctl_service_health_panic",
+            help: "1 when more endpoints failed than the panic threshold allows, so all are kept.",
+            labels: ["service"])
+        endpointHealth = LabeledGauges(
+            name: "ipvsctl_service_endpoints",
+            help: "Health-checked endpoints of a service on this node, by verdict.",
+            labels: ["service", "state"])
+        virtualServicesByOutcome = LabeledGauges(
+            name: "ipvsctl_virtual_services",
+            help: "Desired virtual services by traffic policy scope and outcome of endpoint selection.",
+            labels: ["traffic_policy", "outcome"])
         // The counts kube-proxy calls sync_proxy_rules_no_local_endpoints_total, zero included.
         for scope in TrafficPolicyScope.allCases {
             blackholedCount(scope).set(to: 0)
@@ -76,18 +95,22 @@ public final class AgentMetrics: Sendable {
     }
 
     func blackholedCount(_ scope: TrafficPolicyScope) -> Gauge {
-        registry.gauge("ipvsctl_blackholed_services", "Virtual services refusing traffic for want of a local endpoint, per traffic policy (kube-proxy's no_local_endpoints).",
-                       labels: [("traffic_policy", scope.rawValue)])
+        registry.gauge(
+            "ipvsctl_blackholed_services",
+            "Virtual services refusing traffic for want of a local endpoint, per traffic policy (kube-proxy's no_local_endpoints).",
+            labels: [("traffic_policy", scope.rawValue)])
     }
 
     func fallbackCount(_ scope: TrafficPolicyScope) -> Gauge {
-        registry.gauge("ipvsctl_fallback_services", "PreferLocal virtual services using other nodes' endpoints, per traffic policy.",
-                       labels: [("traffic_policy", scope.rawValue)])
+        registry.gauge(
+            "ipvsctl_fallback_services", "PreferLocal virtual services using other nodes' endpoints, per traffic policy.",
+            labels: [("traffic_policy", scope.rawValue)])
     }
 
     func reconciles(trigger: ReconcileTrigger, result: String) -> Counter {
-        registry.counter("ipvsctl_reconciles_total", "Reconciles by what triggered them and how they ended.",
-                         labels: [("trigger", trigger.rawValue), ("result", result)])
+        registry.counter(
+            "ipvsctl_reconciles_total", "Reconciles by what triggered them and how they ended.",
+            labels: [("trigger", trigger.rawValue), ("result", result)])
     }
 
     func kernelCommands(_ kind: String) -> Counter {
@@ -95,12 +118,14 @@ public final class AgentMetrics: Sendable {
     }
 
     func errors(_ kind: String) -> Counter {
-        registry.counter("ipvsctl_reconcile_errors_total", "Reconcile errors by kind: read, apply, ledger, guard, command.", labels: [("kind", kind)])
+        registry.counter(
+            "ipvsctl_reconcile_errors_total", "Reconcile errors by kind: read, apply, ledger, guard, command.", labels: [("kind", kind)])
     }
 
     func configReloads(_ result: String) -> Counter {
-        registry.counter("ipvsctl_config_reloads_total", "Config loads after start, by result; a failure keeps the last good config.",
-                         labels: [("result", result)])
+        registry.counter(
+            "ipvsctl_config_reloads_total", "Config loads after start, by result; a failure keeps the last good config.",
+            labels: [("result", result)])
     }
 
     func healthChecks(kind: String, result: String) -> Counter {
@@ -108,8 +133,9 @@ public final class AgentMetrics: Sendable {
     }
 
     func healthTransitions(to verdict: HealthVerdict) -> Counter {
-        registry.counter("ipvsctl_health_transitions_total", "Verdict changes of health-checked targets, by the new verdict.",
-                         labels: [("to", verdict.rawValue)])
+        registry.counter(
+            "ipvsctl_health_transitions_total", "Verdict changes of health-checked targets, by the new verdict.",
+            labels: [("to", verdict.rawValue)])
     }
 
     /// The per-service families, kept out of the registry (``LabeledGauges`` says why).

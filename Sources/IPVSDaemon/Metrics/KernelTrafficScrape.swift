@@ -22,8 +22,9 @@ public final class KernelTrafficScrape: Sendable {
 
     /// Takes the names of a reconcile's desired virtual services.
     func name(_ desired: DesiredKernelState) {
-        let names = Dictionary(desired.virtualServices.map { ($0.service.key, $0.origin.serviceName) },
-                               uniquingKeysWith: { first, _ in first })
+        let names = Dictionary(
+            desired.virtualServices.map { ($0.service.key, $0.origin.serviceName) },
+            uniquingKeysWith: { first, _ in first })
         serviceNames.withLock { $0 = names }
     }
 

@@ -31,23 +31,27 @@ public final class KubernetesMetrics: Sendable {
     }
 
     var skippedObjects: Gauge {
-        registry.gauge("ipvsctl_kubernetes_skipped_objects",
-                       "Services, EndpointSlices or endpoints left out of the desired state because they are malformed (each logged).")
+        registry.gauge(
+            "ipvsctl_kubernetes_skipped_objects",
+            "Services, EndpointSlices or endpoints left out of the desired state because they are malformed (each logged).")
     }
 
     var annotationProblems: Gauge {
-        registry.gauge("ipvsctl_kubernetes_annotation_problems",
-                       "Annotations of ours that could not be used; their Services take the defaults instead (each logged).")
+        registry.gauge(
+            "ipvsctl_kubernetes_annotation_problems",
+            "Annotations of ours that could not be used; their Services take the defaults instead (each logged).")
     }
 
     func objects(_ resource: KubernetesResource) -> Gauge {
-        registry.gauge("ipvsctl_kubernetes_objects", "Objects in the local copy of each collection.", labels: [("resource", resource.rawValue)])
+        registry.gauge(
+            "ipvsctl_kubernetes_objects", "Objects in the local copy of each collection.", labels: [("resource", resource.rawValue)])
     }
 
     func lastSync(_ resource: KubernetesResource) -> Gauge {
-        registry.gauge("ipvsctl_kubernetes_last_sync_timestamp_seconds",
-                       "Unix time the local copy of a collection was last known current: a complete list, an event or a bookmark.",
-                       labels: [("resource", resource.rawValue)])
+        registry.gauge(
+            "ipvsctl_kubernetes_last_sync_timestamp_seconds",
+            "Unix time the local copy of a collection was last known current: a complete list, an event or a bookmark.",
+            labels: [("resource", resource.rawValue)])
     }
 
     func observer(_ resource: KubernetesResource) -> ResourceObserver {
@@ -60,24 +64,32 @@ public final class KubernetesMetrics: Sendable {
         let metrics: KubernetesMetrics
 
         func relisted(reason: RelistReason) {
-            metrics.registry.counter("ipvsctl_kubernetes_relists_total", "Lists from scratch after the first, by collection and reason.",
-                                     labels: [("resource", resource.rawValue), ("reason", reason.rawValue)]).increment()
+            metrics.registry.counter(
+                "ipvsctl_kubernetes_relists_total", "Lists from scratch after the first, by collection and reason.",
+                labels: [("resource", resource.rawValue), ("reason", reason.rawValue)]
+            ).increment()
         }
 
         func watchRestarted(reason: WatchRestartReason) {
-            metrics.registry.counter("ipvsctl_kubernetes_watch_restarts_total", "Watches that ended and were started again, by collection and reason.",
-                                     labels: [("resource", resource.rawValue), ("reason", reason.rawValue)]).increment()
+            metrics.registry.counter(
+                "ipvsctl_kubernetes_watch_restarts_total", "Watches that ended and were started again, by collection and reason.",
+                labels: [("resource", resource.rawValue), ("reason", reason.rawValue)]
+            ).increment()
         }
 
         func eventReceived(type: WatchEventType) {
-            metrics.registry.counter("ipvsctl_kubernetes_events_total", "Watch events by collection and type.",
-                                     labels: [("resource", resource.rawValue), ("type", type.rawValue)]).increment()
+            metrics.registry.counter(
+                "ipvsctl_kubernetes_events_total", "Watch events by collection and type.",
+                labels: [("resource", resource.rawValue), ("type", type.rawValue)]
+            ).increment()
             metrics.lastSync(resource).set(Double(ReconcileLoop.unixTime()))
         }
 
         func objectRejected(_ rejected: RejectedObject) {
-            metrics.registry.counter("ipvsctl_kubernetes_rejected_objects_total", "Objects that could not be decoded and were skipped, by collection.",
-                                     labels: [("resource", resource.rawValue)]).increment()
+            metrics.registry.counter(
+                "ipvsctl_kubernetes_rejected_objects_total", "Objects that could not be decoded and were skipped, by collection.",
+                labels: [("resource", resource.rawValue)]
+            ).increment()
         }
 
         func synced() {

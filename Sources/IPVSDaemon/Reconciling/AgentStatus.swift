@@ -18,10 +18,18 @@ public final class AgentStatus: Sendable {
         state = Mutex(State(lastLoopActivity: .now))
     }
 
-    func loopStarted() { state.withLock { $0.loopRunning = true; $0.lastLoopActivity = .now } }
+    func loopStarted() {
+        state.withLock {
+            $0.loopRunning = true; $0.lastLoopActivity = .now
+        }
+    }
     func loopStopped() { state.withLock { $0.loopRunning = false } }
     func loopActive() { state.withLock { $0.lastLoopActivity = .now } }
-    func reconciled() { state.withLock { $0.firstReconcileDone = true; $0.lastLoopActivity = .now } }
+    func reconciled() {
+        state.withLock {
+            $0.firstReconcileDone = true; $0.lastLoopActivity = .now
+        }
+    }
     func checker(stalled: Bool) { state.withLock { $0.checkerStalled = stalled } }
 
     /// Ready once the first reconcile has run (`/readyz`; systemd's READY=1).

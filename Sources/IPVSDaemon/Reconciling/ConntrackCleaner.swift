@@ -26,9 +26,11 @@ public final class ConntrackCleaner: Sendable {
         queue.async { [table, logger] in
             do {
                 let deleted = try table.deleteFlows(matching: flows)
-                logger.debug("conntrack entries of removed UDP backends deleted", metadata: [
-                    "deleted": "\(deleted)", "backends": "\(flows.count)",
-                ])
+                logger.debug(
+                    "conntrack entries of removed UDP backends deleted",
+                    metadata: [
+                        "deleted": "\(deleted)", "backends": "\(flows.count)",
+                    ])
             } catch {
                 logger.warning("conntrack entries of removed UDP backends not deleted", metadata: ["error": "\(error)"])
             }

@@ -25,8 +25,10 @@ public final class ReconcileLoop: Service, Sendable {
         public var adopt: Bool
         public var maximumBackoff: Duration
 
-        public init(node: String, resyncInterval: Duration = .seconds(30), drainPollInterval: Duration = .seconds(2),
-                    limits: PlanGuards.Limits = PlanGuards.Limits(), adopt: Bool = false, maximumBackoff: Duration = .seconds(30)) {
+        public init(
+            node: String, resyncInterval: Duration = .seconds(30), drainPollInterval: Duration = .seconds(2),
+            limits: PlanGuards.Limits = PlanGuards.Limits(), adopt: Bool = false, maximumBackoff: Duration = .seconds(30)
+        ) {
             self.node = node
             self.resyncInterval = resyncInterval
             self.drainPollInterval = drainPollInterval
@@ -69,10 +71,12 @@ public final class ReconcileLoop: Service, Sendable {
     let memory: Mutex<Memory>
     private let triggers = TriggerBox()
 
-    public init(configuration: Configuration, source: any DesiredStateSource, reconciler: Reconciler, table: any IPVSTable,
-                health: (any HealthVerdictSource)?, metrics: AgentMetrics, status: AgentStatus,
-                notifier: (any ReadinessNotifier)?, healthPorts: (any HealthPortPublisher)?,
-                traffic: KernelTrafficScrape? = nil, conntrackCleaner: ConntrackCleaner? = nil, logger: Logger) {
+    public init(
+        configuration: Configuration, source: any DesiredStateSource, reconciler: Reconciler, table: any IPVSTable,
+        health: (any HealthVerdictSource)?, metrics: AgentMetrics, status: AgentStatus,
+        notifier: (any ReadinessNotifier)?, healthPorts: (any HealthPortPublisher)?,
+        traffic: KernelTrafficScrape? = nil, conntrackCleaner: ConntrackCleaner? = nil, logger: Logger
+    ) {
         self.conntrackCleaner = conntrackCleaner
         self.configuration = configuration
         self.source = source
@@ -85,8 +89,10 @@ public final class ReconcileLoop: Service, Sendable {
         self.healthPorts = healthPorts
         self.traffic = traffic
         self.logger = logger
-        memory = Mutex(Memory(nextResync: .now + configuration.resyncInterval,
-                              backoff: Backoff(maximum: configuration.maximumBackoff)))
+        memory = Mutex(
+            Memory(
+                nextResync: .now + configuration.resyncInterval,
+                backoff: Backoff(maximum: configuration.maximumBackoff)))
     }
 
     /// Asks for a pass, as SIGHUP does (tests and embedders).

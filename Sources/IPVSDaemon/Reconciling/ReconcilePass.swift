@@ -2,7 +2,7 @@ import IPVSCore
 import Reconciler
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ReconcileLoop {
@@ -13,8 +13,9 @@ extension ReconcileLoop {
         let state = current.state
         let startupTable = refreshHealthTargets(current)
         let view = health?.view()
-        let options = Reconciler.Options(node: configuration.node, interface: state.interface, adopt: configuration.adopt,
-                                         limits: configuration.limits, now: Self.unixTime())
+        let options = Reconciler.Options(
+            node: configuration.node, interface: state.interface, adopt: configuration.adopt,
+            limits: configuration.limits, now: Self.unixTime())
         var succeeded = false
         defer {
             metrics.reconcileDuration.record(ContinuousClock.now - started)
@@ -34,9 +35,11 @@ extension ReconcileLoop {
         traffic?.name(planning.desired)
         guard planning.violations.isEmpty else {
             metrics.errors("guard").increment()
-            logger.error("plan refused by a guard; nothing changed", metadata: [
-                "violations": "\(planning.violations.map(\.description).joined(separator: "; "))",
-            ])
+            logger.error(
+                "plan refused by a guard; nothing changed",
+                metadata: [
+                    "violations": "\(planning.violations.map(\.description).joined(separator: "; "))"
+                ])
             return (false, ports)
         }
 
@@ -64,10 +67,12 @@ extension ReconcileLoop {
         }
         if drift > 0 { logger.warning("drift repaired in owned objects", metadata: ["changes": "\(drift)"]) }
         if !report.applied.isEmpty {
-            logger.info("reconciled", metadata: [
-                "trigger": "\(trigger.rawValue)", "applied": "\(report.applied.count)", "failed": "\(report.failures.count)",
-                "kernelCommands": "\(report.kernelCommands)",
-            ])
+            logger.info(
+                "reconciled",
+                metadata: [
+                    "trigger": "\(trigger.rawValue)", "applied": "\(report.applied.count)", "failed": "\(report.failures.count)",
+                    "kernelCommands": "\(report.kernelCommands)",
+                ])
         }
         succeeded = report.failures.isEmpty
         if succeeded { metrics.lastSuccess.set(Double(Self.unixTime())) }

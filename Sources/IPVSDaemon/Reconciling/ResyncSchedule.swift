@@ -15,7 +15,9 @@ extension ReconcileLoop {
             let wait: Duration
             if succeeded {
                 memory.backoff.reset()
-                wait = memory.drainsUnderway ? min(configuration.drainPollInterval, configuration.resyncInterval) : configuration.resyncInterval
+                wait =
+                    memory.drainsUnderway
+                    ? min(configuration.drainPollInterval, configuration.resyncInterval) : configuration.resyncInterval
             } else {
                 wait = memory.backoff.next()
             }

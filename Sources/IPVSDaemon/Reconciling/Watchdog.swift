@@ -12,8 +12,11 @@ extension ReconcileLoop {
                 wasStalled = stalled
                 status.checker(stalled: stalled)
                 metrics.checkerStalled.set(to: stalled ? 1 : 0)
-                if stalled { logger.error("the health checker's loop is stalled; the watchdog is no longer fed") }
-                else { logger.notice("the health checker's loop runs again") }
+                if stalled {
+                    logger.error("the health checker's loop is stalled; the watchdog is no longer fed")
+                } else {
+                    logger.notice("the health checker's loop runs again")
+                }
             }
             guard let interval, ContinuousClock.now - lastFed >= interval / 2, status.problem() == nil else { continue }
             notifier?.notify(.watchdog)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `sockaddr_un` of a `NOTIFY_SOCKET` value, and the one-datagram send to it.
@@ -52,8 +52,9 @@ struct NotifySocketAddress {
             }
         } while sent < 0 && errno == EINTR
         guard sent == payload.count else {
-            throw SystemdNotifyError(.sendFailed, "systemd notification not delivered", socket: text,
-                                     errno: sent < 0 ? errno : nil)
+            throw SystemdNotifyError(
+                .sendFailed, "systemd notification not delivered", socket: text,
+                errno: sent < 0 ? errno : nil)
         }
     }
 }

@@ -1,7 +1,7 @@
 import IPVSCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The outcome of ``InterfaceAddressClient/apply(adding:removing:on:)``: what the kernel did
@@ -55,19 +55,24 @@ public struct AddressChangeResult: Sendable {
         case (.remove, 0): removed.append(address)
         case (.remove, EADDRNOTAVAIL): alreadyAbsent.append(address)
         default:
-            failures.append(Failure(change: change, address: address,
-                                    error: Self.error(change, address, errno: code, kernelMessage: kernelMessage, interface: interface)))
+            failures.append(
+                Failure(
+                    change: change, address: address,
+                    error: Self.error(change, address, errno: code, kernelMessage: kernelMessage, interface: interface)))
         }
     }
 
     /// The kernel's errno for one address, in words.
-    private static func error(_ change: Change, _ address: IPAddress, errno code: Int32, kernelMessage: String?, interface: String) -> IPVSError {
+    private static func error(
+        _ change: Change, _ address: IPAddress, errno code: Int32, kernelMessage: String?, interface: String
+    ) -> IPVSError {
         let object = "\(address) on \(interface)"
         let message: String
         switch (code, address.family) {
         case (EPERM, _):
-            return IPVSError(.permissionDenied, "permission denied: changing addresses needs CAP_NET_ADMIN",
-                             object: object, errno: code, kernelMessage: kernelMessage)
+            return IPVSError(
+                .permissionDenied, "permission denied: changing addresses needs CAP_NET_ADMIN",
+                object: object, errno: code, kernelMessage: kernelMessage)
         case (EACCES, .inet6):
             message = "IPv6 is disabled on \(interface) (net.ipv6.conf.\(interface).disable_ipv6)"
         case (ENODEV, _):

@@ -3,7 +3,7 @@ import IPVSCore
 import IPVSWire
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Builds the rtnetlink address requests with libnl-route-3 and reads the address dump.
@@ -51,8 +51,9 @@ enum AddressMessages {
             status = rtnl_addr_build_delete_request(template, 0, &message)
         }
         guard status == 0, let message else {
-            throw IPVSError(.socketFailure, "libnl could not build the request for \(address): \(String(cString: nl_geterror(status)))",
-                            libnlCode: -status)
+            throw IPVSError(
+                .socketFailure, "libnl could not build the request for \(address): \(String(cString: nl_geterror(status)))",
+                libnlCode: -status)
         }
         defer { nlmsg_free(message) }
         let header = nlmsg_hdr(message)!
@@ -106,8 +107,9 @@ enum AddressMessages {
         let payload = message.payload
         let headerSize = MemoryLayout<ifaddrmsg>.size  // 8, already 4-aligned
         guard payload.count >= headerSize else {
-            throw WireDecodingError(.truncated, "address message carries \(payload.count) bytes, needs \(headerSize)",
-                                    context: "ifaddrmsg")
+            throw WireDecodingError(
+                .truncated, "address message carries \(payload.count) bytes, needs \(headerSize)",
+                context: "ifaddrmsg")
         }
         let start = payload.startIndex
         let family = payload[start]

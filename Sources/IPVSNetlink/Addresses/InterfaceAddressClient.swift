@@ -5,7 +5,7 @@ import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The virtual addresses IPVS must see as local, bound to a dummy interface we manage, over one
@@ -38,8 +38,10 @@ public final class InterfaceAddressClient: Sendable {
         /// How often an interrupted dump is started again before giving up.
         public var dumpRetries: Int
 
-        public init(namespace: NetworkNamespace? = nil, timeout: Duration = .seconds(30),
-                    maximumBatchMessages: Int = 1024, dumpRetries: Int = 5) {
+        public init(
+            namespace: NetworkNamespace? = nil, timeout: Duration = .seconds(30),
+            maximumBatchMessages: Int = 1024, dumpRetries: Int = 5
+        ) {
             self.namespace = namespace
             self.timeout = timeout
             self.maximumBatchMessages = min(max(1, maximumBatchMessages), 1024)
@@ -69,16 +71,19 @@ public final class InterfaceAddressClient: Sendable {
     private let state: Mutex<State>
 
     /// Opens the socket at once, inside `namespace`.
-    public convenience init(namespace: NetworkNamespace? = nil,
-                            logger: Logger = Logger(label: "ipvsctl.addresses")) throws(IPVSError) {
+    public convenience init(
+        namespace: NetworkNamespace? = nil,
+        logger: Logger = Logger(label: "ipvsctl.addresses")
+    ) throws(IPVSError) {
         try self.init(configuration: Configuration(namespace: namespace), logger: logger)
     }
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "ipvsctl.addresses")) throws(IPVSError) {
         self.configuration = configuration
         self.logger = logger
-        let socket = try RouteNetlinkSocket(namespace: configuration.namespace, timeout: configuration.timeout,
-                                            receiveBufferSize: NetlinkDatagramSocket.minimumReceiveBuffer)
+        let socket = try RouteNetlinkSocket(
+            namespace: configuration.namespace, timeout: configuration.timeout,
+            receiveBufferSize: NetlinkDatagramSocket.minimumReceiveBuffer)
         self.state = Mutex(State(session: NetlinkSession(opened: socket, label: "rtnetlink", logger: logger)))
     }
 
@@ -116,11 +121,12 @@ public final class InterfaceAddressClient: Sendable {
                 do throws(IPVSError) {
                     try socket.createLink(named: name, kind: "dummy")
                     logger.info("dummy interface created", metadata: ["interface": "\(name)"])
-                } catch where error.libnlCode == NLE_EXIST {
+                } catch  where error.libnlCode == NLE_EXIST {
                     continue  // someone else created it meanwhile: look at what it is
-                } catch where error.libnlCode == NLE_OPNOTSUPP {
-                    throw IPVSError(.commandFailed, "the kernel cannot make dummy interfaces: load the dummy module (modprobe dummy)",
-                                    object: "interface \(name)", errno: EOPNOTSUPP, libnlCode: error.libnlCode)
+                } catch  where error.libnlCode == NLE_OPNOTSUPP {
+                    throw IPVSError(
+                        .commandFailed, "the kernel cannot make dummy interfaces: load the dummy module (modprobe dummy)",
+                        object: "interface \(name)", errno: EOPNOTSUPP, libnlCode: error.libnlCode)
                 }
             }
             throw IPVSError(.commandFailed, "the interface keeps appearing and disappearing", object: "interface \(name)")
@@ -134,9 +140,10 @@ public final class InterfaceAddressClient: Sendable {
         return try withSocket { socket, _ throws(IPVSError) -> LinkDescription? in
             guard let link = try socket.link(named: name) else { return nil }
             defer { rtnl_link_put(link) }
-            return LinkDescription(index: rtnl_link_get_ifindex(link),
-                                   kind: rtnl_link_get_type(link).map { String(cString: $0) },
-                                   isUp: rtnl_link_get_flags(link) & UInt32(IFF_UP) != 0)
+            return LinkDescription(
+                index: rtnl_link_get_ifindex(link),
+                kind: rtnl_link_get_type(link).map { String(cString: $0) },
+                isUp: rtnl_link_get_flags(link) & UInt32(IFF_UP) != 0)
         }
     }
 
@@ -155,7 +162,7 @@ public final class InterfaceAddressClient: Sendable {
             while true {
                 do throws(IPVSError) {
                     return try dump(interfaceIndex: index, socket: socket, &state)
-                } catch where error.code == .dumpInterrupted && attempts < configuration.dumpRetries {
+                } catch  where error.code == .dumpInterrupted && attempts < configuration.dumpRetries {
                     attempts += 1
                     logger.debug("address dump interrupted, retrying", metadata: ["interface": "\(interface)", "attempt": "\(attempts)"])
                 }
@@ -176,8 +183,9 @@ public final class InterfaceAddressClient: Sendable {
         try Self.validate(interfaceName: interface)
         return try withSocket { socket, state throws(IPVSError) -> AddressChangeResult in
             guard let link = try socket.link(named: interface) else {
-                throw IPVSError(.commandFailed, "no interface \(interface): create it first (ensureDummyInterface)",
-                                object: "interface \(interface)", errno: ENODEV)
+                throw IPVSError(
+                    .commandFailed, "no interface \(interface): create it first (ensureDummyInterface)",
+                    object: "interface \(interface)", errno: ENODEV)
             }
             defer { rtnl_link_put(link) }
             try Self.requireDummy(link, name: interface)
@@ -191,11 +199,13 @@ public final class InterfaceAddressClient: Sendable {
                 start = end
             }
             if !requests.isEmpty {
-                logger.info("interface addresses changed", metadata: [
-                    "interface": "\(interface)", "added": "\(result.added.count)", "removed": "\(result.removed.count)",
-                    "alreadyPresent": "\(result.alreadyPresent.count)", "alreadyAbsent": "\(result.alreadyAbsent.count)",
-                    "failed": "\(result.failures.count)",
-                ])
+                logger.info(
+                    "interface addresses changed",
+                    metadata: [
+                        "interface": "\(interface)", "added": "\(result.added.count)", "removed": "\(result.removed.count)",
+                        "alreadyPresent": "\(result.alreadyPresent.count)", "alreadyAbsent": "\(result.alreadyAbsent.count)",
+                        "failed": "\(result.failures.count)",
+                    ])
             }
             return result
         }
@@ -213,8 +223,9 @@ public final class InterfaceAddressClient: Sendable {
         datagram.reserveCapacity(batch.count * 64)
         for (position, (change, address)) in batch.enumerated() {
             let offset = datagram.count
-            try AddressMessages.append(change, address, interfaceIndex: interfaceIndex,
-                                       sequence: exchange.sequence(at: position), to: &datagram)
+            try AddressMessages.append(
+                change, address, interfaceIndex: interfaceIndex,
+                sequence: exchange.sequence(at: position), to: &datagram)
             if exchange.asksForAcknowledgement(at: position) {
                 AddressMessages.requestAcknowledgement(in: &datagram, messageAt: offset)
             }
@@ -232,9 +243,11 @@ public final class InterfaceAddressClient: Sendable {
         for (position, (change, address)) in batch.enumerated() {
             result.record(change, address, errno: answers[position] ?? 0, kernelMessage: kernelMessages[position], interface: interface)
         }
-        logger.debug("address batch applied", metadata: [
-            "requests": "\(batch.count)", "bytes": "\(datagram.count)", "errors": "\(exchange.failures.count)",
-        ])
+        logger.debug(
+            "address batch applied",
+            metadata: [
+                "requests": "\(batch.count)", "bytes": "\(datagram.count)", "errors": "\(exchange.failures.count)",
+            ])
     }
 
     /// One `RTM_GETADDR` dump, filtered to `interfaceIndex` by the kernel and again here.
@@ -248,9 +261,10 @@ public final class InterfaceAddressClient: Sendable {
             if let address = try Self.address(in: data, interfaceIndex: interfaceIndex) { addresses.insert(address) }
         }
         if let failure = exchange.failures.first {
-            throw IPVSError(failure.errno == EPERM ? .permissionDenied : .commandFailed,
-                            "the address dump failed: \(IPVSError.errnoText(failure.errno))", errno: failure.errno,
-                            kernelMessage: failure.kernelMessage)
+            throw IPVSError(
+                failure.errno == EPERM ? .permissionDenied : .commandFailed,
+                "the address dump failed: \(IPVSError.errnoText(failure.errno))", errno: failure.errno,
+                kernelMessage: failure.kernelMessage)
         }
         if exchange.interrupted {
             throw IPVSError(.dumpInterrupted, "the addresses changed while they were read")
@@ -296,11 +310,14 @@ public final class InterfaceAddressClient: Sendable {
     /// `..`, no `/`, `:` or white space.
     static func validate(interfaceName name: String) throws(IPVSError) {
         let bytes = Array(name.utf8)
-        let forbidden: Set<UInt8> = [UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: " "), UInt8(ascii: "\t"),
-                                     UInt8(ascii: "\n"), 0x0B, 0x0C, UInt8(ascii: "\r"), 0]
+        let forbidden: Set<UInt8> = [
+            UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: " "), UInt8(ascii: "\t"),
+            UInt8(ascii: "\n"), 0x0B, 0x0C, UInt8(ascii: "\r"), 0,
+        ]
         guard (1...15).contains(bytes.count), name != ".", name != "..", !bytes.contains(where: forbidden.contains) else {
-            throw IPVSError(.commandFailed, "'\(name)' is not a valid interface name (1 to 15 bytes, no '/', ':' or spaces)",
-                            object: "interface \(name)", errno: EINVAL)
+            throw IPVSError(
+                .commandFailed, "'\(name)' is not a valid interface name (1 to 15 bytes, no '/', ':' or spaces)",
+                object: "interface \(name)", errno: EINVAL)
         }
     }
 
@@ -308,9 +325,10 @@ public final class InterfaceAddressClient: Sendable {
     private static func requireDummy(_ link: OpaquePointer, name: String) throws(IPVSError) {
         let kind = rtnl_link_get_type(link).map { String(cString: $0) }
         guard kind == "dummy" else {
-            throw IPVSError(.commandFailed,
-                            "\(name) exists and is \(kind.map { "a \($0) link" } ?? "a link without a kind (a physical device?)"), not a dummy: it is left untouched",
-                            object: "interface \(name)", errno: EEXIST)
+            throw IPVSError(
+                .commandFailed,
+                "\(name) exists and is \(kind.map { "a \($0) link" } ?? "a link without a kind (a physical device?)"), not a dummy: it is left untouched",
+                object: "interface \(name)", errno: EEXIST)
         }
     }
 }

@@ -1,7 +1,7 @@
 import CNetlink
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One rtnetlink (`NETLINK_ROUTE`) socket of one network namespace, owned by libnl-route-3.
@@ -108,8 +108,9 @@ final class RouteNetlinkSocket: NetlinkEndpoint {
     private static func failure(_ status: Int32, _ message: String, object: String?, code: IPVSError.Code = .commandFailed) -> IPVSError {
         switch -status {
         case NLE_PERM, NLE_NOACCESS:
-            return IPVSError(.permissionDenied, "permission denied: changing links and addresses needs CAP_NET_ADMIN",
-                             object: object, errno: EPERM, libnlCode: -status)
+            return IPVSError(
+                .permissionDenied, "permission denied: changing links and addresses needs CAP_NET_ADMIN",
+                object: object, errno: EPERM, libnlCode: -status)
         case NLE_AGAIN:
             return IPVSError(.timedOut, "\(message): no reply from rtnetlink in time", object: object, libnlCode: -status)
         case NLE_BAD_SOCK, NLE_NOMEM:

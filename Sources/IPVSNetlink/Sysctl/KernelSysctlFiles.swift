@@ -2,7 +2,7 @@ import IPVSCore
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Kernel settings (``KernelSysctl``: IPVS's `net.ipv4.vs.*` and the ARP settings), read and
@@ -22,8 +22,9 @@ public enum KernelSysctlFiles {
         let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
         guard count >= 0 else {
             let code = errno
-            throw IPVSError(.commandFailed, "reading \(name.name) failed: \(IPVSError.errnoText(code))",
-                            object: name.name, errno: code)
+            throw IPVSError(
+                .commandFailed, "reading \(name.name) failed: \(IPVSError.errnoText(code))",
+                object: name.name, errno: code)
         }
         let text = String(decoding: buffer[0..<count], as: UTF8.self).trimmingWhitespace
         guard let value = Int(text) else {
@@ -33,7 +34,9 @@ public enum KernelSysctlFiles {
     }
 
     /// The values of `names` in `namespace`.
-    public static func read(_ names: some Sequence<KernelSysctl>, in namespace: NetworkNamespace? = nil) throws(IPVSError) -> [KernelSysctl: Int] {
+    public static func read(
+        _ names: some Sequence<KernelSysctl>, in namespace: NetworkNamespace? = nil
+    ) throws(IPVSError) -> [KernelSysctl: Int] {
         var values: [KernelSysctl: Int] = [:]
         for name in names {
             values[name] = try read(name, in: namespace)
@@ -43,8 +46,10 @@ public enum KernelSysctlFiles {
 
     /// Sets `name` to `value` in `namespace` (nil: the caller's own). Needs `CAP_NET_ADMIN` over
     /// the namespace. The kernel may refuse a value out of its range (`EINVAL`).
-    public static func write(_ name: KernelSysctl, value: Int, in namespace: NetworkNamespace? = nil,
-                             logger: Logger = Logger(label: "ipvsctl.sysctl")) throws(IPVSError) {
+    public static func write(
+        _ name: KernelSysctl, value: Int, in namespace: NetworkNamespace? = nil,
+        logger: Logger = Logger(label: "ipvsctl.sysctl")
+    ) throws(IPVSError) {
         guard let checked = Int32(exactly: value) else {
             throw IPVSError(.commandFailed, "\(value) is out of range for \(name.name)", object: name.name, errno: ERANGE)
         }
@@ -54,13 +59,16 @@ public enum KernelSysctlFiles {
         let written = text.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
         guard written == text.count else {
             let code = written < 0 ? errno : EIO
-            throw IPVSError(code == EPERM || code == EACCES ? .permissionDenied : .commandFailed,
-                            "setting \(name.name) to \(checked) failed: \(IPVSError.errnoText(code))",
-                            object: name.name, errno: code)
+            throw IPVSError(
+                code == EPERM || code == EACCES ? .permissionDenied : .commandFailed,
+                "setting \(name.name) to \(checked) failed: \(IPVSError.errnoText(code))",
+                object: name.name, errno: code)
         }
-        logger.info("ipvs sysctl written", metadata: [
-            "sysctl": "\(name.name)", "value": "\(checked)", "namespace": "\(namespace?.path ?? "own")",
-        ])
+        logger.info(
+            "ipvs sysctl written",
+            metadata: [
+                "sysctl": "\(name.name)", "value": "\(checked)", "namespace": "\(namespace?.path ?? "own")",
+            ])
     }
 
     /// Whether `name` may be written in `namespace`: the file is opened for writing and closed,
@@ -87,15 +95,18 @@ public enum KernelSysctlFiles {
         guard opened.descriptor < 0 else { return opened.descriptor }
         switch opened.errno {
         case ENOENT where name.needsIPVS:
-            throw IPVSError(.ipvsUnavailable,
-                            "\(name.name) does not exist: IPVS is not loaded (modprobe ip_vs) or not visible in this namespace",
-                            object: name.name, errno: ENOENT)
+            throw IPVSError(
+                .ipvsUnavailable,
+                "\(name.name) does not exist: IPVS is not loaded (modprobe ip_vs) or not visible in this namespace",
+                object: name.name, errno: ENOENT)
         case EACCES, EPERM:
-            throw IPVSError(.permissionDenied, "permission denied: \(writing ? "writing" : "reading") \(name.name)",
-                            object: name.name, errno: opened.errno)
+            throw IPVSError(
+                .permissionDenied, "permission denied: \(writing ? "writing" : "reading") \(name.name)",
+                object: name.name, errno: opened.errno)
         default:
-            throw IPVSError(.commandFailed, "opening \(name.path) failed: \(IPVSError.errnoText(opened.errno))",
-                            object: name.name, errno: opened.errno)
+            throw IPVSError(
+                .commandFailed, "opening \(name.path) failed: \(IPVSError.errnoText(opened.errno))",
+                object: name.name, errno: opened.errno)
         }
     }
 }

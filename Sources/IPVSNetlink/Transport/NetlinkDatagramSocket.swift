@@ -1,7 +1,7 @@
 import CNetlink
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Whole datagrams in and out of one descriptor, with a deadline: what the IPVS socket and the
@@ -121,7 +121,8 @@ final class NetlinkDatagramSocket {
                 throw IPVSError(.timedOut, "no reply from the kernel before the deadline")
             }
             var pollDescriptor = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
+            let milliseconds = Int32(
+                clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1)
             let ready = poll(&pollDescriptor, 1, milliseconds)
             if ready > 0 { return }
             if ready < 0 {

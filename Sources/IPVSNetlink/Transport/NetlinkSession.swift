@@ -89,9 +89,11 @@ struct NetlinkSession<Endpoint: NetlinkEndpoint> {
                 }
             }
             if exchange.staleMessages + exchange.foreignMessages > 0 {
-                logger.debug("\(label) replies skipped", metadata: [
-                    "stale": "\(exchange.staleMessages)", "foreignPort": "\(exchange.foreignMessages)",
-                ])
+                logger.debug(
+                    "\(label) replies skipped",
+                    metadata: [
+                        "stale": "\(exchange.staleMessages)", "foreignPort": "\(exchange.foreignMessages)",
+                    ])
             }
             return data
         } catch {

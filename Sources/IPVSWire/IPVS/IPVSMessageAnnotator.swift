@@ -16,8 +16,12 @@ public enum IPVSMessageAnnotator {
         for message in messages {
             let start = message.payload.startIndex - NetlinkMessageHeader.size
             let header = message.header
-            lines.append(Line(bytes: datagram[start..<message.payload.startIndex], depth: 0, comment:
-                "nlmsghdr: len \(header.length), type \(typeName(header.type)), flags \(flagNames(header.flags, type: header.type)), seq \(header.sequence), pid \(header.portID)"))
+            lines.append(
+                Line(
+                    bytes: datagram[start..<message.payload.startIndex], depth: 0,
+                    comment:
+                        "nlmsghdr: len \(header.length), type \(typeName(header.type)), flags \(flagNames(header.flags, type: header.type)), seq \(header.sequence), pid \(header.portID)"
+                ))
             switch header.type {
             case NetlinkControlType.error:
                 annotateError(message, into: &lines)
@@ -28,7 +32,10 @@ public enum IPVSMessageAnnotator {
                 let genl = message.payload.prefix(GenericNetlinkHeader.size)
                 let command = genl[genl.startIndex]
                 let commandName = IPVSCommand(rawValue: command).map { "\($0)" } ?? "\(command)"
-                lines.append(Line(bytes: genl, depth: 0, comment: "genlmsghdr: cmd \(command) (\(commandName)), version \(genl[genl.startIndex + 1])"))
+                lines.append(
+                    Line(
+                        bytes: genl, depth: 0, comment: "genlmsghdr: cmd \(command) (\(commandName)), version \(genl[genl.startIndex + 1])")
+                )
                 let scope: Scope = command == IPVSCommand.setInfo.rawValue || command == IPVSCommand.getInfo.rawValue ? .info : .command
                 annotateAttributes(message.payload.dropFirst(GenericNetlinkHeader.size), scope: scope, depth: 1, into: &lines)
             }
@@ -50,10 +57,14 @@ public enum IPVSMessageAnnotator {
         var cursor = ByteCursor(payload)
         let errno = Int32(bitPattern: cursor.u32())
         lines.append(Line(bytes: payload.prefix(4), depth: 1, comment: errno == 0 ? "error 0: ACK" : "error \(errno) (-errno)"))
-        lines.append(Line(bytes: payload.dropFirst(4).prefix(NetlinkMessageHeader.size), depth: 1, comment: "header of the request it answers"))
+        lines.append(
+            Line(bytes: payload.dropFirst(4).prefix(NetlinkMessageHeader.size), depth: 1, comment: "header of the request it answers"))
         let rest = payload.dropFirst(4 + NetlinkMessageHeader.size)
         if !rest.isEmpty {
-            lines.append(Line(bytes: rest, depth: 1, comment: message.header.flags.contains(.acknowledgementTLVs) ? "extended ACK attributes" : "echoed request payload"))
+            lines.append(
+                Line(
+                    bytes: rest, depth: 1,
+                    comment: message.header.flags.contains(.acknowledgementTLVs) ? "extended ACK attributes" : "echoed request payload"))
         }
     }
 
@@ -73,10 +84,14 @@ public enum IPVSMessageAnnotator {
             let value = block[(offset + 4)..<(offset + length)]
             let padded = min(block.endIndex, offset + netlinkAligned(length))
             if let inner = nestedScope(type, scope: scope) {
-                lines.append(Line(bytes: block[offset..<(offset + 4)], depth: depth, comment: "\(name) (nested\(nested ? "" : ", flag unset"), \(length) bytes)"))
+                lines.append(
+                    Line(
+                        bytes: block[offset..<(offset + 4)], depth: depth,
+                        comment: "\(name) (nested\(nested ? "" : ", flag unset"), \(length) bytes)"))
                 annotateAttributes(value, scope: inner, depth: depth + 1, into: &lines)
             } else {
-                lines.append(Line(bytes: block[offset..<padded], depth: depth, comment: "\(name) = \(render(value, type: type, scope: scope))"))
+                lines.append(
+                    Line(bytes: block[offset..<padded], depth: depth, comment: "\(name) = \(render(value, type: type, scope: scope))"))
             }
             offset = padded
         }
@@ -97,25 +112,37 @@ public enum IPVSMessageAnnotator {
         switch scope {
         case .command: names = ["UNSPEC", "SERVICE", "DEST", "DAEMON", "TIMEOUT_TCP", "TIMEOUT_TCP_FIN", "TIMEOUT_UDP"]
         case .info: names = ["UNSPEC", "VERSION", "CONN_TAB_SIZE"]
-        case .service: names = ["UNSPEC", "AF", "PROTOCOL", "ADDR", "PORT", "FWMARK", "SCHED_NAME", "FLAGS", "TIMEOUT", "NETMASK", "STATS", "PE_NAME", "STATS64"]
-        case .destination: names = ["UNSPEC", "ADDR", "PORT", "FWD_METHOD", "WEIGHT", "U_THRESH", "L_THRESH", "ACTIVE_CONNS", "INACT_CONNS", "PERSIST_CONNS", "STATS", "ADDR_FAMILY", "STATS64", "TUN_TYPE", "TUN_PORT", "TUN_FLAGS"]
-        case .statistics, .statistics64: names = ["UNSPEC", "CONNS", "INPKTS", "OUTPKTS", "INBYTES", "OUTBYTES", "CPS", "INPPS", "OUTPPS", "INBPS", "OUTBPS", "PAD"]
+        case .service:
+            names = [
+                "UNSPEC", "AF", "PROTOCOL", "ADDR", "PORT", "FWMARK", "SCHED_NAME", "FLAGS", "TIMEOUT", "NETMASK", "STATS", "PE_NAME",
+                "STATS64",
+            ]
+        case .destination:
+            names = [
+                "UNSPEC", "ADDR", "PORT", "FWD_METHOD", "WEIGHT", "U_THRESH", "L_THRESH", "ACTIVE_CONNS", "INACT_CONNS", "PERSIST_CONNS",
+                "STATS", "ADDR_FAMILY", "STATS64", "TUN_TYPE", "TUN_PORT", "TUN_FLAGS",
+            ]
+        case .statistics, .statistics64:
+            names = ["UNSPEC", "CONNS", "INPKTS", "OUTPKTS", "INBYTES", "OUTBYTES", "CPS", "INPPS", "OUTPPS", "INBPS", "OUTBPS", "PAD"]
         }
-        let prefix = switch scope {
-        case .command: "IPVS_CMD_ATTR_"
-        case .info: "IPVS_INFO_ATTR_"
-        case .service: "IPVS_SVC_ATTR_"
-        case .destination: "IPVS_DEST_ATTR_"
-        case .statistics, .statistics64: "IPVS_STATS_ATTR_"
-        }
+        let prefix =
+            switch scope {
+            case .command: "IPVS_CMD_ATTR_"
+            case .info: "IPVS_INFO_ATTR_"
+            case .service: "IPVS_SVC_ATTR_"
+            case .destination: "IPVS_DEST_ATTR_"
+            case .statistics, .statistics64: "IPVS_STATS_ATTR_"
+            }
         return prefix + (Int(type) < names.count ? names[Int(type)] : "\(type)")
     }
 
     private static func render(_ value: ArraySlice<UInt8>, type: UInt16, scope: Scope) -> String {
         var cursor = ByteCursor(value)
         let isString = (scope == .service && (type == ServiceAttribute.schedulerName || type == ServiceAttribute.persistenceEngineName))
-        let isAddress = (scope == .service && type == ServiceAttribute.address) || (scope == .destination && type == DestinationAttribute.address)
-        let isPort = (scope == .service && type == ServiceAttribute.port)
+        let isAddress =
+            (scope == .service && type == ServiceAttribute.address) || (scope == .destination && type == DestinationAttribute.address)
+        let isPort =
+            (scope == .service && type == ServiceAttribute.port)
             || (scope == .destination && (type == DestinationAttribute.port || type == DestinationAttribute.tunnelPort))
         if isString {
             return "\"" + String(decoding: value.prefix { $0 != 0 }, as: UTF8.self) + "\\0\""

@@ -24,7 +24,8 @@ public enum IPVSReplyDecoder {
             guard let proto = TransportProtocol(rawValue: protoNumber) else {
                 throw WireDecodingError(.invalidValue, "unknown protocol \(protoNumber)", context: context)
             }
-            let address = try self.address(require(attributes, ServiceAttribute.address, "IPVS_SVC_ATTR_ADDR", context), family: family, context)
+            let address = try self.address(
+                require(attributes, ServiceAttribute.address, "IPVS_SVC_ATTR_ADDR", context), family: family, context)
             let port = try require(attributes, ServiceAttribute.port, "IPVS_SVC_ATTR_PORT", context).u16BigEndian()
             key = .address(address, port: port, protocol: proto)
         }
@@ -39,12 +40,17 @@ public enum IPVSReplyDecoder {
             flags: ServiceFlags(rawValue: flagsValue).subtracting(.hashed),
             timeout: timeout, netmask: netmask,
             persistenceEngine: engine.flatMap { $0.isEmpty ? nil : $0 })
-        return ObservedVirtualService(service: service, statistics: try statistics(in: attributes,
-            wide: ServiceAttribute.statistics64, narrow: ServiceAttribute.statistics))
+        return ObservedVirtualService(
+            service: service,
+            statistics: try statistics(
+                in: attributes,
+                wide: ServiceAttribute.statistics64, narrow: ServiceAttribute.statistics))
     }
 
     /// Decodes one entry of a real-server dump of a service of family `serviceFamily`.
-    public static func realServer(from message: NetlinkMessage, serviceFamily: AddressFamily) throws(WireDecodingError) -> ObservedRealServer {
+    public static func realServer(
+        from message: NetlinkMessage, serviceFamily: AddressFamily
+    ) throws(WireDecodingError) -> ObservedRealServer {
         let top = try attributes(of: message, context: "destination reply")
         guard let nest = top[CommandAttribute.destination] else {
             throw WireDecodingError(.missingAttribute, "no IPVS_CMD_ATTR_DEST", context: "destination reply")
@@ -52,12 +58,15 @@ public enum IPVSReplyDecoder {
         return try realServer(from: nest.nested(), serviceFamily: serviceFamily)
     }
 
-    static func realServer(from attributes: AttributeSequence, serviceFamily: AddressFamily) throws(WireDecodingError) -> ObservedRealServer {
+    static func realServer(from attributes: AttributeSequence, serviceFamily: AddressFamily) throws(WireDecodingError) -> ObservedRealServer
+    {
         let context = "destination"
-        let family = try attributes[DestinationAttribute.addressFamily].map { attribute throws(WireDecodingError) in
-            try addressFamily(attribute.u16(), context)
-        } ?? serviceFamily
-        let address = try self.address(require(attributes, DestinationAttribute.address, "IPVS_DEST_ATTR_ADDR", context), family: family, context)
+        let family =
+            try attributes[DestinationAttribute.addressFamily].map { attribute throws(WireDecodingError) in
+                try addressFamily(attribute.u16(), context)
+            } ?? serviceFamily
+        let address = try self.address(
+            require(attributes, DestinationAttribute.address, "IPVS_DEST_ATTR_ADDR", context), family: family, context)
         let port = try require(attributes, DestinationAttribute.port, "IPVS_DEST_ATTR_PORT", context).u16BigEndian()
         let method = try require(attributes, DestinationAttribute.forwardingMethod, "IPVS_DEST_ATTR_FWD_METHOD", context).u32() & 0x7
         let forwarding: ForwardingMethod
@@ -108,7 +117,9 @@ public enum IPVSReplyDecoder {
         var group: IPAddress?
         if let v4 = values[DaemonAttribute.multicastGroup], let address = IPv4Address(bytes: v4.value.prefix(4)), v4.value.count >= 4 {
             group = .v4(address)
-        } else if let v6 = values[DaemonAttribute.multicastGroup6], let address = IPv6Address(bytes: v6.value.prefix(16)), v6.value.count >= 16 {
+        } else if let v6 = values[DaemonAttribute.multicastGroup6], let address = IPv6Address(bytes: v6.value.prefix(16)),
+            v6.value.count >= 16
+        {
             group = .v6(address)
         }
         return SyncDaemon(
@@ -146,7 +157,9 @@ public enum IPVSReplyDecoder {
         return try AttributeSequence(message.payload.dropFirst(GenericNetlinkHeader.size), context: context)
     }
 
-    private static func require(_ attributes: AttributeSequence, _ type: UInt16, _ name: String, _ context: String) throws(WireDecodingError) -> Attribute {
+    private static func require(
+        _ attributes: AttributeSequence, _ type: UInt16, _ name: String, _ context: String
+    ) throws(WireDecodingError) -> Attribute {
         guard let attribute = attributes[type] else {
             throw WireDecodingError(.missingAttribute, "no \(name)", context: context)
         }

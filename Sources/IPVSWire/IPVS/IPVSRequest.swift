@@ -103,8 +103,9 @@ public enum IPVSRequest: Hashable, Sendable {
         var flags: NetlinkMessageFlags = .request
         if acknowledge { flags.insert(.ack) }
         if isDump { flags.formUnion(.dump) }
-        writer.beginMessage(type: family, flags: flags, sequence: sequence,
-                            genericHeader: GenericNetlinkHeader(command: command.rawValue, version: IPVSFamily.version))
+        writer.beginMessage(
+            type: family, flags: flags, sequence: sequence,
+            genericHeader: GenericNetlinkHeader(command: command.rawValue, version: IPVSFamily.version))
         switch self {
         case .newService(let service), .setService(let service):
             writer.beginNest(CommandAttribute.service)
@@ -114,8 +115,9 @@ public enum IPVSRequest: Hashable, Sendable {
                 writer.attribute(ServiceAttribute.persistenceEngineName, string: engine)
             }
             // struct ip_vs_flags { flags, mask }: a full mask replaces every settable bit.
-            writer.attribute(ServiceAttribute.flags,
-                             bytes: Self.hostOrderBytes(service.flags.subtracting(.hashed).rawValue) + Self.hostOrderBytes(UInt32.max))
+            writer.attribute(
+                ServiceAttribute.flags,
+                bytes: Self.hostOrderBytes(service.flags.subtracting(.hashed).rawValue) + Self.hostOrderBytes(UInt32.max))
             writer.attribute(ServiceAttribute.timeout, service.timeout)
             writer.attribute(ServiceAttribute.netmask, Self.wireNetmask(service.netmask, family: service.key.family))
             writer.endNest()

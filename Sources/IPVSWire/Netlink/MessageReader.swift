@@ -36,19 +36,22 @@ public enum NetlinkDatagram {
                 flags: NetlinkMessageFlags(rawValue: cursor.u16()),
                 sequence: cursor.u32(), portID: cursor.u32())
             guard length >= NetlinkMessageHeader.size else {
-                throw WireDecodingError(.malformed, "message length \(length) is shorter than its header",
-                                        context: "netlink message", offset: offset - datagram.startIndex)
+                throw WireDecodingError(
+                    .malformed, "message length \(length) is shorter than its header",
+                    context: "netlink message", offset: offset - datagram.startIndex)
             }
             guard offset + length <= datagram.endIndex else {
-                throw WireDecodingError(.truncated, "message length \(length) runs past the datagram's \(datagram.count) bytes",
-                                        context: "netlink message", offset: offset - datagram.startIndex)
+                throw WireDecodingError(
+                    .truncated, "message length \(length) runs past the datagram's \(datagram.count) bytes",
+                    context: "netlink message", offset: offset - datagram.startIndex)
             }
             result.append(NetlinkMessage(header: header, payload: datagram[(offset + NetlinkMessageHeader.size)..<(offset + length)]))
             offset += netlinkAligned(length)
         }
         if offset < datagram.endIndex {
-            throw WireDecodingError(.truncated, "\(datagram.endIndex - offset) trailing bytes are too few for a header",
-                                    context: "netlink datagram", offset: offset - datagram.startIndex)
+            throw WireDecodingError(
+                .truncated, "\(datagram.endIndex - offset) trailing bytes are too few for a header",
+                context: "netlink datagram", offset: offset - datagram.startIndex)
         }
         return result
     }
@@ -59,8 +62,9 @@ public enum NetlinkDatagram {
         case NetlinkControlType.error:
             var cursor = ByteCursor(message.payload)
             guard message.payload.count >= 4 + NetlinkMessageHeader.size else {
-                throw WireDecodingError(.truncated, "error message carries \(message.payload.count) bytes, needs 20",
-                                        context: "netlink error")
+                throw WireDecodingError(
+                    .truncated, "error message carries \(message.payload.count) bytes, needs 20",
+                    context: "netlink error")
             }
             let errno = Int32(bitPattern: cursor.u32())
             let originalLength = Int(cursor.u32())
@@ -83,8 +87,9 @@ public enum NetlinkDatagram {
                 ? .acknowledgement(sequence: sequence)
                 : .error(sequence: sequence, errno: -errno, message: text)
         case NetlinkControlType.done:
-            return .done(sequence: message.header.sequence,
-                         interrupted: message.header.flags.contains(.dumpInterrupted))
+            return .done(
+                sequence: message.header.sequence,
+                interrupted: message.header.flags.contains(.dumpInterrupted))
         default:
             return .data(message)
         }
@@ -139,8 +144,9 @@ public struct Attribute: Sendable {
 
     private func requireLength(_ length: Int) throws(WireDecodingError) {
         guard value.count >= length else {
-            throw WireDecodingError(.truncated, "attribute \(type) has \(value.count) bytes, needs \(length)",
-                                    context: context)
+            throw WireDecodingError(
+                .truncated, "attribute \(type) has \(value.count) bytes, needs \(length)",
+                context: context)
         }
     }
 }
@@ -156,18 +162,21 @@ public struct AttributeSequence: Sequence, Sendable {
             let length = Int(cursor.u16())
             let rawType = cursor.u16()
             guard length >= 4 else {
-                throw WireDecodingError(.malformed, "attribute length \(length) is shorter than its header",
-                                        context: context, offset: offset - block.startIndex)
+                throw WireDecodingError(
+                    .malformed, "attribute length \(length) is shorter than its header",
+                    context: context, offset: offset - block.startIndex)
             }
             guard offset + length <= block.endIndex else {
-                throw WireDecodingError(.truncated, "attribute \(rawType & AttributeTypeBits.typeMask) of length \(length) runs past its block",
-                                        context: context, offset: offset - block.startIndex)
+                throw WireDecodingError(
+                    .truncated, "attribute \(rawType & AttributeTypeBits.typeMask) of length \(length) runs past its block",
+                    context: context, offset: offset - block.startIndex)
             }
-            attributes.append(Attribute(
-                type: rawType & AttributeTypeBits.typeMask,
-                isNested: rawType & AttributeTypeBits.nested != 0,
-                value: block[(offset + 4)..<(offset + length)],
-                context: context))
+            attributes.append(
+                Attribute(
+                    type: rawType & AttributeTypeBits.typeMask,
+                    isNested: rawType & AttributeTypeBits.nested != 0,
+                    value: block[(offset + 4)..<(offset + length)],
+                    context: context))
             offset += netlinkAligned(length)
         }
         // A short tail (under 4 bytes) is padding the kernel may leave; it carries nothing.

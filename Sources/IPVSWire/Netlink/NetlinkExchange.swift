@@ -97,7 +97,8 @@ extension NetlinkConversation {
         /// are skipped, as are messages for another port id; neither ends the conversation.
         public mutating func consume(_ datagram: [UInt8], truncated: Bool = false) throws(NetlinkConversationError) -> [NetlinkMessage] {
             if truncated {
-                throw NetlinkConversationError(.truncated, "a reply datagram arrived truncated (\(datagram.count) bytes kept): replies were lost")
+                throw NetlinkConversationError(
+                    .truncated, "a reply datagram arrived truncated (\(datagram.count) bytes kept): replies were lost")
             }
             let messages: [NetlinkMessage]
             do {

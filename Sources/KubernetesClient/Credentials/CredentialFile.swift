@@ -2,15 +2,18 @@ import Foundation
 
 /// Reading the small files credentials live in. Blocking: call at start-up or on a thread pool.
 enum CredentialFile {
-    static func read(_ path: String, role: String, context: String? = nil, key: String? = nil)
+    static func read(
+        _ path: String, role: String, context: String? = nil, key: String? = nil
+    )
         throws(KubernetesConfigError) -> [UInt8]
     {
         do {
             return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
             let prefix = context.map { "\($0): " } ?? ""
-            throw KubernetesConfigError(.fileUnreadable, "\(prefix)cannot read \(role) \(path): \(reason(error))",
-                                        file: path, key: key, cause: error)
+            throw KubernetesConfigError(
+                .fileUnreadable, "\(prefix)cannot read \(role) \(path): \(reason(error))",
+                file: path, key: key, cause: error)
         }
     }
 

@@ -77,26 +77,31 @@ public enum KubeconfigLoader {
     /// - Parameters:
     ///   - context: the context to use; nil means the file's `current-context`.
     ///   - allowInsecure: accept `insecure-skip-tls-verify: true`; refused otherwise.
-    public static func load(path: String, context: String? = nil, allowInsecure: Bool = false)
+    public static func load(
+        path: String, context: String? = nil, allowInsecure: Bool = false
+    )
         throws(KubernetesConfigError) -> KubernetesCredentials
     {
         let bytes = try CredentialFile.read(path, role: "kubeconfig")
-        return try parse(String(decoding: bytes, as: UTF8.self), path: path, context: context,
-                         allowInsecure: allowInsecure)
+        return try parse(
+            String(decoding: bytes, as: UTF8.self), path: path, context: context,
+            allowInsecure: allowInsecure)
     }
 
     /// Parses kubeconfig text that was read from `path` (used to resolve relative paths and
     /// to name the file in errors), reading the files it names.
-    public static func parse(_ text: String, path: String, context contextName: String? = nil,
-                             allowInsecure: Bool = false) throws(KubernetesConfigError) -> KubernetesCredentials
-    {
+    public static func parse(
+        _ text: String, path: String, context contextName: String? = nil,
+        allowInsecure: Bool = false
+    ) throws(KubernetesConfigError) -> KubernetesCredentials {
         let where_ = "kubeconfig \(path)"
         let config: Kubeconfig
         do {
             config = try YAMLDecoder().decode(Kubeconfig.self, from: text)
         } catch {
-            throw KubernetesConfigError(.malformed, "\(where_): not a kubeconfig: \(DecodingProblem.describe(error))",
-                                        file: path, cause: error)
+            throw KubernetesConfigError(
+                .malformed, "\(where_): not a kubeconfig: \(DecodingProblem.describe(error))",
+                file: path, cause: error)
         }
         func fail(_ code: KubernetesConfigError.Code, _ text: String, key: String?) -> KubernetesConfigError {
             KubernetesConfigError(code, "\(where_): \(text)", file: path, key: key)
@@ -126,31 +131,39 @@ public enum KubeconfigLoader {
             throw fail(.missingKey, "cluster '\(clusterName)' has no server", key: "\(clusterKey).server")
         }
         guard let url = URL(string: server), let scheme = url.scheme, ["https", "http"].contains(scheme.lowercased()),
-              url.host != nil else {
-            throw fail(.invalidValue, "cluster '\(clusterName)': server '\(server)' is not an https:// or http:// URL",
-                       key: "\(clusterKey).server")
+            url.host != nil
+        else {
+            throw fail(
+                .invalidValue, "cluster '\(clusterName)': server '\(server)' is not an https:// or http:// URL",
+                key: "\(clusterKey).server")
         }
         if cluster.insecureSkipTLSVerify == true, !allowInsecure {
-            throw fail(.insecureRefused,
-                       "cluster '\(clusterName)' sets insecure-skip-tls-verify, which is refused unless allowed explicitly",
-                       key: "\(clusterKey).insecure-skip-tls-verify")
+            throw fail(
+                .insecureRefused,
+                "cluster '\(clusterName)' sets insecure-skip-tls-verify, which is refused unless allowed explicitly",
+                key: "\(clusterKey).insecure-skip-tls-verify")
         }
 
         let userKey = "users[\(userName)].user"
         if user.exec != nil || user.authProvider != nil {
             let plugin = user.exec != nil ? "exec" : "auth-provider"
-            throw fail(.unsupported,
-                       "user '\(userName)' authenticates with an \(plugin) plugin, which is not supported: use a token, tokenFile or client certificate",
-                       key: "\(userKey).\(plugin)")
+            throw fail(
+                .unsupported,
+                "user '\(userName)' authenticates with an \(plugin) plugin, which is not supported: use a token, tokenFile or client certificate",
+                key: "\(userKey).\(plugin)")
         }
         if user.username != nil, user.token == nil, user.tokenFile == nil, user.clientCertificate == nil,
-           user.clientCertificateData == nil {
-            throw fail(.unsupported, "user '\(userName)' uses basic authentication, which is not supported",
-                       key: "\(userKey).username")
+            user.clientCertificateData == nil
+        {
+            throw fail(
+                .unsupported, "user '\(userName)' uses basic authentication, which is not supported",
+                key: "\(userKey).username")
         }
 
         let directory = CredentialFile.directory(of: path)
-        func material(data: String?, file: String?, dataKey: String, fileKey: String, role: String)
+        func material(
+            data: String?, file: String?, dataKey: String, fileKey: String, role: String
+        )
             throws(KubernetesConfigError) -> [UInt8]?
         {
             if let data, !data.isEmpty {
@@ -161,8 +174,9 @@ public enum KubeconfigLoader {
                 return Array(decoded)
             }
             guard let file, !file.isEmpty else { return nil }
-            return try CredentialFile.read(CredentialFile.resolve(file, against: directory), role: role,
-                                           context: where_, key: fileKey)
+            return try CredentialFile.read(
+                CredentialFile.resolve(file, against: directory), role: role,
+                context: where_, key: fileKey)
         }
 
         let authority = try material(
@@ -177,12 +191,14 @@ public enum KubeconfigLoader {
             data: user.clientKeyData, file: user.clientKey,
             dataKey: "\(userKey).client-key-data", fileKey: "\(userKey).client-key", role: "client key")
         if certificate != nil, key == nil {
-            throw fail(.missingKey, "user '\(userName)' has a client certificate but no client-key or client-key-data",
-                       key: "\(userKey).client-key")
+            throw fail(
+                .missingKey, "user '\(userName)' has a client certificate but no client-key or client-key-data",
+                key: "\(userKey).client-key")
         }
         if key != nil, certificate == nil {
-            throw fail(.missingKey, "user '\(userName)' has a client key but no client-certificate or client-certificate-data",
-                       key: "\(userKey).client-certificate")
+            throw fail(
+                .missingKey, "user '\(userName)' has a client key but no client-certificate or client-certificate-data",
+                key: "\(userKey).client-certificate")
         }
 
         var token: KubernetesCredentials.BearerToken?

@@ -33,8 +33,10 @@ public struct KubernetesConfigError: Error, Sendable, CustomStringConvertible {
     /// The error underneath (a file system or YAML error).
     public var cause: (any Error & Sendable)?
 
-    public init(_ code: Code, _ message: String, file: String? = nil, key: String? = nil,
-                cause: (any Error & Sendable)? = nil) {
+    public init(
+        _ code: Code, _ message: String, file: String? = nil, key: String? = nil,
+        cause: (any Error & Sendable)? = nil
+    ) {
         self.code = code
         self.message = message
         self.file = file

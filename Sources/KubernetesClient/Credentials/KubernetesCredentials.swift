@@ -23,9 +23,11 @@ public struct KubernetesCredentials: Sendable, Hashable {
     /// Where these came from, for logs and errors: `kubeconfig FILE, context 'x'` or `in-cluster`.
     public var origin: String
 
-    public init(server: String, certificateAuthorityPEM: [UInt8]? = nil, clientCertificatePEM: [UInt8]? = nil,
-                clientKeyPEM: [UInt8]? = nil, token: BearerToken? = nil, insecureSkipTLSVerify: Bool = false,
-                origin: String = "explicit") {
+    public init(
+        server: String, certificateAuthorityPEM: [UInt8]? = nil, clientCertificatePEM: [UInt8]? = nil,
+        clientKeyPEM: [UInt8]? = nil, token: BearerToken? = nil, insecureSkipTLSVerify: Bool = false,
+        origin: String = "explicit"
+    ) {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
         self.certificateAuthorityPEM = certificateAuthorityPEM
         self.clientCertificatePEM = clientCertificatePEM

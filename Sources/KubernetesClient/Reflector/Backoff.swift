@@ -12,8 +12,10 @@ public struct Backoff: Sendable, Hashable {
     private var base: Duration
     private var lastFailure: ContinuousClock.Instant?
 
-    public init(initial: Duration = .milliseconds(800), maximum: Duration = .seconds(30),
-                resetAfter: Duration = .seconds(120), jitter: Double = 0.25) {
+    public init(
+        initial: Duration = .milliseconds(800), maximum: Duration = .seconds(30),
+        resetAfter: Duration = .seconds(120), jitter: Double = 0.25
+    ) {
         precondition(initial > .zero && maximum >= initial && jitter >= 0, "invalid backoff")
         self.initial = initial
         self.maximum = maximum

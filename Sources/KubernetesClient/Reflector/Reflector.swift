@@ -35,8 +35,10 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
     private let observer: any ReflectorObserver
     private let logger: Logger
 
-    public init(_ type: Object.Type = Object.self, client: KubernetesHTTPClient, configuration: Configuration,
-                observer: any ReflectorObserver = NoReflectorObserver(), logger: Logger) {
+    public init(
+        _ type: Object.Type = Object.self, client: KubernetesHTTPClient, configuration: Configuration,
+        observer: any ReflectorObserver = NoReflectorObserver(), logger: Logger
+    ) {
         self.client = client
         self.configuration = configuration
         self.observer = observer
@@ -45,10 +47,13 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
         self.logger = logger
     }
 
-    public init(_ type: Object.Type = Object.self, client: KubernetesHTTPClient, selector: ObjectSelector,
-                observer: any ReflectorObserver = NoReflectorObserver(), logger: Logger) {
-        self.init(type, client: client, configuration: Configuration(selector: selector), observer: observer,
-                  logger: logger)
+    public init(
+        _ type: Object.Type = Object.self, client: KubernetesHTTPClient, selector: ObjectSelector,
+        observer: any ReflectorObserver = NoReflectorObserver(), logger: Logger
+    ) {
+        self.init(
+            type, client: client, configuration: Configuration(selector: selector), observer: observer,
+            logger: logger)
     }
 
     /// Lists and watches until the task is cancelled, then finishes `sink`. Failures are
@@ -75,8 +80,9 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
             switch action {
             case .list(let resourceVersion, let continueToken, _):
                 if continueToken == nil { pages = ListedPages() }
-                next = await listPage(at: resourceVersion, continueToken: continueToken, pages: &pages,
-                                      policy: &policy, sink: sink)
+                next = await listPage(
+                    at: resourceVersion, continueToken: continueToken, pages: &pages,
+                    policy: &policy, sink: sink)
             case .watch(let resourceVersion, let timeoutSeconds, _):
                 next = await watch(from: resourceVersion, timeoutSeconds: timeoutSeconds, policy: &policy, sink: sink)
             }
@@ -86,11 +92,14 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
     }
 
     /// Lists one page, and hands the list over when it was the last; nil when cancelled.
-    private func listPage(at resourceVersion: String, continueToken: String?, pages: inout ListedPages,
-                          policy: inout ReflectorPolicy,
-                          sink: AsyncStream<ReflectorUpdate<Object>>.Continuation) async -> ReflectorPolicy.Action? {
-        let query = ListQuery(selector: configuration.selector, limit: configuration.pageSize,
-                              continueToken: continueToken, resourceVersion: resourceVersion)
+    private func listPage(
+        at resourceVersion: String, continueToken: String?, pages: inout ListedPages,
+        policy: inout ReflectorPolicy,
+        sink: AsyncStream<ReflectorUpdate<Object>>.Continuation
+    ) async -> ReflectorPolicy.Action? {
+        let query = ListQuery(
+            selector: configuration.selector, limit: configuration.pageSize,
+            continueToken: continueToken, resourceVersion: resourceVersion)
         do {
             let page = try await client.list(Object.self, query: query)
             pages.items += page.items
@@ -102,24 +111,30 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
             if Task.isCancelled { return nil }
             let expired = (error as? KubernetesAPIError)?.isExpired ?? false
             let (reason, next) = policy.listFailed(expired: expired, now: .now)
-            logger.warning("list failed; listing again", metadata: [
-                "error": "\(error)", "reason": "\(reason)", "delay": "\(next.delay)",
-            ])
+            logger.warning(
+                "list failed; listing again",
+                metadata: [
+                    "error": "\(error)", "reason": "\(reason)", "delay": "\(next.delay)",
+                ])
             observer.relisted(reason: reason)
             return next
         }
     }
 
     /// Watches until the watch ends and says what comes next; nil when cancelled.
-    private func watch(from resourceVersion: String, timeoutSeconds: Int, policy: inout ReflectorPolicy,
-                       sink: AsyncStream<ReflectorUpdate<Object>>.Continuation) async -> ReflectorPolicy.Action? {
+    private func watch(
+        from resourceVersion: String, timeoutSeconds: Int, policy: inout ReflectorPolicy,
+        sink: AsyncStream<ReflectorUpdate<Object>>.Continuation
+    ) async -> ReflectorPolicy.Action? {
         policy.watchStarted(now: .now)
         let (ending, progress) = await watchToItsEnd(from: resourceVersion, timeoutSeconds: timeoutSeconds, sink: sink)
         if Task.isCancelled { return nil }
         let restart = policy.watchEnded(ending, progress: progress, now: .now)
-        logger.debug("watch ended", metadata: [
-            "reason": "\(restart.reason)", "events": "\(progress.events)", "delay": "\(restart.action.delay)",
-        ])
+        logger.debug(
+            "watch ended",
+            metadata: [
+                "reason": "\(restart.reason)", "events": "\(progress.events)", "delay": "\(restart.action.delay)",
+            ])
         observer.watchRestarted(reason: restart.reason)
         if let relist = restart.relist {
             logger.info("watch expired; listing again", metadata: ["reason": "\(relist)"])
@@ -134,8 +149,10 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
         var rejected: [RejectedObject] = []
     }
 
-    private func handOver(_ pages: ListedPages, resourceVersion: String,
-                          sink: AsyncStream<ReflectorUpdate<Object>>.Continuation) {
+    private func handOver(
+        _ pages: ListedPages, resourceVersion: String,
+        sink: AsyncStream<ReflectorUpdate<Object>>.Continuation
+    ) {
         for rejected in pages.rejected {
             logger.warning("object skipped: it does not decode", metadata: ["object": "\(rejected)"])
             observer.objectRejected(rejected)
@@ -146,13 +163,16 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
     }
 
     /// One watch, to its end; events go to `sink` as they come.
-    private func watchToItsEnd(from resourceVersion: String, timeoutSeconds: Int,
-                               sink: AsyncStream<ReflectorUpdate<Object>>.Continuation) async
+    private func watchToItsEnd(
+        from resourceVersion: String, timeoutSeconds: Int,
+        sink: AsyncStream<ReflectorUpdate<Object>>.Continuation
+    ) async
         -> (ReflectorPolicy.WatchEnding, ReflectorPolicy.WatchProgress)
     {
         let progress = ProgressRecord()
-        let query = WatchQuery(selector: configuration.selector, resourceVersion: resourceVersion,
-                               timeoutSeconds: timeoutSeconds)
+        let query = WatchQuery(
+            selector: configuration.selector, resourceVersion: resourceVersion,
+            timeoutSeconds: timeoutSeconds)
         let deadline = Duration.seconds(timeoutSeconds) + configuration.watchDeadlineMargin
         let ending = await withTaskGroup(of: ReflectorPolicy.WatchEnding?.self) { group in
             group.addTask {
@@ -182,8 +202,10 @@ public struct Reflector<Object: KubernetesObject>: Sendable {
     }
 
     /// Passes one event on; returns how the watch ends when the event ends it.
-    private func deliver(_ event: WatchEvent<Object>, progress: ProgressRecord,
-                         sink: AsyncStream<ReflectorUpdate<Object>>.Continuation) -> ReflectorPolicy.WatchEnding? {
+    private func deliver(
+        _ event: WatchEvent<Object>, progress: ProgressRecord,
+        sink: AsyncStream<ReflectorUpdate<Object>>.Continuation
+    ) -> ReflectorPolicy.WatchEnding? {
         observer.eventReceived(type: WatchEventType(event))
         switch event {
         case .added(let object), .modified(let object), .deleted(let object):

@@ -67,8 +67,10 @@ public struct ReflectorPolicy: Sendable {
     private var watchStartedAt: ContinuousClock.Instant?
     private var watchTimeoutSeconds = 0
 
-    public init(configuration: Configuration = Configuration(),
-                random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) {
+    public init(
+        configuration: Configuration = Configuration(),
+        random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
+    ) {
         self.configuration = configuration
         self.random = random
         self.backoff = configuration.backoff
@@ -121,7 +123,9 @@ public struct ReflectorPolicy: Sendable {
     }
 
     /// The watch ended: what it counts as, and what comes next.
-    public mutating func watchEnded(_ ending: WatchEnding, progress: WatchProgress, now: ContinuousClock.Instant)
+    public mutating func watchEnded(
+        _ ending: WatchEnding, progress: WatchProgress, now: ContinuousClock.Instant
+    )
         -> WatchRestart
     {
         if let version = progress.lastResourceVersion, !version.isEmpty { resumeResourceVersion = version }
@@ -131,10 +135,12 @@ public struct ReflectorPolicy: Sendable {
         case .expired:
             // At once, unless the watch expired the moment it began: then the relist waits.
             let delay = short ? backoff.nextDelay(now: now, random: nextRandom()) : .zero
-            return WatchRestart(reason: .expired, relist: .watchExpired,
-                                action: listFromScratch(resourceVersion: "", after: delay))
+            return WatchRestart(
+                reason: .expired, relist: .watchExpired,
+                action: listFromScratch(resourceVersion: "", after: delay))
         case .serverClosed where short:
-            return WatchRestart(reason: .closedEarly, relist: nil, action: newWatch(after: backoff.nextDelay(now: now, random: nextRandom())))
+            return WatchRestart(
+                reason: .closedEarly, relist: nil, action: newWatch(after: backoff.nextDelay(now: now, random: nextRandom())))
         case .serverClosed:
             let reason: WatchRestartReason = lasted >= .seconds(watchTimeoutSeconds) ? .timedOut : .closed
             return WatchRestart(reason: reason, relist: nil, action: newWatch(after: .zero))

@@ -27,8 +27,10 @@ public struct KubernetesAPIError: Error, Sendable, CustomStringConvertible {
     /// The error underneath (AsyncHTTPClient's, NIOSSL's, a `DecodingError`).
     public var cause: (any Error & Sendable)?
 
-    public init(_ code: Code, _ message: String, request: String, httpStatus: Int? = nil, status: Status? = nil,
-                cause: (any Error & Sendable)? = nil) {
+    public init(
+        _ code: Code, _ message: String, request: String, httpStatus: Int? = nil, status: Status? = nil,
+        cause: (any Error & Sendable)? = nil
+    ) {
         self.code = code
         self.message = message
         self.request = request
@@ -48,13 +50,15 @@ public struct KubernetesAPIError: Error, Sendable, CustomStringConvertible {
 
     static func httpStatus(_ httpStatus: Int, status: Status?, request: String) -> KubernetesAPIError {
         let detail = status.flatMap { $0.message ?? $0.reason } ?? "no Status in the body"
-        return KubernetesAPIError(.httpStatus, "\(request): HTTP \(httpStatus): \(detail)", request: request,
-                                  httpStatus: httpStatus, status: status)
+        return KubernetesAPIError(
+            .httpStatus, "\(request): HTTP \(httpStatus): \(detail)", request: request,
+            httpStatus: httpStatus, status: status)
     }
 
     static func malformed(_ what: String, request: String, cause: any Error & Sendable) -> KubernetesAPIError {
-        KubernetesAPIError(.malformedResponse, "\(request): \(what): \(DecodingProblem.describe(cause))",
-                           request: request, cause: cause)
+        KubernetesAPIError(
+            .malformedResponse, "\(request): \(what): \(DecodingProblem.describe(cause))",
+            request: request, cause: cause)
     }
 
     static func transport(request: String, cause: any Error & Sendable) -> KubernetesAPIError {

@@ -33,16 +33,19 @@ public final class KubernetesHTTPClient: Sendable {
 
     /// - Throws: ``KubernetesConfigError`` or an NIOSSL error when the credentials' PEMs do
     ///   not parse.
-    public init(credentials: KubernetesCredentials, configuration: Configuration = Configuration(),
-                eventLoopGroup: any EventLoopGroup = HTTPClient.defaultEventLoopGroup, logger: Logger) throws {
+    public init(
+        credentials: KubernetesCredentials, configuration: Configuration = Configuration(),
+        eventLoopGroup: any EventLoopGroup = HTTPClient.defaultEventLoopGroup, logger: Logger
+    ) throws {
         var httpConfiguration = HTTPClient.Configuration(
             tlsConfiguration: try credentials.makeTLSConfiguration(),
             redirectConfiguration: .disallow,
             // No read timeout: a watch may be quiet for minutes. Each operation bounds itself.
             timeout: .init(connect: .init(configuration.connectTimeout), read: nil))
         httpConfiguration.decompression = .disabled
-        self.httpClient = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: httpConfiguration,
-                                     backgroundActivityLogger: logger)
+        self.httpClient = HTTPClient(
+            eventLoopGroup: eventLoopGroup, configuration: httpConfiguration,
+            backgroundActivityLogger: logger)
         self.credentials = credentials
         self.configuration = configuration
         self.tokenSource = credentials.token.map { BearerTokenSource($0, recheckInterval: configuration.tokenRecheckInterval) }
@@ -55,7 +58,9 @@ public final class KubernetesHTTPClient: Sendable {
     }
 
     /// One page of `Object`'s collection.
-    public func list<Object: KubernetesObject>(_ type: Object.Type = Object.self, query: ListQuery) async throws
+    public func list<Object: KubernetesObject>(
+        _ type: Object.Type = Object.self, query: ListQuery
+    ) async throws
         -> ObjectList<Object>
     {
         let target = requestTarget(path: Object.collectionPath, query: query.queryItems)
@@ -81,13 +86,16 @@ public final class KubernetesHTTPClient: Sendable {
     ///
     /// - Throws: ``KubernetesAPIError``, with ``KubernetesAPIError/isExpired`` when
     ///   `resourceVersion` is too old (410).
-    public func watch<Object: KubernetesObject>(_ type: Object.Type = Object.self, query: WatchQuery) async throws
+    public func watch<Object: KubernetesObject>(
+        _ type: Object.Type = Object.self, query: WatchQuery
+    ) async throws
         -> WatchEventStream<Object>
     {
         let target = requestTarget(path: Object.collectionPath, query: query.queryItems)
         let response = try await send(target, timeout: configuration.requestTimeout)
-        return WatchEventStream(body: response.body, request: target,
-                                maximumLineLength: configuration.maximumWatchLineBytes)
+        return WatchEventStream(
+            body: response.body, request: target,
+            maximumLineLength: configuration.maximumWatchLineBytes)
     }
 
     /// Sends a GET and returns a 2xx response with its body unread; anything else is thrown as
@@ -114,8 +122,9 @@ public final class KubernetesHTTPClient: Sendable {
             let status = await Self.readStatus(response.body)
             if code == 401, !refreshedToken, let tokenSource, try await tokenSource.refreshAfterUnauthorized() {
                 refreshedToken = true
-                logger.notice("API server refused the token; token file re-read, request sent again",
-                              metadata: ["request": "\(target)"])
+                logger.notice(
+                    "API server refused the token; token file re-read, request sent again",
+                    metadata: ["request": "\(target)"])
                 continue
             }
             throw KubernetesAPIError.httpStatus(code, status: status, request: target)
@@ -136,8 +145,10 @@ public final class KubernetesHTTPClient: Sendable {
 
     /// Runs `operation`, cancelling it and throwing a transport error after `timeout`:
     /// AsyncHTTPClient's deadline covers only the response head, not the body.
-    private func withTimeout<Result: Sendable>(_ timeout: Duration, request: String,
-                                               _ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    private func withTimeout<Result: Sendable>(
+        _ timeout: Duration, request: String,
+        _ operation: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
         try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask { try await operation() }
             group.addTask {
@@ -146,8 +157,9 @@ public final class KubernetesHTTPClient: Sendable {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let result = first else {
-                throw KubernetesAPIError(.transportFailed, "\(request): no complete answer within \(timeout)",
-                                         request: request)
+                throw KubernetesAPIError(
+                    .transportFailed, "\(request): no complete answer within \(timeout)",
+                    request: request)
             }
             return result
         }

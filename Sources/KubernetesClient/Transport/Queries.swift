@@ -34,8 +34,10 @@ public struct ListQuery: Hashable, Sendable {
     public var resourceVersion: String?
     public var resourceVersionMatch: ResourceVersionMatch?
 
-    public init(selector: ObjectSelector = ObjectSelector(), limit: Int? = nil, continueToken: String? = nil,
-                resourceVersion: String? = nil, resourceVersionMatch: ResourceVersionMatch? = nil) {
+    public init(
+        selector: ObjectSelector = ObjectSelector(), limit: Int? = nil, continueToken: String? = nil,
+        resourceVersion: String? = nil, resourceVersionMatch: ResourceVersionMatch? = nil
+    ) {
         self.selector = selector
         self.limit = limit
         self.continueToken = continueToken
@@ -68,8 +70,10 @@ public struct WatchQuery: Hashable, Sendable {
     /// Ask for `BOOKMARK` events, which move the resume point on without an object change.
     public var allowBookmarks: Bool
 
-    public init(selector: ObjectSelector = ObjectSelector(), resourceVersion: String, timeoutSeconds: Int? = nil,
-                allowBookmarks: Bool = true) {
+    public init(
+        selector: ObjectSelector = ObjectSelector(), resourceVersion: String, timeoutSeconds: Int? = nil,
+        allowBookmarks: Bool = true
+    ) {
         self.selector = selector
         self.resourceVersion = resourceVersion
         self.timeoutSeconds = timeoutSeconds
@@ -98,8 +102,8 @@ func percentEncoded(_ text: String) -> String {
     for byte in text.utf8 {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-             UInt8(ascii: "~"):
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
             encoded.unicodeScalars.append(Unicode.Scalar(byte))
         default:
             let hex = Array("0123456789ABCDEF".utf8)

@@ -19,8 +19,9 @@ public struct WatchEventStream<Object: KubernetesObject>: AsyncSequence, Sendabl
     let maximumLineLength: Int
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(body: body.makeAsyncIterator(), request: request,
-                      splitter: WatchLineSplitter(maximumLineLength: maximumLineLength))
+        AsyncIterator(
+            body: body.makeAsyncIterator(), request: request,
+            splitter: WatchLineSplitter(maximumLineLength: maximumLineLength))
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {

@@ -16,11 +16,13 @@ struct AnnotatedSettings {
 
     /// - Parameter protocols: the protocols of the Service's ports, which `one-packet` depends on.
     init(reading reader: inout AnnotationReader, defaults: ServiceDefaults, protocols: [TransportProtocol]) {
-        scheduler = reader.read(.scheduler, AnnotationValue.choice(Scheduler.mainline.map { ($0.rawValue, $0) }))
+        scheduler =
+            reader.read(.scheduler, AnnotationValue.choice(Scheduler.mainline.map { ($0.rawValue, $0) }))
             ?? defaults.scheduler
-        schedulerFlags = reader.read(.schedulerFlags) { [scheduler] text in
-            Self.flags(text, scheduler: scheduler, protocols: protocols)
-        } ?? defaults.schedulerFlags
+        schedulerFlags =
+            reader.read(.schedulerFlags) { [scheduler] text in
+                Self.flags(text, scheduler: scheduler, protocols: protocols)
+            } ?? defaults.schedulerFlags
         forwarding = reader.read(.forwarding, AnnotationValue.choice(Self.forwardingWords)) ?? defaults.forwarding
         drainSeconds = reader.read(.drainSeconds, AnnotationValue.integer(in: 0...604_800)).map(UInt32.init) ?? defaults.drainSeconds
         panicThreshold = reader.read(.panicThreshold, AnnotationValue.number(in: 0...1)) ?? defaults.panicThreshold
@@ -45,12 +47,16 @@ struct AnnotatedSettings {
                 return .failure(InvalidAnnotation(reason: "unknown flag '\(word)' (\(known)); the default flags stay"))
             }
             if let owner = flag.scheduler, owner != scheduler {
-                return .failure(InvalidAnnotation(
-                    reason: "\(word) applies only to the \(owner.rawValue) scheduler; this service uses \(scheduler.rawValue); the default flags stay"))
+                return .failure(
+                    InvalidAnnotation(
+                        reason:
+                            "\(word) applies only to the \(owner.rawValue) scheduler; this service uses \(scheduler.rawValue); the default flags stay"
+                    ))
             }
             if flag == .onePacket, let other = protocols.first(where: { $0 != .udp }) {
-                return .failure(InvalidAnnotation(
-                    reason: "one-packet applies only to UDP services; this one has a \(other.name) port; the default flags stay"))
+                return .failure(
+                    InvalidAnnotation(
+                        reason: "one-packet applies only to UDP services; this one has a \(other.name) port; the default flags stay"))
             }
             flags.formUnion(flag.bits)
         }

@@ -16,8 +16,10 @@ struct AnnotationReader {
         for (key, value) in annotations where key.hasPrefix(ServiceAnnotation.prefix) {
             guard let annotation = ServiceAnnotation(rawValue: String(key.dropFirst(ServiceAnnotation.prefix.count))) else {
                 let known = ServiceAnnotation.allCases.map(\.rawValue).joined(separator: ", ")
-                problems.append(AnnotationProblem(service: service, annotation: key, value: value,
-                                                  reason: "unknown annotation; known after \(ServiceAnnotation.prefix): \(known)"))
+                problems.append(
+                    AnnotationProblem(
+                        service: service, annotation: key, value: value,
+                        reason: "unknown annotation; known after \(ServiceAnnotation.prefix): \(known)"))
                 continue
             }
             values[annotation] = value
@@ -37,8 +39,10 @@ struct AnnotationReader {
 
     mutating func report(_ annotation: ServiceAnnotation, _ reason: String) {
         // An absent annotation is reported when the agent's default for it cannot serve.
-        problems.append(AnnotationProblem(service: service, annotation: annotation.key,
-                                          value: values[annotation] ?? "(absent: the agent's default)", reason: reason))
+        problems.append(
+            AnnotationProblem(
+                service: service, annotation: annotation.key,
+                value: values[annotation] ?? "(absent: the agent's default)", reason: reason))
     }
 
     func has(_ annotation: ServiceAnnotation) -> Bool { values[annotation] != nil }
@@ -49,7 +53,8 @@ enum AnnotationValue {
     static func integer(in range: ClosedRange<Int>) -> (String) -> Result<Int, InvalidAnnotation> {
         { text in
             guard let value = Int(text), range.contains(value) else {
-                return .failure(InvalidAnnotation(reason: "expected an integer in \(range.lowerBound)...\(range.upperBound); the default stays"))
+                return .failure(
+                    InvalidAnnotation(reason: "expected an integer in \(range.lowerBound)...\(range.upperBound); the default stays"))
             }
             return .success(value)
         }
@@ -58,7 +63,8 @@ enum AnnotationValue {
     static func number(in range: ClosedRange<Double>) -> (String) -> Result<Double, InvalidAnnotation> {
         { text in
             guard let value = Double(text), value.isFinite, range.contains(value) else {
-                return .failure(InvalidAnnotation(reason: "expected a number in \(range.lowerBound)...\(range.upperBound); the default stays"))
+                return .failure(
+                    InvalidAnnotation(reason: "expected a number in \(range.lowerBound)...\(range.upperBound); the default stays"))
             }
             return .success(value)
         }
@@ -72,7 +78,8 @@ enum AnnotationValue {
     static func choice<Value>(_ words: [(word: String, value: Value)]) -> (String) -> Result<Value, InvalidAnnotation> {
         { text in
             guard let match = words.first(where: { $0.word == text }) else {
-                return .failure(InvalidAnnotation(reason: "expected one of \(words.map(\.word).joined(separator: ", ")); the default stays"))
+                return .failure(
+                    InvalidAnnotation(reason: "expected one of \(words.map(\.word).joined(separator: ", ")); the default stays"))
             }
             return .success(match.value)
         }

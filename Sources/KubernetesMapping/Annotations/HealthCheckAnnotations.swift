@@ -35,7 +35,11 @@ enum HealthCheckAnnotations {
     static func check(reading reader: inout AnnotationReader, default fallback: HealthCheck?) -> HealthCheck? {
         let named = reader.read(.healthCheck) { (text: String) -> Result<Kind, InvalidAnnotation> in
             if text == "exec" {
-                return .failure(InvalidAnnotation(reason: "exec checks cannot be asked for by an annotation (it would run a command on every node); the default check stays"))
+                return .failure(
+                    InvalidAnnotation(
+                        reason:
+                            "exec checks cannot be asked for by an annotation (it would run a command on every node); the default check stays"
+                    ))
             }
             return AnnotationValue.choice(Kind.allCases.map { ($0.rawValue, $0) })(text)
         }
@@ -62,7 +66,8 @@ enum HealthCheckAnnotations {
             if timeout <= check.interval {
                 check.timeout = timeout
             } else {
-                reader.report(.healthCheckTimeoutSeconds, "longer than the interval (a probe must end before the next one is due); the default stays")
+                reader.report(
+                    .healthCheckTimeoutSeconds, "longer than the interval (a probe must end before the next one is due); the default stays")
             }
         }
         if let rise = reader.read(.healthCheckRise, AnnotationValue.integer(in: 1...100)) { check.rise = rise }
@@ -80,13 +85,15 @@ enum HealthCheckAnnotations {
             return refined(.http(HealthCheck.HTTPProbe(secure: kind == .https)), reading: &reader)
         case .udp:
             guard let send = reader.read(.healthCheckSend, AnnotationValue.nonEmpty) else {
-                reader.report(.healthCheck, "a udp check needs \(ServiceAnnotation.healthCheckSend.key); probing with a TCP connect instead")
+                reader.report(
+                    .healthCheck, "a udp check needs \(ServiceAnnotation.healthCheckSend.key); probing with a TCP connect instead")
                 return .tcp
             }
             return refined(.udp(.payload(send: Array(send.utf8), expect: nil)), reading: &reader)
         case .dns:
             guard let name = reader.read(.healthCheckQuery, dnsName) else {
-                reader.report(.healthCheck, "a dns check needs \(ServiceAnnotation.healthCheckQuery.key); probing with a TCP connect instead")
+                reader.report(
+                    .healthCheck, "a dns check needs \(ServiceAnnotation.healthCheckQuery.key); probing with a TCP connect instead")
                 return .tcp
             }
             return .udp(.dns(name: name))
@@ -102,8 +109,10 @@ enum HealthCheckAnnotations {
             if let statuses = reader.read(.healthCheckExpectedStatus, statusRange) { http.expectedStatus = statuses }
             return .http(http)
         case .udp(.payload(let send, let expect)):
-            return .udp(.payload(send: reader.read(.healthCheckSend, AnnotationValue.nonEmpty).map { Array($0.utf8) } ?? send,
-                                 expect: reader.read(.healthCheckExpect, AnnotationValue.nonEmpty).map { Array($0.utf8) } ?? expect))
+            return .udp(
+                .payload(
+                    send: reader.read(.healthCheckSend, AnnotationValue.nonEmpty).map { Array($0.utf8) } ?? send,
+                    expect: reader.read(.healthCheckExpect, AnnotationValue.nonEmpty).map { Array($0.utf8) } ?? expect))
         case .udp(.dns(let name)):
             return .udp(.dns(name: reader.read(.healthCheckQuery, dnsName) ?? name))
         case .tcp, .exec:
@@ -112,8 +121,10 @@ enum HealthCheckAnnotations {
     }
 
     static func httpPath(_ text: String) -> Result<String, InvalidAnnotation> {
-        guard text.hasPrefix("/"), !text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false }) else {
-            return .failure(InvalidAnnotation(reason: "expected a path starting with / without spaces or control characters; the default stays"))
+        guard text.hasPrefix("/"), !text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false })
+        else {
+            return .failure(
+                InvalidAnnotation(reason: "expected a path starting with / without spaces or control characters; the default stays"))
         }
         return .success(text)
     }
@@ -123,7 +134,8 @@ enum HealthCheckAnnotations {
         let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
         let invalid = InvalidAnnotation(reason: "expected a status (204) or a range (200-399) within 100...599; the default stays")
         guard (1...2).contains(bounds.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil,
-              100 <= low, low <= high, high <= 599 else { return .failure(invalid) }
+            100 <= low, low <= high, high <= 599
+        else { return .failure(invalid) }
         return .success(low...high)
     }
 
@@ -132,9 +144,11 @@ enum HealthCheckAnnotations {
     static func dnsName(_ text: String) -> Result<String, InvalidAnnotation> {
         let name = text.hasSuffix(".") ? String(text.dropLast()) : text
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        let valid = !name.isEmpty && name.count <= 253 && labels.allSatisfy { label in
-            (1...63).contains(label.count) && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-        }
+        let valid =
+            !name.isEmpty && name.count <= 253
+            && labels.allSatisfy { label in
+                (1...63).contains(label.count) && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+            }
         return valid ? .success(text) : .failure(InvalidAnnotation(reason: "expected a DNS name; the default stays"))
     }
 }

@@ -22,11 +22,15 @@ enum ListenerChecks {
             case .free:
                 return CheckResult(.listener, subject: listener.address, .ok, "\(listener.purpose) can listen here")
             case .inUse:
-                return CheckResult(.listener, subject: listener.address, .fail, "in use: \(listener.purpose) cannot listen here",
-                                   fix: "stop what listens there or choose another address (if it is the agent itself, selftest is meant to run before it starts)")
+                return CheckResult(
+                    .listener, subject: listener.address, .fail, "in use: \(listener.purpose) cannot listen here",
+                    fix:
+                        "stop what listens there or choose another address (if it is the agent itself, selftest is meant to run before it starts)"
+                )
             case .failed(let reason):
-                return CheckResult(.listener, subject: listener.address, .fail, "\(listener.purpose) cannot listen here: \(reason)",
-                                   fix: "choose an address this node has")
+                return CheckResult(
+                    .listener, subject: listener.address, .fail, "\(listener.purpose) cannot listen here: \(reason)",
+                    fix: "choose an address this node has")
             }
         }
     }

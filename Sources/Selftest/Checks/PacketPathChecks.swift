@@ -6,14 +6,24 @@ enum PacketPathChecks {
         }
         switch inspection.packetFilter() {
         case .success(let present):
-            return [CheckResult(.nftables, .ok, "nf_tables answers; our table inet ipvsctl_swift \(present ? "exists" : "does not exist yet (apply makes it)")")]
+            return [
+                CheckResult(
+                    .nftables, .ok,
+                    "nf_tables answers; our table inet ipvsctl_swift \(present ? "exists" : "does not exist yet (apply makes it)")")
+            ]
         case .failure(let failure) where failure.kind == .unavailable:
-            return [CheckResult(.nftables, .fail, failure.message,
-                                fix: inspection.module(.nfTables) == .missing
-                                    ? "boot a kernel built with CONFIG_NF_TABLES" : "modprobe nf_tables")]
+            return [
+                CheckResult(
+                    .nftables, .fail, failure.message,
+                    fix: inspection.module(.nfTables) == .missing
+                        ? "boot a kernel built with CONFIG_NF_TABLES" : "modprobe nf_tables")
+            ]
         case .failure(let failure):
-            return [CheckResult(.nftables, .fail, failure.message,
-                                fix: failure.kind == .permissionDenied ? KernelChecks.runWithNetworkAdministration : nil)]
+            return [
+                CheckResult(
+                    .nftables, .fail, failure.message,
+                    fix: failure.kind == .permissionDenied ? KernelChecks.runWithNetworkAdministration : nil)
+            ]
         }
     }
 
@@ -28,10 +38,19 @@ enum PacketPathChecks {
         case .available:
             [CheckResult(.conntrack, .ok, "\(module) is not loaded; the kernel loads it on the first conntrack request")]
         case .unknown:
-            [CheckResult(.conntrack, .warn, "cannot tell whether this kernel (\(inspection.kernelRelease)) has \(module): it has no module index under /lib/modules")]
+            [
+                CheckResult(
+                    .conntrack, .warn,
+                    "cannot tell whether this kernel (\(inspection.kernelRelease)) has \(module): it has no module index under /lib/modules"
+                )
+            ]
         case .missing:
-            [CheckResult(.conntrack, .fail, "this kernel (\(inspection.kernelRelease)) has no \(module): UDP clients keep a departed real server until their entry expires",
-                         fix: "boot a kernel built with CONFIG_NF_CT_NETLINK")]
+            [
+                CheckResult(
+                    .conntrack, .fail,
+                    "this kernel (\(inspection.kernelRelease)) has no \(module): UDP clients keep a departed real server until their entry expires",
+                    fix: "boot a kernel built with CONFIG_NF_CT_NETLINK")
+            ]
         }
     }
 }

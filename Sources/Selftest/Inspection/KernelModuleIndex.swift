@@ -17,9 +17,10 @@ public struct KernelModuleIndex: Sendable {
         loaded = Set(procModules.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(Self.normalised) })
         builtIn = Set((modulesBuiltin ?? "").split(separator: "\n").compactMap(Self.moduleName(ofPath:)))
         indexed = modulesDep != nil
-        available = Set((modulesDep ?? "").split(separator: "\n").compactMap { line in
-            line.split(separator: ":", maxSplits: 1).first.flatMap(Self.moduleName(ofPath:))
-        })
+        available = Set(
+            (modulesDep ?? "").split(separator: "\n").compactMap { line in
+                line.split(separator: ":", maxSplits: 1).first.flatMap(Self.moduleName(ofPath:))
+            })
     }
 
     public func state(of module: KernelModule) -> ModuleState {

@@ -4,7 +4,7 @@ import Nftables
 import Reconciler
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The node as its kernel and file system describe it, in one network namespace (nil: the
@@ -25,9 +25,10 @@ public struct LiveNodeInspection: NodeInspecting {
         let release = withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         self.kernelRelease = release
         let directory = "/lib/modules/" + release
-        modules = KernelModuleIndex(procModules: Self.text(of: "/proc/modules") ?? "",
-                                    modulesBuiltin: Self.text(of: directory + "/modules.builtin"),
-                                    modulesDep: Self.text(of: directory + "/modules.dep"))
+        modules = KernelModuleIndex(
+            procModules: Self.text(of: "/proc/modules") ?? "",
+            modulesBuiltin: Self.text(of: directory + "/modules.builtin"),
+            modulesDep: Self.text(of: directory + "/modules.dep"))
     }
 
     public func ipvs() -> Result<IPVSStatus, InspectionFailure> {
@@ -35,9 +36,11 @@ public struct LiveNodeInspection: NodeInspecting {
             let client = try IPVSClient(configuration: .init(namespace: namespace, timeout: timeout))
             let info = try client.info()
             let buffers = client.socketBuffers
-            return .success(IPVSStatus(version: info.versionString, connectionTableSize: info.connectionTableSize,
-                                       sendBuffer: BufferGrant(asked: buffers.sendAsked, granted: buffers.sendGranted),
-                                       receiveBuffer: BufferGrant(asked: buffers.receiveAsked, granted: buffers.receiveGranted)))
+            return .success(
+                IPVSStatus(
+                    version: info.versionString, connectionTableSize: info.connectionTableSize,
+                    sendBuffer: BufferGrant(asked: buffers.sendAsked, granted: buffers.sendGranted),
+                    receiveBuffer: BufferGrant(asked: buffers.receiveAsked, granted: buffers.receiveGranted)))
         } catch {
             return .failure(Self.failure(error))
         }
@@ -55,7 +58,7 @@ public struct LiveNodeInspection: NodeInspecting {
         do {
             let value = try KernelSysctlFiles.read(name, in: namespace)
             return .value(value, writable: KernelSysctlFiles.isWritable(name, in: namespace))
-        } catch where error.errno == ENOENT {
+        } catch  where error.errno == ENOENT {
             return .missing
         } catch {
             return .unreadable(error.message)
@@ -148,17 +151,20 @@ public struct LiveNodeInspection: NodeInspecting {
         } catch {
             // libnftables reports a refusal as text only.
             let denied = error.detail?.contains("Operation not permitted") == true
-            return .failure(InspectionFailure(denied ? .permissionDenied : error.code == .unavailable ? .unavailable : .other,
-                                              error.description))
+            return .failure(
+                InspectionFailure(
+                    denied ? .permissionDenied : error.code == .unavailable ? .unavailable : .other,
+                    error.description))
         }
     }
 
     static func failure(_ error: IPVSError) -> InspectionFailure {
-        let kind: InspectionFailure.Kind = switch error.code {
-        case .ipvsUnavailable: .unavailable
-        case .permissionDenied: .permissionDenied
-        default: .other
-        }
+        let kind: InspectionFailure.Kind =
+            switch error.code {
+            case .ipvsUnavailable: .unavailable
+            case .permissionDenied: .permissionDenied
+            default: .other
+            }
         return InspectionFailure(kind, error.message)
     }
 

@@ -23,9 +23,11 @@ public struct NodeRequirements: Hashable, Sendable {
     /// The `healthCheckNodePort`s the agent listens on.
     public var healthPorts: [UInt16]
 
-    public init(schedulers: [Scheduler] = [.roundRobin], sysctls: [KernelSysctl: Int] = [:], sysctlConflict: String? = nil,
-                strictARP: Bool? = nil, announcesAddresses: Bool = false, needsPacketFilter: Bool = false,
-                deletesUDPFlows: Bool = false, interface: String = DesiredState.defaultInterface, healthPorts: [UInt16] = []) {
+    public init(
+        schedulers: [Scheduler] = [.roundRobin], sysctls: [KernelSysctl: Int] = [:], sysctlConflict: String? = nil,
+        strictARP: Bool? = nil, announcesAddresses: Bool = false, needsPacketFilter: Bool = false,
+        deletesUDPFlows: Bool = false, interface: String = DesiredState.defaultInterface, healthPorts: [UInt16] = []
+    ) {
         self.schedulers = schedulers
         self.sysctls = sysctls
         self.sysctlConflict = sysctlConflict

@@ -41,8 +41,9 @@ struct GuardOptions: ParsableArguments {
     var force = false
 
     func options(node: String, interface: String) -> Reconciler.Options {
-        Reconciler.Options(node: node, interface: interface, adopt: adopt,
-                           limits: PlanGuards.Limits(maximumDeletions: maxDelete, force: force),
-                           now: Int64(Clock.secondsSinceEpoch))
+        Reconciler.Options(
+            node: node, interface: interface, adopt: adopt,
+            limits: PlanGuards.Limits(maximumDeletions: maxDelete, force: force),
+            now: Int64(Clock.secondsSinceEpoch))
     }
 }

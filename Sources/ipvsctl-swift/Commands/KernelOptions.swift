@@ -20,10 +20,11 @@ extension KernelOptions {
     func reconciler(stateDirectory: String) throws -> Reconciler {
         do {
             let client = try IPVSClient(configuration: clientConfiguration)
-            return Reconciler(table: client, addresses: try addressTable(), sysctls: NamespaceSysctls(namespace: clientConfiguration.namespace),
-                              packetFilter: NftablesClient(namespace: clientConfiguration.namespace),
-                              conntrack: KernelConntrack(namespace: clientConfiguration.namespace), ledgerStore: LedgerStore(directory: stateDirectory),
-                              logger: Logger(label: "ipvsctl"))
+            return Reconciler(
+                table: client, addresses: try addressTable(), sysctls: NamespaceSysctls(namespace: clientConfiguration.namespace),
+                packetFilter: NftablesClient(namespace: clientConfiguration.namespace),
+                conntrack: KernelConntrack(namespace: clientConfiguration.namespace), ledgerStore: LedgerStore(directory: stateDirectory),
+                logger: Logger(label: "ipvsctl"))
         } catch {
             throw CLIError("\(error)")
         }

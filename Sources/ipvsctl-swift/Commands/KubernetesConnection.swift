@@ -8,11 +8,12 @@ extension KubernetesOptions {
     /// A client for the API server the options name: in-cluster, or a kubeconfig's context.
     func client(logger: Logger) async throws -> KubernetesHTTPClient {
         do {
-            let credentials = if let kubeconfig {
-                try await KubernetesCredentials.fromKubeconfig(path: kubeconfig, context: context)
-            } else {
-                try await KubernetesCredentials.inCluster()
-            }
+            let credentials =
+                if let kubeconfig {
+                    try await KubernetesCredentials.fromKubeconfig(path: kubeconfig, context: context)
+                } else {
+                    try await KubernetesCredentials.inCluster()
+                }
             return try KubernetesHTTPClient(credentials: credentials, logger: logger)
         } catch {
             throw CLIError("\(error)")

@@ -2,7 +2,10 @@ import ArgumentParser
 
 /// Options that make the Kubernetes API the source of services (`run`, `diff`, `apply`).
 struct KubernetesOptions: ParsableArguments {
-    @Flag(help: "Read Services and EndpointSlices from the Kubernetes API, in-cluster: KUBERNETES_SERVICE_HOST/_PORT and the service account's token and CA.")
+    @Flag(
+        help:
+            "Read Services and EndpointSlices from the Kubernetes API, in-cluster: KUBERNETES_SERVICE_HOST/_PORT and the service account's token and CA."
+    )
     var kubernetes = false
 
     @Option(help: ArgumentHelp("Read Services and EndpointSlices from the Kubernetes API this kubeconfig names.", valueName: "file"))
@@ -11,10 +14,12 @@ struct KubernetesOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The kubeconfig context to use (default: its current-context).", valueName: "name"))
     var context: String?
 
-    @Option(help: ArgumentHelp("""
-        Serve only the Services labelled service.kubernetes.io/service-proxy-name=NAME, which kube-proxy skips, so that \
-        both run side by side. Without it, every Service kube-proxy would serve.
-        """, valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Serve only the Services labelled service.kubernetes.io/service-proxy-name=NAME, which kube-proxy skips, so that \
+            both run side by side. Without it, every Service kube-proxy would serve.
+            """, valueName: "name"))
     var serviceProxyName: String?
 
     /// Whether services come from the Kubernetes API.

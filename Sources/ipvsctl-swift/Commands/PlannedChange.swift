@@ -22,8 +22,9 @@ struct PlannedChange {
         }
         let (reconciler, table) = try await kernelRead
         do {
-            let planning = try reconciler.plan(state, options: guards.options(node: node, interface: state.interface),
-                                               observedTable: table)
+            let planning = try reconciler.plan(
+                state, options: guards.options(node: node, interface: state.interface),
+                observedTable: table)
             return PlannedChange(state: state, node: node, reconciler: reconciler, planning: planning)
         } catch {
             throw CLIError(error.description)

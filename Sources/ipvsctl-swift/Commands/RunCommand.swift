@@ -10,11 +10,11 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Runs the node agent: reconciles continuously, health-checks endpoints, serves metrics.",
         discussion: """
-        Reconciles at start, on every change of the config file, on SIGHUP and every resync \
-        interval; endpoints that fail their health checks leave the kernel and come back when \
-        they recover. SIGTERM stops it and leaves the kernel table as it is. Under systemd it \
-        reports readiness, reloads and stopping, and feeds the watchdog.
-        """
+            Reconciles at start, on every change of the config file, on SIGHUP and every resync \
+            interval; endpoints that fail their health checks leave the kernel and come back when \
+            they recover. SIGTERM stops it and leaves the kernel table as it is. Under systemd it \
+            reports readiness, reloads and stopping, and feeds the watchdog.
+            """
     )
 
     @OptionGroup var reconcile: ReconcileOptions
@@ -76,7 +76,8 @@ extension RunCommand {
         let base = reconcile.config.map {
             ConfigFileSource(path: $0, initial: state, servicesFrom: .kubernetes, metrics: metrics, logger: logger)
         }
-        return KubernetesSource(configuration: kubernetes.sourceConfiguration(node: node), client: try await kubernetes.client(logger: logger),
-                                base: base, metrics: KubernetesMetrics(registry: metrics.registry), logger: logger)
+        return KubernetesSource(
+            configuration: kubernetes.sourceConfiguration(node: node), client: try await kubernetes.client(logger: logger),
+            base: base, metrics: KubernetesMetrics(registry: metrics.registry), logger: logger)
     }
 }

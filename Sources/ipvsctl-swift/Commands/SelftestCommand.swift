@@ -8,11 +8,11 @@ struct SelftestCommand: ParsableCommand {
         commandName: "selftest",
         abstract: "Checks this node before the agent runs here: IPVS and its modules, kernel settings, privilege, state directory, ports.",
         discussion: """
-        Each check prints OK, WARN or FAIL and, when not OK, the fix. With --config it checks \
-        what that config needs (its schedulers, the sysctls apply would write, nftables and \
-        conntrack, its health ports); without, the defaults. It only looks: nothing is loaded, \
-        created or written. Exit status: 0 when no check failed (warnings allowed), 1 when one did.
-        """
+            Each check prints OK, WARN or FAIL and, when not OK, the fix. With --config it checks \
+            what that config needs (its schedulers, the sysctls apply would write, nftables and \
+            conntrack, its health ports); without, the defaults. It only looks: nothing is loaded, \
+            created or written. Exit status: 0 when no check failed (warnings allowed), 1 when one did.
+            """
     )
 
     @Option(name: .shortAndLong, help: "The config file (YAML) the agent will run with.")
@@ -54,11 +54,15 @@ struct SelftestCommand: ParsableCommand {
         }
         let requirements = NodeRequirements(state, node: ReconcileOptions.nodeName(option: node, state: state))
         let metrics = HostAndPort(metricsAddress)!
-        let listeners = [Listener(purpose: "metrics", host: metrics.host, port: UInt16(metrics.port))]
+        let listeners =
+            [Listener(purpose: "metrics", host: metrics.host, port: UInt16(metrics.port))]
             + requirements.healthPorts.map { Listener(purpose: "health port", host: healthPortAddress, port: $0) }
         let subject = NodeSelftest.Subject(requirements: requirements, config: verdict, stateDirectory: stateDir, listeners: listeners)
-        let report = NodeSelftest.run(subject, inspection: LiveNodeInspection(namespace: kernel.clientConfiguration.namespace,
-                                                                              timeout: .seconds(kernel.timeout)))
+        let report = NodeSelftest.run(
+            subject,
+            inspection: LiveNodeInspection(
+                namespace: kernel.clientConfiguration.namespace,
+                timeout: .seconds(kernel.timeout)))
         switch output {
         case .text: print(SelftestText.render(report), terminator: "")
         case .json: print(try SelftestJSON.render(report))

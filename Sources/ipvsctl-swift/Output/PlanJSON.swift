@@ -44,29 +44,34 @@ enum PlanJSON {
     }
 
     static func origin(_ entry: DesiredVirtualService) -> OriginJSON {
-        OriginJSON(virtualService: "\(entry.service.key)", service: entry.origin.serviceName,
-                   scope: entry.origin.scope.rawValue, policy: entry.origin.policy.rawValue)
+        OriginJSON(
+            virtualService: "\(entry.service.key)", service: entry.origin.serviceName,
+            scope: entry.origin.scope.rawValue, policy: entry.origin.policy.rawValue)
     }
 
     static func change(_ change: Change) -> ChangeJSON {
         switch change {
         case .createVirtualService(let service):
-            ChangeJSON(kind: "add", action: "createVirtualService", object: "\(service.key)", details: ["scheduler \(service.scheduler.rawValue)"])
+            ChangeJSON(
+                kind: "add", action: "createVirtualService", object: "\(service.key)", details: ["scheduler \(service.scheduler.rawValue)"])
         case .updateVirtualService(let old, let new):
             ChangeJSON(kind: "change", action: "updateVirtualService", object: "\(new.key)", details: PlanText.differences(old, new))
         case .deleteVirtualService(let service, let reals):
-            ChangeJSON(kind: "delete", action: "deleteVirtualService", object: "\(service.key)",
-                       details: reals.map { "\($0.server.key) active \($0.activeConnections) inactive \($0.inactiveConnections)" })
+            ChangeJSON(
+                kind: "delete", action: "deleteVirtualService", object: "\(service.key)",
+                details: reals.map { "\($0.server.key) active \($0.activeConnections) inactive \($0.inactiveConnections)" })
         case .createRealServer(let server, let key):
             ChangeJSON(kind: "add", action: "createRealServer", object: "\(key) -> \(server.key)", details: ["weight \(server.weight)"])
         case .updateRealServer(let old, let new, let key):
             ChangeJSON(kind: "change", action: "updateRealServer", object: "\(key) -> \(new.key)", details: PlanText.differences(old, new))
         case .drainRealServer(let observed, let key, let deadline):
-            ChangeJSON(kind: "drain", action: "drainRealServer", object: "\(key) -> \(observed.server.key)",
-                       details: ["active \(observed.activeConnections)", "inactive \(observed.inactiveConnections)", "deadline \(deadline)"])
+            ChangeJSON(
+                kind: "drain", action: "drainRealServer", object: "\(key) -> \(observed.server.key)",
+                details: ["active \(observed.activeConnections)", "inactive \(observed.inactiveConnections)", "deadline \(deadline)"])
         case .deleteRealServer(let observed, let key):
-            ChangeJSON(kind: "delete", action: "deleteRealServer", object: "\(key) -> \(observed.server.key)",
-                       details: ["active \(observed.activeConnections)", "inactive \(observed.inactiveConnections)"])
+            ChangeJSON(
+                kind: "delete", action: "deleteRealServer", object: "\(key) -> \(observed.server.key)",
+                details: ["active \(observed.activeConnections)", "inactive \(observed.inactiveConnections)"])
         case .addAddress(let address):
             ChangeJSON(kind: "add", action: "addAddress", object: "\(address)", details: [])
         case .removeAddress(let address):
@@ -74,8 +79,9 @@ enum PlanJSON {
         case .setSysctl(let name, let old, let new):
             ChangeJSON(kind: "change", action: "setSysctl", object: name.name, details: ["\(old) -> \(new)"])
         case .setTimeouts(let old, let new):
-            ChangeJSON(kind: "change", action: "setTimeouts", object: "timeouts",
-                       details: ["tcp \(old.tcp) -> \(new.tcp)", "tcpFin \(old.tcpFin) -> \(new.tcpFin)", "udp \(old.udp) -> \(new.udp)"])
+            ChangeJSON(
+                kind: "change", action: "setTimeouts", object: "timeouts",
+                details: ["tcp \(old.tcp) -> \(new.tcp)", "tcpFin \(old.tcpFin) -> \(new.tcpFin)", "udp \(old.udp) -> \(new.udp)"])
         case .createPacketFilter:
             ChangeJSON(kind: "add", action: "createPacketFilter", object: "inet \(PacketFilterSet.tableName)", details: [])
         case .repairPacketFilter(let reason):

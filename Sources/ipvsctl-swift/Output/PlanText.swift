@@ -10,7 +10,8 @@ enum PlanText {
         if plan.isEmpty {
             out += "No changes: the kernel matches the config for node \(node).\n"
         } else {
-            out += "Plan for node \(node): \(plan.count(.add)) to add, \(plan.count(.change)) to change, "
+            out +=
+                "Plan for node \(node): \(plan.count(.add)) to add, \(plan.count(.change)) to change, "
                 + "\(plan.count(.drain)) to drain, \(plan.count(.delete)) to delete.\n\n"
             let origins = Dictionary(planning.desired.virtualServices.map { ($0.service.key, $0.origin) }, uniquingKeysWith: { a, _ in a })
             for change in plan.changes {
@@ -26,7 +27,8 @@ enum PlanText {
         if !plan.fallbacks.isEmpty {
             out += "\nFalling back (PreferLocal, no local endpoint: sent to other nodes):\n"
             for entry in plan.fallbacks {
-                out += "  ~ \(entry.service.key)  [\(entry.origin.serviceName), \(entry.origin.scope)] -> \(entry.realServers.count) remote real servers\n"
+                out +=
+                    "  ~ \(entry.service.key)  [\(entry.origin.serviceName), \(entry.origin.scope)] -> \(entry.realServers.count) remote real servers\n"
             }
         }
         if !plan.foreign.isEmpty || !plan.foreignAddresses.isEmpty {
@@ -66,7 +68,8 @@ enum PlanText {
             return "  v   drain real server \(observed.server.key) in \(key): weight \(observed.server.weight) -> 0 "
                 + "(active \(observed.activeConnections), inactive \(observed.inactiveConnections)), deleted when idle or at \(deadline)"
         case .deleteRealServer(let observed, let key):
-            return "  -   real server \(observed.server.key) in \(key) (active \(observed.activeConnections), inactive \(observed.inactiveConnections))"
+            return
+                "  -   real server \(observed.server.key) in \(key) (active \(observed.activeConnections), inactive \(observed.inactiveConnections))"
         case .addAddress(let address):
             return "  + address \(address) on \(interface)"
         case .removeAddress(let address):
@@ -99,10 +102,14 @@ enum PlanText {
     static func differences(_ old: VirtualService, _ new: VirtualService) -> [String] {
         var out: [String] = []
         if old.scheduler != new.scheduler { out.append("scheduler \(old.scheduler.rawValue) -> \(new.scheduler.rawValue)") }
-        if old.flags != new.flags { out.append("flags 0x\(String(old.flags.rawValue, radix: 16)) -> 0x\(String(new.flags.rawValue, radix: 16))") }
+        if old.flags != new.flags {
+            out.append("flags 0x\(String(old.flags.rawValue, radix: 16)) -> 0x\(String(new.flags.rawValue, radix: 16))")
+        }
         if old.timeout != new.timeout { out.append("timeout \(old.timeout) -> \(new.timeout)") }
         if old.netmask != new.netmask { out.append("netmask \(old.netmask) -> \(new.netmask)") }
-        if old.persistenceEngine != new.persistenceEngine { out.append("pe \(old.persistenceEngine ?? "none") -> \(new.persistenceEngine ?? "none")") }
+        if old.persistenceEngine != new.persistenceEngine {
+            out.append("pe \(old.persistenceEngine ?? "none") -> \(new.persistenceEngine ?? "none")")
+        }
         return out
     }
 
@@ -118,13 +125,19 @@ enum PlanText {
     static func summary(_ report: Reconciler.Report, planning: Reconciler.Planning) -> String {
         var counts: [Change.Kind: Int] = [:]
         for change in report.applied { counts[change.kind, default: 0] += 1 }
-        var text = "Applied: \(counts[.add] ?? 0) added, \(counts[.change] ?? 0) changed, \(counts[.drain] ?? 0) draining, "
+        var text =
+            "Applied: \(counts[.add] ?? 0) added, \(counts[.change] ?? 0) changed, \(counts[.drain] ?? 0) draining, "
             + "\(counts[.delete] ?? 0) deleted; \(report.kernelCommands) IPVS commands, \(report.addressCommands) address commands, "
             + "\(report.packetFilterChanges) nftables changes"
-            + (report.packetFilterChanges > 0 ? " in one transaction (\(report.packetFilterDuration.formatted(.units(allowed: [.milliseconds], fractionalPart: .hide))))." : ".")
-        if !planning.plan.blackholed.isEmpty { text += "\nBlackholed: \(planning.plan.blackholed.map { "\($0.service.key)" }.joined(separator: ", "))" }
+            + (report.packetFilterChanges > 0
+                ? " in one transaction (\(report.packetFilterDuration.formatted(.units(allowed: [.milliseconds], fractionalPart: .hide))))."
+                : ".")
+        if !planning.plan.blackholed.isEmpty {
+            text += "\nBlackholed: \(planning.plan.blackholed.map { "\($0.service.key)" }.joined(separator: ", "))"
+        }
         for failure in report.failures {
-            text += "\nFailed: \(PlanText.line(failure.change, origins: [:], interface: "").trimmingCharacters(in: .whitespaces)): \(failure.error)"
+            text +=
+                "\nFailed: \(PlanText.line(failure.change, origins: [:], interface: "").trimmingCharacters(in: .whitespaces)): \(failure.error)"
         }
         return text
     }

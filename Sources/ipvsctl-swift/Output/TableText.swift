@@ -21,7 +21,8 @@ enum TableText {
             } else {
                 out += serviceName(service.key) + " " + service.scheduler.rawValue + flagWords(service) + "\n"
                 for real in entry.realServers {
-                    out += pad("  -> " + real.server.key.description, 34)
+                    out +=
+                        pad("  -> " + real.server.key.description, 34)
                         + pad(real.server.forwarding.name, 8) + pad("\(real.server.weight)", 7)
                         + pad("\(real.activeConnections)", 11) + "\(real.inactiveConnections)\n"
                 }

@@ -32,8 +32,9 @@ enum ConfigTesting {
     static func problem(_ yaml: String, sourceLocation: SourceLocation = #_sourceLocation) -> ConfigProblem? {
         let found = problems(yaml, sourceLocation: sourceLocation)
         guard found.count == 1 else {
-            Issue.record("expected one problem, found \(found.count):\n\(found.map(\.description).joined(separator: "\n"))",
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                "expected one problem, found \(found.count):\n\(found.map(\.description).joined(separator: "\n"))",
+                sourceLocation: sourceLocation)
             return nil
         }
         return found[0]
@@ -51,8 +52,10 @@ enum ConfigTesting {
 
     /// The only service of a one-service file written as its fields (indented for a list item).
     static func service(_ fields: String, sourceLocation: SourceLocation = #_sourceLocation) -> ServiceSpec? {
-        state("services:\n- " + fields.split(separator: "\n", omittingEmptySubsequences: false)
-            .joined(separator: "\n  "), sourceLocation: sourceLocation)?.services.first
+        state(
+            "services:\n- "
+                + fields.split(separator: "\n", omittingEmptySubsequences: false)
+                .joined(separator: "\n  "), sourceLocation: sourceLocation)?.services.first
     }
 }
 

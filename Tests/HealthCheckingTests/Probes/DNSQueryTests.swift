@@ -35,13 +35,15 @@ struct DNSQueryTests {
         #expect(try DNSQuery.encode("") == [0])
     }
 
-    @Test("names that cannot be encoded are refused with the reason", arguments: [
-        ("a..b", DNSNameError.Code.emptyLabel),
-        (".a", .emptyLabel),
-        (String(repeating: "x", count: 64) + ".test", .labelTooLong),
-        (Array(repeating: String(repeating: "x", count: 63), count: 4).joined(separator: "."), .nameTooLong),
-        ("bücher.example", .notASCII),
-    ])
+    @Test(
+        "names that cannot be encoded are refused with the reason",
+        arguments: [
+            ("a..b", DNSNameError.Code.emptyLabel),
+            (".a", .emptyLabel),
+            (String(repeating: "x", count: 64) + ".test", .labelTooLong),
+            (Array(repeating: String(repeating: "x", count: 63), count: 4).joined(separator: "."), .nameTooLong),
+            ("bücher.example", .notASCII),
+        ])
     func invalid(name: String, code: DNSNameError.Code) {
         #expect(throws: DNSNameError(code, name: name)) { try DNSQuery.encode(name) }
     }
@@ -49,7 +51,8 @@ struct DNSQueryTests {
     @Test("the longest name that fits is accepted")
     func longest() throws {
         // 3 × (1 + 63) + (1 + 61) + 1 = 255 bytes.
-        let name = Array(repeating: String(repeating: "x", count: 63), count: 3).joined(separator: ".") + "." + String(repeating: "y", count: 61)
+        let name =
+            Array(repeating: String(repeating: "x", count: 63), count: 3).joined(separator: ".") + "." + String(repeating: "y", count: 61)
         #expect(try DNSQuery.encode(name).count == 255)
     }
 

@@ -11,7 +11,9 @@ struct HTTPProbeTests {
         "HTTP/1.1 \(status)\r\nContent-Length: \(body.utf8.count)\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n\(body)"
     }
 
-    func probe(_ response: String?, _ http: HealthCheck.HTTPProbe, timeout: Duration = .seconds(5), ipv6: Bool = false) async throws -> (ProbeResult, [String]) {
+    func probe(
+        _ response: String?, _ http: HealthCheck.HTTPProbe, timeout: Duration = .seconds(5), ipv6: Bool = false
+    ) async throws -> (ProbeResult, [String]) {
         let (server, log) = try await TestServers.http(response: response, host: ipv6 ? "::1" : "127.0.0.1")
         let result = await prober.probe(loopback(server.port, .http(http), timeout: timeout, ipv6: ipv6))
         try await server.close()
@@ -20,7 +22,8 @@ struct HTTPProbeTests {
 
     @Test("200 with the expected body text: success, over IPv4 and IPv6", arguments: [false, true])
     func healthy(ipv6: Bool) async throws {
-        let (result, _) = try await probe(Self.response("200 OK", body: "status: ok\n"), .init(path: "/healthz", bodyContains: "ok"), ipv6: ipv6)
+        let (result, _) = try await probe(
+            Self.response("200 OK", body: "status: ok\n"), .init(path: "/healthz", bodyContains: "ok"), ipv6: ipv6)
         #expect(result.isSuccess, "\(result)")
     }
 
@@ -88,15 +91,17 @@ struct HTTPProbeTests {
 
     /// Probes a server with the certificate ``TestCA`` signed, with `verification`.
     func verifyingProbe(_ verification: HealthCheck.TLSVerification?, host: String? = nil) async throws -> ProbeResult {
-        let (server, _) = try await TestServers.http(response: Self.response("200 OK", body: "ok"),
-                                                     tls: TestServers.tlsServerContext(signedByTestCA: true))
+        let (server, _) = try await TestServers.http(
+            response: Self.response("200 OK", body: "ok"),
+            tls: TestServers.tlsServerContext(signedByTestCA: true))
         let result = await prober.probe(loopback(server.port, .http(.init(secure: true, verification: verification, host: host))))
         try await server.close()
         return result
     }
 
     static let testCA = HealthCheck.TLSVerification.TrustRoots.bundle(file: "/test-ca.pem", pem: Array(TestCA.certificatePEM.utf8))
-    static let wrongCA = HealthCheck.TLSVerification.TrustRoots.bundle(file: "/other-ca.pem", pem: Array(TestCertificate.certificatePEM.utf8))
+    static let wrongCA = HealthCheck.TLSVerification.TrustRoots.bundle(
+        file: "/other-ca.pem", pem: Array(TestCertificate.certificatePEM.utf8))
 
     @Test("without verification, a certificate no one trusts passes")
     func unverifiedCertificate() async throws {
@@ -134,7 +139,8 @@ struct HTTPProbeTests {
 
     @Test("a CA bundle the TLS library cannot parse fails every probe that uses it, as an error")
     func unparsableBundle() async throws {
-        let broken = HealthCheck.TLSVerification.TrustRoots.bundle(file: "/broken.pem", pem: Array("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8))
+        let broken = HealthCheck.TLSVerification.TrustRoots.bundle(
+            file: "/broken.pem", pem: Array("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8))
         let result = try await verifyingProbe(.init(trustRoots: broken))
         #expect(result.failure?.kind == .error, "\(result)")
         #expect(result.failure?.message == "the CA bundle /broken.pem cannot be parsed", "\(result)")

@@ -8,8 +8,10 @@ struct UDPProbeTests {
     let prober = NetworkProber()
     let ping = Array("ping".utf8)
 
-    func probe(_ udp: HealthCheck.UDPProbe, timeout: Duration = .seconds(5), ipv6: Bool = false,
-               reply: @escaping @Sendable ([UInt8]) -> [UInt8]?) async throws -> ProbeResult {
+    func probe(
+        _ udp: HealthCheck.UDPProbe, timeout: Duration = .seconds(5), ipv6: Bool = false,
+        reply: @escaping @Sendable ([UInt8]) -> [UInt8]?
+    ) async throws -> ProbeResult {
         let server = try await TestServers.udp(host: ipv6 ? "::1" : "127.0.0.1", reply: reply)
         let result = await prober.probe(loopback(server.port, .udp(udp), timeout: timeout, ipv6: ipv6))
         try await server.close()

@@ -37,7 +37,8 @@ struct HealthCheckerTests {
             prober.answer(a, always: true)
             #expect(await eventually { checker.view()[a] == .healthy })
         }
-        #expect(observer.transitions.map { [$0.from, $0.to] } == [[.unknown, .healthy], [.healthy, .unhealthy], [.unhealthy, .healthy]])
+        #expect(
+            observer.transitions.map { [$0.from, $0.to] } == [[.unknown, .healthy], [.healthy, .unhealthy], [.unhealthy, .healthy]])
         #expect(observer.results >= 6)
     }
 

@@ -25,7 +25,8 @@ func makeTarget(_ last: UInt8, port: UInt16 = 8080, check: HealthCheck = HealthC
 
 /// A check that probes often, so that scheduler tests finish quickly.
 func quickCheck(interval: Duration = .milliseconds(10), rise: Int = 2, fall: Int = 2, initiallyHealthy: Bool = false) -> HealthCheck {
-    HealthCheck(probe: .tcp, interval: interval, jitter: 0.1, timeout: .milliseconds(5), rise: rise, fall: fall, initiallyHealthy: initiallyHealthy)
+    HealthCheck(
+        probe: .tcp, interval: interval, jitter: 0.1, timeout: .milliseconds(5), rise: rise, fall: fall, initiallyHealthy: initiallyHealthy)
 }
 
 let quietLogger = Logger(label: "health-checking-tests", factory: { _ in SwiftLogNoOpLogHandler() })

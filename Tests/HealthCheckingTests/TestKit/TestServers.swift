@@ -66,7 +66,8 @@ enum TestServers {
         let keyPEM = signedByTestCA ? TestCA.serverPrivateKeyPEM : TestCertificate.privateKeyPEM
         let certificate = try NIOSSLCertificate(bytes: Array(certificatePEM.utf8), format: .pem)
         let key = try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)
-        let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
         return try NIOSSLContext(configuration: configuration)
     }
 }

@@ -3,7 +3,7 @@ import ServiceLifecycle
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("HTTP endpoint server")
@@ -80,7 +80,8 @@ struct HTTPEndpointServerTests {
     @Test("keep-alive: pipelined requests on one connection are answered in order")
     func keepAlive() async throws {
         try await Self.withServer { port in
-            let raw = "GET /echo?1 HTTP/1.1\r\nHost: t\r\n\r\n"
+            let raw =
+                "GET /echo?1 HTTP/1.1\r\nHost: t\r\n\r\n"
                 + "GET /echo?2 HTTP/1.1\r\nHost: t\r\n\r\n"
                 + "GET /echo?3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
             let responses = try await TestHTTPClient.exchange(raw, port: port)

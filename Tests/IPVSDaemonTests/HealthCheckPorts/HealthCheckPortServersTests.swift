@@ -3,7 +3,7 @@ import IPVSDaemon
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("health check node ports")

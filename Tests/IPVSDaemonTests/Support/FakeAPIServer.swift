@@ -31,9 +31,12 @@ final class FakeAPIServer: Sendable {
         let portFile = workDirectory + "/port"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.directory.appendingPathComponent("fake_apiserver.py").path, "--listen", "127.0.0.1",
-                             "--port", "0", "--port-file", portFile, "--tls-cert", workDirectory + "/server.crt",
-                             "--tls-key", workDirectory + "/server.key", "--token", token, "--quiet", "--bookmark-interval", "0"]
+        process.arguments =
+            [
+                "python3", Self.directory.appendingPathComponent("fake_apiserver.py").path, "--listen", "127.0.0.1",
+                "--port", "0", "--port-file", portFile, "--tls-cert", workDirectory + "/server.crt",
+                "--tls-key", workDirectory + "/server.key", "--token", token, "--quiet", "--bookmark-interval", "0",
+            ]
             + objects.flatMap { ["--objects", $0] } + extraArguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -42,7 +45,9 @@ final class FakeAPIServer: Sendable {
         self.process = process
         var port: Int?
         for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8),
+                let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
                 port = value
                 break
             }
@@ -53,21 +58,26 @@ final class FakeAPIServer: Sendable {
             throw FakeAPIServerError(message: "the fake API server did not start")
         }
         self.port = port
-        try Self.run(["python3", Self.directory.appendingPathComponent("fake_apiserver.py").path, "kubeconfig", "--server", url,
-                      "--ca", caPath, "--token-file", tokenPath, "-o", kubeconfigPath])
+        try Self.run([
+            "python3", Self.directory.appendingPathComponent("fake_apiserver.py").path, "kubeconfig", "--server", url,
+            "--ca", caPath, "--token-file", tokenPath, "-o", kubeconfigPath,
+        ])
     }
 
     /// POSTs `body` to the control API (`/_fake/PATH`); the answer's body.
     @discardableResult
     func control(_ path: String, _ body: String = "{}", method: String = "POST") throws -> String {
-        try Self.run(["curl", "-sS", "-f", "-m", "10", "--cacert", caPath, "-X", method, "-H", "Content-Type: application/json",
-                      "--data-binary", body, "\(url)/_fake/\(path)"])
+        try Self.run([
+            "curl", "-sS", "-f", "-m", "10", "--cacert", caPath, "-X", method, "-H", "Content-Type: application/json",
+            "--data-binary", body, "\(url)/_fake/\(path)",
+        ])
     }
 
     /// Compacts the history past every version a client has seen: a write nobody watches (a
     /// Namespace) moves the version on, then the history before it is forgotten.
     func compactPastClients() throws {
-        try control("apply", #"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "churn-\#(UInt32.random(in: 0...UInt32.max))"}}"#)
+        try control(
+            "apply", #"{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "churn-\#(UInt32.random(in: 0...UInt32.max))"}}"#)
         try control("compact")
     }
 

@@ -3,7 +3,7 @@ import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 let quietLogger = Logger(label: "ipvsctl-swift.tests") { _ in SwiftLogNoOpLogHandler() }

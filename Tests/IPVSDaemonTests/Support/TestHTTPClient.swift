@@ -1,7 +1,7 @@
 import Dispatch
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking HTTP/1.1 client over a raw TCP socket: what a load balancer's probe or curl sends,
@@ -20,7 +20,9 @@ enum TestHTTPClient {
     }
 
     /// Sends `raw` on one connection and returns every response until the server closes it.
-    static func exchange(_ raw: String, host: String = "127.0.0.1", port: Int, headResponses: Int = 0) async throws
+    static func exchange(
+        _ raw: String, host: String = "127.0.0.1", port: Int, headResponses: Int = 0
+    ) async throws
         -> [Response]
     {
         let bytes = try await offPool {
@@ -33,7 +35,9 @@ enum TestHTTPClient {
     }
 
     /// One request with `Connection: close`.
-    static func request(_ target: String, method: String = "GET", host: String = "127.0.0.1", port: Int)
+    static func request(
+        _ target: String, method: String = "GET", host: String = "127.0.0.1", port: Int
+    )
         async throws -> Response
     {
         let raw = "\(method) \(target) HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"

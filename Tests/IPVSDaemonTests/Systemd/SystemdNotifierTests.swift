@@ -3,7 +3,7 @@ import Testing
 @testable import IPVSDaemon
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("systemd notify protocol")

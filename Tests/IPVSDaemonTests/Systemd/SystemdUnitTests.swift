@@ -75,8 +75,9 @@ struct SystemdUnitTests {
     static func systemdAnalyze(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let candidates = path.split(separator: ":").map(String.init) + ["/usr/bin", "/bin"]
-        guard let tool = candidates.map({ "\($0)/systemd-analyze" })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        guard
+            let tool = candidates.map({ "\($0)/systemd-analyze" })
+                .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
         else {
             throw Failure(description: "systemd-analyze not found: install the systemd package (Integration/lab.sh setup does)")
         }

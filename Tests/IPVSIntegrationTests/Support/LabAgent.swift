@@ -18,8 +18,10 @@ final class LabAgent {
     private var process: Process?
 
     /// An agent reading `configPath`, which may be shared with other agents (one file for a fleet).
-    init(namespace: String, configPath: String, node: String, stateDirectory: String = KernelLab.ReconcilerLabTests.stateDirectory(),
-         metricsHost: String = "127.0.0.1", metricsPort: UInt16 = 9469, kubeconfig: String? = nil) {
+    init(
+        namespace: String, configPath: String, node: String, stateDirectory: String = KernelLab.ReconcilerLabTests.stateDirectory(),
+        metricsHost: String = "127.0.0.1", metricsPort: UInt16 = 9469, kubeconfig: String? = nil
+    ) {
         self.namespace = namespace
         self.node = node
         self.stateDirectory = stateDirectory
@@ -31,10 +33,13 @@ final class LabAgent {
     }
 
     /// An agent reading a config file of its own with `config` in it.
-    convenience init(namespace: String, config: String, node: String, stateDirectory: String = KernelLab.ReconcilerLabTests.stateDirectory(),
-                     metricsPort: UInt16 = 9469) throws {
-        self.init(namespace: namespace, configPath: try KernelLab.ReconcilerLabTests.writeConfig(config), node: node,
-                  stateDirectory: stateDirectory, metricsPort: metricsPort)
+    convenience init(
+        namespace: String, config: String, node: String, stateDirectory: String = KernelLab.ReconcilerLabTests.stateDirectory(),
+        metricsPort: UInt16 = 9469
+    ) throws {
+        self.init(
+            namespace: namespace, configPath: try KernelLab.ReconcilerLabTests.writeConfig(config), node: node,
+            stateDirectory: stateDirectory, metricsPort: metricsPort)
     }
 
     /// Starts the agent and waits for `/readyz`.
@@ -45,13 +50,17 @@ final class LabAgent {
 
     /// Starts the agent without waiting (several agents then come up side by side).
     func launch(resyncSeconds: Int = 2) throws {
-        let arguments = ["ip", "netns", "exec", namespace, KernelLab.ReconcilerLabTests.binary, "run"] + sourceArguments + ["--node", node,
-                         "--state-dir", stateDirectory, "--metrics-address", "\(metricsHost):\(metricsPort)",
-                         "--resync-interval", "\(resyncSeconds)"]
+        let arguments =
+            ["ip", "netns", "exec", namespace, KernelLab.ReconcilerLabTests.binary, "run"] + sourceArguments + [
+                "--node", node,
+                "--state-dir", stateDirectory, "--metrics-address", "\(metricsHost):\(metricsPort)",
+                "--resync-interval", "\(resyncSeconds)",
+            ]
         // IPVSCTL_LAB_AGENT_LOG_LEVEL=debug makes the agents' logs (shown when a test fails) say more.
         let level = ProcessInfo.processInfo.environment["IPVSCTL_LAB_AGENT_LOG_LEVEL"] ?? "info"
-        process = try Process.launchLogging(arguments, to: logPath,
-                                            environment: ProcessInfo.processInfo.environment.merging(["IPVSCTL_LOG_LEVEL": level]) { _, new in new })
+        process = try Process.launchLogging(
+            arguments, to: logPath,
+            environment: ProcessInfo.processInfo.environment.merging(["IPVSCTL_LOG_LEVEL": level]) { _, new in new })
     }
 
     /// Waits for `/readyz`: the agent's first reconcile is done.
@@ -94,9 +103,13 @@ final class LabAgent {
 
     /// GET on the agent's HTTP endpoint: status and body.
     func get(_ path: String) -> (status: Int, body: String)? {
-        guard let result = try? Shell.runCapturing(["ip", "netns", "exec", namespace, "curl", "-sS", "-m", "3", "-o", "-", "-w", "\n%{http_code}",
-                                                    "http://\(metricsHost):\(metricsPort)\(path)"]),
-              result.status == 0 else { return nil }
+        guard
+            let result = try? Shell.runCapturing([
+                "ip", "netns", "exec", namespace, "curl", "-sS", "-m", "3", "-o", "-", "-w", "\n%{http_code}",
+                "http://\(metricsHost):\(metricsPort)\(path)",
+            ]),
+            result.status == 0
+        else { return nil }
         var lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         guard let code = lines.popLast().flatMap({ Int($0) }) else { return nil }
         return (code, lines.joined(separator: "\n"))

@@ -32,8 +32,9 @@ final class LabFakeAPIServer {
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         try Shell.run(Self.directory.appendingPathComponent("make-certs.sh").path, workDirectory, address)
         try (Self.token + "\n").write(toFile: workDirectory + "/token", atomically: true, encoding: .utf8)
-        try Shell.run("python3", Self.script, "kubeconfig", "--server", url, "--ca", caPath,
-                      "--token-file", workDirectory + "/token", "-o", kubeconfigPath)
+        try Shell.run(
+            "python3", Self.script, "kubeconfig", "--server", url, "--ca", caPath,
+            "--token-file", workDirectory + "/token", "-o", kubeconfigPath)
     }
 
     /// Starts the server, from its saved state when `restoring` (an empty history: what a client
@@ -44,15 +45,18 @@ final class LabFakeAPIServer {
         if restoring && writesWhileAway > 0 {
             let data = try Data(contentsOf: URL(fileURLWithPath: statePath))
             guard var state = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let version = (state["resourceVersion"] as? String).flatMap(Int.init) else {
+                let version = (state["resourceVersion"] as? String).flatMap(Int.init)
+            else {
                 throw LabWait.TimedOut(what: "the saved state has a resourceVersion")
             }
             state["resourceVersion"] = String(version + writesWhileAway)
             try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: statePath))
         }
-        var arguments = ["ip", "netns", "exec", namespace, "python3", Self.script, "--listen", address, "--port", "\(Self.port)",
-                         "--tls-cert", workDirectory + "/server.crt", "--tls-key", workDirectory + "/server.key",
-                         "--token", Self.token, "--bookmark-interval", "2", "--state-out", statePath]
+        var arguments = [
+            "ip", "netns", "exec", namespace, "python3", Self.script, "--listen", address, "--port", "\(Self.port)",
+            "--tls-cert", workDirectory + "/server.crt", "--tls-key", workDirectory + "/server.key",
+            "--token", Self.token, "--bookmark-interval", "2", "--state-out", statePath,
+        ]
         if restoring { arguments += ["--state-in", statePath] } else { arguments += objects.flatMap { ["--objects", $0] } }
         process = try Process.launchLogging(arguments, to: logPath)
         do {

@@ -64,8 +64,10 @@ final class LabFleet {
     /// Prometheus server in the outside namespace scrapes it, as docs/operations.md sets up a node;
     /// otherwise on its namespace's loopback. `editConfig` rewrites the text of
     /// `examples/fleet.yaml` for this fleet only (a `.file` fleet); it must change something.
-    init(source: Source = .file, metricsOnFabric: Bool = false, prepare: (LabFleet) throws -> Void = { _ in },
-         editConfig: ((String) -> String)? = nil) throws {
+    init(
+        source: Source = .file, metricsOnFabric: Bool = false, prepare: (LabFleet) throws -> Void = { _ in },
+        editConfig: ((String) -> String)? = nil
+    ) throws {
         prefix = "fleet\(UInt16.random(in: 0...UInt16.max))"
         self.source = source
         var configPath = Self.config
@@ -88,19 +90,22 @@ final class LabFleet {
             progress("backends listen")
             try prepare(self)
             if source == .kubernetes {
-                let server = try LabFakeAPIServer(namespace: outside, address: Self.outsideAddress,
-                                                  objects: [Self.repository.appendingPathComponent("examples/kubernetes/fleet.json").path])
+                let server = try LabFakeAPIServer(
+                    namespace: outside, address: Self.outsideAddress,
+                    objects: [Self.repository.appendingPathComponent("examples/kubernetes/fleet.json").path])
                 try server.start()
                 apiServer = server
                 progress("fake API server up")
             }
             for node in Self.nodes {
                 let metricsHost = metricsOnFabric ? Self.nodeAddress(node) : "127.0.0.1"
-                let agent = source == .file
+                let agent =
+                    source == .file
                     ? LabAgent(namespace: namespace(node), configPath: configPath, node: node, metricsHost: metricsHost)
-                    : LabAgent(namespace: namespace(node),
-                               configPath: Self.repository.appendingPathComponent("examples/kubernetes/fleet-defaults.yaml").path,
-                               node: node, metricsHost: metricsHost, kubeconfig: apiServer!.kubeconfigPath)
+                    : LabAgent(
+                        namespace: namespace(node),
+                        configPath: Self.repository.appendingPathComponent("examples/kubernetes/fleet-defaults.yaml").path,
+                        node: node, metricsHost: metricsHost, kubeconfig: apiServer!.kubeconfigPath)
                 agents[node] = agent
                 // Three agents share the emulated CPUs: resync at a calm pace.
                 try agent.launch(resyncSeconds: Self.resyncSeconds)
@@ -193,9 +198,13 @@ final class LabFleet {
 
     /// A node's health check node port as the outside sees it: status and body.
     func healthPort(_ node: String) -> (status: Int, body: String)? {
-        guard let result = try? Shell.runCapturing(["ip", "netns", "exec", outside, "curl", "-sS", "-m", "3", "-w", "\n%{http_code}",
-                                                    "http://\(Self.nodeAddress(node)):\(Self.healthCheckNodePort)/"]),
-              result.status == 0 else { return nil }
+        guard
+            let result = try? Shell.runCapturing([
+                "ip", "netns", "exec", outside, "curl", "-sS", "-m", "3", "-w", "\n%{http_code}",
+                "http://\(Self.nodeAddress(node)):\(Self.healthCheckNodePort)/",
+            ]),
+            result.status == 0
+        else { return nil }
         var lines = result.stdout.split(separator: "\n")
         guard let code = lines.popLast().flatMap({ Int($0) }) else { return nil }
         return (code, lines.joined(separator: "\n"))

@@ -71,10 +71,13 @@ final class LabPrometheus {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw LabWait.TimedOut(what: "\(Self.binary) exists: `Integration/lab.sh setup` installs Debian's prometheus")
         }
-        process = try Process.launchLogging(["ip", "netns", "exec", namespace, Self.binary,
-                                             "--config.file=\(workDirectory)/prometheus.yml",
-                                             "--storage.tsdb.path=\(workDirectory)/data",
-                                             "--web.listen-address=127.0.0.1:\(Self.port)"], to: logPath)
+        process = try Process.launchLogging(
+            [
+                "ip", "netns", "exec", namespace, Self.binary,
+                "--config.file=\(workDirectory)/prometheus.yml",
+                "--storage.tsdb.path=\(workDirectory)/data",
+                "--web.listen-address=127.0.0.1:\(Self.port)",
+            ], to: logPath)
     }
 
     /// Waits until the server is ready: its rules loaded, its storage open.
@@ -104,7 +107,9 @@ final class LabPrometheus {
     func get(_ path: String, query: [String: String] = [:]) -> (status: Int, body: String)? {
         var command = ["ip", "netns", "exec", namespace, "curl", "-sS", "-m", "5", "-G", "-o", "-", "-w", "\n%{http_code}"]
         for (name, value) in query { command += ["--data-urlencode", "\(name)=\(value)"] }
-        guard let result = try? Shell.runCapturing(command + ["http://127.0.0.1:\(Self.port)\(path)"]), result.status == 0 else { return nil }
+        guard let result = try? Shell.runCapturing(command + ["http://127.0.0.1:\(Self.port)\(path)"]), result.status == 0 else {
+            return nil
+        }
         var lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         guard let code = lines.popLast().flatMap({ Int($0) }) else { return nil }
         return (code, lines.joined(separator: "\n"))
@@ -113,12 +118,14 @@ final class LabPrometheus {
     /// The result of an instant query: each series' labels and value; nil when the query failed.
     func query(_ promql: String) -> [(labels: [String: String], value: Double)]? {
         guard let answer = get("/api/v1/query", query: ["query": promql]), answer.status == 200,
-              let json = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any],
-              json["status"] as? String == "success",
-              let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]] else { return nil }
+            let json = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any],
+            json["status"] as? String == "success",
+            let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]]
+        else { return nil }
         return result.compactMap { series in
             guard let labels = series["metric"] as? [String: String], let sample = series["value"] as? [Any],
-                  sample.count == 2, let text = sample[1] as? String, let value = Double(text) else { return nil }
+                sample.count == 2, let text = sample[1] as? String, let value = Double(text)
+            else { return nil }
             return (labels, value)
         }
     }

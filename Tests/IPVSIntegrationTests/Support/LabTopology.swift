@@ -114,7 +114,8 @@ final class LabTopology {
     func get(_ address: String, port: UInt16 = 80) -> String? {
         let host = address.contains(":") ? "[\(address)]" : address
         guard let result = try? Shell.runCapturing(["ip", "netns", "exec", director, "curl", "-sS", "-m", "3", "http://\(host):\(port)/"]),
-              result.status == 0 else { return nil }
+            result.status == 0
+        else { return nil }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

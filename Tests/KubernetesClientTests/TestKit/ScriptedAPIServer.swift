@@ -59,16 +59,20 @@ final class ScriptedAPIServer: Sendable {
     ///   - tls: serve HTTPS with the test server certificate; `requireClientCertificate`
     ///     refuses clients without one signed by the test CA.
     ///   - script: the answer to the request numbered `index` (from 0, all paths together).
-    static func start(tls: Bool = false, requireClientCertificate: Bool = false,
-                      script: @escaping Script) async throws -> ScriptedAPIServer {
+    static func start(
+        tls: Bool = false, requireClientCertificate: Bool = false,
+        script: @escaping Script
+    ) async throws -> ScriptedAPIServer {
         let log = RequestLog()
         let sslContext = tls ? try makeServerContext(requireClientCertificate: requireClientCertificate) : nil
-        let box = ScriptBox(script: script, recorder: { request in
-            log.requests.withLock { requests in
-                requests.append(request)
-                return requests.count - 1
-            }
-        })
+        let box = ScriptBox(
+            script: script,
+            recorder: { request in
+                log.requests.withLock { requests in
+                    requests.append(request)
+                    return requests.count - 1
+                }
+            })
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -91,8 +95,9 @@ final class ScriptedAPIServer: Sendable {
     private static func makeServerContext(requireClientCertificate: Bool) throws -> NIOSSLContext {
         let certificate = try NIOSSLCertificate(bytes: Array(TestCertificates.serverCertificatePEM.utf8), format: .pem)
         let key = try NIOSSLPrivateKey(bytes: Array(TestCertificates.serverKeyPEM.utf8), format: .pem)
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(certificate)],
-                                                                      privateKey: .privateKey(key))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(certificate)],
+            privateKey: .privateKey(key))
         if requireClientCertificate {
             let authority = try NIOSSLCertificate(bytes: Array(TestCertificates.authorityPEM.utf8), format: .pem)
             configuration.trustRoots = .certificates([authority])
@@ -146,9 +151,10 @@ private final class ScriptedHandler: ChannelInboundHandler {
                 query[String(nameValue[0])] = value
             }
         }
-        return RecordedRequest(path: String(parts.first ?? ""), query: query,
-                               authorization: head.headers.first(name: "Authorization"),
-                               accept: head.headers.first(name: "Accept"))
+        return RecordedRequest(
+            path: String(parts.first ?? ""), query: query,
+            authorization: head.headers.first(name: "Authorization"),
+            accept: head.headers.first(name: "Accept"))
     }
 
     private func respond(_ response: ScriptedResponse, context: ChannelHandlerContext) {
@@ -156,23 +162,32 @@ private final class ScriptedHandler: ChannelInboundHandler {
         case .json(let status, let body):
             var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(body.utf8.count)")])
             headers.add(name: "Connection", value: "close")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status),
-                                                                 headers: headers))), promise: nil)
+            context.write(
+                wrapOutboundOut(
+                    .head(
+                        HTTPResponseHead(
+                            version: .http1_1, status: .init(statusCode: status),
+                            headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
                 channel.close(promise: nil)
             }
         case .stream(let chunks, let pause, let ending):
-            let headers = HTTPHeaders([("Content-Type", "application/json"), ("Transfer-Encoding", "chunked"),
-                                       ("Connection", "close")])
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
-                                  promise: nil)
+            let headers = HTTPHeaders([
+                ("Content-Type", "application/json"), ("Transfer-Encoding", "chunked"),
+                ("Connection", "close"),
+            ])
+            context.writeAndFlush(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+                promise: nil)
             writeChunks(chunks[...], pause: pause, ending: ending, context: context)
         }
     }
 
-    private func writeChunks(_ chunks: ArraySlice<String>, pause: Duration, ending: ScriptedResponse.StreamEnding,
-                             context: ChannelHandlerContext) {
+    private func writeChunks(
+        _ chunks: ArraySlice<String>, pause: Duration, ending: ScriptedResponse.StreamEnding,
+        context: ChannelHandlerContext
+    ) {
         guard context.channel.isActive else { return }
         guard let chunk = chunks.first else {
             switch ending {
@@ -188,8 +203,11 @@ private final class ScriptedHandler: ChannelInboundHandler {
             return
         }
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: chunk)))), promise: nil)
-        context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(pause.components.attoseconds / 1_000_000_000)
-                                                                         + pause.components.seconds * 1_000_000_000)) {
+        context.eventLoop.assumeIsolated().scheduleTask(
+            in: .nanoseconds(
+                Int64(pause.components.attoseconds / 1_000_000_000)
+                    + pause.components.seconds * 1_000_000_000)
+        ) {
             self.writeChunks(chunks.dropFirst(), pause: pause, ending: ending, context: context)
         }
     }
@@ -202,7 +220,8 @@ extension String {
         var iterator = utf8.makeIterator()
         while let byte = iterator.next() {
             if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
             } else {
                 bytes.append(byte)

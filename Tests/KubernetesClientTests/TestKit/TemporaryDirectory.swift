@@ -12,8 +12,9 @@ struct TemporaryDirectory {
     @discardableResult
     func write(_ name: String, _ contents: String) throws -> String {
         let file = path + "/" + name
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (file as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         try Data(contents.utf8).write(to: URL(fileURLWithPath: file))
         return file
     }

@@ -31,7 +31,8 @@ enum APIJSON {
 
     static func list(_ items: [String], resourceVersion: String, continue token: String? = nil) -> String {
         let next = token.map { #","continue":"\#($0)""# } ?? ""
-        return #"{"kind":"TestPodList","metadata":{"resourceVersion":"\#(resourceVersion)"\#(next)},"items":[\#(items.joined(separator: ","))]}"#
+        return
+            #"{"kind":"TestPodList","metadata":{"resourceVersion":"\#(resourceVersion)"\#(next)},"items":[\#(items.joined(separator: ","))]}"#
     }
 
     static func event(_ type: String, _ object: String) -> String {

@@ -44,8 +44,11 @@ func describe(_ update: ReflectorUpdate<TestPod>) -> String {
 let testLogger = Logger(label: "kubernetes-client-tests")
 
 /// A client for `server` with a literal token.
-func makeClient(for server: ScriptedAPIServer, token: KubernetesCredentials.BearerToken? = .literal("test-token"),
-                configuration: KubernetesHTTPClient.Configuration = .init()) throws -> KubernetesHTTPClient {
-    try KubernetesHTTPClient(credentials: KubernetesCredentials(server: server.url, token: token),
-                             configuration: configuration, logger: testLogger)
+func makeClient(
+    for server: ScriptedAPIServer, token: KubernetesCredentials.BearerToken? = .literal("test-token"),
+    configuration: KubernetesHTTPClient.Configuration = .init()
+) throws -> KubernetesHTTPClient {
+    try KubernetesHTTPClient(
+        credentials: KubernetesCredentials(server: server.url, token: token),
+        configuration: configuration, logger: testLogger)
 }

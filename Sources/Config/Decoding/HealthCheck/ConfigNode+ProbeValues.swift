@@ -62,7 +62,9 @@ extension ConfigNode {
         if !Limits.dnsNameLength.contains(unrooted.utf8.count) {
             reason = "it must be 1 to 253 characters long"
         } else if let label = labels.first(where: { !Limits.dnsLabelLength.contains($0.utf8.count) }) {
-            reason = label.isEmpty ? "it has an empty label (two dots in a row, or a leading dot)"
+            reason =
+                label.isEmpty
+                ? "it has an empty label (two dots in a row, or a leading dot)"
                 : "label '\(label)' is longer than 63 characters"
         } else if let label = labels.first(where: { !$0.unicodeScalars.allSatisfy(Self.isDNSNameCharacter) }) {
             reason = "label '\(label)' may hold only letters, digits, '-' and '_'"
@@ -112,8 +114,9 @@ extension ConfigNode {
         let trustRoots = ifVerifying("caFile") { $0.caFile() }
         let serverName = ifVerifying("serverName") { $0.serverName() }
         guard !verify.isRefused, !trustRoots.isRefused, !serverName.isRefused else { return nil }
-        return HealthCheckDeclaration.TLSSettings(verify: verify.value ?? false, trustRoots: trustRoots.value ?? .system,
-                                                  serverName: serverName.value)
+        return HealthCheckDeclaration.TLSSettings(
+            verify: verify.value ?? false, trustRoots: trustRoots.value ?? .system,
+            serverName: serverName.value)
     }
 
     /// An absolute path to a PEM bundle of CA certificates, read and checked now: a missing or

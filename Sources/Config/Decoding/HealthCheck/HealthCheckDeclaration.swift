@@ -103,14 +103,16 @@ struct HealthCheckDeclaration {
             let host = specific.host.value
             let verification = specific.tls.value.flatMap { tls in
                 // The name defaults to the Host header's: the name the operator already gave the server.
-                tls.verify ? HealthCheck.TLSVerification(
-                    trustRoots: tls.trustRoots,
-                    serverName: tls.serverName ?? HealthCheck.HTTPProbe(host: host).hostName) : nil
+                tls.verify
+                    ? HealthCheck.TLSVerification(
+                        trustRoots: tls.trustRoots,
+                        serverName: tls.serverName ?? HealthCheck.HTTPProbe(host: host).hostName) : nil
             }
-            return .http(HealthCheck.HTTPProbe(
-                secure: kind == .https, verification: verification, path: specific.path.value ?? Self.httpDefaults.path, host: host,
-                expectedStatus: specific.expectedStatus.value ?? Self.httpDefaults.expectedStatus,
-                bodyContains: specific.bodyContains.value))
+            return .http(
+                HealthCheck.HTTPProbe(
+                    secure: kind == .https, verification: verification, path: specific.path.value ?? Self.httpDefaults.path, host: host,
+                    expectedStatus: specific.expectedStatus.value ?? Self.httpDefaults.expectedStatus,
+                    bodyContains: specific.bodyContains.value))
         case .udp:
             return specific.send.value.map { .udp(.payload(send: $0, expect: specific.expect.value)) }
         case .dns:

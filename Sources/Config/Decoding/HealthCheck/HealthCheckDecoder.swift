@@ -40,13 +40,17 @@ enum HealthCheckDecoder {
     /// An endpoint's effective check: the service's with this override applied. Without a
     /// service check the override is a whole check and must name its type.
     static func decode(endpoint node: ConfigNode, in scope: HealthCheckScope) -> HealthCheck? {
-        decode(node, over: scope.service, needsPort: scope.needsPort,
-               typeReason: ": the service has no healthCheck to take it from").check
+        decode(
+            node, over: scope.service, needsPort: scope.needsPort,
+            typeReason: ": the service has no healthCheck to take it from"
+        ).check
     }
 
     /// The mapping at `node` merged over `inherited` (nil: nothing to inherit).
-    private static func decode(_ node: ConfigNode, over inherited: HealthCheckDeclaration?, needsPort: Bool,
-                               typeReason: String) -> HealthCheckDeclaration {
+    private static func decode(
+        _ node: ConfigNode, over inherited: HealthCheckDeclaration?, needsPort: Bool,
+        typeReason: String
+    ) -> HealthCheckDeclaration {
         guard let fields = node.mapping(allowedKeys: keys) else { return .unreadable }
         var own = HealthCheckDeclaration(fields: fields)
         own.kind = kind(fields, inherited: inherited, typeReason: typeReason)
@@ -67,8 +71,10 @@ enum HealthCheckDecoder {
         }
         // With a service check the port is the service's problem, reported there.
         if needsPort, inherited == nil, merged.port.isAbsent {
-            node.report(.missingKey, missing: "port",
-                        "required key 'port' is missing: the service's firewallMark.targetPort is 0 (each packet keeps its own port), so there is no target port to probe")
+            node.report(
+                .missingKey, missing: "port",
+                "required key 'port' is missing: the service's firewallMark.targetPort is 0 (each packet keeps its own port), so there is no target port to probe"
+            )
         }
         return merged
     }
@@ -84,8 +90,10 @@ enum HealthCheckDecoder {
         let typeNode = fields["type"]
         let kind = Written(typeNode) { $0.choice(ProbeKind.words) }
         if let typeNode, let own = kind.value, own == inherited.kind.value {
-            typeNode.report(.notApplicable,
-                            "the service's check is already \(own.rawValue): leave type out to inherit the service's settings, or give another type to switch")
+            typeNode.report(
+                .notApplicable,
+                "the service's check is already \(own.rawValue): leave type out to inherit the service's settings, or give another type to switch"
+            )
             return .absent
         }
         return kind
@@ -93,14 +101,18 @@ enum HealthCheckDecoder {
 
     /// The kind-specific keys, each refused when the kind in effect does not read it. With the
     /// kind unknown (refused, reported) they are read for their own problems only.
-    private static func probeSettings(_ fields: ConfigMapping, kind: Written<ProbeKind>,
-                                      kindInherited: Bool) -> HealthCheckDeclaration.ProbeSettings {
+    private static func probeSettings(
+        _ fields: ConfigMapping, kind: Written<ProbeKind>,
+        kindInherited: Bool
+    ) -> HealthCheckDeclaration.ProbeSettings {
         func read<Value>(_ key: String, _ decode: (ConfigNode) -> Value?) -> Written<Value> {
             guard let node = fields[key] else { return .absent }
             if let kind = kind.value, let kinds = kindsReading[key], !kinds.contains(kind) {
                 let readers = kinds.map(\.rawValue).joined(separator: " and ")
-                node.report(.notApplicable,
-                            "\(key) applies only to \(readers) checks; this check is \(kind.rawValue)\(kindInherited ? " (the service's type)" : "")")
+                node.report(
+                    .notApplicable,
+                    "\(key) applies only to \(readers) checks; this check is \(kind.rawValue)\(kindInherited ? " (the service's type)" : "")"
+                )
                 return .refused
             }
             return Written(node, decode)
@@ -132,18 +144,23 @@ enum HealthCheckDecoder {
 
     /// A probe must end before the next one is due: the timeout at most the interval. Reported
     /// at whichever of the two this mapping writes, the timeout first.
-    private static func checkTimeout(_ merged: HealthCheckDeclaration, own: HealthCheckDeclaration,
-                                     inherited: HealthCheckDeclaration?) {
+    private static func checkTimeout(
+        _ merged: HealthCheckDeclaration, own: HealthCheckDeclaration,
+        inherited: HealthCheckDeclaration?
+    ) {
         guard let fields = own.fields, let timeout = merged.timeout.value, let interval = merged.effectiveInterval,
-              timeout > interval else { return }
+            timeout > interval
+        else { return }
         let why = ": a probe must end before the next one is due"
         if !own.timeout.isAbsent, let node = fields["timeoutSeconds"] {
             let source = !own.interval.isAbsent ? "" : inherited?.interval.isAbsent == false ? "the service's " : "the default "
-            node.report(.outOfRange,
-                        "timeoutSeconds \(seconds(timeout)) is longer than \(source)intervalSeconds \(seconds(interval))\(why)")
+            node.report(
+                .outOfRange,
+                "timeoutSeconds \(seconds(timeout)) is longer than \(source)intervalSeconds \(seconds(interval))\(why)")
         } else if let node = fields["intervalSeconds"] {
-            node.report(.outOfRange,
-                        "intervalSeconds \(seconds(interval)) is shorter than the service's timeoutSeconds \(seconds(timeout))\(why)")
+            node.report(
+                .outOfRange,
+                "intervalSeconds \(seconds(interval)) is shorter than the service's timeoutSeconds \(seconds(timeout))\(why)")
         }
     }
 
@@ -153,8 +170,9 @@ enum HealthCheckDecoder {
         let settings = merged.specific
         switch kind {
         case .udp where settings.send.isAbsent:
-            node.report(.missingKey, missing: "send",
-                        "required key 'send' is missing: a udp check needs a payload, as text (send) or as hexadecimal bytes (sendHex)")
+            node.report(
+                .missingKey, missing: "send",
+                "required key 'send' is missing: a udp check needs a payload, as text (send) or as hexadecimal bytes (sendHex)")
         case .dns where settings.query.isAbsent:
             node.report(.missingKey, missing: "query", "required key 'query' is missing: a dns check needs the name to ask for")
         case .exec where settings.command.isAbsent:
