@@ -6,22 +6,40 @@ import Synchronization
 /// Closing a listener closes the idle connections at once (a keep-alive client waiting for its
 /// next scrape must not hold up shutdown) and lets a busy one finish the response it is writing.
 final class ConnectionRegistry: Sendable {
+    enum Admission: Equatable {
+        case accepted(Int)
+        /// Closing or full; `firstSinceRoom` is true for the first refusal since there was room
+        /// (so that a flood is logged once, not per connection).
+        case refused(firstSinceRoom: Bool)
+    }
+
     private struct State {
         var closing = false
+        var refusing = false
         var nextID = 0
         /// Each open connection, and whether it is inside a request.
         var connections: [Int: (channel: any Channel, busy: Bool)] = [:]
     }
 
     private let state = Mutex(State())
+    private let capacity: Int
 
-    /// Registers a new idle connection; nil when the listener is closing and it must not be served.
-    func opened(_ channel: any Channel) -> Int? {
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Registers a new idle connection, unless the listener is closing or holds `capacity`.
+    func opened(_ channel: any Channel) -> Admission {
         state.withLock { state in
-            guard !state.closing else { return nil }
+            guard !state.closing else { return .refused(firstSinceRoom: false) }
+            guard state.connections.count < capacity else {
+                defer { state.refusing = true }
+                return .refused(firstSinceRoom: !state.refusing)
+            }
+            state.refusing = false
             defer { state.nextID += 1 }
             state.connections[state.nextID] = (channel, false)
-            return state.nextID
+            return .accepted(state.nextID)
         }
     }
 

@@ -19,6 +19,7 @@ public final class HTTPEndpointServer: Service, Sendable {
 
     public let host: String
     public let port: Int
+    public let limits: HTTPLimits
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let handler: Handler
@@ -28,13 +29,15 @@ public final class HTTPEndpointServer: Service, Sendable {
     ///   - host: the address to listen on, IPv4 (`127.0.0.1`, `0.0.0.0`) or IPv6 (`::1`, `::`);
     ///     names are not resolved.
     ///   - port: the port, or 0 for one the kernel picks (see ``boundPort()``).
+    ///   - limits: what clients may take of it (connections, slow heads, bodies).
     public init(
-        host: String, port: Int,
+        host: String, port: Int, limits: HTTPLimits = HTTPLimits(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger, handler: @escaping Handler
     ) {
         self.host = host
         self.port = port
+        self.limits = limits
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.handler = handler
@@ -51,7 +54,7 @@ public final class HTTPEndpointServer: Service, Sendable {
         let listener: HTTPListener
         do throws(HTTPServerError) {
             listener = try await HTTPListener.bind(
-                host: host, port: port, eventLoopGroup: eventLoopGroup, logger: logger, handler: handler)
+                host: host, port: port, limits: limits, eventLoopGroup: eventLoopGroup, logger: logger, handler: handler)
         } catch {
             binding.finish(.failure(error))
             throw error

@@ -15,25 +15,24 @@ typealias HTTPConnection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResp
 /// Binding is separate from serving so that a caller learns of a bind failure at once and can
 /// decide what it means (fatal for the metrics endpoint, retried later for a health port).
 final class HTTPListener: Sendable {
-    /// How long a connection may stay silent, between requests or inside one, before it is
-    /// closed. Longer than a Prometheus scrape interval, so a keep-alive scraper reuses its socket.
-    static let idleTimeout = TimeAmount.seconds(90)
-
     /// The address listened on.
     let host: String
     /// The port bound, which is the kernel's choice when 0 was asked for.
     let port: Int
     private let server: NIOAsyncChannel<HTTPConnection, Never>
-    private let connections = ConnectionRegistry()
+    private let limits: HTTPLimits
+    private let connections: ConnectionRegistry
     private let handler: HTTPEndpointServer.Handler
     private let logger: Logger
 
     private init(
-        host: String, server: NIOAsyncChannel<HTTPConnection, Never>, port: Int,
+        host: String, server: NIOAsyncChannel<HTTPConnection, Never>, port: Int, limits: HTTPLimits,
         handler: @escaping HTTPEndpointServer.Handler, logger: Logger
     ) {
         self.host = host
         self.server = server
+        self.limits = limits
+        self.connections = ConnectionRegistry(capacity: limits.maximumConnections)
         self.port = port
         self.handler = handler
         self.logger = logger
@@ -42,7 +41,7 @@ final class HTTPListener: Sendable {
     /// Opens a listening socket on `host:port`: an IPv4 or IPv6 address, and a port or 0 for any
     /// free one.
     static func bind(
-        host: String, port: Int, eventLoopGroup: any EventLoopGroup, logger: Logger,
+        host: String, port: Int, limits: HTTPLimits = HTTPLimits(), eventLoopGroup: any EventLoopGroup, logger: Logger,
         handler: @escaping HTTPEndpointServer.Handler
     ) async throws(HTTPServerError) -> HTTPListener {
         let address: SocketAddress
@@ -59,9 +58,12 @@ final class HTTPListener: Sendable {
                 .bind(to: address) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let pipeline = channel.pipeline.syncOperations
-                        try pipeline.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                        let deadline = RequestHeadDeadline(timeout: limits.requestHeadTimeout)
+                        try pipeline.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout))
                         try pipeline.addHandler(IdleConnectionCloser())
+                        try pipeline.addHandler(RequestHeadDeadline.RawBytes(deadline))
                         try pipeline.configureHTTPServerPipeline()
+                        try pipeline.addHandler(RequestHeadDeadline.RequestParts(deadline))
                         // The deinit-closing wrapper, on purpose: a connection accepted while the
                         // listener closes can be dropped before the accept loop sees it, and the
                         // scoped wrapper traps when dropped ("Deinited NIOAsyncWriter without
@@ -75,7 +77,7 @@ final class HTTPListener: Sendable {
         let bound = server.channel.localAddress?.port ?? port
         var logger = logger
         logger[metadataKey: "address"] = "\(HTTPServerError.endpoint(host: host, port: bound))"
-        return HTTPListener(host: host, server: server, port: bound, handler: handler, logger: logger)
+        return HTTPListener(host: host, server: server, port: bound, limits: limits, handler: handler, logger: logger)
     }
 
     /// Accepts and serves connections until the listener is closed, then waits for the
@@ -113,21 +115,38 @@ final class HTTPListener: Sendable {
     }
 
     private func serve(_ connection: HTTPConnection) async {
-        guard let id = connections.opened(connection.channel) else {
-            connection.channel.close(promise: nil)  // closing; the wrapper finishes on deinit
+        let id: Int
+        switch connections.opened(connection.channel) {
+        case .accepted(let accepted):
+            id = accepted
+        case .refused(let firstSinceRoom):
+            // Closing, or full; the wrapper finishes on deinit.
+            connection.channel.close(promise: nil)
+            if firstSinceRoom {
+                logger.warning(
+                    "http connections refused: the listener is at its limit",
+                    metadata: ["limit": "\(limits.maximumConnections)"])
+            }
             return
         }
         defer { connections.closed(id) }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var request: HTTPRequestHead?
+                var bodyBytes = 0
                 for try await part in inbound {
                     switch part {
                     case .head(let head):
                         connections.busy(id)
                         request = head
-                    case .body:
-                        continue  // GET and HEAD carry no body worth reading
+                        bodyBytes = 0
+                    case .body(let chunk):
+                        // No endpoint takes a body: a little is read past, more is refused.
+                        bodyBytes += chunk.readableBytes
+                        guard bodyBytes > limits.maximumBodyBytes, let head = request else { continue }
+                        let refusal = HTTPResponse.text("request body too large\n", status: 413)
+                        try await outbound.write(contentsOf: Self.parts(of: refusal, answering: head, keepAlive: false))
+                        return
                     case .end:
                         guard let head = request else { continue }
                         request = nil
@@ -153,6 +172,10 @@ final class HTTPListener: Sendable {
             refusal.headers.append(.init("Allow", "GET, HEAD"))
             response = refusal
         }
+        return Self.parts(of: response, answering: head, keepAlive: keepAlive)
+    }
+
+    private static func parts(of response: HTTPResponse, answering head: HTTPRequestHead, keepAlive: Bool) -> [HTTPServerResponsePart] {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         for header in response.headers { headers.add(name: header.name, value: header.value) }

@@ -26,6 +26,8 @@ public final class HealthCheckPortServers: Service, Sendable {
 
     /// The address the ports listen on; nil: every address of the node.
     public let host: String?
+    /// What clients may take of each port.
+    public let limits: HTTPLimits
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let state = Mutex(State())
@@ -36,10 +38,11 @@ public final class HealthCheckPortServers: Service, Sendable {
     private let opened: (stream: AsyncStream<HTTPListener>, continuation: AsyncStream<HTTPListener>.Continuation)
 
     public init(
-        host: String? = nil, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger
+        host: String? = nil, limits: HTTPLimits = HTTPLimits(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger
     ) {
         self.host = host
+        self.limits = limits
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.opened = AsyncStream.makeStream()
@@ -132,10 +135,10 @@ public final class HealthCheckPortServers: Service, Sendable {
         }
         do throws(HTTPServerError) {
             return try await HTTPListener.bind(
-                host: host ?? "::", port: Int(port), eventLoopGroup: eventLoopGroup, logger: logger, handler: answer)
+                host: host ?? "::", port: Int(port), limits: limits, eventLoopGroup: eventLoopGroup, logger: logger, handler: answer)
         } catch  where host == nil && (error.errno == EAFNOSUPPORT || error.errno == EADDRNOTAVAIL) {
             return try await HTTPListener.bind(
-                host: "0.0.0.0", port: Int(port), eventLoopGroup: eventLoopGroup, logger: logger, handler: answer)
+                host: "0.0.0.0", port: Int(port), limits: limits, eventLoopGroup: eventLoopGroup, logger: logger, handler: answer)
         }
     }
 
