@@ -20,6 +20,17 @@
                                  client: a new connection and GET every PERIOD seconds (0.1)
                                  until STOPFILE exists; prints one line per request: "ok BODY"
                                  or "fail WHY"
+  http-scrape HOST PORT PATH STOPFILE [PERIOD]
+                                 client: GET PATH every PERIOD seconds (0.1) on one keep-alive
+                                 connection (a new one after an error) until STOPFILE exists;
+                                 then prints "scrapes N failures F p50 MS p99 MS max MS"
+  http-slow HOST PORT COUNT STOPFILE
+                                 client: holds COUNT connections that never finish their
+                                 request (a byte of header every 2 s); one the server closes
+                                 is opened again; until STOPFILE exists, then prints
+                                 "held COUNT closed-by-server N"
+  http-probe HOST PORT COUNT     client: COUNT GETs in turn, each on a new connection (as a load
+                                 balancer probes); prints "probes N failures F p50 MS p99 MS max MS"
 """
 import os
 import socket
@@ -153,11 +164,118 @@ def http_loop(host, port, stop_file, period="0.1"):
     return 0
 
 
+def percentiles(samples):
+    """'p50 MS p99 MS max MS' of seconds, nearest rank."""
+    if not samples:
+        return "p50 - p99 - max -"
+    ordered = sorted(samples)
+
+    def rank(fraction):
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+    return "p50 %.1f p99 %.1f max %.1f" % (rank(0.50), rank(0.99), ordered[-1] * 1000)
+
+
+def read_response(connection, buffer):
+    """One HTTP/1.1 response (its body by Content-Length) from connection: status, rest."""
+    while b"\r\n\r\n" not in buffer:
+        data = connection.recv(65536)
+        if not data:
+            raise ConnectionError("closed before a response")
+        buffer += data
+    head, _, rest = buffer.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(rest) < length:
+        data = connection.recv(65536)
+        if not data:
+            raise ConnectionError("closed inside a body")
+        rest += data
+    return int(head.split(b" ")[1]), rest[length:]
+
+
+def http_scrape(host, port, path, stop_file, period="0.1"):
+    samples, failures, connection, buffer = [], 0, None, b""
+    request = b"GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path.encode(), host.encode())
+    while not os.path.exists(stop_file):
+        started = time.monotonic()
+        try:
+            if connection is None:
+                connection, buffer = socket.create_connection((host, int(port)), timeout=10), b""
+            connection.sendall(request)
+            status, buffer = read_response(connection, buffer)
+            if status == 200:
+                samples.append(time.monotonic() - started)
+            else:
+                failures += 1
+        except OSError:
+            failures += 1
+            if connection is not None:
+                connection.close()
+            connection = None
+        time.sleep(max(0.0, float(period) - (time.monotonic() - started)))
+    print("scrapes %d failures %d %s" % (len(samples), failures, percentiles(samples)), flush=True)
+    return 0
+
+
+def http_slow(host, port, count, stop_file):
+    connections, closed = [], 0
+    while len(connections) < int(count):
+        connection = socket.create_connection((host, int(port)), timeout=10)
+        connection.sendall(b"GET / HTTP/1.1\r\nHost: slow\r\n")
+        connections.append(connection)
+    while not os.path.exists(stop_file):
+        time.sleep(2)
+        for index, connection in enumerate(connections):
+            try:
+                connection.sendall(b"X")
+                connection.setblocking(False)
+                try:
+                    if connection.recv(1) == b"":
+                        raise ConnectionError("closed")
+                except BlockingIOError:
+                    pass
+                finally:
+                    connection.setblocking(True)
+            except OSError:
+                closed += 1
+                connection.close()
+                try:
+                    connections[index] = socket.create_connection((host, int(port)), timeout=10)
+                    connections[index].sendall(b"GET / HTTP/1.1\r\nHost: slow\r\n")
+                except OSError:
+                    pass
+    print("held %d closed-by-server %d" % (len(connections), closed), flush=True)
+    return 0
+
+
+def http_probe(host, port, count):
+    samples, failures = [], 0
+    for _ in range(int(count)):
+        started = time.monotonic()
+        try:
+            with socket.create_connection((host, int(port)), timeout=10) as connection:
+                connection.sendall(b"GET / HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
+                status, _ = read_response(connection, b"")
+            if status in (200, 503):
+                samples.append(time.monotonic() - started)
+            else:
+                failures += 1
+        except OSError:
+            failures += 1
+    print("probes %d failures %d %s" % (len(samples), failures, percentiles(samples)), flush=True)
+    return 0
+
+
 def main(argv):
     command, arguments = argv[1], argv[2:]
     handlers = {"tcp-echo": tcp_echo, "tcp-hold": tcp_hold, "udp-name": udp_name, "udp-client": udp_client,
                 "udp-ask": udp_ask,
-                "http-name": http_name, "http-loop": http_loop}
+                "http-name": http_name, "http-loop": http_loop, "http-scrape": http_scrape, "http-slow": http_slow,
+                "http-probe": http_probe}
     return handlers[command](*arguments) or 0
 
 

@@ -74,7 +74,7 @@ public struct NodeAgent: Sendable {
             logger: logger)
         let endpoints = AgentEndpoints(metrics: metrics, status: status) { traffic.render() }
         let http = HTTPEndpointServer(host: configuration.metricsHost, port: configuration.metricsPort, logger: logger) { request in
-            let answer = endpoints.answer(path: request.path)
+            let answer = await endpoints.respond(to: request.path)
             return HTTPResponse(status: answer.status, contentType: answer.contentType, body: answer.body)
         }
         logger.notice(

@@ -78,11 +78,11 @@ public final class ConfigFileSource: DesiredStateSource {
                     state: state, generation: memory.current.generation + 1,
                     changedSince: memory.current.changedSince ?? arrived)
             }
-            metrics.configReloads("success").increment()
+            metrics.configReloads(.success).increment()
             metrics.configLastReloadSuccessful.set(to: 1)
             logger.notice("config reloaded", metadata: ["services": "\(state.services.count)"])
         case .failure(let error):
-            metrics.configReloads("failure").increment()
+            metrics.configReloads(.failure).increment()
             metrics.configLastReloadSuccessful.set(to: 0)
             logger.error(
                 "config rejected; the last good config stays in force",

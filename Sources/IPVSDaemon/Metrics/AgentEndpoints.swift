@@ -1,3 +1,5 @@
+import Dispatch
+
 /// What the agent's HTTP endpoint answers: `/metrics` (Prometheus text), `/healthz` (the loops
 /// run) and `/readyz` (the first reconcile is done).
 public struct AgentEndpoints: Sendable {
@@ -18,6 +20,20 @@ public struct AgentEndpoints: Sendable {
         self.metrics = metrics
         self.status = status
         self.traffic = traffic
+    }
+
+    /// A scrape reads the kernel: a netlink dump, which also waits for any reconcile holding the
+    /// IPVS socket. That blocking read runs on a queue of its own, never on the cooperative pool
+    /// where the health checker and the reconcile loop wait for their turn: under a 10/s
+    /// scraper, health probes there timed out on a loaded two-core node.
+    private static let scrapeQueue = DispatchQueue(label: "ipvsctl.metrics-scrape")
+
+    /// ``answer(path:)``, with `/metrics` read off the cooperative pool.
+    public func respond(to path: String) async -> Answer {
+        guard path == "/metrics" else { return answer(path: path) }
+        return await withCheckedContinuation { continuation in
+            Self.scrapeQueue.async { continuation.resume(returning: answer(path: path)) }
+        }
     }
 
     public func answer(path: String) -> Answer {

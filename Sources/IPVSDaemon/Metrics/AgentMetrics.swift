@@ -107,25 +107,26 @@ public final class AgentMetrics: Sendable {
             labels: [("traffic_policy", scope.rawValue)])
     }
 
-    func reconciles(trigger: ReconcileTrigger, result: String) -> Counter {
+    func reconciles(trigger: ReconcileTrigger, result: AttemptResult) -> Counter {
         registry.counter(
             "ipvsctl_reconciles_total", "Reconciles by what triggered them and how they ended.",
-            labels: [("trigger", trigger.rawValue), ("result", result)])
+            labels: [("trigger", trigger.rawValue), ("result", result.rawValue)])
     }
 
     func kernelCommands(_ kind: String) -> Counter {
         registry.counter("ipvsctl_kernel_commands_total", "Changes sent to the kernel, by kind.", labels: [("kind", kind)])
     }
 
-    func errors(_ kind: String) -> Counter {
+    func errors(_ kind: ReconcileErrorKind) -> Counter {
         registry.counter(
-            "ipvsctl_reconcile_errors_total", "Reconcile errors by kind: read, apply, ledger, guard, command.", labels: [("kind", kind)])
+            "ipvsctl_reconcile_errors_total", "Reconcile errors by kind: read, apply, ledger, guard, command.",
+            labels: [("kind", kind.rawValue)])
     }
 
-    func configReloads(_ result: String) -> Counter {
+    func configReloads(_ result: AttemptResult) -> Counter {
         registry.counter(
             "ipvsctl_config_reloads_total", "Config loads after start, by result; a failure keeps the last good config.",
-            labels: [("result", result)])
+            labels: [("result", result.rawValue)])
     }
 
     func healthChecks(kind: String, result: String) -> Counter {
@@ -202,7 +203,7 @@ extension AgentMetrics {
     /// Records what an apply did.
     func recordApply(_ planning: Reconciler.Planning, report: Reconciler.Report, drift: Int) {
         for change in report.applied { kernelCommands(change.metricKind).increment() }
-        for _ in report.failures { errors("command").increment() }
+        for _ in report.failures { errors(.command).increment() }
         if drift > 0 { driftRepaired.increment(by: Int64(drift)) }
         foreignServices.set(Double(planning.plan.foreign.count))
         foreignAddresses.set(Double(planning.plan.foreignAddresses.count))

@@ -40,7 +40,7 @@ public final class KernelTrafficScrape: Sendable {
                 exposition.render(virtualServices: try table.virtualServices(), into: &text)
             }
         } catch {
-            metrics.errors("read").increment()
+            metrics.errors(.read).increment()
             logger.warning("cannot read the kernel's counters for /metrics", metadata: ["error": "\(error)"])
         }
         return text

@@ -179,7 +179,7 @@ public final class ReconcileLoop: Service, Sendable {
         } catch {
             logger.error("reconcile could not run", metadata: ["error": "\(error)"])
         }
-        metrics.reconciles(trigger: trigger, result: succeeded ? "success" : "failure").increment()
+        metrics.reconciles(trigger: trigger, result: AttemptResult(succeeded: succeeded)).increment()
         let wasReady = status.isReady
         status.reconciled()
         if !wasReady || reasons.contains(where: \.rereadsSource) {

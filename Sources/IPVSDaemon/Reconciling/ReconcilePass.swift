@@ -26,7 +26,7 @@ extension ReconcileLoop {
         do {
             planning = try reconciler.plan(state, options: options, health: view, observedTable: startupTable)
         } catch {
-            metrics.errors(error.code == .ledger ? "ledger" : "read").increment()
+            metrics.errors(error.code == .ledger ? .ledger : .read).increment()
             logger.error("cannot plan", metadata: ["error": "\(error)"])
             return (false, nil)
         }
@@ -34,7 +34,7 @@ extension ReconcileLoop {
         let ports = healthPorts == nil ? nil : HealthPortProjection.status(of: state, desired: planning.desired, node: configuration.node)
         traffic?.name(planning.desired)
         guard planning.violations.isEmpty else {
-            metrics.errors("guard").increment()
+            metrics.errors(.guard).increment()
             logger.error(
                 "plan refused by a guard; nothing changed",
                 metadata: [
@@ -48,7 +48,7 @@ extension ReconcileLoop {
             report = try reconciler.apply(planning, interface: state.interface)
             conntrackCleaner?.clean(report.udpFlowsRemoved)
         } catch {
-            metrics.errors(error.code == .ledger ? "ledger" : "apply").increment()
+            metrics.errors(error.code == .ledger ? .ledger : .apply).increment()
             logger.error("apply failed", metadata: ["error": "\(error)"])
             return (false, ports)
         }

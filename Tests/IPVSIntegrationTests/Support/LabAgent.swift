@@ -97,15 +97,18 @@ final class LabAgent {
         self.process = nil
     }
 
+    /// The agent's process id while it runs (`ip netns exec` execs the agent in place).
+    var processIdentifier: Int32? { process?.isRunning == true ? process?.processIdentifier : nil }
+
     var exitStatus: Int32? { process?.isRunning == false ? process?.terminationStatus : nil }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// GET on the agent's HTTP endpoint: status and body.
-    func get(_ path: String) -> (status: Int, body: String)? {
+    func get(_ path: String, timeout: Int = 3) -> (status: Int, body: String)? {
         guard
             let result = try? Shell.runCapturing([
-                "ip", "netns", "exec", namespace, "curl", "-sS", "-m", "3", "-o", "-", "-w", "\n%{http_code}",
+                "ip", "netns", "exec", namespace, "curl", "-sS", "-m", "\(timeout)", "-o", "-", "-w", "\n%{http_code}",
                 "http://\(metricsHost):\(metricsPort)\(path)",
             ]),
             result.status == 0
