@@ -15,6 +15,9 @@ swift build --build-tests
 echo "== unit tests (no kernel needed)"
 swift test --skip-build --skip IPVSIntegrationTests
 
+echo "== man page and shell completions (generated from the debug binary, then checked)"
+Packaging/docs.sh .build/debug/ipvsctl-swift .build/docs
+
 echo "== Prometheus rules (promtool check rules, promtool test rules, runbooks, metric names)"
 Integration/prometheus-rules.sh
 
