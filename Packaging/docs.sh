@@ -14,11 +14,12 @@
 # completions read the command tree from the binary (`--experimental-dump-help`,
 # `--generate-completion-script`), so every subcommand there is, is documented.
 #
-# Checks, exit status 1 when one fails: `mandoc -T lint` finds no warning in the page; `bash -n`,
-# `zsh -n` and `fish -n` accept the completions; the page names every subcommand and every
-# option of each, and has an "Exit status:" for the tool and for every subcommand (from the
+# Checks, exit status 1 when one fails: `mandoc -T lint` (but for two style warnings, below) and
+# `groff -mandoc -ww -z` find no warning in the page; `bash -n`, `zsh -n` and `fish
+# --no-execute` accept the completions; the page has an entry for every command and every
+# option of each, and an "Exit status:" for the tool and for every subcommand (from the
 # `discussion:` of each command's CommandConfiguration); each completion script names every
-# subcommand. Installs mandoc, zsh and fish (Debian packages) when they are missing.
+# subcommand. Installs mandoc, groff, zsh, fish and python3 (Debian packages) when missing.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,7 +32,7 @@ out="$2"
 [[ -x $binary ]] || die "$1: no such executable (build it first)"
 name="$(basename "$binary")"
 
-need_apt_packages mandoc zsh fish python3
+need_apt_packages mandoc groff-base zsh fish python3
 
 # --- generate
 parser=.build/checkouts/swift-argument-parser
