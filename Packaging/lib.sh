@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts of Packaging/: logging and installing missing Debian packages.
 # The caller sets LOG_PREFIX (e.g. "deb") before sourcing.
 
