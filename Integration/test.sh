@@ -21,6 +21,9 @@ swift test --skip-build --skip IPVSIntegrationTests
 echo "== selftest on this machine (outside the lab: no IPVS here is a clear FAIL, not a crash)"
 Integration/selftest-host.sh
 
+echo "== man page and shell completions (generated from the debug binary, then checked)"
+Packaging/docs.sh .build/debug/ipvsctl-swift .build/docs
+
 echo "== Prometheus rules (promtool check rules, promtool test rules, runbooks, metric names)"
 Integration/prometheus-rules.sh
 

@@ -10,6 +10,10 @@ struct IPVSCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ipvsctl-swift",
         abstract: "Makes the kernel's IPVS table match a declared set of services.",
+        discussion: """
+            Exit status: 0 success, 1 an error (said on standard error), 64 a wrong command line. \
+            Each command's own exit statuses are given with it.
+            """,
         version: IPVSCtl.version,
         subcommands: [
             ValidateCommand.self, DiffCommand.self, ApplyCommand.self, ListCommand.self, RunCommand.self, SelftestCommand.self,

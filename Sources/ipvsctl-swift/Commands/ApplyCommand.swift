@@ -5,7 +5,8 @@ import Reconciler
 struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
-        abstract: "Makes the kernel match the config: the minimal change, in batches, owned objects only."
+        abstract: "Makes the kernel match the config: the minimal change, in batches, owned objects only.",
+        discussion: "Exit status: 0 done, 1 error or refused."
     )
 
     @OptionGroup var reconcile: ReconcileOptions

@@ -5,7 +5,8 @@ import IPVSNetlink
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "Prints the kernel's IPVS table, like `ipvsadm -Ln`."
+        abstract: "Prints the kernel's IPVS table, like `ipvsadm -Ln`.",
+        discussion: "Exit status: 0 printed, 1 error (no IPVS in the kernel, no permission)."
     )
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

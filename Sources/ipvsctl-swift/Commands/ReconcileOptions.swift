@@ -8,7 +8,7 @@ struct ReconcileOptions: ParsableArguments {
     @Option(
         name: .shortAndLong,
         help: """
-            The config file (YAML). With --kubernetes or --kubeconfig it is optional and gives only what Kubernetes         has no field for (interface, nodes, kernel settings, defaults).
+            The config file (YAML). With --kubernetes or --kubeconfig it is optional and gives only what Kubernetes has no field for (interface, nodes, kernel settings, defaults).
             """)
     var config: String?
 

@@ -13,7 +13,9 @@ struct RunCommand: AsyncParsableCommand {
             Reconciles at start, on every change of the config file, on SIGHUP and every resync \
             interval; endpoints that fail their health checks leave the kernel and come back when \
             they recover. SIGTERM stops it and leaves the kernel table as it is. Under systemd it \
-            reports readiness, reloads and stopping, and feeds the watchdog.
+            reports readiness, reloads and stopping, and feeds the watchdog. \
+            Exit status: 1 if the config or the kernel is unusable at start; otherwise it runs \
+            until SIGTERM or SIGINT stops it.
             """
     )
 

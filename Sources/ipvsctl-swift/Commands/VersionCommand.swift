@@ -4,7 +4,8 @@ import IPVSNetlink
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "version",
-        abstract: "Prints this tool's version and, when IPVS is reachable, the kernel's."
+        abstract: "Prints this tool's version and, when IPVS is reachable, the kernel's.",
+        discussion: "Exit status: 0, also when IPVS is not reachable (it says why)."
     )
 
     @OptionGroup var kernel: KernelOptions
