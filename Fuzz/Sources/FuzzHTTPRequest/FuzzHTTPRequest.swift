@@ -41,19 +41,20 @@ final class Collector: ChannelInboundHandler {
     }
 }
 
-/// Runs `operation` to completion from synchronous code (the handlers never suspend for long).
-func blocking<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
+/// The answer `HTTPListener.respond` gives, awaited from synchronous code (the handlers never
+/// suspend for long).
+func respond(to head: HTTPRequestHead, keepAlive: Bool, handler: @escaping HTTPEndpointServer.Handler) -> [HTTPServerResponsePart] {
     final class Outcome: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
-        var value: T?
+        var parts: [HTTPServerResponsePart] = []
     }
     let outcome = Outcome()
     Task.detached {
-        outcome.value = await operation()
+        outcome.parts = await HTTPListener.respond(to: head, keepAlive: keepAlive, handler: handler)
         outcome.done.signal()
     }
     outcome.done.wait()
-    return outcome.value!
+    return outcome.parts
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -88,7 +89,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             guard let requestHead = head else { continue }
             head = nil
             let keepAlive = requestHead.isKeepAlive
-            let parts = blocking { await HTTPListener.respond(to: requestHead, keepAlive: keepAlive, handler: handler) }
+            let parts = respond(to: requestHead, keepAlive: keepAlive, handler: handler)
             check(parts, for: requestHead)
             answered += 1
             for part in parts { channel.write(part, promise: nil) }
