@@ -74,12 +74,14 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--seconds", type=int, required=True)
     parser.add_argument("--parallel", type=int, default=1)
+    parser.add_argument("--note", default="", help="how the run went, in a sentence, for the report")
     parser.add_argument("harnesses", nargs="+")
     args = parser.parse_args()
     results = [summarise(h, args.work) for h in args.harnesses]
     run = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "machine": machine(), "seconds_per_harness": args.seconds, "harnesses_at_once": args.parallel,
            "flags": "-sanitize=fuzzer,address (debug); -rss_limit_mb=2048 -timeout=10",
+           "note": args.note,
            "results": results}
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as f:
@@ -87,7 +89,7 @@ def main():
         f.write("\n")
     m = run["machine"]
     rows = [f"Run of {run['date']}: {m['cpu']}, {m['cores']} cores (shared), {m['system']}, {m['swift']}; "
-            f"{args.seconds} s per harness, {args.parallel} at once; {run['flags']}.", "",
+            f"{args.seconds} s per harness, {args.parallel} at once; {run['flags']}." + (f" {args.note}" if args.note else ""), "",
             "| harness | seconds | executions | exec/s | cov | ft | corpus (units / bytes) | peak RSS MB | crashes, hangs, OOMs |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
