@@ -12,6 +12,11 @@ let package = Package(
         // For the benchmark package (Benchmarks/), which depends on this one by path.
         .library(name: "Config", targets: ["Config"]),
         .library(name: "IPVSDaemon", targets: ["IPVSDaemon"]),
+        // For the fuzz package (Fuzz/), which depends on this one by path.
+        .library(name: "NftablesWire", targets: ["NftablesWire"]),
+        .library(name: "KubernetesAPI", targets: ["KubernetesAPI"]),
+        .library(name: "KubernetesClient", targets: ["KubernetesClient"]),
+        .library(name: "KubernetesMapping", targets: ["KubernetesMapping"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -1,3 +1,4 @@
+import KubernetesAPI
 import Testing
 
 @testable import KubernetesClient
@@ -56,5 +57,32 @@ import Testing
         #expect(throws: WatchLineSplitter.LineTooLong.self) {
             _ = try splitter.append(Array("abcdefgh".utf8))
         }
+    }
+
+    /// Found by FuzzWatchStream (Fuzz/): a line ending `\r\r\n` keeps one `\r` (only the one
+    /// before the newline is dropped). Not a fault: JSON reads it as white space, and the event
+    /// still decodes. Its body bytes, after the harness's control byte.
+    @Test func aLineEndingWithTwoCarriageReturnsStillDecodes() throws {
+        let body: [UInt8] = Array(#"{"type":"BOOKMARK","object":{"maedtata":{"resourbeVersion":"4711"}}}"#.utf8)
+            + [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x20, 0x0a]
+            + Array(#"{"type":"ERROR","object":{"kind":"S"#.utf8) + [0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00]
+            + Array(#"code":410,"reason":"Expired"}}"#.utf8) + [0x0d, 0x0d, 0x0a, 0x21, 0x0a, 0x20, 0x20, 0x0a]
+            + Array(#"{"type":"ADDED","object":{"metadata":{}}}"#.utf8)
+        var splitter = WatchLineSplitter(maximumLineLength: 256)
+        var lines = try splitter.append(body)
+        if let last = splitter.finish() { lines.append(last) }
+        #expect(lines.count == 5)  // the bookmark, the NUL-and-space line, the error, "!", the added
+        #expect(lines[2].last == 0x0d)
+        for line in lines {
+            _ = WatchEventDecoding.decode(line, as: KubernetesService.self)
+        }
+        var clean = WatchLineSplitter()
+        let status = try clean.append(Array(#"{"type":"ERROR","object":{"code":410}}"#.utf8) + [0x0d, 0x0d, 0x0a])
+        try #require(status.count == 1)
+        guard case .error(let error) = WatchEventDecoding.decode(status[0], as: KubernetesService.self) else {
+            Issue.record("a line ending with \\r does not decode as its event")
+            return
+        }
+        #expect(error.code == 410)
     }
 }

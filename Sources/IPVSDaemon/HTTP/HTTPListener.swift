@@ -151,7 +151,7 @@ final class HTTPListener: Sendable {
                         guard let head = request else { continue }
                         request = nil
                         let keepAlive = head.isKeepAlive && !connections.isClosing
-                        try await outbound.write(contentsOf: await respond(to: head, keepAlive: keepAlive))
+                        try await outbound.write(contentsOf: await Self.respond(to: head, keepAlive: keepAlive, handler: handler))
                         guard keepAlive, connections.idle(id) else { return }
                     }
                 }
@@ -162,7 +162,12 @@ final class HTTPListener: Sendable {
         }
     }
 
-    private func respond(to head: HTTPRequestHead, keepAlive: Bool) async -> [HTTPServerResponsePart] {
+    /// The response to one request: `handler`'s answer to `GET` and `HEAD`, 405 to the rest.
+    /// Static (no socket needed) so that the fuzz package (Fuzz/) can drive it behind NIO's HTTP
+    /// parser in an EmbeddedChannel.
+    static func respond(
+        to head: HTTPRequestHead, keepAlive: Bool, handler: HTTPEndpointServer.Handler
+    ) async -> [HTTPServerResponsePart] {
         let response: HTTPResponse
         switch head.method {
         case .GET: response = await handler(HTTPRequest(method: .get, target: head.uri))

@@ -83,9 +83,8 @@ public enum NetlinkDatagram {
                 }
             }
             let sequence = originalSequence != 0 ? originalSequence : message.header.sequence
-            return errno == 0
-                ? .acknowledgement(sequence: sequence)
-                : .error(sequence: sequence, errno: -errno, message: text)
+            guard errno != 0 else { return .acknowledgement(sequence: sequence) }
+            return .error(sequence: sequence, errno: try positiveErrno(errno, context: "netlink error"), message: text)
         case NetlinkControlType.done:
             return .done(
                 sequence: message.header.sequence,
@@ -93,6 +92,16 @@ public enum NetlinkDatagram {
         default:
             return .data(message)
         }
+    }
+
+    /// The errno of an error field (`NLMSG_ERROR`'s, `NLMSG_DONE`'s), which the kernel fills
+    /// with a negated errno: positive. `Int32.min` has no positive counterpart, so it is
+    /// malformed rather than a trap.
+    static func positiveErrno(_ field: Int32, context: String) throws(WireDecodingError) -> Int32 {
+        guard field != .min else {
+            throw WireDecodingError(.invalidValue, "error field \(field) is not a negated errno", context: context)
+        }
+        return -field
     }
 }
 

@@ -158,8 +158,14 @@ extension NetlinkConversation {
                     }
                     if wasInterrupted { interrupted = true }
                     // NLMSG_DONE carries an int: a dump that failed part-way says why there.
-                    if let errno = Self.doneError(message), errno != 0 {
-                        failures.append(Failure(index: 0, sequence: sequence, errno: -errno, kernelMessage: nil))
+                    let errno: Int32?
+                    do {
+                        errno = try Self.doneError(message)
+                    } catch {
+                        throw NetlinkConversationError(.malformed, "a control message did not decode", cause: error)
+                    }
+                    if let errno {
+                        failures.append(Failure(index: 0, sequence: sequence, errno: errno, kernelMessage: nil))
                     }
                     isFinished = true
                 }
@@ -167,11 +173,13 @@ extension NetlinkConversation {
             return data
         }
 
-        /// The error field of an `NLMSG_DONE` (a negative errno, or 0), when it carries one.
-        static func doneError(_ message: NetlinkMessage) -> Int32? {
+        /// The errno an `NLMSG_DONE` reports (its error field negated), when it carries one
+        /// other than 0.
+        static func doneError(_ message: NetlinkMessage) throws(WireDecodingError) -> Int32? {
             guard message.payload.count >= 4 else { return nil }
             var cursor = ByteCursor(message.payload)
-            return Int32(bitPattern: cursor.u32())
+            let field = Int32(bitPattern: cursor.u32())
+            return field == 0 ? nil : try NetlinkDatagram.positiveErrno(field, context: "netlink done")
         }
     }
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds every fuzz harness with libFuzzer and AddressSanitizer, and runs each for
+# SECONDS_PER_HARNESS (default 600) on a corpus seeded from the project's fixtures.
+#
+#   Fuzz/run.sh [SECONDS_PER_HARNESS]
+#
+# Environment:
+#   FUZZ_HARNESSES  the harnesses to run, space-separated (default: all)
+#   FUZZ_PARALLEL   how many harnesses run at once (default 1)
+#   FUZZ_NO_BUILD   set to 1 to reuse the last build
+#
+# Writes Fuzz/results/results.json and results.md (executions, coverage, corpus, crashes per
+# harness). Working files (corpora, logs, crash inputs) go to Fuzz/.work/, which git ignores;
+# a crash, hang or out-of-memory input is left in Fuzz/.work/artifacts/<harness>/.
+set -euo pipefail
+
+SECONDS_PER_HARNESS="${1:-600}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+WORK="$HERE/.work"
+ALL="FuzzIPVSReplies FuzzRouteReplies FuzzConfig FuzzHTTPRequest FuzzWatchStream FuzzKubernetesJSON FuzzNftablesListing"
+read -r -a HARNESSES <<< "${FUZZ_HARNESSES:-$ALL}"
+PARALLEL="${FUZZ_PARALLEL:-1}"
+
+cd "$HERE"
+if [[ "${FUZZ_NO_BUILD:-0}" != 1 ]]; then
+    echo "== building the harnesses (debug, -sanitize=fuzzer,address)"
+    swift build -c debug -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -v "Cannot export local symbol" || true
+    test "${PIPESTATUS[0]}" -eq 0
+fi
+BIN="$(swift build -c debug -Xswiftc -sanitize=fuzzer,address --show-bin-path)"
+
+mkdir -p "$WORK/seeds" "$WORK/corpus" "$WORK/logs" "$WORK/artifacts" "$HERE/results"
+python3 "$HERE/seeds.py" "$WORK/seeds"
+
+run_one() {
+    local harness="$1"
+    local corpus="$WORK/corpus/$harness" artifacts="$WORK/artifacts/$harness/"
+    mkdir -p "$corpus" "$artifacts"
+    cp -n "$WORK/seeds/$harness"/* "$corpus/" 2>/dev/null || true
+    echo "== $harness for ${SECONDS_PER_HARNESS}s"
+    # The Swift runtime's backtracer would hold a crashing process for a long time.
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
+        "$BIN/$harness" -max_total_time="$SECONDS_PER_HARNESS" -rss_limit_mb=2048 -timeout=10 \
+        -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus" \
+        > "$WORK/logs/$harness.log" 2>&1 || echo "   $harness exited with status $?"
+    tail -n 12 "$WORK/logs/$harness.log" | grep -E "^(#|stat::|==|SUMMARY|Fatal)" || true
+}
+
+if [[ "$PARALLEL" -gt 1 ]]; then
+    running=0
+    for harness in "${HARNESSES[@]}"; do
+        run_one "$harness" &
+        running=$((running + 1))
+        if [[ "$running" -ge "$PARALLEL" ]]; then wait -n; running=$((running - 1)); fi
+    done
+    wait
+else
+    for harness in "${HARNESSES[@]}"; do run_one "$harness"; done
+fi
+
+python3 "$HERE/report.py" --work "$WORK" --seconds "$SECONDS_PER_HARNESS" --parallel "$PARALLEL" \
+    --out "$HERE/results" "${HARNESSES[@]}"
