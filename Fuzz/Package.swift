@@ -37,12 +37,14 @@ let package = Package(
         harness("FuzzConfig", [root("IPVSCore"), root("Config")]),
         // The agent's HTTP endpoints (/metrics, /healthz, /readyz, health ports) behind NIO's
         // HTTP/1.1 parser, in an EmbeddedChannel.
-        harness("FuzzHTTPRequest", [
-            root("IPVSDaemon"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOEmbedded", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+        harness(
+            "FuzzHTTPRequest",
+            [
+                root("IPVSDaemon"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         // A watch response body cut into chunks, framed into lines, decoded into events.
         harness("FuzzWatchStream", [root("KubernetesAPI"), root("KubernetesClient")]),
         // Kubernetes objects and lists as the API server sends them, mapped to the model.

@@ -63,7 +63,8 @@ import Testing
     /// before the newline is dropped). Not a fault: JSON reads it as white space, and the event
     /// still decodes. Its body bytes, after the harness's control byte.
     @Test func aLineEndingWithTwoCarriageReturnsStillDecodes() throws {
-        let body: [UInt8] = Array(#"{"type":"BOOKMARK","object":{"maedtata":{"resourbeVersion":"4711"}}}"#.utf8)
+        let body: [UInt8] =
+            Array(#"{"type":"BOOKMARK","object":{"maedtata":{"resourbeVersion":"4711"}}}"#.utf8)
             + [0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x20, 0x0a]
             + Array(#"{"type":"ERROR","object":{"kind":"S"#.utf8) + [0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00]
             + Array(#"code":410,"reason":"Expired"}}"#.utf8) + [0x0d, 0x0d, 0x0a, 0x21, 0x0a, 0x20, 0x20, 0x0a]

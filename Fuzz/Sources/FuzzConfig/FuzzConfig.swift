@@ -29,10 +29,12 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         for problem in error.problems {
             require(problem.file == "fuzz.yaml", "problem names file \(problem.file): \(problem)")
             let atEnd = problem.line == extent.lines + 1 && problem.column == 1
-            require(problem.line >= 1 && problem.line <= extent.lines || atEnd,
-                    "line \(problem.line) outside 1...\(extent.lines): \(problem)")
-            require(problem.column >= 1 && problem.column <= extent.longestLine + 2,
-                    "column \(problem.column) outside 1...\(extent.longestLine + 2): \(problem)")
+            require(
+                problem.line >= 1 && problem.line <= extent.lines || atEnd,
+                "line \(problem.line) outside 1...\(extent.lines): \(problem)")
+            require(
+                problem.column >= 1 && problem.column <= extent.longestLine + 2,
+                "column \(problem.column) outside 1...\(extent.longestLine + 2): \(problem)")
             require(!problem.message.isEmpty, "a problem without a message: \(problem)")
         }
     }

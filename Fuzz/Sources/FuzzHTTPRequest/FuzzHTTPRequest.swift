@@ -1,9 +1,10 @@
 import Dispatch
 import FuzzSupport
-@testable import IPVSDaemon  // HTTPListener.respond, HealthPortStatus.response
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+
+@testable import IPVSDaemon  // HTTPListener.respond, HealthPortStatus.response
 
 /// Bytes a client sends to the agent's `/metrics` endpoint or to a health port: through the
 /// same NIO pipeline as HTTPListener's connections (`configureHTTPServerPipeline`, with its

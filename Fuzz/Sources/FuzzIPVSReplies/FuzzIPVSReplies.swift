@@ -18,8 +18,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let datagram = fuzzInput(data, size)
     guard let messages = try? NetlinkDatagram.messages(in: datagram) else { return 0 }
     for message in messages {
-        require(message.payload.startIndex >= datagram.startIndex && message.payload.endIndex <= datagram.endIndex,
-                "payload \(message.payload.indices) outside the datagram of \(datagram.count) bytes")
+        require(
+            message.payload.startIndex >= datagram.startIndex && message.payload.endIndex <= datagram.endIndex,
+            "payload \(message.payload.indices) outside the datagram of \(datagram.count) bytes")
         guard case .data(let data)? = try? NetlinkDatagram.reply(message) else { continue }
         if let observed = try? IPVSReplyDecoder.virtualService(from: data) {
             let again = roundTrip(.newService(observed.service)) { message throws(WireDecodingError) in

@@ -27,9 +27,11 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
     if services != nil || slices != nil || nodes != nil {
         let count = itemCount(json)
-        for (kind, accounted) in [("services", services.map { $0.items.count + $0.rejected.count }),
-                                  ("slices", slices.map { $0.items.count + $0.rejected.count }),
-                                  ("nodes", nodes.map { $0.items.count + $0.rejected.count })] {
+        for (kind, accounted) in [
+            ("services", services.map { $0.items.count + $0.rejected.count }),
+            ("slices", slices.map { $0.items.count + $0.rejected.count }),
+            ("nodes", nodes.map { $0.items.count + $0.rejected.count }),
+        ] {
             guard let accounted else { continue }
             require(accounted == count, "a list of \(count) \(kind) accounts for \(accounted)")
         }

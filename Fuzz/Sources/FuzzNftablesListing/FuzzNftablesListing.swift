@@ -1,5 +1,6 @@
 import FuzzSupport
 import IPVSCore
+
 @testable import NftablesWire  // decodeElement, to re-read what the encoder writes
 
 /// `nft -j list table` / `list tables` output read back as NftablesClient reads it: JSON bytes

@@ -1,10 +1,11 @@
 import FuzzSupport
 import IPVSCore
-@testable import IPVSNetlink  // AddressMessages: the rtnetlink address codec is internal
 import IPVSWire
 
+@testable import IPVSNetlink  // AddressMessages: the rtnetlink address codec is internal
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One datagram of an rtnetlink `RTM_GETADDR` dump, read as InterfaceAddressClient reads it:
@@ -27,18 +28,23 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     for message in messages where message.header.type == AddressMessages.newAddress {
         guard let entry = try? AddressMessages.dumped(message) else { continue }
         var request: [UInt8] = []
-        guard (try? AddressMessages.append(.add, entry.address, interfaceIndex: entry.interfaceIndex,
-                                           sequence: 9, to: &request)) != nil else {
+        guard
+            (try? AddressMessages.append(
+                .add, entry.address, interfaceIndex: entry.interfaceIndex,
+                sequence: 9, to: &request)) != nil
+        else {
             require(false, "libnl cannot build an add request for \(entry.address)")
             continue
         }
         let written = try? NetlinkDatagram.messages(in: request)
         require(written?.count == 1, "the add request for \(entry.address) is not one message")
         let again = written.flatMap { try? AddressMessages.dumped($0[0]) }
-        require(again?.address == entry.address && again?.interfaceIndex == entry.interfaceIndex,
-                "\(entry.address) on \(entry.interfaceIndex) re-decodes as \(String(describing: again))")
-        require(again?.prefixLength == (entry.address.family == .inet ? 32 : 128),
-                "the add request for \(entry.address) has prefix \(String(describing: again?.prefixLength))")
+        require(
+            again?.address == entry.address && again?.interfaceIndex == entry.interfaceIndex,
+            "\(entry.address) on \(entry.interfaceIndex) re-decodes as \(String(describing: again))")
+        require(
+            again?.prefixLength == (entry.address.family == .inet ? 32 : 128),
+            "the add request for \(entry.address) has prefix \(String(describing: again?.prefixLength))")
     }
     return 0
 }

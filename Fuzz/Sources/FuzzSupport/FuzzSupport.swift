@@ -21,12 +21,14 @@ public func fuzzInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> [UInt8] {
 
 /// A property of the code under test that the input broke: a crash libFuzzer records, with
 /// the reason on standard error.
-public func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
-                    file: StaticString = #fileID, line: UInt = #line) {
+public func require(
+    _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+    file: StaticString = #fileID, line: UInt = #line
+) {
     guard !condition() else { return }
     fatalError("property violated: \(message())", file: file, line: line)
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -1,5 +1,6 @@
 import FuzzSupport
 import KubernetesAPI
+
 @testable import KubernetesClient  // WatchEventDecoding: how WatchEventStream decodes a line
 
 /// A watch response body as the transport hands it over, in chunks cut anywhere: framed into
