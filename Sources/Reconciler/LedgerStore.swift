@@ -11,49 +11,104 @@ public struct LedgerStore: Sendable {
     }
 
     public struct Failure: Error, CustomStringConvertible {
+        public enum Code: String, Sendable {
+            /// The file exists but could not be read.
+            case unreadable
+            /// Not a ledger: garbage, truncated JSON, an entry that does not parse.
+            case corrupt
+            /// Written by a newer ipvsctl-swift, in a format this one does not know.
+            case newerVersion
+            /// The new ledger could not be written (a read-only or full file system).
+            case cannotWrite
+        }
+
+        public var code: Code
         public var path: String
         public var reason: String
         public var description: String { "ledger \(path): \(reason)" }
+
+        init(_ code: Code, path: String, reason: String) {
+            self.code = code
+            self.path = path
+            self.reason = reason
+        }
     }
 
     /// The saved ledger, or an empty one when there is none yet.
     public func load() throws(Failure) -> Ledger {
         guard FileManager.default.fileExists(atPath: path) else { return Ledger() }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw Failure(.unreadable, path: path, reason: "unreadable: \(error)")
+        }
+        // The version before the rest: a newer format may record what this one would not see,
+        // and the next save would drop it (ownership forgotten), so it is refused whole.
+        let version: Int
+        do { version = try JSONDecoder().decode(LedgerVersion.self, from: data).version } catch {
+            throw Failure(.corrupt, path: path, reason: "not a ledger (corrupt or truncated JSON): \(error)")
+        }
+        guard version <= LedgerDocument.currentVersion else {
+            throw Failure(
+                .newerVersion, path: path,
+                reason: "written in ledger format version \(version) by a newer ipvsctl-swift; this one reads up to version "
+                    + "\(LedgerDocument.currentVersion), so it changes nothing rather than lose what that ledger records")
+        }
+        guard version >= 1 else { throw Failure(.corrupt, path: path, reason: "not a ledger: format version \(version)") }
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
             return try JSONDecoder().decode(LedgerDocument.self, from: data).ledger()
         } catch let failure as Failure {
-            throw failure
+            throw Failure(.corrupt, path: path, reason: failure.reason)
         } catch {
-            throw Failure(path: path, reason: "unreadable: \(error)")
+            throw Failure(.corrupt, path: path, reason: "not a ledger (corrupt or truncated JSON): \(error)")
         }
     }
 
     public func save(_ ledger: Ledger) throws(Failure) {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = path + ".tmp-\(getpid())"
+        func failure(_ what: String) -> Failure {
+            Failure(.cannotWrite, path: path, reason: "\(what): \(String(cString: strerror(errno)))")
+        }
+        let data: Data
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(LedgerDocument(ledger))
-            guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-                throw Failure(path: path, reason: "cannot write \(temporary)")
-            }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-            try handle.synchronize()
-            try handle.close()
-            guard rename(temporary, path) == 0 else {
-                throw Failure(path: path, reason: "cannot replace: \(String(cString: strerror(errno)))")
-            }
-        } catch let failure as Failure {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw failure
+            data = try encoder.encode(LedgerDocument(ledger))
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw Failure(path: path, reason: "\(error)")
+            throw Failure(.cannotWrite, path: path, reason: "\(error)")
+        }
+        // Plain POSIX calls, so that a full or read-only file system is named as such.
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw failure("cannot write \(temporary)") }
+        var written = 0
+        while written < data.count {
+            let count = data.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else {
+                let error = failure("cannot write \(temporary)")
+                close(descriptor)
+                unlink(temporary)
+                throw error
+            }
+            written += count
+        }
+        guard fsync(descriptor) == 0, close(descriptor) == 0 else {
+            let error = failure("cannot flush \(temporary)")
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let error = failure("cannot replace")
+            unlink(temporary)
+            throw error
         }
     }
+}
+
+/// The one field read before the rest.
+private struct LedgerVersion: Decodable {
+    var version: Int
 }
 
 /// The ledger's file format: plain strings, readable by an operator.
@@ -65,7 +120,9 @@ struct LedgerDocument: Codable {
         var previousWeight: UInt32
     }
 
-    var version = 1
+    static let currentVersion = 1
+
+    var version = currentVersion
     var virtualServices: [String]
     var addresses: [String]
     var drains: [DrainEntry]
@@ -84,7 +141,7 @@ struct LedgerDocument: Codable {
     }
 
     func ledger() throws -> Ledger {
-        func fail(_ text: String) -> LedgerStore.Failure { LedgerStore.Failure(path: "", reason: "bad entry '\(text)'") }
+        func fail(_ text: String) -> LedgerStore.Failure { LedgerStore.Failure(.corrupt, path: "", reason: "bad entry '\(text)'") }
         var ledger = Ledger(packetFilter: packetFilter ?? false)
         for text in virtualServices {
             guard let key = ServiceKeyText.parse(text) else { throw fail(text) }

@@ -125,7 +125,8 @@ public struct Reconciler: Sendable {
         do {
             let declared = Set(settings.sysctls.keys)
             sysctlValues = declared.isEmpty ? [:] : try sysctls?.values(of: declared) ?? [:]
-            observed = try observedTable ?? table.table()
+            observed = try TableRead.confirmed(
+                observedTable ?? table.table(), owned: ledger.virtualServices, reread: { () throws(IPVSError) in try table.table() })
             timeouts = state.kernel.timeouts == nil ? nil : try table.timeouts()
             bound = try addresses?.addresses(on: options.interface) ?? desired.addresses
         } catch {
@@ -161,6 +162,7 @@ public struct Reconciler: Sendable {
         do { try ledgerStore.save(ahead) } catch { throw Failure(code: .ledger, message: "cannot write the ledger", cause: error) }
 
         var final = plan.ledger
+        var budget = KernelCommandBudget()
         var applied: [Change] = []
         var failures: [(change: Change, error: IPVSError)] = []
 
@@ -178,6 +180,7 @@ public struct Reconciler: Sendable {
                     cause: error)
             }
             applied += filterChanges
+            budget.spend(1)
         }
 
         // Two batches: new services first, then everything else. A create that meets EEXIST means
@@ -186,7 +189,8 @@ public struct Reconciler: Sendable {
         var commands = 0
         /// Sends one batch and files each change as applied or failed. A broken conversation
         /// leaves the written-ahead ledger in place: the next apply reads the table again.
-        func send(_ batch: [Change]) throws(Failure) {
+        func send(_ whole: [Change]) throws(Failure) {
+            let batch = Array(whole.prefix(budget.allowance(whole.count)))
             guard !batch.isEmpty else { return }
             let result: BatchResult
             do { result = try table.apply(batch.compactMap(\.request)) } catch {
@@ -203,6 +207,7 @@ public struct Reconciler: Sendable {
                     applied.append(change)
                 }
             }
+            budget.spend(batch.count)
         }
 
         let kernelChanges = plan.changes.filter { $0.request != nil }
@@ -229,8 +234,12 @@ public struct Reconciler: Sendable {
         let adding = plan.changes.compactMap { if case .addAddress(let a) = $0 { a } else { nil } }
         let removing = plan.changes.compactMap { if case .removeAddress(let a) = $0 { a } else { nil } }
         if let addresses, !(adding.isEmpty && removing.isEmpty) {
+            let allowed = budget.allowance(adding.count + removing.count)
+            let sentAdding = Array(adding.prefix(allowed))
+            let sentRemoving = Array(removing.prefix(allowed - sentAdding.count))
+            defer { budget.spend(sentAdding.count + sentRemoving.count) }
             do {
-                let addressFailures = try addresses.change(adding: adding, removing: removing, on: interface)
+                let addressFailures = try addresses.change(adding: sentAdding, removing: sentRemoving, on: interface)
                 let failedAddresses = Dictionary(addressFailures.map { ($0.0, $0.1) }, uniquingKeysWith: { first, _ in first })
                 for change in plan.changes {
                     let (address, isAdd): (IPAddress, Bool)
@@ -260,6 +269,7 @@ public struct Reconciler: Sendable {
             } catch {
                 failures.append((change, error))
             }
+            budget.spend(1)
         }
 
         // A UDP backend that left keeps its conntrack entries, and a client that keeps its source
@@ -308,7 +318,8 @@ public struct Reconciler: Sendable {
     static func release(_ change: Change, in ledger: inout Ledger, previous: Ledger) {
         switch change {
         case .createVirtualService(let service):
-            ledger.virtualServices.remove(service.key)  // EEXIST: not ours after all
+            // EEXIST: not ours after all, unless it was ours before (a dump that missed it).
+            if !previous.virtualServices.contains(service.key) { ledger.virtualServices.remove(service.key) }
         case .deleteVirtualService(let service, _):
             ledger.virtualServices.insert(service.key)
         case .drainRealServer(let real, let service, _):

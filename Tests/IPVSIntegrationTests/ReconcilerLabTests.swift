@@ -151,21 +151,26 @@ extension KernelLab {
             }
         }
 
+        /// `count` services on 198.18.0.0/15, each with the same two real servers.
+        static func bulkConfig(services count: Int) -> String {
+            var services = "services:\n"
+            for index in 0..<count {
+                services += """
+                      - name: bulk/s\(index)
+                        clusterIPs: [198.18.\(index / 256).\(index % 256)]
+                        ports: [{port: 80, targetPort: 8080}]
+                        endpoints: [{address: 203.0.113.1}, {address: 203.0.113.2}]
+
+                    """
+            }
+            return services
+        }
+
         @Test("an apply killed half-way converges on the next apply")
         func interruptedApply() throws {
             try LabNamespace.with { lab in
                 let state = Self.stateDirectory()
-                var services = "services:\n"
-                for index in 0..<1500 {
-                    services += """
-                          - name: bulk/s\(index)
-                            clusterIPs: [198.18.\(index / 256).\(index % 256)]
-                            ports: [{port: 80, targetPort: 8080}]
-                            endpoints: [{address: 203.0.113.1}, {address: 203.0.113.2}]
-
-                        """
-                }
-                let config = try Self.writeConfig(services)
+                let config = try Self.writeConfig(Self.bulkConfig(services: 1500))
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: Self.binary)
                 process.arguments = ["apply", "--config", config, "--node", "node-a", "--netns", lab.name, "--state-dir", state]

@@ -20,6 +20,7 @@ enum BoundedFile {
         case tooLarge(bytes: Int64, limit: Int)
         case cannotRead(reason: String)
         case grew(limit: Int)
+        case keptChanging(times: Int)
 
         var description: String {
             switch self {
@@ -30,6 +31,7 @@ enum BoundedFile {
             case .tooLarge(let bytes, let limit): "is \(bytes) bytes, more than the \(Self.size(limit)) allowed"
             case .cannotRead(let reason): "cannot be read: \(reason)"
             case .grew(let limit): "grew past the \(Self.size(limit)) allowed while it was read"
+            case .keptChanging(let times): "was rewritten while it was read, \(times) times in a row"
             }
         }
 
@@ -38,8 +40,25 @@ enum BoundedFile {
         }
     }
 
-    /// The file's bytes; at most `limit` of them.
-    static func contents(of path: String, limit: Int) throws(Refusal) -> [UInt8] {
+    /// Reads of a file that keeps being rewritten in place before it is refused.
+    static let attempts = 3
+
+    /// The file's bytes; at most `limit` of them, all from one version of the file.
+    ///
+    /// A file replaced by rename while it is read is read to its end as it was (the descriptor
+    /// keeps the old file). A file rewritten in place would give the start of one version and the
+    /// end of another: its size or modification time differs after the read, and it is read again
+    /// (a rewrite to the same length within one tick of the file system's clock goes unseen).
+    /// - Parameter afterChunk: a test hook, called after each chunk read.
+    static func contents(of path: String, limit: Int, afterChunk: () -> Void = {}) throws(Refusal) -> [UInt8] {
+        for _ in 1...attempts {
+            if let contents = try contentsIfUnchanged(of: path, limit: limit, afterChunk: afterChunk) { return contents }
+        }
+        throw .keptChanging(times: attempts)
+    }
+
+    /// The file's bytes, or nil when it changed while it was read.
+    private static func contentsIfUnchanged(of path: String, limit: Int, afterChunk: () -> Void) throws(Refusal) -> [UInt8]? {
         func reason() -> String { String(cString: strerror(errno)) }
         // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
@@ -55,7 +74,14 @@ enum BoundedFile {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { return contents }
+            if count == 0 {
+                var after = stat()
+                guard fstat(descriptor, &after) == 0 else { throw .cannotExamine(reason: reason()) }
+                let unchanged =
+                    after.st_size == status.st_size && after.st_mtim.tv_sec == status.st_mtim.tv_sec
+                    && after.st_mtim.tv_nsec == status.st_mtim.tv_nsec
+                return unchanged && contents.count == Int(after.st_size) ? contents : nil
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw .cannotRead(reason: reason())
@@ -63,6 +89,7 @@ enum BoundedFile {
             contents.append(contentsOf: chunk[..<count])
             // A writer appending while we read: the size checked above no longer holds.
             guard contents.count <= limit else { throw .grew(limit: limit) }
+            afterChunk()
         }
     }
 
