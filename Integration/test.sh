@@ -37,10 +37,13 @@ echo "== kernel-lab tests (real IPVS, Debian kernel under qemu)"
 lab_log=$(mktemp)
 trap 'rm -f "$lab_log"' EXIT
 set +e
-# The soak (SoakLabTests) runs from Integration/soak.sh: under the emulated CPU of a loaded
-# two-core machine its bounds are not yet met reliably (docs/testing.md).
+# Two long parts run from their own scripts (docs/testing.md): the soak (Integration/soak.sh),
+# whose bounds a loaded two-core machine does not yet meet reliably, and the apply killed at
+# every step (Integration/killed-apply.sh, about 40 minutes under emulation); the large plan
+# killed at random points stays here.
 Integration/lab.sh run -- .build/debug/ipvsctl-swiftPackageTests.xctest \
-    --testing-library swift-testing --filter IPVSIntegrationTests --skip SoakLabTests 2>&1 | tee "$lab_log"
+    --testing-library swift-testing --filter IPVSIntegrationTests \
+    --skip SoakLabTests --skip killedAtEveryStep 2>&1 | tee "$lab_log"
 lab_status=${PIPESTATUS[0]}
 set -e
 if [[ $lab_status -ne 0 ]]; then
