@@ -227,6 +227,10 @@ extension KernelLab {
             // afresh; a real stall would still fail the readiness bound or the clients.
             let fleet = try LabFleet(editConfig: {
                 $0.replacingOccurrences(
+                    of: "intervalSeconds: 2, timeoutSeconds: 2, rise: 2, fall: 2",
+                    with: "intervalSeconds: 3, timeoutSeconds: 3, rise: 2, fall: 3"
+                )
+                .replacingOccurrences(
                     of: "intervalSeconds: 2, timeoutSeconds: 1, rise: 2, fall: 2",
                     with: "intervalSeconds: 3, timeoutSeconds: 3, rise: 2, fall: 3")
             })
