@@ -204,7 +204,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SelftestTests",
-            dependencies: ["Selftest", "IPVSCore", "Config"]
+            dependencies: ["Selftest", "IPVSCore", "IPVSNetlink", "Config"]
         ),
         .testTarget(
             name: "ConfigTests",

@@ -1,4 +1,5 @@
 import IPVSCore
+import IPVSNetlink
 import Selftest
 
 /// A node described in memory: every answer `selftest` can get, set per test. Starts as a
@@ -7,9 +8,8 @@ struct ReportedNode: NodeInspecting {
     var kernelRelease = "6.1.0-test-amd64"
     var ipvsAnswer: Result<IPVSStatus, InspectionFailure> = .success(
         IPVSStatus(
-            version: "1.2.1", connectionTableSize: 4096,
-            sendBuffer: BufferGrant(asked: 4 << 20, granted: 8 << 20),
-            receiveBuffer: BufferGrant(asked: 8 << 20, granted: 16 << 20)))
+            info: IPVSInfo(version: 0x01_02_01, connectionTableSize: 4096),
+            buffers: SocketBuffers(sendAsked: 4 << 20, sendGranted: 8 << 20, receiveAsked: 8 << 20, receiveGranted: 16 << 20)))
     var modules: [String: ModuleState] = [
         "ip_vs": .loaded, "ip_vs_rr": .loaded, "dummy": .available,
         "nf_tables": .available, "nf_conntrack_netlink": .available,

@@ -1,4 +1,5 @@
 import IPVSCore
+import IPVSNetlink
 import Selftest
 import Testing
 
@@ -176,9 +177,8 @@ struct SelftestVerdictTests {
         var node = ReportedNode()
         node.ipvsAnswer = .success(
             IPVSStatus(
-                version: "1.2.1", connectionTableSize: 4096,
-                sendBuffer: BufferGrant(asked: 4 << 20, granted: 425_984),
-                receiveBuffer: BufferGrant(asked: 8 << 20, granted: 425_984)))
+                info: IPVSInfo(version: 0x01_02_01, connectionTableSize: 4096),
+                buffers: SocketBuffers(sendAsked: 4 << 20, sendGranted: 425_984, receiveAsked: 8 << 20, receiveGranted: 425_984)))
         let report = NodeSelftest.run(.plain(), inspection: node)
         #expect(report.results(of: .socketBuffers).map(\.status) == [.warn])
         #expect(report.results(of: .socketBuffers).first?.detail.hasPrefix("send 208 KiB of 4 MiB, receive 208 KiB of 8 MiB") == true)

@@ -8,7 +8,8 @@ enum KernelChecks {
         case .success(let status):
             let line = CheckResult(
                 .ipvs, .ok,
-                "IPVS \(status.version) answers over generic netlink (connection table of \(status.connectionTableSize) entries)")
+                "IPVS \(status.info.versionString) answers over generic netlink (connection table of \(status.info.connectionTableSize) entries)"
+            )
             return ([line, buffers(status)], status)
         case .failure(let failure) where failure.kind == .unavailable:
             let line: CheckResult =
@@ -44,16 +45,16 @@ enum KernelChecks {
     /// A buffer below what was asked for still works: a batch whose replies overflow it is read
     /// back and retried, which costs time at scale.
     static func buffers(_ status: IPVSStatus) -> CheckResult {
-        let send = status.sendBuffer, receive = status.receiveBuffer
+        let buffers = status.buffers
         let text =
-            "send \(mebibytes(send.granted / 2)) of \(mebibytes(send.asked)), receive \(mebibytes(receive.granted / 2)) of \(mebibytes(receive.asked)) asked for"
-        guard send.granted >= send.asked, receive.granted >= receive.asked else {
+            "send \(mebibytes(buffers.sendGranted / 2)) of \(mebibytes(buffers.sendAsked)), receive \(mebibytes(buffers.receiveGranted / 2)) of \(mebibytes(buffers.receiveAsked)) asked for"
+        guard buffers.sendMet, buffers.receiveMet else {
             return CheckResult(
                 .socketBuffers, .warn,
                 text
                     + ": net.core.wmem_max/rmem_max cap them, so large batches and dumps are cut into more round trips and may overflow (ENOBUFS, then a re-read)",
                 fix:
-                    "run with CAP_NET_ADMIN (the unit does; it forces the sizes), or sysctl -w net.core.rmem_max=\(receive.asked) net.core.wmem_max=\(send.asked)"
+                    "run with CAP_NET_ADMIN (the unit does; it forces the sizes), or sysctl -w net.core.rmem_max=\(buffers.receiveAsked) net.core.wmem_max=\(buffers.sendAsked)"
             )
         }
         return CheckResult(.socketBuffers, .ok, text)

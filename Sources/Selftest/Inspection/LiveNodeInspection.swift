@@ -34,13 +34,7 @@ public struct LiveNodeInspection: NodeInspecting {
     public func ipvs() -> Result<IPVSStatus, InspectionFailure> {
         do {
             let client = try IPVSClient(configuration: .init(namespace: namespace, timeout: timeout))
-            let info = try client.info()
-            let buffers = client.socketBuffers
-            return .success(
-                IPVSStatus(
-                    version: info.versionString, connectionTableSize: info.connectionTableSize,
-                    sendBuffer: BufferGrant(asked: buffers.sendAsked, granted: buffers.sendGranted),
-                    receiveBuffer: BufferGrant(asked: buffers.receiveAsked, granted: buffers.receiveGranted)))
+            return .success(IPVSStatus(info: try client.info(), buffers: client.socketBuffers))
         } catch {
             return .failure(Self.failure(error))
         }

@@ -1,4 +1,5 @@
 import IPVSCore
+import IPVSNetlink
 
 /// The questions `selftest` asks of a node, each answered by looking only: nothing is loaded,
 /// created or written. ``LiveNodeInspection`` asks the kernel; tests answer from memory, so
@@ -39,30 +40,14 @@ public struct InspectionFailure: Error, Hashable, Sendable {
     }
 }
 
+/// What IPVS answered: its version and the buffers its socket was granted.
 public struct IPVSStatus: Hashable, Sendable {
-    /// `1.2.1`.
-    public var version: String
-    public var connectionTableSize: UInt32
-    public var sendBuffer: BufferGrant
-    public var receiveBuffer: BufferGrant
+    public var info: IPVSInfo
+    public var buffers: SocketBuffers
 
-    public init(version: String, connectionTableSize: UInt32, sendBuffer: BufferGrant, receiveBuffer: BufferGrant) {
-        self.version = version
-        self.connectionTableSize = connectionTableSize
-        self.sendBuffer = sendBuffer
-        self.receiveBuffer = receiveBuffer
-    }
-}
-
-/// A socket buffer asked for and granted, in the kernel's reckoning (granted reads twice the
-/// usable size).
-public struct BufferGrant: Hashable, Sendable {
-    public var asked: Int
-    public var granted: Int
-
-    public init(asked: Int, granted: Int) {
-        self.asked = asked
-        self.granted = granted
+    public init(info: IPVSInfo, buffers: SocketBuffers) {
+        self.info = info
+        self.buffers = buffers
     }
 }
 
