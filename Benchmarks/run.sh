@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark of issue 6 and publishes the numbers:
+# Runs every benchmark and publishes the numbers:
 #   1. a release build of ipvsctl-swift;
 #   2. the host microbenchmarks (Benchmarks/Package.swift, ordo-one/benchmark) and the
 #      memory probe: planner, config, metrics, bytes per real server; no kernel needed;

@@ -4,7 +4,7 @@ import IPVSCore
 import IPVSDaemon
 import Workloads
 
-/// The host-side half of issue 6: what costs CPU in `apply` and in the agent, without a kernel.
+/// The host-side half of the benchmarks: what costs CPU in `apply` and in the agent, without a kernel.
 /// Goals (docs: Benchmarks/README.md): the planner diffs 100,000 real servers in ≤ 20 ms.
 /// Benchmarks, not tests: nothing here asserts a time.
 let benchmarks: @Sendable () -> Void = {
