@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns the raw results of Benchmarks/run.sh (the kernel lab's JSON, the host benchmarks'
-percentile files, the memory probe) into one JSON document and a Markdown table, with each goal
-of the performance goals marked met or missed."""
+percentile files, the memory probe) into one JSON document and a Markdown table, with each
+performance goal marked met or missed."""
 
 import argparse
 import datetime
