@@ -85,6 +85,16 @@ public final class HealthChecker: Service, Sendable {
         state.withLock { $0.view }
     }
 
+    /// The verdicts of `targets` only.
+    public func view(of targets: Set<HealthTarget>) -> HealthView {
+        state.withLock { $0.view(of: targets) }
+    }
+
+    /// The targets whose verdict changed since the last call, and when the first changed.
+    public func takeVerdictChanges() -> VerdictChanges {
+        state.withLock { $0.takeChanges() }
+    }
+
     /// When the loop last ran (or when the checker was made, before ``run()``).
     public var lastHeartbeat: ContinuousClock.Instant {
         state.withLock { $0.heartbeat }

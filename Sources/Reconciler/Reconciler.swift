@@ -33,9 +33,13 @@ public struct Reconciler: Sendable {
         public var plan: Plan
         public var violations: [PlanGuards.Violation]
         public var previousLedger: Ledger
+        /// The IPVS table the plan was made against: a full read, or the scoped entries.
+        public var observed: [ObservedTableEntry] = []
     }
 
     public struct Report: Sendable {
+        /// Ownership as the apply left it (and wrote it).
+        public var ledger: Ledger
         public var applied: [Change]
         /// Packet-filter changes, sent as one nftables transaction before any IPVS command.
         public var packetFilterChanges: Int = 0
@@ -144,7 +148,22 @@ public struct Reconciler: Sendable {
             metadata: [
                 "changes": "\(plan.changes.count)", "foreign": "\(plan.foreign.count)", "blackholed": "\(plan.blackholed.count)",
             ])
-        return Planning(desired: desired, plan: plan, violations: violations, previousLedger: ledger)
+        return Planning(desired: desired, plan: plan, violations: violations, previousLedger: ledger, observed: observed)
+    }
+
+    /// Plans only `services` against a mirror of the table and the ledger the caller keeps,
+    /// reading nothing: the agent's pass after an event that touched a few services, when the
+    /// rest is known to be as desired (``Planner/planServices(_:observed:ledger:options:)``).
+    public func planServices(
+        _ services: [DesiredVirtualService], mirror: TableMirror, ledger: Ledger, options: Options
+    ) -> Planning {
+        let observed = mirror.entries(for: services.map(\.service.key))
+        let plan = Planner.planServices(
+            services, observed: observed, ledger: ledger, options: Planner.Options(adopt: options.adopt, now: options.now))
+        let desired = DesiredKernelState(virtualServices: services)
+        let owned = observed.keys.count { ledger.virtualServices.contains($0) }
+        let violations = PlanGuards.check(plan, desired: desired, ownedServices: owned, limits: options.limits)
+        return Planning(desired: desired, plan: plan, violations: violations, previousLedger: ledger, observed: Array(observed.values))
     }
 
     /// Applies a plan whose guards passed. The ledger is written before the first kernel write
@@ -159,7 +178,12 @@ public struct Reconciler: Sendable {
         ahead.virtualServices.formUnion(planning.previousLedger.virtualServices)
         ahead.addresses.formUnion(planning.previousLedger.addresses)
         ahead.packetFilter = ahead.packetFilter || planning.previousLedger.packetFilter
-        do { try ledgerStore.save(ahead) } catch { throw Failure(code: .ledger, message: "cannot write the ledger", cause: error) }
+        // A plan that changes no ownership (a health verdict's) leaves the file as it is.
+        var written = planning.previousLedger
+        if ahead != written {
+            do { try ledgerStore.save(ahead) } catch { throw Failure(code: .ledger, message: "cannot write the ledger", cause: error) }
+            written = ahead
+        }
 
         var final = plan.ledger
         var budget = KernelCommandBudget()
@@ -284,12 +308,14 @@ public struct Reconciler: Sendable {
             }
         }
 
-        do { try ledgerStore.save(final) } catch { throw Failure(code: .ledger, message: "cannot write the ledger", cause: error) }
+        if final != written {
+            do { try ledgerStore.save(final) } catch { throw Failure(code: .ledger, message: "cannot write the ledger", cause: error) }
+        }
         for failure in failures {
             logger.warning("ipvs change failed", metadata: ["change": "\(failure.change)", "error": "\(failure.error)"])
         }
         return Report(
-            applied: applied, packetFilterChanges: filterChanges.count, packetFilterDuration: filterDuration,
+            ledger: final, applied: applied, packetFilterChanges: filterChanges.count, packetFilterDuration: filterDuration,
             udpFlowsRemoved: leftUDP, conntrackEntriesDeleted: conntrackDeleted, conntrackFailure: conntrackFailure,
             failures: failures, kernelCommands: commands,
             addressCommands: adding.count + removing.count)
@@ -334,20 +360,6 @@ public struct Reconciler: Sendable {
 }
 
 extension Change {
-    /// The virtual service a change concerns, when it concerns one.
-    public var serviceKey: VirtualServiceKey? {
-        switch self {
-        case .createVirtualService(let service), .deleteVirtualService(let service, _): service.key
-        case .updateVirtualService(_, let service): service.key
-        case .createRealServer(_, let key), .updateRealServer(_, _, let key), .drainRealServer(_, let key, _),
-            .deleteRealServer(_, let key):
-            key
-        case .addAddress, .removeAddress, .setTimeouts, .setSysctl, .createPacketFilter, .repairPacketFilter, .deletePacketFilter,
-            .addFilterElement, .deleteFilterElement:
-            nil
-        }
-    }
-
     /// The IPVS command that carries this change, or nil for address changes.
     public var request: IPVSRequest? {
         switch self {

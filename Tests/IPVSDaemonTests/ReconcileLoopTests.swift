@@ -17,6 +17,7 @@ struct ReconcileLoopTests {
     /// Verdicts set by the test.
     final class ScriptedHealth: HealthVerdictSource {
         let verdicts = Mutex(HealthView())
+        let untaken = Mutex(VerdictChanges())
         let targets = Mutex(Set<HealthTarget>())
         let presumedHealthy = Mutex(Set<HealthTarget>())
         let stream = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -26,11 +27,18 @@ struct ReconcileLoopTests {
             self.presumedHealthy.withLock { $0 = presumedHealthy }
         }
         func view() -> HealthView { verdicts.withLock { $0 } }
+        func takeVerdictChanges() -> VerdictChanges {
+            untaken.withLock { untaken in
+                defer { untaken = VerdictChanges() }
+                return untaken
+            }
+        }
         var changes: AsyncStream<Void> { stream.stream }
         func isStalled() -> Bool { false }
 
         func set(_ verdict: HealthVerdict, for target: HealthTarget) {
             verdicts.withLock { $0.verdicts[target] = verdict }
+            untaken.withLock { $0.record(target, at: .now) }
             stream.continuation.yield()
         }
     }

@@ -60,7 +60,8 @@ extension KernelLab {
 
             let agent = try LabAgent(namespace: director, config: model.config, node: "node-a")
             let started = Date()
-            try agent.start(resyncSeconds: 5)
+            // The first apply of 2,000 services x 10 in a debug build under emulation takes minutes.
+            try agent.start(resyncSeconds: 5, readySeconds: max(90, Double(model.maximumServices) / 4))
             let readySeconds = Date().timeIntervalSince(started)
             let pid = try #require(agent.processIdentifier)
             let baseline = Self.processFigures(pid)

@@ -13,6 +13,8 @@ struct CheckerState<Generator: RandomNumberGenerator> {
     /// Targets with a probe running. A target removed and added again while its probe runs is
     /// not probed twice at once: it waits for that probe.
     private(set) var inFlight: Set<HealthTarget> = []
+    /// Verdict changes the reconciler has not taken yet.
+    private(set) var untakenChanges = VerdictChanges()
     var heartbeat: Instant
 
     init(generator: Generator, now: Instant) {
@@ -63,6 +65,7 @@ struct CheckerState<Generator: RandomNumberGenerator> {
         let transition = state.record(success: success, rise: target.check.rise, fall: target.check.fall)
         states[target] = state
         schedule.reschedule(target, launchedAt: launch, now: now)
+        if transition != nil { untakenChanges.record(target, at: now) }
         return Completion(transition: transition)
     }
 
@@ -80,5 +83,18 @@ struct CheckerState<Generator: RandomNumberGenerator> {
 
     var view: HealthView {
         HealthView(verdicts: states.mapValues(\.verdict))
+    }
+
+    /// The verdicts of `targets` only (a scoped pass's), without copying every state.
+    func view(of targets: some Sequence<HealthTarget>) -> HealthView {
+        var verdicts: [HealthTarget: HealthVerdict] = [:]
+        for target in targets { verdicts[target] = states[target]?.verdict }
+        return HealthView(verdicts: verdicts)
+    }
+
+    /// The verdict changes since the last call.
+    mutating func takeChanges() -> VerdictChanges {
+        defer { untakenChanges = VerdictChanges() }
+        return untakenChanges
     }
 }

@@ -23,6 +23,20 @@ public enum Change: Hashable, Sendable {
     case addFilterElement(PacketFilterElement, set: PacketFilterSetID)
     case deleteFilterElement(PacketFilterElement, set: PacketFilterSetID)
 
+    /// The virtual service a change concerns, when it concerns one.
+    public var serviceKey: VirtualServiceKey? {
+        switch self {
+        case .createVirtualService(let service), .deleteVirtualService(let service, _): service.key
+        case .updateVirtualService(_, let service): service.key
+        case .createRealServer(_, let key), .updateRealServer(_, _, let key), .drainRealServer(_, let key, _),
+            .deleteRealServer(_, let key):
+            key
+        case .addAddress, .removeAddress, .setTimeouts, .setSysctl, .createPacketFilter, .repairPacketFilter, .deletePacketFilter,
+            .addFilterElement, .deleteFilterElement:
+            nil
+        }
+    }
+
     /// How it is counted in summaries.
     public var kind: Kind {
         switch self {

@@ -27,13 +27,8 @@ public enum Planner {
         ledger: Ledger,
         options: Options
     ) -> Plan {
-        var creates: [Change] = []
-        var realServerChanges: [Change] = []
-        var drains: [Change] = []
-        var realServerDeletes: [Change] = []
-        var serviceDeletes: [Change] = []
+        var services = ServiceChanges()
         var foreign: [ForeignVirtualService] = []
-        var collisions: [ForeignVirtualService] = []
         var newLedger = ledger
 
         let observedByKey = Dictionary(observed.map { ($0.virtualService.service.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -46,38 +41,15 @@ public enum Planner {
         newLedger.drains = newLedger.drains.filter { observedByKey[$0.key.service] != nil }
 
         for want in desired.virtualServices {
-            let key = want.service.key
-            guard let have = observedByKey[key] else {
-                creates.append(.createVirtualService(want.service))
-                for server in want.realServers {
-                    creates.append(.createRealServer(server, service: key))
-                }
-                newLedger.virtualServices.insert(key)
-                continue
-            }
-            if !ledger.virtualServices.contains(key) {
-                let entry = ForeignVirtualService(
-                    service: have.virtualService.service, realServerCount: have.realServers.count,
-                    collidesWith: want.origin.serviceName)
-                guard options.adopt else {
-                    collisions.append(entry)
-                    continue
-                }
-                newLedger.virtualServices.insert(key)
-            }
-            if have.virtualService.service != want.service {
-                realServerChanges.append(.updateVirtualService(from: have.virtualService.service, to: want.service))
-            }
-            planRealServers(
-                want: want, have: have, ledger: &newLedger, now: options.now,
-                changes: &realServerChanges, drains: &drains, deletes: &realServerDeletes)
+            planService(
+                want, have: observedByKey[want.service.key], ledger: ledger, newLedger: &newLedger, options: options, into: &services)
         }
 
         for entry in observed {
             let service = entry.virtualService.service
             guard desiredByKey[service.key] == nil else { continue }
             if ledger.virtualServices.contains(service.key) {
-                serviceDeletes.append(.deleteVirtualService(service, realServers: entry.realServers))
+                services.serviceDeletes.append(.deleteVirtualService(service, realServers: entry.realServers))
                 newLedger.virtualServices.remove(service.key)
                 newLedger.drains = newLedger.drains.filter { $0.key.service != service.key }
             } else {
@@ -135,15 +107,80 @@ public enum Planner {
 
         var plan = Plan(
             // The netfilter table goes first: it is one transaction, sent before any IPVS command.
-            changes: filterChanges + creates + realServerChanges + drains + realServerDeletes + serviceDeletes + addressChanges + settings,
+            changes: filterChanges + services.ordered + addressChanges + settings,
             foreign: foreign.sorted { $0.service.key < $1.service.key },
-            collisions: collisions.sorted { $0.service.key < $1.service.key },
+            collisions: services.collisions.sorted { $0.service.key < $1.service.key },
             foreignAddresses: foreignAddresses,
             blackholed: desired.virtualServices.filter { $0.outcome == .blackholed },
             fallbacks: desired.virtualServices.filter { $0.outcome == .fallback },
             ledger: newLedger)
         plan.foreignPacketFilter = foreignPacketFilter
         return plan
+    }
+
+    /// Plans only the given virtual services, against the kernel's entries for their keys: what
+    /// an event touched (a health verdict), when the rest of the table is known to be as
+    /// desired. Addresses, kernel settings, the packet filter and services that are not named
+    /// are out of its scope: the ledger keeps what it says of them.
+    ///
+    /// - Parameter observed: the kernel's entries for (at least) the keys of `desired`; a key
+    ///   missing from it is a service the kernel does not hold.
+    public static func planServices(
+        _ desired: [DesiredVirtualService], observed: [VirtualServiceKey: ObservedTableEntry], ledger: Ledger, options: Options
+    ) -> Plan {
+        var services = ServiceChanges()
+        var newLedger = ledger
+        for want in desired {
+            planService(want, have: observed[want.service.key], ledger: ledger, newLedger: &newLedger, options: options, into: &services)
+        }
+        return Plan(
+            changes: services.ordered, foreign: [], collisions: services.collisions.sorted { $0.service.key < $1.service.key },
+            foreignAddresses: [], blackholed: desired.filter { $0.outcome == .blackholed },
+            fallbacks: desired.filter { $0.outcome == .fallback }, ledger: newLedger)
+    }
+
+    /// The changes of virtual services and their real servers, by kind, in the order they run.
+    struct ServiceChanges {
+        var creates: [Change] = []
+        var realServerChanges: [Change] = []
+        var drains: [Change] = []
+        var realServerDeletes: [Change] = []
+        var serviceDeletes: [Change] = []
+        var collisions: [ForeignVirtualService] = []
+
+        var ordered: [Change] { creates + realServerChanges + drains + realServerDeletes + serviceDeletes }
+    }
+
+    /// One desired virtual service against what the kernel holds under its key.
+    static func planService(
+        _ want: DesiredVirtualService, have: ObservedTableEntry?, ledger: Ledger, newLedger: inout Ledger, options: Options,
+        into changes: inout ServiceChanges
+    ) {
+        let key = want.service.key
+        guard let have else {
+            changes.creates.append(.createVirtualService(want.service))
+            for server in want.realServers {
+                changes.creates.append(.createRealServer(server, service: key))
+            }
+            newLedger.virtualServices.insert(key)
+            return
+        }
+        if !ledger.virtualServices.contains(key) {
+            let entry = ForeignVirtualService(
+                service: have.virtualService.service, realServerCount: have.realServers.count,
+                collidesWith: want.origin.serviceName)
+            guard options.adopt else {
+                changes.collisions.append(entry)
+                return
+            }
+            newLedger.virtualServices.insert(key)
+        }
+        if have.virtualService.service != want.service {
+            changes.realServerChanges.append(.updateVirtualService(from: have.virtualService.service, to: want.service))
+        }
+        planRealServers(
+            want: want, have: have, ledger: &newLedger, now: options.now,
+            changes: &changes.realServerChanges, drains: &changes.drains, deletes: &changes.realServerDeletes)
     }
 
     /// Real servers of one owned service: add, edit, drain or delete.

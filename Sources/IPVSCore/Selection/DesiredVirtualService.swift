@@ -15,7 +15,7 @@ public struct SelectionOrigin: Hashable, Sendable {
 }
 
 /// How endpoint selection went for one virtual service.
-public enum SelectionOutcome: String, Hashable, Sendable {
+public enum SelectionOutcome: String, Hashable, Sendable, CaseIterable {
     /// Real servers chosen as the policy says.
     case served
     /// `Local` and this node has no usable endpoint: the virtual service exists with no real

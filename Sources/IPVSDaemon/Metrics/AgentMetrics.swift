@@ -11,6 +11,8 @@ public final class AgentMetrics: Sendable {
 
     let reconcileDuration: DurationHistogram
     let changeToKernel: DurationHistogram
+    let verdictToKernel: DurationHistogram
+    let scopedReconciles: Counter
     let lastSuccess: Gauge
     let driftRepaired: Counter
     let foreignServices: Gauge
@@ -49,6 +51,18 @@ public final class AgentMetrics: Sendable {
                 .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
                 .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
             ])
+        verdictToKernel = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                metricName: "ipvsctl_health_verdict_to_kernel_seconds", unitName: "",
+                helpText: "From a health verdict changing to the end of the kernel write it caused."),
+            buckets: [
+                .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+            ])
+        scopedReconciles = registry.counter(
+            "ipvsctl_scoped_reconciles_total",
+            "Passes after health verdicts that planned only the services those verdicts touched, against the table as last read plus our writes."
+        )
         lastSuccess = registry.gauge(
             "ipvsctl_reconcile_last_success_timestamp_seconds", "Unix time of the last reconcile that applied everything.")
         driftRepaired = registry.counter(
@@ -155,59 +169,19 @@ public final class AgentMetrics: Sendable {
 }
 
 extension AgentMetrics {
-    /// Records what a reconcile selected and did. Public for the benchmarks, which render the
-    /// per-service series of a large table without running the loop.
-    public func recordSelection(_ desired: DesiredKernelState, health: HealthView?, state: DesiredState, node: String) {
-        var blackholed: [[String]: Double] = [:]
-        var fallback: [[String]: Double] = [:]
-        var panicking: [[String]: Double] = [:]
-        var outcomes: [[String]: Double] = [:]
-        for scope in TrafficPolicyScope.allCases {
-            for outcome in [SelectionOutcome.served, .blackholed, .fallback, .noEndpoints] {
-                outcomes[[scope.rawValue, outcome.rawValue]] = 0
-            }
-        }
-        for service in desired.virtualServices {
-            let labels = [service.origin.serviceName, service.origin.scope.rawValue]
-            blackholed[labels] = max(blackholed[labels] ?? 0, service.outcome == .blackholed ? 1 : 0)
-            fallback[labels] = max(fallback[labels] ?? 0, service.outcome == .fallback ? 1 : 0)
-            if service.panicking { panicking[[service.origin.serviceName]] = 1 }
-            outcomes[[service.origin.scope.rawValue, service.outcome.rawValue], default: 0] += 1
-        }
-        serviceBlackholed.replace(with: blackholed)
-        serviceFallback.replace(with: fallback)
-        servicePanicking.replace(with: panicking)
-        virtualServicesByOutcome.replace(with: outcomes)
-        for scope in TrafficPolicyScope.allCases {
-            blackholedCount(scope).set(Double(desired.count(.blackholed, scope: scope)))
-            fallbackCount(scope).set(Double(desired.count(.fallback, scope: scope)))
-        }
-
-        var endpoints: [[String]: Double] = [:]
-        if let health {
-            for spec in state.services {
-                var counts: [HealthVerdict: Int] = [:]
-                for endpoint in spec.endpointsToCheck(node: node) {
-                    guard let target = spec.healthTarget(of: endpoint) else { continue }
-                    counts[health[target], default: 0] += 1
-                }
-                guard !counts.isEmpty else { continue }
-                for verdict in HealthVerdict.allCases {
-                    endpoints[[spec.name, verdict.rawValue]] = Double(counts[verdict] ?? 0)
-                }
-            }
-        }
-        endpointHealth.replace(with: endpoints)
-    }
-
     /// Records what an apply did.
     func recordApply(_ planning: Reconciler.Planning, report: Reconciler.Report, drift: Int) {
-        for change in report.applied { kernelCommands(change.metricKind).increment() }
-        for _ in report.failures { errors(.command).increment() }
+        recordCommands(report)
         if drift > 0 { driftRepaired.increment(by: Int64(drift)) }
         foreignServices.set(Double(planning.plan.foreign.count))
         foreignAddresses.set(Double(planning.plan.foreignAddresses.count))
         collisions.set(Double(planning.plan.collisions.count))
+    }
+
+    /// Counts the commands an apply sent and those the kernel refused.
+    func recordCommands(_ report: Reconciler.Report) {
+        for change in report.applied { kernelCommands(change.metricKind).increment() }
+        for _ in report.failures { errors(.command).increment() }
     }
 }
 

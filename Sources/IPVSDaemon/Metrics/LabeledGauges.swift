@@ -1,8 +1,8 @@
 import Synchronization
 
 /// One gauge family whose label sets follow the desired state (one series per service, say):
-/// each reconcile replaces every series at once, so that a deleted service stops being exported
-/// instead of freezing at its last value.
+/// each full reconcile replaces every series at once, so that a deleted service stops being
+/// exported instead of freezing at its last value; a scoped pass updates its services' series.
 ///
 /// Rendered here rather than kept as one swift-prometheus `Gauge` per label set because its
 /// registry copies the family's whole dictionary for every label set it adds
@@ -28,6 +28,22 @@ final class LabeledGauges: Sendable {
     func replace(with values: [[String]: Double]) {
         assert(values.keys.allSatisfy { $0.count == labelNames.count }, "\(name): one value per label name")
         series.withLock { $0 = values }
+    }
+
+    /// Drops the series `removing` names, then sets those `setting` names: the series of the
+    /// services one scoped pass selected again, the others left as they are.
+    func update(removing: some Sequence<[String]>, setting values: [[String]: Double]) {
+        series.withLock { series in
+            for labels in removing { series[labels] = nil }
+            series.merge(values) { _, new in new }
+        }
+    }
+
+    /// Adds each delta to its series (a count that moved).
+    func adjust(by deltas: [[String]: Double]) {
+        series.withLock { series in
+            for (labels, delta) in deltas where delta != 0 { series[labels, default: 0] += delta }
+        }
     }
 
     /// Appends the family in Prometheus text, series sorted by label values so that scrapes are

@@ -8,10 +8,19 @@ public protocol HealthVerdictSource: Sendable {
     func setTargets(_ targets: Set<HealthTarget>, presumedHealthy: Set<HealthTarget>)
     /// The current verdicts.
     func view() -> HealthView
+    /// The verdicts of `targets` only: a scoped pass needs a few, not a copy of all.
+    func view(of targets: Set<HealthTarget>) -> HealthView
+    /// The targets whose verdict changed since the last call, and when the first changed: the
+    /// services a pass after a verdict plans. One consumer.
+    func takeVerdictChanges() -> VerdictChanges
     /// Yields after verdicts change. One consumer.
     var changes: AsyncStream<Void> { get }
     /// Whether the checker's loop has not run for longer than it should have.
     func isStalled() -> Bool
+}
+
+extension HealthVerdictSource {
+    public func view(of targets: Set<HealthTarget>) -> HealthView { view().restricted(to: targets) }
 }
 
 /// Where service-manager notifications go (systemd's sd_notify); nil when not under one.

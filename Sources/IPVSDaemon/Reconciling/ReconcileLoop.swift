@@ -45,6 +45,9 @@ public final class ReconcileLoop: Service, Sendable {
         /// The desired kernel state of the last pass that applied everything: changes made while
         /// it stands still are drift repairs.
         var lastAppliedDesired: DesiredKernelState?
+        /// What a scoped pass plans against; nil until a full pass applied everything, and after
+        /// any failure.
+        var baseline: PassBaseline?
         var drainsUnderway = false
         var nextResync: ContinuousClock.Instant
         var backoff: Backoff
@@ -162,7 +165,12 @@ public final class ReconcileLoop: Service, Sendable {
             // its objects then, which at thousands of Services is work for a thread, not the pool.
             let outcome = try await NIOThreadPool.singleton.runIfActive { () -> PassOutcome in
                 guard let current = self.source.current() else { return .waiting }
-                return .reconciled(self.reconcile(current, trigger: trigger))
+                let verdicts = self.health?.takeVerdictChanges() ?? VerdictChanges()
+                // Verdicts alone touch a few services: plan those against the baseline.
+                if reasons == [.health], let result = self.reconcileScoped(current, changes: verdicts) {
+                    return .reconciled(result)
+                }
+                return .reconciled(self.reconcile(current, trigger: trigger, verdicts: verdicts))
             }
             guard case .reconciled(let result) = outcome else {
                 // The Kubernetes source before its first complete list: nothing to plan against
@@ -192,7 +200,7 @@ public final class ReconcileLoop: Service, Sendable {
 
     enum PassOutcome {
         case waiting
-        case reconciled((succeeded: Bool, healthPorts: [UInt16: HealthPortStatus]?))
+        case reconciled(PassResult)
     }
 
     /// Hands the health checker the targets of a new desired state.

@@ -6,16 +6,17 @@ import Reconciler
 #endif
 
 extension ReconcileLoop {
-    /// Reads, plans and applies once. Runs on a thread of its own (netlink calls block).
-    /// Returns whether everything was applied, and what the health ports should answer.
-    func reconcile(_ current: SourceState, trigger: ReconcileTrigger) -> (succeeded: Bool, healthPorts: [UInt16: HealthPortStatus]?) {
+    /// Reads, plans and applies once, everything. Runs on a thread of its own (netlink calls
+    /// block). Returns whether everything was applied, and what the health ports should answer;
+    /// when it was, leaves the baseline that scoped passes plan against.
+    /// - Parameter verdicts: the health verdict changes this pass covers.
+    func reconcile(_ current: SourceState, trigger: ReconcileTrigger, verdicts: VerdictChanges = VerdictChanges()) -> PassResult {
         let started = ContinuousClock.now
         let state = current.state
+        memory.withLock { $0.baseline = nil }
         let startupTable = refreshHealthTargets(current)
         let view = health?.view()
-        let options = Reconciler.Options(
-            node: configuration.node, interface: state.interface, adopt: configuration.adopt,
-            limits: configuration.limits, now: Self.unixTime())
+        let options = options(interface: state.interface)
         var succeeded = false
         defer {
             metrics.reconcileDuration.record(ContinuousClock.now - started)
@@ -43,20 +44,16 @@ extension ReconcileLoop {
             return (false, ports)
         }
 
-        let report: Reconciler.Report
-        do {
-            report = try reconciler.apply(planning, interface: state.interface)
-            conntrackCleaner?.clean(report.udpFlowsRemoved)
-        } catch {
-            metrics.errors(error.code == .ledger ? .ledger : .apply).increment()
-            logger.error("apply failed", metadata: ["error": "\(error)"])
-            return (false, ports)
-        }
+        guard let report = apply(planning, interface: state.interface) else { return (false, ports) }
 
+        let baseline =
+            report.failures.isEmpty
+            ? PassBaseline(generation: current.generation, state: state, planning: planning, report: report, healthPorts: ports) : nil
         let drift = memory.withLock { memory -> Int in
             let standingStill = memory.lastAppliedDesired == planning.desired
             memory.drainsUnderway = !planning.plan.ledger.drains.isEmpty
             if report.failures.isEmpty { memory.lastAppliedDesired = planning.desired }
+            memory.baseline = baseline
             guard standingStill else { return 0 }
             return report.applied.count { !Self.isDrainProgress($0, previous: planning.previousLedger) }
         }
@@ -65,6 +62,7 @@ extension ReconcileLoop {
         if let changedSince = current.changedSince {
             metrics.changeToKernel.record(ContinuousClock.now - changedSince)
         }
+        if let since = verdicts.since { metrics.verdictToKernel.record(ContinuousClock.now - since) }
         if drift > 0 { logger.warning("drift repaired in owned objects", metadata: ["changes": "\(drift)"]) }
         if !report.applied.isEmpty {
             logger.info(
@@ -77,6 +75,26 @@ extension ReconcileLoop {
         succeeded = report.failures.isEmpty
         if succeeded { metrics.lastSuccess.set(Double(Self.unixTime())) }
         return (succeeded, ports)
+    }
+
+    func options(interface: String) -> Reconciler.Options {
+        Reconciler.Options(
+            node: configuration.node, interface: interface, adopt: configuration.adopt, limits: configuration.limits,
+            now: Self.unixTime())
+    }
+
+    /// Applies a plan, then deletes the conntrack entries of the UDP backends it removed; nil
+    /// (counted and logged) when the apply failed.
+    func apply(_ planning: Reconciler.Planning, interface: String) -> Reconciler.Report? {
+        do {
+            let report = try reconciler.apply(planning, interface: interface)
+            conntrackCleaner?.clean(report.udpFlowsRemoved)
+            return report
+        } catch {
+            metrics.errors(error.code == .ledger ? .ledger : .apply).increment()
+            logger.error("apply failed", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// Sets the health checker's targets when the desired state is new; the first time, with

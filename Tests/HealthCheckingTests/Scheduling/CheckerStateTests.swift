@@ -33,6 +33,27 @@ struct CheckerStateTests {
         #expect(state.setTargets([a, c], now: t0).isEmpty)
     }
 
+    @Test("verdict changes are handed over once, with the instant of the first; view(of:) holds only the targets asked for")
+    func verdictChangesAreTakenOnce() {
+        var state = makeState()
+        let a = makeTarget(1, check: check)
+        let b = makeTarget(2, check: check)
+        _ = state.setTargets([a, b], now: t0)
+        #expect(state.takeChanges().isEmpty, "a new target is no verdict change")
+        _ = state.takeDue(now: t0 + .seconds(1), limit: 10)
+        _ = state.complete(a, success: true, launchedAt: t0, now: t0 + .seconds(2))
+        _ = state.complete(b, success: false, launchedAt: t0, now: t0 + .seconds(3))
+        let changes = state.takeChanges()
+        #expect(changes.targets == [a, b])
+        #expect(changes.since == t0 + .seconds(2))
+        #expect(state.takeChanges().isEmpty)
+        // One more success of a healthy target changes nothing.
+        _ = state.takeDue(now: t0 + .seconds(10), limit: 10)
+        _ = state.complete(a, success: true, launchedAt: t0, now: t0 + .seconds(10))
+        #expect(state.takeChanges().isEmpty)
+        #expect(state.view(of: [b]).verdicts == [b: .unhealthy])
+    }
+
     @Test("a presumed-healthy target (serving already, after a restart) starts healthy and needs fall failures to leave")
     func presumedHealthy() {
         var state = makeState()

@@ -42,10 +42,11 @@ final class LabAgent {
             stateDirectory: stateDirectory, metricsPort: metricsPort)
     }
 
-    /// Starts the agent and waits for `/readyz`.
-    func start(resyncSeconds: Int = 2) throws {
+    /// Starts the agent and waits for `/readyz`; a large table's first apply needs longer than
+    /// the default `readySeconds`.
+    func start(resyncSeconds: Int = 2, readySeconds: Double = 90) throws {
         try launch(resyncSeconds: resyncSeconds)
-        try waitUntilReady()
+        try waitUntilReady(seconds: readySeconds)
     }
 
     /// Starts the agent without waiting (several agents then come up side by side).
@@ -64,9 +65,9 @@ final class LabAgent {
     }
 
     /// Waits for `/readyz`: the agent's first reconcile is done.
-    func waitUntilReady() throws {
+    func waitUntilReady(seconds: Double = 90) throws {
         do {
-            try LabWait.until("the agent is ready", seconds: 90) { self.get("/readyz")?.status == 200 }
+            try LabWait.until("the agent is ready", seconds: seconds) { self.get("/readyz")?.status == 200 }
         } catch {
             throw LabWait.TimedOut(what: "the agent is ready; its log:\n\(log)")
         }

@@ -1,0 +1,96 @@
+import IPVSCore
+import Reconciler
+
+extension ReconcileLoop {
+    /// One pass's result: whether everything was applied, and what the health ports answer.
+    typealias PassResult = (succeeded: Bool, healthPorts: [UInt16: HealthPortStatus]?)
+
+    /// A pass after health verdicts alone, planned against the baseline the last pass left:
+    /// only the declared services of the targets whose verdict changed are selected and planned
+    /// again, and nothing is read from the kernel, so the pass costs what the change costs, not
+    /// what the table does. Runs on the pass's thread.
+    ///
+    /// Returns nil when it cannot stand in for a full pass (no baseline, a new desired state,
+    /// virtual services that would appear or go, a guard that objects); the caller runs one.
+    func reconcileScoped(_ current: SourceState, changes: VerdictChanges) -> PassResult? {
+        guard let health, var baseline = takeBaseline(), baseline.generation == current.generation else { return nil }
+        let started = ContinuousClock.now
+        let state = current.state
+        let indices = baseline.services(of: changes.targets)
+        guard !indices.isEmpty else {
+            memory.withLock { $0.baseline = baseline }
+            return (true, baseline.healthPorts)
+        }
+        let specs = indices.map { state.services[$0] }
+        var targets = Set<HealthTarget>()
+        for spec in specs {
+            for endpoint in spec.endpoints {
+                if let target = spec.healthTarget(of: endpoint) { targets.insert(target) }
+            }
+        }
+        let view = health.view(of: targets)
+        var touched = state
+        touched.services = specs
+        let selected = EndpointSelection.select(touched, node: configuration.node, health: view).virtualServices
+        // A verdict changes which real servers a virtual service has, never which virtual
+        // services exist; if it seems to, the full pass decides.
+        let keys = specs.flatMap { baseline.keysOfService[$0.name] ?? [] }
+        guard Set(selected.map(\.service.key)) == Set(keys), keys.count == selected.count else { return nil }
+
+        let planning = reconciler.planServices(
+            selected, mirror: baseline.mirror, ledger: baseline.ledger, options: options(interface: state.interface))
+        guard planning.violations.isEmpty else { return nil }
+        defer { metrics.reconcileDuration.record(ContinuousClock.now - started) }
+
+        guard let report = apply(planning, interface: state.interface) else {
+            schedule(after: false)
+            return (false, baseline.healthPorts)
+        }
+        metrics.recordCommands(report)
+        metrics.scopedReconciles.increment()
+        let old = memory.withLock { memory in
+            selected.compactMap { service in
+                baseline.positions[service.service.key].flatMap { memory.lastAppliedDesired?.virtualServices[$0] }
+            }
+        }
+        metrics.recordSelection(of: specs, from: old, to: selected, health: view, node: configuration.node)
+        if healthPorts != nil {
+            baseline.healthPorts?.merge(HealthPortProjection.status(of: specs, virtualServices: selected, node: configuration.node)) { $1 }
+        }
+        let succeeded = report.failures.isEmpty
+        baseline.mirror.record(report.applied)
+        baseline.ledger = report.ledger
+        memory.withLock { memory in
+            memory.drainsUnderway = !report.ledger.drains.isEmpty
+            // A refused change leaves the mirror unsure: the next pass reads the kernel.
+            guard succeeded else { return }
+            for service in selected {
+                if let position = baseline.positions[service.service.key] { memory.lastAppliedDesired?.virtualServices[position] = service }
+            }
+            memory.baseline = baseline
+        }
+        metrics.drains.set(Double(report.ledger.drains.count))
+        if let since = changes.since { metrics.verdictToKernel.record(ContinuousClock.now - since) }
+        if !report.applied.isEmpty {
+            logger.info(
+                "reconciled",
+                metadata: [
+                    "trigger": "\(ReconcileTrigger.health.rawValue)", "scope": "services", "services": "\(specs.count)",
+                    "applied": "\(report.applied.count)", "failed": "\(report.failures.count)",
+                    "kernelCommands": "\(report.kernelCommands)",
+                ])
+        }
+        if succeeded { metrics.lastSuccess.set(Double(Self.unixTime())) }
+        schedule(after: succeeded)
+        return (succeeded, baseline.healthPorts)
+    }
+
+    /// The baseline, taken out of the loop's memory so that the pass owns it (and changes it in
+    /// place); a pass that succeeds puts it back.
+    func takeBaseline() -> PassBaseline? {
+        memory.withLock { memory in
+            defer { memory.baseline = nil }
+            return memory.baseline
+        }
+    }
+}
