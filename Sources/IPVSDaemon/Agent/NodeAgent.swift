@@ -63,7 +63,8 @@ public struct NodeAgent: Sendable {
         let notifier = SystemdNotifier.fromProcessEnvironment().map { SystemdReadiness(notifier: $0, logger: logger) }
         let healthPorts = HealthCheckPortServers(host: configuration.healthPortHost, logger: logger)
         let traffic = KernelTrafficScrape(
-            table: table, includeRealServers: configuration.metricsRealServers, metrics: metrics, logger: logger)
+            table: try IPVSClient(configuration: configuration.client, logger: logger),
+            includeRealServers: configuration.metricsRealServers, metrics: metrics, logger: logger)
         let loop = ReconcileLoop(
             configuration: configuration.loop, source: source, reconciler: reconciler, table: table,
             health: checker, metrics: metrics, status: status, notifier: notifier,

@@ -6,18 +6,27 @@ import Synchronization
 /// The kernel's traffic counters for `/metrics`, read at scrape time: one service dump, plus
 /// every real server when asked for. Series are labelled with the service each virtual service
 /// came from, as of the last reconcile.
+///
+/// Give it a table of its own (its own netlink socket), so that a scrape never waits for a
+/// reconcile's dumps nor makes one wait. A read serves every scrape within `reuseInterval` of
+/// it: a scraper gone wild costs the kernel one dump per interval, not one per request.
 public final class KernelTrafficScrape: Sendable {
     let table: any IPVSTable
     let includeRealServers: Bool
     let metrics: AgentMetrics
     let logger: Logger
+    let reuseInterval: Duration
     private let serviceNames = Mutex([VirtualServiceKey: String]())
+    private let lastRead = Mutex<(at: ContinuousClock.Instant, text: String)?>(nil)
 
-    public init(table: any IPVSTable, includeRealServers: Bool, metrics: AgentMetrics, logger: Logger) {
+    public init(
+        table: any IPVSTable, includeRealServers: Bool, metrics: AgentMetrics, logger: Logger, reuseInterval: Duration = .seconds(1)
+    ) {
         self.table = table
         self.includeRealServers = includeRealServers
         self.metrics = metrics
         self.logger = logger
+        self.reuseInterval = reuseInterval
     }
 
     /// Takes the names of a reconcile's desired virtual services.
@@ -29,6 +38,14 @@ public final class KernelTrafficScrape: Sendable {
     }
 
     public func render() -> String {
+        let now = ContinuousClock.now
+        if let last = lastRead.withLock({ $0 }), now - last.at < reuseInterval { return last.text }
+        let text = read()
+        lastRead.withLock { $0 = (now, text) }
+        return text
+    }
+
+    private func read() -> String {
         let exposition = TrafficExposition(serviceNames: serviceNames.withLock { $0 })
         var text = ""
         do {

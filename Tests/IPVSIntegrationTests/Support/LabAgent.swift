@@ -42,6 +42,12 @@ final class LabAgent {
             stateDirectory: stateDirectory, metricsPort: metricsPort)
     }
 
+    /// The agent's binary: the debug build beside the tests, or `IPVSCTL_LAB_AGENT_BINARY` (the
+    /// long soak runs the release build, as nodes do).
+    static var binary: String {
+        ProcessInfo.processInfo.environment["IPVSCTL_LAB_AGENT_BINARY"] ?? KernelLab.ReconcilerLabTests.binary
+    }
+
     /// Starts the agent and waits for `/readyz`; a large table's first apply needs longer than
     /// the default `readySeconds`.
     func start(resyncSeconds: Int = 2, readySeconds: Double = 90) throws {
@@ -52,7 +58,7 @@ final class LabAgent {
     /// Starts the agent without waiting (several agents then come up side by side).
     func launch(resyncSeconds: Int = 2) throws {
         let arguments =
-            ["ip", "netns", "exec", namespace, KernelLab.ReconcilerLabTests.binary, "run"] + sourceArguments + [
+            ["ip", "netns", "exec", namespace, Self.binary, "run"] + sourceArguments + [
                 "--node", node,
                 "--state-dir", stateDirectory, "--metrics-address", "\(metricsHost):\(metricsPort)",
                 "--resync-interval", "\(resyncSeconds)",
