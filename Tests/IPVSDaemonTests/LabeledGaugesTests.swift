@@ -65,6 +65,20 @@ struct LabeledGaugesTests {
         #expect(Self.rendered(family) == "")
     }
 
+    @Test("update and adjust change only the series they name, and a scrape after them sees them")
+    func updateAndAdjust() {
+        let family = Self.family()
+        family.replace(with: [["default/web", "healthy"]: 2, ["default/api", "healthy"]: 1, ["default/api", "unhealthy"]: 0])
+        _ = Self.rendered(family)
+        family.update(removing: [["default/api", "healthy"], ["default/api", "unhealthy"]], setting: [["default/api", "unknown"]: 1])
+        family.adjust(by: [["default/web", "healthy"]: -1, ["default/web", "unhealthy"]: 1])
+        let samples = MetricSample.parse(Self.rendered(family))
+        #expect(
+            Dictionary(uniqueKeysWithValues: samples.map { ("\($0.labels["service"]!) \($0.labels["state"]!)", $0.value) }) == [
+                "default/web healthy": 1, "default/web unhealthy": 1, "default/api unknown": 1,
+            ])
+    }
+
     @Test("10,000 series record in one replace and render once each")
     func tenThousandSeries() {
         let family = Self.family()

@@ -14,8 +14,14 @@ final class LabeledGauges: Sendable {
     let name: String
     let help: String
     let labelNames: [String]
-    /// Values by label values, in the order of `labelNames`.
-    private let series = Mutex([[String]: Double]())
+    /// Values by label values, in the order of `labelNames`, and their text once rendered:
+    /// between two reconciles every scrape answers the same, so it is sorted and printed once.
+    private let series = Mutex(Series())
+
+    struct Series {
+        var values: [[String]: Double] = [:]
+        var rendered: String?
+    }
 
     /// `help` is written as given: a literal without backslash or newline.
     init(name: String, help: String, labels: [String]) {
@@ -27,22 +33,27 @@ final class LabeledGauges: Sendable {
     /// Sets every series to its value and drops the series not named.
     func replace(with values: [[String]: Double]) {
         assert(values.keys.allSatisfy { $0.count == labelNames.count }, "\(name): one value per label name")
-        series.withLock { $0 = values }
+        series.withLock { series in
+            // A pass that changed nothing keeps the rendered text.
+            if series.values != values { series = Series(values: values) }
+        }
     }
 
     /// Drops the series `removing` names, then sets those `setting` names: the series of the
     /// services one scoped pass selected again, the others left as they are.
     func update(removing: some Sequence<[String]>, setting values: [[String]: Double]) {
         series.withLock { series in
-            for labels in removing { series[labels] = nil }
-            series.merge(values) { _, new in new }
+            for labels in removing { series.values[labels] = nil }
+            series.values.merge(values) { _, new in new }
+            series.rendered = nil
         }
     }
 
     /// Adds each delta to its series (a count that moved).
     func adjust(by deltas: [[String]: Double]) {
         series.withLock { series in
-            for (labels, delta) in deltas where delta != 0 { series[labels, default: 0] += delta }
+            for (labels, delta) in deltas where delta != 0 { series.values[labels, default: 0] += delta }
+            series.rendered = nil
         }
     }
 
@@ -50,13 +61,22 @@ final class LabeledGauges: Sendable {
     /// stable. Without series it appends nothing, not even `# HELP` and `# TYPE`: the registry
     /// dropped a family with its last series.
     func render(into text: inout String) {
-        let series = self.series.withLock { $0 }
-        guard !series.isEmpty else { return }
-        text += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+        text += series.withLock { series in
+            if let rendered = series.rendered { return rendered }
+            let rendered = Self.text(of: series.values, name: name, help: help, labelNames: labelNames)
+            series.rendered = rendered
+            return rendered
+        }
+    }
+
+    private static func text(of series: [[String]: Double], name: String, help: String, labelNames: [String]) -> String {
+        guard !series.isEmpty else { return "" }
+        var text = "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
         for (labelValues, value) in series.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
             let labels = zip(labelNames, labelValues).map { "\($0)=\"\(PrometheusText.escapedLabelValue($1))\"" }
             // `Double`'s description, as swift-prometheus prints gauges: 1.0, not 1.
             text += "\(name){\(labels.joined(separator: ","))} \(value)\n"
         }
+        return text
     }
 }

@@ -1,0 +1,204 @@
+"""The node agent's reaction to a health verdict, against the size of the table it manages.
+
+Runs inside the kernel lab. For each table size, a fresh namespace holds N services x 10 real
+servers plus one health-checked service whose two backends are real TCP listeners; the agent
+(`ipvsctl-swift run`) manages it all. Each round stops one listener and starts it again: the
+agent's own histogram `ipvsctl_health_verdict_to_kernel_seconds` gives the time from each
+verdict to the end of the kernel write it caused, and `ipvsadm -Ln` witnesses the write. The
+same agent then runs one full pass (SIGHUP) for comparison, and its resident memory and idle
+CPU are read from /proc.
+
+Usage: agent.py --tool BINARY [--services 100,10000] [--rounds 5] --out FILE.json
+"""
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from namespaces import Namespace, ip  # noqa: E402
+
+CHECKED_VIP = "198.19.0.1"
+BACKENDS = ["203.0.113.200", "203.0.113.201"]
+METRICS = "127.0.0.1:9470"
+
+
+def config(services):
+    lines = [
+        "node: node-a",
+        "services:",
+        "  - name: bench/checked",
+        f"    clusterIPs: [{CHECKED_VIP}]",
+        "    ports: [{port: 80, targetPort: 8080}]",
+        "    healthCheck: {type: tcp, intervalSeconds: 1, timeoutSeconds: 1, rise: 1, fall: 1}",
+        "    endpoints: [" + ", ".join(f"{{address: {b}}}" for b in BACKENDS) + "]",
+    ]
+    reals = ", ".join(f"{{address: 203.0.113.{i}}}" for i in range(1, 11))
+    for i in range(services):
+        lines += [
+            f"  - name: bench/s{i}",
+            f"    clusterIPs: [198.18.{i // 250}.{i % 250 + 1}]",
+            "    ports: [{port: 80}]",
+            f"    endpoints: [{reals}]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def listener(namespace, address):
+    """A TCP listener that accepts and closes: what a TCP check needs."""
+    code = (
+        "import socket\n"
+        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        f"s.bind(('{address}', 8080)); s.listen(128)\n"
+        "while True:\n    c, _ = s.accept(); c.close()\n"
+    )
+    return subprocess.Popen(["ip", "netns", "exec", namespace, sys.executable, "-c", code])
+
+
+def metrics(ns):
+    with ns:
+        text = urllib.request.urlopen(f"http://{METRICS}/metrics", timeout=30).read().decode()
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    return values
+
+
+def ready(ns):
+    try:
+        with ns:
+            return urllib.request.urlopen(f"http://{METRICS}/readyz", timeout=5).status == 200
+    except OSError:
+        return False
+
+
+def wait(what, condition, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"agent.py: timed out waiting for {what}")
+
+
+def backends_in_kernel(namespace):
+    out = subprocess.run(
+        ["ip", "netns", "exec", namespace, "ipvsadm", "-Ln", "-t", f"{CHECKED_VIP}:80"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return {b for b in BACKENDS if f"{b}:8080" in out}
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def resident_mib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def measure(tool, services, rounds):
+    name = f"agent-{services}"
+    ns = Namespace(name)
+    work = tempfile.mkdtemp(prefix="ipvsctl-agent-bench-")
+    for backend in BACKENDS:
+        ip("-n", name, "address", "add", f"{backend}/32", "dev", "bench0")
+    listeners = {b: listener(name, b) for b in BACKENDS}
+    path = os.path.join(work, "config.yaml")
+    with open(path, "w") as f:
+        f.write(config(services))
+    started = time.monotonic()
+    agent = subprocess.Popen(
+        ["ip", "netns", "exec", name, tool, "run", "--config", path, "--node", "node-a",
+         "--state-dir", os.path.join(work, "state"), "--metrics-address", METRICS, "--resync-interval", "3600"],
+        stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "agent.log"), "w"),
+    )
+    try:
+        wait("the agent to be ready", lambda: ready(ns), 1800)
+        ready_seconds = time.monotonic() - started
+        wait("both checked backends in the kernel", lambda: backends_in_kernel(name) == set(BACKENDS), 120)
+        latencies = []
+        for _ in range(rounds):
+            for up in (False, True):
+                before = metrics(ns)
+                count = before.get("ipvsctl_health_verdict_to_kernel_seconds_count", 0)
+                if up:
+                    listeners[BACKENDS[0]] = listener(name, BACKENDS[0])
+                else:
+                    listeners[BACKENDS[0]].kill()
+                    listeners[BACKENDS[0]].wait()
+                wait("the verdict's kernel write",
+                     lambda: metrics(ns).get("ipvsctl_health_verdict_to_kernel_seconds_count", 0) > count, 120)
+                after = metrics(ns)
+                latencies.append(
+                    after["ipvsctl_health_verdict_to_kernel_seconds_sum"]
+                    - before.get("ipvsctl_health_verdict_to_kernel_seconds_sum", 0))
+                expected = set(BACKENDS) if up else {BACKENDS[1]}
+                wait("ipvsadm to show the change", lambda: backends_in_kernel(name) == expected, 30)
+        scoped = metrics(ns).get("ipvsctl_scoped_reconciles_total", 0)
+
+        # One full pass: SIGHUP reads the config again, then reads and plans the whole table.
+        before = metrics(ns)
+        agent.send_signal(signal.SIGHUP)
+        wait("the full pass", lambda: metrics(ns)["ipvsctl_reconcile_duration_seconds_count"]
+             > before["ipvsctl_reconcile_duration_seconds_count"], 600)
+        after = metrics(ns)
+        full = after["ipvsctl_reconcile_duration_seconds_sum"] - before["ipvsctl_reconcile_duration_seconds_sum"]
+
+        # Idle: two targets probed every second, nothing else.
+        cpu_before, idle_start = cpu_seconds(agent.pid), time.monotonic()
+        time.sleep(20)
+        idle_cpu = (cpu_seconds(agent.pid) - cpu_before) / (time.monotonic() - idle_start) * 100
+        return {
+            "services": services,
+            "real_servers": services * 10 + 2,
+            "ready_seconds": round(ready_seconds, 2),
+            "verdict_to_kernel_ms": [round(s * 1000, 3) for s in latencies],
+            "verdict_to_kernel_median_ms": round(statistics.median(latencies) * 1000, 3),
+            "scoped_passes": scoped,
+            "full_pass_ms": round(full * 1000, 1),
+            "resident_mib": resident_mib(agent.pid),
+            "idle_cpu_percent": round(idle_cpu, 2),
+        }
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        agent.wait()
+        for process in listeners.values():
+            process.kill()
+        ns.delete()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tool", required=True)
+    parser.add_argument("--services", default="100,10000")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    results = [measure(args.tool, int(n), args.rounds) for n in args.services.split(",")]
+    kernel = os.uname().release
+    with open(args.out, "w") as f:
+        json.dump({"kernel": kernel, "rounds": args.rounds, "results": results}, f, indent=2)
+    print(f"| services | real servers | verdict to kernel, median | full pass (SIGHUP) | resident | idle CPU | ready after |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['services']:,} | {r['real_servers']:,} | {r['verdict_to_kernel_median_ms']:.1f} ms | "
+              f"{r['full_pass_ms']:,.0f} ms | {r['resident_mib']:.1f} MiB | {r['idle_cpu_percent']:.1f} % | "
+              f"{r['ready_seconds']:.0f} s |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The node agent's reaction to a health verdict at two table sizes, in the kernel lab
+# (Benchmarks/Kernel/agent.py says how): from the verdict to the end of the kernel write, one
+# full pass for comparison, resident memory and idle CPU. Writes Benchmarks/results/agent.json
+# and agent.md. A benchmark, not a test: nothing fails on a slow number.
+#
+# Usage: Benchmarks/agent.sh [SERVICES,SERVICES] [ROUNDS]   (default 100,10000 and 5)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+sizes=${1:-100,10000} rounds=${2:-5}
+swift build -c release --product ipvsctl-swift
+Integration/lab.sh run -- /usr/bin/python3 "$PWD/Benchmarks/Kernel/agent.py" --tool "$PWD/.build/release/ipvsctl-swift" \
+    --services "$sizes" --rounds "$rounds" --out "$PWD/Benchmarks/results/agent.json" | tee Benchmarks/results/agent.md.tmp
+grep '^|' Benchmarks/results/agent.md.tmp >Benchmarks/results/agent.md
+rm -f Benchmarks/results/agent.md.tmp
