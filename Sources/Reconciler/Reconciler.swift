@@ -35,6 +35,8 @@ public struct Reconciler: Sendable {
         public var previousLedger: Ledger
         /// The IPVS table the plan was made against: a full read, or the scoped entries.
         public var observed: [ObservedTableEntry] = []
+        /// The netfilter table the desired state makes (a full plan's).
+        public var packetFilter: PacketFilterTally?
     }
 
     public struct Report: Sendable {
@@ -110,7 +112,8 @@ public struct Reconciler: Sendable {
         let ledger: Ledger
         do { ledger = try ledgerStore.load() } catch { throw Failure(code: .ledger, message: "cannot read the ledger", cause: error) }
         var desired = EndpointSelection.select(state, node: options.node, health: health)
-        let desiredFilter = PacketPathPolicy.desired(state, kernel: desired, node: options.node)
+        let tally = PacketFilterTally(state, kernel: desired, node: options.node)
+        let desiredFilter = tally.filter
         let (settings, settingConflict) = PacketPathPolicy.kernelSettings(state.kernel, filter: desiredFilter, kernel: desired)
         desired.kernel = settings
         let observed: [ObservedTableEntry]
@@ -148,18 +151,27 @@ public struct Reconciler: Sendable {
             metadata: [
                 "changes": "\(plan.changes.count)", "foreign": "\(plan.foreign.count)", "blackholed": "\(plan.blackholed.count)",
             ])
-        return Planning(desired: desired, plan: plan, violations: violations, previousLedger: ledger, observed: observed)
+        return Planning(
+            desired: desired, plan: plan, violations: violations, previousLedger: ledger, observed: observed, packetFilter: tally)
     }
+
+    /// Whether plans cover our nftables table (in-memory tests leave it out).
+    public var managesPacketFilter: Bool { packetFilter != nil }
 
     /// Plans only `services` against a mirror of the table and the ledger the caller keeps,
     /// reading nothing: the agent's pass after an event that touched a few services, when the
     /// rest is known to be as desired (``Planner/planServices(_:observed:ledger:options:)``).
+    ///
+    /// - Parameter packetFilterChanges: element changes of our nftables table the services make
+    ///   (``PacketFilterTally/replace(_:with:)``), sent first as one transaction.
     public func planServices(
-        _ services: [DesiredVirtualService], mirror: TableMirror, ledger: Ledger, options: Options
+        _ services: [DesiredVirtualService], mirror: TableMirror, ledger: Ledger, packetFilterChanges: [Change] = [],
+        options: Options
     ) -> Planning {
         let observed = mirror.entries(for: services.map(\.service.key))
-        let plan = Planner.planServices(
+        var plan = Planner.planServices(
             services, observed: observed, ledger: ledger, options: Planner.Options(adopt: options.adopt, now: options.now))
+        if managesPacketFilter { plan.changes = packetFilterChanges + plan.changes }
         let desired = DesiredKernelState(virtualServices: services)
         let owned = observed.keys.count { ledger.virtualServices.contains($0) }
         let violations = PlanGuards.check(plan, desired: desired, ownedServices: owned, limits: options.limits)

@@ -16,44 +16,38 @@
 /// A load balancer that declares source ranges drops every client outside them.
 public enum PacketPathPolicy {
     public static func desired(_ state: DesiredState, kernel: DesiredKernelState, node: String) -> DesiredPacketFilter {
-        var elements: [PacketFilterSetID: Set<PacketFilterElement>] = [:]
-        func insert(_ element: PacketFilterElement, into set: PacketFilterSet) {
-            elements[PacketFilterSetID(set, element.family), default: []].insert(element)
-        }
+        PacketFilterTally(state, kernel: kernel, node: node).filter
+    }
 
-        let localSources = localSources(of: state, node: node)
-        for range in PacketPathPolicy.withoutContainedRanges(localSources) {
-            insert(.range(range), into: .localSources)
-        }
-
-        let guarded = guardedLoadBalancers(state)
-        var hairpinCandidates: Set<IPAddress> = []
-        for service in kernel.virtualServices {
-            guard case .address(let address, let port, let proto) = service.service.key else { continue }
-            if let ranges = guarded[address] {
-                insert(.service(address, proto, port), into: .guardedLoadBalancers)
-                for range in withoutContainedRanges(ranges.filter { $0.family == address.family }) {
-                    insert(.serviceSource(address, proto, port, range), into: .allowedSources)
-                }
-            }
-            let masqueraded = service.realServers.filter { $0.forwarding == .masquerade }
-            guard !masqueraded.isEmpty else { continue }
-            hairpinCandidates.formUnion(masqueraded.map(\.address))
-            switch (service.origin.scope, service.origin.policy) {
-            case (.external, .cluster), (.external, .preferLocal):
-                insert(.service(address, proto, port), into: .externalCluster)
-            case (.external, .local):
-                break
-            case (.internal, _):
-                if !localSources.isEmpty { insert(.service(address, proto, port), into: .clusterIPs) }
+    /// The elements one virtual service puts in the sets, hairpin aside (that one depends on
+    /// every service's real servers together: ``PacketFilterTally``).
+    static func elements(
+        of service: DesiredVirtualService, guarded: [IPAddress: [IPPrefix]], localSourcesKnown: Bool
+    ) -> [(PacketFilterElement, PacketFilterSet)] {
+        guard case .address(let address, let port, let proto) = service.service.key else { return [] }
+        var elements: [(PacketFilterElement, PacketFilterSet)] = []
+        if let ranges = guarded[address] {
+            elements.append((.service(address, proto, port), .guardedLoadBalancers))
+            for range in withoutContainedRanges(ranges.filter { $0.family == address.family }) {
+                elements.append((.serviceSource(address, proto, port, range), .allowedSources))
             }
         }
-
-        let localEndpoints = Set(state.services.flatMap { $0.endpoints.filter { $0.node == node }.map(\.address) })
-        for address in hairpinCandidates.intersection(localEndpoints) {
-            insert(.addressPair(address), into: .hairpin)
+        guard service.realServers.contains(where: { $0.forwarding == .masquerade }) else { return elements }
+        switch (service.origin.scope, service.origin.policy) {
+        case (.external, .cluster), (.external, .preferLocal):
+            elements.append((.service(address, proto, port), .externalCluster))
+        case (.external, .local):
+            break
+        case (.internal, _):
+            if localSourcesKnown { elements.append((.service(address, proto, port), .clusterIPs)) }
         }
-        return DesiredPacketFilter(elements: elements.filter { !$0.value.isEmpty })
+        return elements
+    }
+
+    /// The addresses of a virtual service's masqueraded real servers: hairpin candidates.
+    static func masqueradedAddresses(of service: DesiredVirtualService) -> Set<IPAddress> {
+        guard case .address = service.service.key else { return [] }
+        return Set(service.realServers.filter { $0.forwarding == .masquerade }.map(\.address))
     }
 
     /// The sources that count as this node's own: its pod ranges when they are known, else the

@@ -21,9 +21,11 @@ struct PassBaseline: Sendable {
     var servicesOfTarget: [HealthTarget: [Int]]
     /// What the health ports answer.
     var healthPorts: [UInt16: HealthPortStatus]?
+    /// The netfilter table the desired state makes, service by service.
+    var packetFilter: PacketFilterTally
 
     init(
-        generation: UInt64, state: DesiredState, planning: Reconciler.Planning, report: Reconciler.Report,
+        generation: UInt64, state: DesiredState, node: String, planning: Reconciler.Planning, report: Reconciler.Report,
         healthPorts: [UInt16: HealthPortStatus]?
     ) {
         self.generation = generation
@@ -49,6 +51,7 @@ struct PassBaseline: Sendable {
         }
         self.servicesOfTarget = servicesOfTarget
         self.healthPorts = healthPorts
+        packetFilter = planning.packetFilter ?? PacketFilterTally(state, kernel: planning.desired, node: node)
     }
 
     /// The declared services (indices) whose selection `targets` feed, in declaration order.

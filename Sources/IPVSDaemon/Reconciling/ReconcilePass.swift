@@ -48,7 +48,9 @@ extension ReconcileLoop {
 
         let baseline =
             report.failures.isEmpty
-            ? PassBaseline(generation: current.generation, state: state, planning: planning, report: report, healthPorts: ports) : nil
+            ? PassBaseline(
+                generation: current.generation, state: state, node: configuration.node, planning: planning, report: report,
+                healthPorts: ports) : nil
         let drift = memory.withLock { memory -> Int in
             let standingStill = memory.lastAppliedDesired == planning.desired
             memory.drainsUnderway = !planning.plan.ledger.drains.isEmpty

@@ -37,8 +37,24 @@ extension ReconcileLoop {
         let keys = specs.flatMap { baseline.keysOfService[$0.name] ?? [] }
         guard Set(selected.map(\.service.key)) == Set(keys), keys.count == selected.count else { return nil }
 
+        let old = memory.withLock { memory in
+            selected.compactMap { service in
+                baseline.positions[service.service.key].flatMap { memory.lastAppliedDesired?.virtualServices[$0] }
+            }
+        }
+        guard old.count == selected.count else { return nil }
+        // The real servers that changed may change our netfilter table: elements are sent with
+        // the IPVS commands; making or deleting the table, or masquerading starting or ending
+        // (a kernel setting follows it), is a full pass's work.
+        let masqueraded = baseline.packetFilter.filter.masquerades
+        let filterChanges = baseline.packetFilter.replace(old, with: selected)
+        guard baseline.packetFilter.filter.masquerades == masqueraded else { return nil }
+        if !filterChanges.isEmpty && reconciler.managesPacketFilter {
+            guard baseline.ledger.packetFilter, !baseline.packetFilter.filter.isEmpty else { return nil }
+        }
         let planning = reconciler.planServices(
-            selected, mirror: baseline.mirror, ledger: baseline.ledger, options: options(interface: state.interface))
+            selected, mirror: baseline.mirror, ledger: baseline.ledger, packetFilterChanges: filterChanges,
+            options: options(interface: state.interface))
         guard planning.violations.isEmpty else { return nil }
         defer { metrics.reconcileDuration.record(ContinuousClock.now - started) }
 
@@ -48,11 +64,6 @@ extension ReconcileLoop {
         }
         metrics.recordCommands(report)
         metrics.scopedReconciles.increment()
-        let old = memory.withLock { memory in
-            selected.compactMap { service in
-                baseline.positions[service.service.key].flatMap { memory.lastAppliedDesired?.virtualServices[$0] }
-            }
-        }
         metrics.recordSelection(of: specs, from: old, to: selected, health: view, node: configuration.node)
         if healthPorts != nil {
             baseline.healthPorts?.merge(HealthPortProjection.status(of: specs, virtualServices: selected, node: configuration.node)) { $1 }

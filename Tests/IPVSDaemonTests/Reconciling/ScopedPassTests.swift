@@ -136,7 +136,8 @@ struct ScopedPassTests {
         #expect(fixture.realServers["TCP 192.0.2.80:80"] == [1])
         #expect(fixture.realServers["TCP 198.51.100.11:443"] == [3])
         #expect(try fixture.remainingChanges().isEmpty)
-        #expect(fixture.sample("ipvsctl_scoped_reconciles_total") == 2)
+        // The first verdicts made masquerading start (a kernel setting follows it): a full pass.
+        #expect(fixture.sample("ipvsctl_scoped_reconciles_total") == 1)
         #expect(fixture.sample("ipvsctl_service_endpoints", ["service": "default/web", "state": "unhealthy"]) == 1)
         #expect(fixture.sample("ipvsctl_health_verdict_to_kernel_seconds_count") == 2)
 
@@ -181,8 +182,14 @@ struct ScopedPassTests {
         fixture.health.set(.unhealthy, for: try fixture.target(1))
         await fixture.loop.pass([.health])
         #expect(fixture.realServers["TCP 198.51.100.12:80"] == [])
+        // What the loop now takes as applied is what a full pass would select, kernel settings
+        // included: a repair after it counts as drift.
+        let applied = try #require(fixture.loop.memory.withLock { $0.lastAppliedDesired })
+        let options = Reconciler.Options(node: "node-a", now: ReconcileLoop.unixTime())
+        #expect(applied == (try fixture.reconciler.plan(fixture.state, options: options, health: fixture.health.view())).desired)
         await fixture.loop.pass([.resync])
         #expect(fixture.realServers["TCP 198.51.100.12:80"] == [4])
+        #expect(fixture.sample("ipvsctl_reconcile_drift_repaired_total") == 1, "the desired state stood still: a repair is drift")
 
         // The kernel refuses the next command: that pass fails, and the one after reads.
         fixture.table.refuseNext.withLock { $0 = true }

@@ -1,0 +1,78 @@
+/// The desired netfilter table, kept up to date service by service: what a scoped pass needs
+/// to know whether the real servers it changed change the table, without going over every
+/// service again.
+///
+/// Every element belongs to one virtual service (its key names it) except a hairpin pair,
+/// which stays while any virtual service masquerades to that local endpoint: those uses are
+/// counted.
+public struct PacketFilterTally: Hashable, Sendable {
+    public private(set) var filter: DesiredPacketFilter
+    /// Virtual services masquerading to each address.
+    private var masqueradedUses: [IPAddress: Int] = [:]
+    private let localEndpoints: Set<IPAddress>
+    private let guarded: [IPAddress: [IPPrefix]]
+    private let localSourcesKnown: Bool
+
+    public init(_ state: DesiredState, kernel: DesiredKernelState, node: String) {
+        let localSources = PacketPathPolicy.localSources(of: state, node: node)
+        localSourcesKnown = !localSources.isEmpty
+        guarded = PacketPathPolicy.guardedLoadBalancers(state)
+        localEndpoints = Set(state.services.flatMap { $0.endpoints.filter { $0.node == node }.map(\.address) })
+        filter = DesiredPacketFilter()
+        for range in PacketPathPolicy.withoutContainedRanges(localSources) {
+            filter.insert(.range(range), into: .localSources)
+        }
+        for service in kernel.virtualServices { add(service) }
+    }
+
+    /// Takes `old` out and puts `new` in (a scoped pass's services before and after);
+    /// returns the element changes that makes.
+    public mutating func replace(_ old: [DesiredVirtualService], with new: [DesiredVirtualService]) -> [Change] {
+        let before = filter
+        for service in old { remove(service) }
+        for service in new { add(service) }
+        var changes: [Change] = []
+        for id in Set(before.elements.keys).union(filter.elements.keys).sorted() {
+            let was = before.elements[id] ?? [], now = filter.elements[id] ?? []
+            changes += was.subtracting(now).sorted().map { .deleteFilterElement($0, set: id) }
+            changes += now.subtracting(was).sorted().map { .addFilterElement($0, set: id) }
+        }
+        return changes
+    }
+
+    private mutating func add(_ service: DesiredVirtualService) {
+        for (element, set) in PacketPathPolicy.elements(of: service, guarded: guarded, localSourcesKnown: localSourcesKnown) {
+            filter.insert(element, into: set)
+        }
+        for address in PacketPathPolicy.masqueradedAddresses(of: service) {
+            masqueradedUses[address, default: 0] += 1
+            if localEndpoints.contains(address) { filter.insert(.addressPair(address), into: .hairpin) }
+        }
+    }
+
+    private mutating func remove(_ service: DesiredVirtualService) {
+        for (element, set) in PacketPathPolicy.elements(of: service, guarded: guarded, localSourcesKnown: localSourcesKnown) {
+            filter.remove(element, from: set)
+        }
+        for address in PacketPathPolicy.masqueradedAddresses(of: service) {
+            masqueradedUses[address, default: 0] -= 1
+            if masqueradedUses[address] == 0 {
+                masqueradedUses[address] = nil
+                filter.remove(.addressPair(address), from: .hairpin)
+            }
+        }
+    }
+}
+
+extension DesiredPacketFilter {
+    mutating func insert(_ element: PacketFilterElement, into set: PacketFilterSet) {
+        elements[PacketFilterSetID(set, element.family), default: []].insert(element)
+    }
+
+    /// Removes an element; a set left empty goes (sets not listed are empty).
+    mutating func remove(_ element: PacketFilterElement, from set: PacketFilterSet) {
+        let id = PacketFilterSetID(set, element.family)
+        elements[id]?.remove(element)
+        if elements[id]?.isEmpty == true { elements[id] = nil }
+    }
+}
