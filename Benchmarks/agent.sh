@@ -9,6 +9,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 sizes=${1:-100,10000} rounds=${2:-5}
+command -v wrk >/dev/null || apt-get install -y wrk
 swift build -c release --product ipvsctl-swift
 Integration/lab.sh run -- /usr/bin/python3 "$PWD/Benchmarks/Kernel/agent.py" --tool "$PWD/.build/release/ipvsctl-swift" \
     --services "$sizes" --rounds "$rounds" --out "$PWD/Benchmarks/results/agent.json" | tee Benchmarks/results/agent.md.tmp

@@ -6,7 +6,9 @@ servers plus one health-checked service whose two backends are real TCP listener
 agent's own histogram `ipvsctl_health_verdict_to_kernel_seconds` gives the time from each
 verdict to the end of the kernel write it caused, and `ipvsadm -Ln` witnesses the write. The
 same agent then runs one full pass (SIGHUP) for comparison, and its resident memory and idle
-CPU are read from /proc.
+CPU are read from /proc. Last, its HTTP endpoints under load: `/metrics` scraped one at a time
+(each a fresh kernel read), then by `wrk`; the health port by `wrk`, then probed while a few
+hundred slow clients hold it with requests they never finish.
 
 Usage: agent.py --tool BINARY [--services 100,10000] [--rounds 5] --out FILE.json
 """
@@ -28,6 +30,8 @@ from namespaces import Namespace, ip  # noqa: E402
 CHECKED_VIP = "198.19.0.1"
 BACKENDS = ["203.0.113.200", "203.0.113.201"]
 METRICS = "127.0.0.1:9470"
+HEALTH_PORT = 30080
+PEERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Integration", "peers", "lab_peers.py")
 
 
 def config(services):
@@ -36,9 +40,12 @@ def config(services):
         "services:",
         "  - name: bench/checked",
         f"    clusterIPs: [{CHECKED_VIP}]",
+        "    externalIPs: [198.19.0.2]",
+        "    externalTrafficPolicy: Local",
+        f"    healthCheckNodePort: {HEALTH_PORT}",
         "    ports: [{port: 80, targetPort: 8080}]",
         "    healthCheck: {type: tcp, intervalSeconds: 1, timeoutSeconds: 1, rise: 1, fall: 1}",
-        "    endpoints: [" + ", ".join(f"{{address: {b}}}" for b in BACKENDS) + "]",
+        "    endpoints: [" + ", ".join(f"{{address: {b}, node: node-a}}" for b in BACKENDS) + "]",
     ]
     reals = ", ".join(f"{{address: 203.0.113.{i}}}" for i in range(1, 11))
     for i in range(services):
@@ -110,6 +117,57 @@ def resident_mib(pid):
     return None
 
 
+def wrk(namespace, url):
+    """Requests per second and latency percentiles of 10 s of `wrk` (2 threads, 32 connections)."""
+    out = subprocess.run(
+        ["ip", "netns", "exec", namespace, "wrk", "-t2", "-c32", "-d10s", "--latency", url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    figures = {}
+    for line in out.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            figures["requests_per_second"] = float(words[1])
+        elif len(words) == 2 and words[0] in ("50%", "99%"):
+            value = words[1]
+            scale = {"us": 0.001, "ms": 1, "s": 1000}[value.rstrip("0123456789.")]
+            figures[f"p{words[0][:-1]}_ms"] = round(float(value.rstrip("usm")) * scale, 3)
+        elif "Non-2xx or 3xx responses" in line:
+            figures["non_2xx"] = int(words[-1])
+    return figures
+
+
+def endpoints_under_load(ns, namespace):
+    """/metrics one scrape at a time, then with wrk; the health port with wrk, then probed beside
+    300 slow clients."""
+    scrapes = []
+    for _ in range(10):
+        time.sleep(1.1)  # past the agent's one-second reuse of a read: each scrape reads the kernel
+        with ns:
+            started = time.perf_counter()
+            urllib.request.urlopen(f"http://{METRICS}/metrics", timeout=60).read()
+            scrapes.append((time.perf_counter() - started) * 1000)
+    results = {
+        "scrape_ms_median": round(statistics.median(scrapes), 1),
+        "scrape_ms_max": round(max(scrapes), 1),
+        "wrk_metrics": wrk(namespace, f"http://{METRICS}/metrics"),
+        "wrk_health_port": wrk(namespace, f"http://127.0.0.1:{HEALTH_PORT}/"),
+    }
+    stop = tempfile.mktemp(prefix="ipvsctl-agent-bench-stop-")
+    slow = subprocess.Popen(
+        ["ip", "netns", "exec", namespace, sys.executable, PEERS, "http-slow", "127.0.0.1", str(HEALTH_PORT), "300", stop],
+        stdout=subprocess.PIPE, text=True)
+    time.sleep(5)
+    probe = subprocess.run(
+        ["ip", "netns", "exec", namespace, sys.executable, PEERS, "http-probe", "127.0.0.1", str(HEALTH_PORT), "200"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    open(stop, "w").close()
+    results["probes_beside_300_slow_clients"] = probe
+    results["slow_clients"] = slow.communicate(timeout=60)[0].strip()
+    os.unlink(stop)
+    return results
+
+
 def measure(tool, services, rounds):
     name = f"agent-{services}"
     ns = Namespace(name)
@@ -162,6 +220,8 @@ def measure(tool, services, rounds):
         cpu_before, idle_start = cpu_seconds(agent.pid), time.monotonic()
         time.sleep(20)
         idle_cpu = (cpu_seconds(agent.pid) - cpu_before) / (time.monotonic() - idle_start) * 100
+        resident = resident_mib(agent.pid)
+        load = endpoints_under_load(ns, name)
         return {
             "services": services,
             "real_servers": services * 10 + 2,
@@ -170,8 +230,9 @@ def measure(tool, services, rounds):
             "verdict_to_kernel_median_ms": round(statistics.median(latencies) * 1000, 3),
             "scoped_passes": scoped,
             "full_pass_ms": round(full * 1000, 1),
-            "resident_mib": resident_mib(agent.pid),
+            "resident_mib": resident,
             "idle_cpu_percent": round(idle_cpu, 2),
+            "endpoints": load,
         }
     finally:
         agent.send_signal(signal.SIGTERM)
@@ -198,6 +259,16 @@ def main():
         print(f"| {r['services']:,} | {r['real_servers']:,} | {r['verdict_to_kernel_median_ms']:.1f} ms | "
               f"{r['full_pass_ms']:,.0f} ms | {r['resident_mib']:.1f} MiB | {r['idle_cpu_percent']:.1f} % | "
               f"{r['ready_seconds']:.0f} s |")
+    print()
+    print("| services | /metrics, one scrape (median / max) | /metrics under wrk | health port under wrk | health probes beside 300 slow clients |")
+    print("|---:|---:|---:|---:|---|")
+    for r in results:
+        e = r["endpoints"]
+        m, h = e["wrk_metrics"], e["wrk_health_port"]
+        print(f"| {r['services']:,} | {e['scrape_ms_median']} / {e['scrape_ms_max']} ms | "
+              f"{m.get('requests_per_second', 0):,.0f}/s, p50 {m.get('p50_ms')} ms, p99 {m.get('p99_ms')} ms | "
+              f"{h.get('requests_per_second', 0):,.0f}/s, p50 {h.get('p50_ms')} ms, p99 {h.get('p99_ms')} ms | "
+              f"{e['probes_beside_300_slow_clients']} |")
 
 
 if __name__ == "__main__":

@@ -51,14 +51,16 @@ extension ReconcileLoop {
             ? PassBaseline(
                 generation: current.generation, state: state, node: configuration.node, planning: planning, report: report,
                 healthPorts: ports) : nil
-        let drift = memory.withLock { memory -> Int in
-            let standingStill = memory.lastAppliedDesired == planning.desired
-            memory.drainsUnderway = !planning.plan.ledger.drains.isEmpty
-            if report.failures.isEmpty { memory.lastAppliedDesired = planning.desired }
-            memory.baseline = baseline
-            guard standingStill else { return 0 }
-            return report.applied.count { !Self.isDrainProgress($0, previous: planning.previousLedger) }
+        let previous = memory.withLock { memory -> DesiredKernelState? in
+            defer {
+                memory.drainsUnderway = !planning.plan.ledger.drains.isEmpty
+                if report.failures.isEmpty { memory.lastAppliedDesired = planning.desired }
+                memory.baseline = baseline
+            }
+            return memory.lastAppliedDesired
         }
+        let drift =
+            previous.map { Self.drift(in: report.applied, since: $0, desired: planning.desired, ledger: planning.previousLedger) } ?? 0
         metrics.recordApply(planning, report: report, drift: drift)
         metrics.drains.set(Double(planning.plan.ledger.drains.count))
         if let changedSince = current.changedSince {
@@ -108,6 +110,22 @@ extension ReconcileLoop {
         }
         guard previous != current.generation else { return nil }
         return setHealthTargets(current.state, presumingHealthyWhatServes: previous == nil)
+    }
+
+    /// The applied changes that repaired what someone else altered: a change to a virtual
+    /// service whose desired state stood still since the last pass that applied everything
+    /// (others may have changed meanwhile: a busy node rarely has a pass where nothing did),
+    /// and any other change when nothing desired moved at all. Drain steps are the plan at work.
+    static func drift(in applied: [Change], since previous: DesiredKernelState, desired: DesiredKernelState, ledger: Ledger) -> Int {
+        guard !applied.isEmpty else { return 0 }
+        let before = Dictionary(previous.virtualServices.map { ($0.service.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let now = Dictionary(desired.virtualServices.map { ($0.service.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let allStill = previous == desired
+        return applied.count { change in
+            guard !isDrainProgress(change, previous: ledger) else { return false }
+            guard let key = change.serviceKey else { return allStill }
+            return before[key] != nil && before[key] == now[key]
+        }
     }
 
     /// A drain step (weight 0, or the delete at its end) is the plan at work, not drift.
