@@ -68,7 +68,8 @@ final class HTTPListener: Sendable {
                         // listener closes can be dropped before the accept loop sees it, and the
                         // scoped wrapper traps when dropped ("Deinited NIOAsyncWriter without
                         // calling finish()"); this one just closes it.
-                        return try HTTPConnection(synchronouslyWrapping: channel)
+                        return try HTTPConnection(
+                            synchronouslyWrapping: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
                     }
                 }
         } catch {
@@ -134,7 +135,17 @@ final class HTTPListener: Sendable {
             try await connection.executeThenClose { inbound, outbound in
                 var request: HTTPRequestHead?
                 var bodyBytes = 0
+                var closing = false
+                /// Ends the connection after the last response: the output is shut once the
+                /// response is written, then the client's own close is awaited. Returning at once
+                /// would close the socket with the tail of a large response (a /metrics of
+                /// 10,000 services, 8 MB) still unsent: the client read a truncated body.
+                func closeAfterWriting() {
+                    outbound.finish()
+                    closing = true
+                }
                 for try await part in inbound {
+                    guard !closing else { continue }
                     switch part {
                     case .head(let head):
                         connections.busy(id)
@@ -146,13 +157,13 @@ final class HTTPListener: Sendable {
                         guard bodyBytes > limits.maximumBodyBytes, let head = request else { continue }
                         let refusal = HTTPResponse.text("request body too large\n", status: 413)
                         try await outbound.write(contentsOf: Self.parts(of: refusal, answering: head, keepAlive: false))
-                        return
+                        closeAfterWriting()
                     case .end:
                         guard let head = request else { continue }
                         request = nil
                         let keepAlive = head.isKeepAlive && !connections.isClosing
                         try await outbound.write(contentsOf: await Self.respond(to: head, keepAlive: keepAlive, handler: handler))
-                        guard keepAlive, connections.idle(id) else { return }
+                        if !keepAlive || !connections.idle(id) { closeAfterWriting() }
                     }
                 }
             }

@@ -13,6 +13,9 @@ struct HTTPEndpointServerTests {
         switch request.path {
         case "/echo":
             return .text("\(request.method.rawValue) \(request.path) \(request.query ?? "-")")
+        case "/large":
+            // Far more than a socket's buffers take at once, as /metrics at 10,000 services.
+            return HTTPResponse(status: 200, contentType: "text/plain", body: Array(repeating: UInt8(ascii: "x"), count: 8 << 20))
         case "/metrics":
             return HTTPResponse(
                 status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
@@ -48,6 +51,19 @@ struct HTTPEndpointServerTests {
             #expect(metrics.text == "up 1\n")
             let missing = try await TestHTTPClient.request("/nothing", port: port)
             #expect(missing.status == 404)
+        }
+    }
+
+    @Test("a large body with Connection: close arrives whole before the server closes")
+    func largeBodyThenClose() async throws {
+        try await Self.withServer { port in
+            let connection = try await TestHTTPClient.Connection(port: port)
+            try await connection.send("GET /large HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            // Read slowly at first, so the server's writes wait for the socket.
+            try await Task.sleep(for: .milliseconds(300))
+            let received = try await connection.readToEnd()
+            let head = try #require(received.firstRange(of: Array("\r\n\r\n".utf8)))
+            #expect(received.count - head.upperBound == 8 << 20)
         }
     }
 
