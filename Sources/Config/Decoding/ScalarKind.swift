@@ -84,7 +84,7 @@ enum ScalarKind: Equatable {
         guard isDigit(first) else { return false }
         var groups = unsigned.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)[...]
         let leading = groups.removeFirst()
-        return leading.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "_") } && groups.allSatisfy(isBase60Digit)
+        return leading.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "_") } && groups.allSatisfy { isBase60Digit($0) }
     }
 
     /// `[-+]?` then `.inf`, or digits (base 60 allowed) with an optional fraction and exponent,
@@ -106,7 +106,7 @@ enum ScalarKind: Equatable {
         var groups = whole.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)[...]
         let leading = groups.removeFirst()
         return isDigit(first) && leading.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "_") }
-            && groups.allSatisfy(isBase60Digit)
+            && groups.allSatisfy { isBase60Digit($0) }
     }
 
     private static func dropSign<Bytes: RandomAccessCollection<UInt8>>(_ text: Bytes) -> Bytes where Bytes.SubSequence == Bytes {
