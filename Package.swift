@@ -12,6 +12,7 @@ let package = Package(
         // For the benchmark package (Benchmarks/), which depends on this one by path.
         .library(name: "Config", targets: ["Config"]),
         .library(name: "IPVSDaemon", targets: ["IPVSDaemon"]),
+        .library(name: "HealthChecking", targets: ["HealthChecking"]),
         // For the fuzz package (Fuzz/), which depends on this one by path.
         .library(name: "NftablesWire", targets: ["NftablesWire"]),
         .library(name: "KubernetesAPI", targets: ["KubernetesAPI"]),
@@ -101,7 +102,8 @@ let package = Package(
         // The config file: YAML to a validated DesiredState, every problem with file:line:column.
         .target(
             name: "Config",
-            // NIOSSL parses the CA bundles of HTTPS checks at load, as the prober will.
+            // Yams for the libyaml it builds (its CYaml module): the composer reads libyaml's
+            // events itself. NIOSSL parses the CA bundles of HTTPS checks at load, as the prober will.
             dependencies: ["IPVSCore", .product(name: "Yams", package: "Yams"), .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
 

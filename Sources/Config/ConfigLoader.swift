@@ -27,7 +27,7 @@ public enum ConfigLoader {
 
     /// Parses `text`; `file` is only the name that problems carry.
     public static func parse(_ text: String, file: String, servicesFrom origin: ServiceOrigin = .file) throws(ConfigError) -> DesiredState {
-        guard let node = try YAMLDocument.compose(text, file: file) else {
+        guard let tree = try YAMLDocument.compose(text, file: file) else {
             if origin == .kubernetes { return DesiredState() }
             throw ConfigError(problems: [
                 ConfigProblem(
@@ -35,7 +35,7 @@ public enum ConfigLoader {
                     message: "the file holds no document; it needs at least 'services' (which may be empty: services: [])")
             ])
         }
-        let root = ConfigNode(node: node, path: .root, log: ProblemLog(file: file))
+        let root = ConfigNode(root: tree, log: ProblemLog(file: file))
         let document = DocumentDecoder.decode(root, servicesFromKubernetes: origin == .kubernetes)
         if let document { DocumentRules.check(document) }
         let problems = root.log.sortedUniqueProblems

@@ -6,7 +6,7 @@ public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable, CaseIterable {
         /// The file could not be read (missing, a directory, no permission, not UTF-8).
         case unreadableFile
-        /// The text is not YAML (Yams' scanner, parser or composer refused it).
+        /// The text is not YAML (libyaml's reader, scanner or parser, or the composer, refused it).
         case syntax
         /// The same key twice in one YAML mapping: YAML forbids it and the second would
         /// silently win in most tools.

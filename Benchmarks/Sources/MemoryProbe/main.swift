@@ -23,6 +23,26 @@ func residentBytes() -> Int {
     return pages * sysconf(Int32(_SC_PAGESIZE))
 }
 
+/// The resident set's high-water mark (VmHWM in /proc/self/status).
+func peakResidentBytes() -> Int {
+    guard let file = fopen("/proc/self/status", "r") else { return 0 }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, Int32(line.count), file) != nil {
+        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard text.hasPrefix("VmHWM:") else { continue }
+        return (Int(text.dropFirst(6).filter(\.isNumber)) ?? 0) * 1024
+    }
+    return 0
+}
+
+/// Makes the high-water mark the current resident set (proc(5), clear_refs: 5).
+func resetPeakResident() {
+    guard let file = fopen("/proc/self/clear_refs", "w") else { return }
+    fputs("5", file)
+    fclose(file)
+}
+
 let services = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 10_000 : 10_000
 let table = SyntheticTable(services: services)
 let realServers = Double(table.realServers)
@@ -41,9 +61,14 @@ struct HeapMeter {
 }
 var meter = HeapMeter()
 
-// The YAML text is read, parsed and dropped; what stays is the validated model.
+// The YAML text is read, parsed and dropped; what stays is the validated model. The parse's
+// peak: how far the resident set rose above where it was with the text alone.
+var parsePeak = 0
 let state: DesiredState = {
     let yaml = table.yaml()
+    let before = residentBytes()
+    resetPeakResident()
+    defer { parsePeak = peakResidentBytes() - before }
     do { return try ConfigLoader.parse(yaml, file: "bench.yaml") } catch { fatalError("\(error)") }
 }()
 meter.record("config")  // DesiredState: what the agent keeps between reconciles
@@ -64,6 +89,7 @@ for (name, bytes) in meter.measured {
     json += ", \"\(name)BytesPerRealServer\": \(Double(bytes) / realServers)"
 }
 json += ", \"totalBytesPerRealServer\": \(Double(total) / realServers)"
+json += ", \"configParsePeakResidentBytesPerRealServer\": \(Double(parsePeak) / realServers)"
 json += ", \"residentBytesPerRealServer\": \(Double(residentBytes() - residentAtStart) / realServers)}"
 print(json)
 withExtendedLifetime((state, desired, observed, plan)) {}

@@ -1,12 +1,10 @@
-import Yams
-
 /// A mapping whose unknown keys have already been reported: the known keys' values, looked up
 /// by name, with absence and `null` alike meaning "not given".
 struct ConfigMapping {
     struct Entry {
         var key: String
-        /// Where the key itself is written: unknown keys are reported there.
-        var keyNode: Node
+        /// The key's own node, where it is written: unknown keys are reported there.
+        var keyIndex: YAMLTree.Index
         var value: ConfigNode
     }
 

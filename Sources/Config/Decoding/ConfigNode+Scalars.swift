@@ -1,5 +1,4 @@
 import IPVSCore
-import Yams
 
 /// The typed reads of scalars. Each reports what is wrong at this node and returns nil.
 extension ConfigNode {
@@ -15,7 +14,7 @@ extension ConfigNode {
             reportWrongType(expected: "a string", hint: " (quote it if you mean the text)")
             return nil
         case .integer?, .float?, .string?:
-            return node.scalar?.string
+            return scalarText
         }
     }
 
@@ -41,7 +40,7 @@ extension ConfigNode {
     /// 1.1's octal, hexadecimal and base-60 forms too, since `port: 0o17` or `1:30` is far more
     /// likely a typo than an intent.
     func integer<Value: FixedWidthInteger>(in range: ClosedRange<Value>, hint: String = "") -> Value? {
-        guard scalarKind == .integer, let text = node.scalar?.string else {
+        guard scalarKind == .integer, let text = scalarText else {
             reportWrongType(expected: "an integer")
             return nil
         }
@@ -61,7 +60,7 @@ extension ConfigNode {
     /// `2`). As with ``integer(in:hint:)``, quoted numbers are refused, and so are YAML's
     /// hexadecimal, base-60, exponent and `.inf` forms.
     func decimal(in range: ClosedRange<Double>) -> Double? {
-        guard scalarKind == .integer || scalarKind == .float, let text = node.scalar?.string else {
+        guard scalarKind == .integer || scalarKind == .float, let text = scalarText else {
             reportWrongType(expected: "a number")
             return nil
         }
@@ -132,8 +131,8 @@ extension ConfigNode {
     /// The text of an address or range. YAML reads a plain `2001:db8::` followed by a line break
     /// as the key `2001:db8:`: that is explained rather than called a mapping.
     private func addressText(code: ConfigProblem.Code) -> String? {
-        if case .mapping(let mapping) = node, mapping.count == 1, let key = mapping.first?.key.scalar?.string,
-            key.hasSuffix(":")
+        if isMapping, let keyIndex = tree.items(of: index).first, tree.items(of: index).count == 2,
+            case let key = tree.text(keyIndex), tree[keyIndex].shape == .scalar, key.hasSuffix(":")
         {
             report(code, "an IPv6 address ending in ':' must be quoted: \"\(key):\"")
             return nil

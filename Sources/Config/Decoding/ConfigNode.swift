@@ -1,20 +1,69 @@
 import IPVSCore
-import Yams
 
 /// A node of the document together with the field path that leads to it and the log its
 /// problems go to. The typed reads below never throw: they report what is wrong, at this node's
 /// line and column, and return nil, so that the walk goes on and finds every other problem too.
+///
+/// Cheap to make: an index into the ``YAMLTree``, and the path as its parent's path plus the
+/// last step, so that a scalar costs no allocation; the full ``FieldPath`` is built when a
+/// problem or a child needs it.
 struct ConfigNode {
-    let node: Node
-    let path: FieldPath
+    let tree: YAMLTree
+    let index: YAMLTree.Index
     let log: ProblemLog
+    /// The path of the collection this node was reached through.
+    private let parentPath: FieldPath
+    private let step: Step
 
-    func report(_ code: ConfigProblem.Code, _ message: String) {
-        log.report(code, at: node.mark, path: path, message)
+    /// The last step of a path.
+    enum Step {
+        case none
+        case key(String)
+        case entry(String)
+        case index(Int)
     }
 
-    func child(_ node: Node, key: String) -> ConfigNode {
-        ConfigNode(node: node, path: path.appending(key: key), log: log)
+    init(tree: YAMLTree, index: YAMLTree.Index, parentPath: FieldPath, step: Step, log: ProblemLog) {
+        self.tree = tree
+        self.index = index
+        self.parentPath = parentPath
+        self.step = step
+        self.log = log
+    }
+
+    /// The document's root.
+    init(root tree: YAMLTree, log: ProblemLog) {
+        self.init(tree: tree, index: tree.root, parentPath: .root, step: .none, log: log)
+    }
+
+    var path: FieldPath {
+        switch step {
+        case .none: parentPath
+        case .key(let key): parentPath.appending(key: key)
+        case .entry(let entry): parentPath.appending(entry: entry)
+        case .index(let index): parentPath.appending(index: index)
+        }
+    }
+
+    /// Node `index` of the same document, reached from `parentPath` by `step`.
+    func node(_ index: YAMLTree.Index, parentPath: FieldPath, step: Step) -> ConfigNode {
+        ConfigNode(tree: tree, index: index, parentPath: parentPath, step: step, log: log)
+    }
+
+    /// This node, reached by another path (a node's entry, named by its key).
+    func reached(from parentPath: FieldPath, step: Step) -> ConfigNode {
+        node(index, parentPath: parentPath, step: step)
+    }
+
+    var line: Int { Int(tree[index].line) }
+    var column: Int { Int(tree[index].column) }
+    var isSequence: Bool { tree[index].shape == .sequence }
+    var isMapping: Bool { tree[index].shape == .mapping }
+    /// The text of a scalar; nil for lists and mappings.
+    var scalarText: String? { tree[index].shape == .scalar ? tree.text(index) : nil }
+
+    func report(_ code: ConfigProblem.Code, _ message: String) {
+        log.report(code, line: line, column: column, path: path, message)
     }
 
     /// `null`, `~` or nothing at all after the colon: treated as if the key were absent, as
@@ -22,20 +71,23 @@ struct ConfigNode {
     var isNull: Bool { scalarKind == .null }
 
     /// Nil for mappings and lists.
-    var scalarKind: ScalarKind? { node.scalar.map(ScalarKind.init) }
+    var scalarKind: ScalarKind? {
+        let node = tree[index]
+        return node.shape == .scalar ? node.kind : nil
+    }
 
     /// How the node reads to a person, for "expected ..., found ..." messages.
     var kindDescription: String {
-        switch node {
+        switch tree[index].shape {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
-        case .scalar(let scalar):
-            switch ScalarKind(scalar) {
+        case .scalar:
+            let text = tree.text(index)
+            switch tree[index].kind {
             case .null: return "null"
-            case .boolean: return "the boolean '\(scalar.string)'"
-            case .integer, .float: return "the number \(scalar.string)"
-            case .string: return "the string '\(scalar.string)'"
+            case .boolean: return "the boolean '\(text)'"
+            case .integer, .float: return "the number \(text)"
+            case .string: return "the string '\(text)'"
             }
         }
     }
@@ -48,20 +100,26 @@ struct ConfigNode {
 
     /// The items of a list, each with its index in the path.
     func sequence() -> [ConfigNode]? {
-        guard case .sequence(let items) = node else {
+        guard isSequence else {
             reportWrongType(expected: "a list")
             return nil
         }
-        return items.enumerated().map { index, item in
-            ConfigNode(node: item, path: path.appending(index: index), log: log)
+        let base = path
+        return tree.items(of: index).enumerated().map { position, item in
+            node(item, parentPath: base, step: .index(position))
         }
     }
+
+    /// The number of items of a list, 0 for anything else.
+    var itemCount: Int { isSequence ? tree.items(of: index).count : 0 }
 
     /// The mapping's entries after YAML merge keys (`<<: *defaults`) are applied, with every key
     /// outside `allowedKeys` reported where it is written, except those starting with
     /// `ignoredPrefix` (places for anchors). Nil (reported) if this is not a mapping.
     func mapping(allowedKeys: [String], ignoredPrefix: String? = nil) -> ConfigMapping? {
         guard let entries = mergedEntries() else { return nil }
+        // Nearly always every key is known: keep the array as it is.
+        if entries.allSatisfy({ allowedKeys.contains($0.key) }) { return ConfigMapping(owner: self, entries: entries) }
         var known: [ConfigMapping.Entry] = []
         for entry in entries {
             if allowedKeys.contains(entry.key) {
@@ -70,8 +128,9 @@ struct ConfigNode {
                 continue
             } else {
                 let suggestion = Self.suggestion(for: entry.key, among: allowedKeys).map { " (did you mean '\($0)'?)" } ?? ""
+                let keyNode = tree[entry.keyIndex]
                 log.report(
-                    .unknownKey, at: entry.keyNode.mark, path: path.appending(key: entry.key),
+                    .unknownKey, line: Int(keyNode.line), column: Int(keyNode.column), path: path.appending(key: entry.key),
                     "unknown key '\(entry.key)'\(suggestion); allowed here: \(allowedKeys.joined(separator: ", "))"
                         + (ignoredPrefix.map { " (and keys starting with \($0))" } ?? ""))
             }
@@ -99,44 +158,51 @@ struct ConfigNode {
     /// Explicit keys first, then those of merged mappings that are not already there, the
     /// earlier merged mapping winning (YAML 1.1 merge key semantics).
     private func mergedEntries() -> [ConfigMapping.Entry]? {
-        guard case .mapping(let mapping) = node else {
+        guard isMapping else {
             reportWrongType(expected: "a mapping")
             return nil
         }
+        let base = path
+        let items = tree.items(of: index)
         var explicit: [ConfigMapping.Entry] = []
+        explicit.reserveCapacity(items.count / 2)
         var merged: [ConfigMapping.Entry] = []
-        for (keyNode, valueNode) in mapping {
-            let key = ConfigNode(node: keyNode, path: path, log: log)
-            if case .scalar(let scalar) = keyNode, Self.isMergeKey(scalar) {
-                merged += key.child(valueNode, key: "<<").entriesToMerge()
-            } else if case .scalar(let scalar) = keyNode {
-                explicit.append(ConfigMapping.Entry(key: scalar.string, keyNode: keyNode, value: child(valueNode, key: scalar.string)))
-            } else {
+        for position in stride(from: items.startIndex, to: items.endIndex, by: 2) {
+            let keyIndex = items[position]
+            let valueIndex = items[position + 1]
+            let keyNode = tree[keyIndex]
+            if keyNode.shape != .scalar {
+                let key = node(keyIndex, parentPath: base, step: .none)
                 key.report(.wrongType, "keys must be plain words, found \(key.kindDescription)")
+            } else if Self.isMergeKey(keyNode, keyIndex, in: tree) {
+                merged += node(valueIndex, parentPath: base, step: .key("<<")).entriesToMerge()
+            } else {
+                let key = tree.text(keyIndex)
+                explicit.append(
+                    ConfigMapping.Entry(key: key, keyIndex: keyIndex, value: node(valueIndex, parentPath: base, step: .key(key))))
             }
         }
         if merged.isEmpty { return explicit }
         var seen = Set(explicit.map(\.key))
         return explicit
             + merged.filter { seen.insert($0.key).inserted }.map { entry in
-                ConfigMapping.Entry(key: entry.key, keyNode: entry.keyNode, value: child(entry.value.node, key: entry.key))
+                ConfigMapping.Entry(key: entry.key, keyIndex: entry.keyIndex, value: entry.value.reached(from: base, step: .key(entry.key)))
             }
     }
 
-    /// A plain `<<` or an explicit `!!merge` key. (Yams has already resolved key tags when it
-    /// checked for duplicate keys, with the basic resolver: every key reads as a string, so the
-    /// plain style is what tells `<<` from `"<<"`.)
-    private static func isMergeKey(_ scalar: Node.Scalar) -> Bool {
-        scalar.tag.rawValue == Tag.Name.merge.rawValue || (scalar.string == "<<" && scalar.style == .plain)
+    /// A plain `<<` or an explicit `!!merge` key: a quoted `"<<"` is a key like any other.
+    private static func isMergeKey(_ key: YAMLTree.Node, _ index: YAMLTree.Index, in tree: YAMLTree) -> Bool {
+        key.tag == .merge || (key.isPlain && tree.text(index, is: "<<"))
     }
 
     private func entriesToMerge() -> [ConfigMapping.Entry] {
-        switch node {
+        switch tree[index].shape {
         case .mapping:
             return mergedEntries() ?? []
-        case .sequence(let sources):
-            return sources.flatMap { ConfigNode(node: $0, path: path, log: log).mergedEntries() ?? [] }
-        default:
+        case .sequence:
+            let base = path
+            return tree.items(of: index).flatMap { node($0, parentPath: base, step: .none).mergedEntries() ?? [] }
+        case .scalar:
             reportWrongType(expected: "a mapping or a list of mappings to merge")
             return []
         }
@@ -146,12 +212,12 @@ struct ConfigNode {
 extension ConfigNode {
     /// "line 12, column 5", for messages that point back at an earlier declaration.
     var position: String {
-        "line \(node.mark?.line ?? 0), column \(node.mark?.column ?? 0)"
+        "line \(line), column \(column)"
     }
 
     /// Reports a problem about `key` of this mapping when the key is absent, so the path names
     /// the field and the position the mapping.
     func report(_ code: ConfigProblem.Code, missing key: String, _ message: String) {
-        log.report(code, at: node.mark, path: path.appending(key: key), message)
+        log.report(code, line: line, column: column, path: path.appending(key: key), message)
     }
 }

@@ -68,10 +68,11 @@ enum DocumentDecoder {
     }
 
     private static func nodes(_ node: ConfigNode) -> [DecodedNode] {
-        (node.openMapping() ?? []).compactMap { entry in
+        let base = node.path
+        return (node.openMapping() ?? []).compactMap { entry in
             let name = entry.key
-            let value = ConfigNode(node: entry.value.node, path: node.path.appending(entry: name), log: node.log)
-            let keyNode = ConfigNode(node: entry.keyNode, path: value.path, log: node.log)
+            let value = entry.value.reached(from: base, step: .entry(name))
+            let keyNode = value.node(entry.keyIndex, parentPath: base, step: .entry(name))
             if name.isEmpty {
                 keyNode.report(.invalidValue, "a node name must not be empty")
             }

@@ -39,4 +39,9 @@ enum Limits {
     /// RFC 1035: a DNS name is at most 253 characters as text (without the final dot), a label 63.
     static let dnsNameLength: ClosedRange<Int> = 1...253
     static let dnsLabelLength: ClosedRange<Int> = 1...63
+    /// Collections inside collections, the document's own included. A config nests six deep
+    /// (services, a service, its endpoints, an endpoint, its health check, its TLS settings);
+    /// without a bound, 32 MiB of `[` would nest millions deep, and libyaml's stacks, the
+    /// field paths and the decoders that follow merge keys would grow with it.
+    static let nestingDepth = 64
 }

@@ -1,5 +1,3 @@
-import Yams
-
 /// Collects problems while the whole document is walked, so that loading reports all of them
 /// at once. A class because every ``ConfigNode`` of one document appends to the same log.
 final class ProblemLog {
@@ -10,10 +8,10 @@ final class ProblemLog {
         self.file = file
     }
 
-    func report(_ code: ConfigProblem.Code, at mark: Mark?, path: FieldPath, _ message: String) {
+    func report(_ code: ConfigProblem.Code, line: Int, column: Int, path: FieldPath, _ message: String) {
         problems.append(
             ConfigProblem(
-                file: file, line: mark?.line ?? 0, column: mark?.column ?? 0,
+                file: file, line: line, column: column,
                 path: path.description, code: code, message: message))
     }
 

@@ -1,5 +1,3 @@
-import Yams
-
 /// What a scalar means: null, a boolean, a number or a string.
 ///
 /// Decided here by hand rather than by Yams' default resolver, which runs up to seven
@@ -13,18 +11,18 @@ enum ScalarKind: Equatable {
     case float
     case string
 
-    init(_ scalar: Node.Scalar) {
-        // The stored tag, never `Node.tag`, which would resolve (and cache) it with the resolver.
-        switch scalar.tag.rawValue {
-        case Tag.Name.implicit.rawValue where scalar.style == .plain || scalar.style == .any:
-            self = Self.resolvePlain(scalar.string)
-        case Tag.Name.null.rawValue:
+    /// Decided once per scalar, as it is composed (``EventComposer``).
+    init(tag: ScalarTag, isPlain: Bool, text: UnsafeBufferPointer<UInt8>) {
+        switch tag {
+        case .implicit where isPlain:
+            self = Self.resolvePlain(text)
+        case .null:
             self = .null
-        case Tag.Name.bool.rawValue:
-            self = Self.boolean(scalar.string).map { .boolean($0) } ?? .string
-        case Tag.Name.int.rawValue:
+        case .bool:
+            self = Self.boolean(String(decoding: text, as: UTF8.self)).map { .boolean($0) } ?? .string
+        case .int:
             self = .integer
-        case Tag.Name.float.rawValue:
+        case .float:
             self = .float
         default:
             // Quoted scalars carry `!!str`; `!` and other tags mean text too.
@@ -49,26 +47,28 @@ enum ScalarKind: Equatable {
         }
     }
 
-    private static func resolvePlain(_ text: String) -> ScalarKind {
-        // Every null and boolean word is at most five bytes long.
-        if text.utf8.count <= 5 {
-            if isNullWord(text) { return .null }
-            if let value = boolean(text) { return .boolean(value) }
+    private static func resolvePlain(_ text: UnsafeBufferPointer<UInt8>) -> ScalarKind {
+        // Every null and boolean word is at most five bytes long (a String that short is stored
+        // inline, without an allocation).
+        if text.count <= 5 {
+            let word = String(decoding: text, as: UTF8.self)
+            if isNullWord(word) { return .null }
+            if let value = boolean(word) { return .boolean(value) }
         }
         // Names and most strings cannot be numbers: decide without looking further.
-        guard let first = text.utf8.first,
+        guard let first = text.first,
             first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
                 || first == UInt8(ascii: ".") || isDigit(first)
         else { return .string }
-        let bytes = Array(text.utf8)[...]
-        if isInteger(bytes) { return .integer }
-        if isFloat(bytes) { return .float }
+        if isInteger(text[...]) { return .integer }
+        if isFloat(text[...]) { return .float }
         return .string
     }
 
     /// `[-+]?` then `0b[01_]+`, `0x[0-9a-fA-F_]+`, `0o?[0-7_]+`, `0`, `[1-9][0-9_]*` or base 60
     /// (`[1-9][0-9_]*(:[0-5]?[0-9])+`).
-    static func isInteger(_ text: ArraySlice<UInt8>) -> Bool {
+    static func isInteger<Bytes: RandomAccessCollection<UInt8>>(_ text: Bytes) -> Bool
+    where Bytes.SubSequence == Bytes, Bytes.Index == Int {
         let unsigned = dropSign(text)
         guard let first = unsigned.first else { return false }
         if unsigned.elementsEqual("0".utf8) { return true }
@@ -84,12 +84,12 @@ enum ScalarKind: Equatable {
         guard isDigit(first) else { return false }
         var groups = unsigned.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)[...]
         let leading = groups.removeFirst()
-        return leading.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "_") } && groups.allSatisfy(isBase60Digit)
+        return leading.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "_") } && groups.allSatisfy { isBase60Digit($0) }
     }
 
     /// `[-+]?` then `.inf`, or digits (base 60 allowed) with an optional fraction and exponent,
     /// or `.nan`.
-    static func isFloat(_ text: ArraySlice<UInt8>) -> Bool {
+    static func isFloat<Bytes: RandomAccessCollection<UInt8>>(_ text: Bytes) -> Bool where Bytes.SubSequence == Bytes, Bytes.Index == Int {
         if [".nan", ".NaN", ".NAN"].contains(where: { text.elementsEqual($0.utf8) }) { return true }
         let unsigned = dropSign(text)
         if [".inf", ".Inf", ".INF"].contains(where: { unsigned.elementsEqual($0.utf8) }) { return true }
@@ -106,15 +106,15 @@ enum ScalarKind: Equatable {
         var groups = whole.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)[...]
         let leading = groups.removeFirst()
         return isDigit(first) && leading.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "_") }
-            && groups.allSatisfy(isBase60Digit)
+            && groups.allSatisfy { isBase60Digit($0) }
     }
 
-    private static func dropSign(_ text: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    private static func dropSign<Bytes: RandomAccessCollection<UInt8>>(_ text: Bytes) -> Bytes where Bytes.SubSequence == Bytes {
         text.first == UInt8(ascii: "+") || text.first == UInt8(ascii: "-") ? text.dropFirst() : text
     }
 
     /// Not empty, and every byte a digit of the kind or `_`.
-    private static func isRun(_ text: ArraySlice<UInt8>, of isDigitOfKind: (UInt8) -> Bool) -> Bool {
+    private static func isRun<Bytes: RandomAccessCollection<UInt8>>(_ text: Bytes, of isDigitOfKind: (UInt8) -> Bool) -> Bool {
         !text.isEmpty && text.allSatisfy { isDigitOfKind($0) || $0 == UInt8(ascii: "_") }
     }
 
@@ -126,7 +126,7 @@ enum ScalarKind: Equatable {
     }
 
     /// One group of a base-60 number: `[0-5]?[0-9]`.
-    private static func isBase60Digit(_ group: ArraySlice<UInt8>) -> Bool {
+    private static func isBase60Digit<Bytes: RandomAccessCollection<UInt8>>(_ group: Bytes) -> Bool {
         switch group.count {
         case 1: isDigit(group.first!)
         case 2: (UInt8(ascii: "0")...UInt8(ascii: "5")).contains(group.first!) && isDigit(group.last!)

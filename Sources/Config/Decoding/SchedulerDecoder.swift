@@ -8,12 +8,12 @@ enum SchedulerDecoder {
     static func decode(_ node: ConfigNode?, into service: inout DecodedService) {
         guard let node else { return }
         var nameNode: ConfigNode? = node
-        if case .sequence = node.node {
+        if node.isSequence {
             node.reportWrongType(expected: "a scheduler name or a mapping with name and flags")
             service.incomplete.insert(.scheduler)
             return
         }
-        if case .mapping = node.node {
+        if node.isMapping {
             guard let fields = node.mapping(allowedKeys: keys) else { return }
             nameNode = fields.required("name")
             if let flagsNode = fields["flags"] {
@@ -31,7 +31,7 @@ enum SchedulerDecoder {
 
     private static func flags(_ node: ConfigNode) -> [Located<SchedulerFlag>] {
         (node.sequence() ?? []).compactMap { item in
-            if item.node.scalar?.string == "persistent" {
+            if item.scalarText == "persistent" {
                 item.report(
                     .unknownFlag,
                     "'persistent' is not a scheduler flag: set sessionAffinity to make the service persistent")

@@ -11,11 +11,11 @@ enum SessionAffinityDecoder {
 
     static func decode(_ node: ConfigNode?, into service: inout DecodedService) {
         guard let node else { return }
-        if case .sequence = node.node {
+        if node.isSequence {
             node.reportWrongType(expected: "None, ClientIP or a mapping with timeoutSeconds")
             return
         }
-        guard case .mapping = node.node else {
+        guard node.isMapping else {
             if node.choice(words) == .clientIP {
                 service.sessionAffinity = SessionAffinity(timeoutSeconds: Limits.defaultSessionAffinityTimeout)
             }

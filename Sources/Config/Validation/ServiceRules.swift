@@ -127,7 +127,7 @@ enum ServiceRules {
         guard let ranges = service.loadBalancerSourceRanges, !service.incomplete.contains(.addresses) else { return }
         let families = Set(service.loadBalancerIPs.map(\.value.family))
         if families.isEmpty {
-            if case .sequence(let items) = ranges.node.node, !items.isEmpty {
+            if ranges.node.itemCount > 0 {
                 ranges.node.report(
                     .notApplicable,
                     "loadBalancerSourceRanges filter the clients of loadBalancerIPs, and this service has none")

@@ -124,7 +124,7 @@ enum HealthCheckDecoder {
             guard let textNode = fields[text], let hexNode = fields[hex] else { return asText.or(asHex) }
             // Where the kind reads neither, each was refused already: not also "both".
             if kind.value.map({ kindsReading[text]?.contains($0) ?? true }) ?? true {
-                func place(_ node: ConfigNode) -> (Int, Int) { (node.node.mark?.line ?? 0, node.node.mark?.column ?? 0) }
+                func place(_ node: ConfigNode) -> (Int, Int) { (node.line, node.column) }
                 let second = place(hexNode) > place(textNode) ? hexNode : textNode
                 second.report(.notApplicable, "give \(text) or \(hex), not both: they are two ways of writing one payload")
             }

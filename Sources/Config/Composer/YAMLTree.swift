@@ -1,0 +1,77 @@
+/// A YAML document composed for this loader only: every node in one flat array, the text of
+/// every scalar in one byte buffer, the items of every collection in one index array.
+///
+/// Why not a general node tree (Yams' `Node`): that tree gives each scalar its own `String`, tag
+/// object and anchor, and each collection its own array, so a 10,000-service file became
+/// millions of small heap objects, built and then released, before a single field was decoded.
+/// Here a node is 20 bytes in one array and its position is stored with it; what a scalar
+/// means (``ScalarKind``) is decided once, as it is composed.
+final class YAMLTree {
+    /// An index into ``nodes``. 32 bits: the file is at most 32 MiB, so there are fewer nodes.
+    typealias Index = Int32
+
+    struct Node {
+        enum Shape: UInt8 {
+            case scalar, sequence, mapping
+        }
+
+        var shape: Shape
+        /// For scalars: what the text means, resolved from its tag and style.
+        var kind: ScalarKind
+        /// A plain (unquoted, untagged) scalar: only a plain `<<` is a merge key.
+        var isPlain: Bool
+        /// A scalar's tag as written (collections: `.implicit`, their tags mean nothing here).
+        var tag: ScalarTag
+        /// 1-based, as libyaml's marks plus one; the column counts Unicode scalars.
+        var line: Int32
+        var column: Int32
+        /// Scalars: where the text is in ``bytes``. Collections: where their items are in
+        /// ``items``; a mapping's are key, value, key, value...
+        var start: Int32
+        var count: Int32
+    }
+
+    let nodes: [Node]
+    let items: [Index]
+    let bytes: [UInt8]
+    let root: Index
+
+    init(nodes: [Node], items: [Index], bytes: [UInt8], root: Index) {
+        self.nodes = nodes
+        self.items = items
+        self.bytes = bytes
+        self.root = root
+    }
+
+    subscript(index: Index) -> Node { nodes[Int(index)] }
+
+    /// A scalar's text; empty for collections.
+    func text(_ index: Index) -> String {
+        let node = self[index]
+        guard node.shape == .scalar else { return "" }
+        return bytes.withUnsafeBufferPointer { buffer in
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.start + node.count)]), as: UTF8.self)
+        }
+    }
+
+    /// Whether a scalar's text is exactly `word` (ASCII), without making a `String`.
+    func text(_ index: Index, is word: StaticString) -> Bool {
+        let node = self[index]
+        guard node.shape == .scalar, node.count == word.utf8CodeUnitCount else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var offset = Int(node.start)
+            for byte in UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount) {
+                guard buffer[offset] == byte else { return false }
+                offset += 1
+            }
+            return true
+        }
+    }
+
+    /// A collection's items (a mapping's keys and values, alternating); empty for scalars.
+    func items(of index: Index) -> ArraySlice<Index> {
+        let node = self[index]
+        guard node.shape != .scalar else { return [] }
+        return items[Int(node.start)..<Int(node.start + node.count)]
+    }
+}
