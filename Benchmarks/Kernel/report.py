@@ -207,12 +207,80 @@ def markdown(report):
     return "\n".join(lines) + "\n"
 
 
+def median(results, contender, workload):
+    return results.get(contender, {}).get(workload, {}).get("medianSeconds")
+
+
+def sweep_rows(sweep):
+    """One row per number of services: each contender's medians and the ratios the goals name."""
+    rows = []
+    for point in sweep["points"]:
+        results = point["results"]
+        row = {"services": point["services"], "realServers": point["services"] * point["realServersPerService"],
+               "runs": point["runs"]}
+        for workload in ("W1", "W3", "W5"):
+            for contender in ("ours", "ipvsadm", "floor"):
+                row[f"{workload} {contender}"] = median(results, contender, workload)
+        for name in sweep["builds"].get("read", []):
+            row[f"W5 ours ({name})"] = median(results, f"ours ({name})", "W5")
+        for name in sweep["builds"].get("start", []):
+            row[f"start ({name})"] = median(results, f"ours ({name})", "start")
+        row["W1 ours / floor"] = ratio(row["W1 ours"], row["W1 floor"])
+        row["W5 ours / floor"] = ratio(row["W5 ours"], row["W5 floor"])
+        row["W3 ours / W5 ours"] = ratio(row["W3 ours"], row["W5 ours"])
+        row["W1 ipvsadm / ours"] = ratio(row["W1 ipvsadm"], row["W1 ours"])
+        row["commands sent W3"] = results.get("ours", {}).get("W3", {}).get("ipvsCommands")
+        rows.append(row)
+    return rows
+
+
+def sweep_markdown(report):
+    sweep, rows = report["sweep"], report["sweep"]["rows"]
+    env = sweep["environment"]
+    lines = [f"Kernel lab sweep: N TCP services × 10 real servers, median of {sweep['runs']} rounds per size, "
+             f"Linux {env['kernel']} under qemu (TCG, {env['cpus']} vCPUs) on {report['hostEnvironment']['cpuModel']}, "
+             f"{report['hostEnvironment']['cpus']} cores; {report['hostEnvironment']['date']}.", "",
+             "| services | W1 ours | W1 ipvsadm | W1 floor | W1 ours ÷ floor | W3 ours | W3 ÷ our W5 | "
+             "W5 ours | W5 ipvsadm | W5 floor | W5 ours ÷ floor |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(f"| {row['services']:,} | {seconds(row['W1 ours'])} | {seconds(row['W1 ipvsadm'])} | "
+                     f"{seconds(row['W1 floor'])} | {times(row['W1 ours / floor'])} | {seconds(row['W3 ours'])} | "
+                     f"{times(row['W3 ours / W5 ours'])} | {seconds(row['W5 ours'])} | {seconds(row['W5 ipvsadm'])} | "
+                     f"{seconds(row['W5 floor'])} | {times(row['W5 ours / floor'])} |")
+    builds = sweep["builds"]
+    if builds.get("start") or builds.get("read"):
+        header = [f"start, {name}" for name in builds.get("start", [])] + [f"W5, {name}" for name in builds.get("read", [])]
+        lines += ["", f"The builds compared (W1, W3 and W5 above ran `{sweep['tool']}`): process start is "
+                  "`ipvsctl-swift version`.", "",
+                  "| services | " + " | ".join(header) + " |", "|---:|" + "---:|" * len(header)]
+        for row in rows:
+            cells = [seconds(row.get(f"start ({name})")) for name in builds.get("start", [])]
+            cells += [seconds(row.get(f"W5 ours ({name})")) for name in builds.get("read", [])]
+            lines.append(f"| {row['services']:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--work", required=True, help="run.sh's work directory")
     parser.add_argument("--out", required=True)
     parser.add_argument("--markdown", required=True)
+    parser.add_argument("--sweep", action="store_true", help="the size sweep (kernel-sweep.json) instead")
     args = parser.parse_args()
+
+    if args.sweep:
+        with open(os.path.join(args.work, "kernel-sweep.json")) as sweep_file:
+            sweep = json.load(sweep_file)
+        sweep["rows"] = sweep_rows(sweep)
+        report = {"hostEnvironment": host_environment(), "sweep": sweep}
+        with open(args.out, "w") as out:
+            json.dump(report, out, indent=2, ensure_ascii=False)
+        text = sweep_markdown(report)
+        with open(args.markdown, "w") as out:
+            out.write(text)
+        print(text)
+        return
 
     report = {}
     host_dir = os.path.join(args.work, "host")

@@ -12,8 +12,9 @@ import Synchronization
 /// - Writes go out in batches: up to ``Configuration/maximumBatchCommands`` commands in one
 ///   `sendmsg`, an ACK asked for on the last only; the kernel runs them in order and answers
 ///   errors by sequence number, so every failure is matched to the request that caused it.
-/// - Reads are one service dump plus one real-server dump per service, into 64 KiB buffers that
-///   grow to the largest reply and stay grown for the life of the client.
+/// - Reads are one service dump plus one real-server dump per service, one `recv` per datagram
+///   into a 64 KiB buffer that grows to the largest reply and stays grown for the life of the
+///   client; replies are decoded where they lie in it.
 /// - Every operation has a deadline. Sequence numbers and reply matching are
 ///   ``NetlinkConversation``'s; whether a socket is kept after an error is
 ///   ``SocketReplacementRule``'s (a refusal keeps it, a timeout or a broken stream replaces it).
@@ -272,7 +273,7 @@ public final class IPVSClient: Sendable {
 
     /// A request answered by one data message (then its ACK, which we do not ask for).
     private func single<T: Sendable>(
-        _ request: IPVSRequest, decode body: (NetlinkMessage) throws(WireDecodingError) -> T
+        _ request: IPVSRequest, decode body: @Sendable (NetlinkMessage) throws(WireDecodingError) -> T
     ) throws(IPVSError) -> T {
         let values = try collect(request, decode: body)
         guard let value = values.first else {
@@ -289,7 +290,7 @@ public final class IPVSClient: Sendable {
     /// the dump is then taken again.
     private func dump<T: Sendable, Identity: Hashable>(
         _ request: IPVSRequest, identity: (T) -> Identity,
-        decode body: (NetlinkMessage) throws(WireDecodingError) -> T
+        decode body: @Sendable (NetlinkMessage) throws(WireDecodingError) -> T
     ) throws(IPVSError) -> [T] {
         var attempts = 0
         while true {
@@ -308,7 +309,7 @@ public final class IPVSClient: Sendable {
     }
 
     private func collect<T: Sendable>(
-        _ request: IPVSRequest, decode body: (NetlinkMessage) throws(WireDecodingError) -> T
+        _ request: IPVSRequest, decode body: @Sendable (NetlinkMessage) throws(WireDecodingError) -> T
     ) throws(IPVSError) -> [T] {
         try state.withLock { state throws(IPVSError) -> [T] in
             let socket = try self.socket(&state)
@@ -318,27 +319,24 @@ public final class IPVSClient: Sendable {
             request.encode(into: &state.writer, family: socket.family, sequence: exchange.firstSequence, acknowledge: false)
             if request.isDump { state.counters.dumps += 1 }
             let deadline = ContinuousClock.now.advanced(by: configuration.timeout)
-            let data = try state.session.converse(
+            // Decoded as each datagram arrives, straight from the socket's buffer.
+            var values: [T] = []
+            let undecoded = try state.session.converse(
                 &exchange, sending: state.writer.bytes, on: socket, before: deadline,
-                observer: configuration.datagramObserver)
+                observer: configuration.datagramObserver
+            ) { message throws(WireDecodingError) in
+                values.append(try body(message))
+            }
             if let failure = exchange.failures.first {
                 throw IPVSError.kernel(errno: failure.errno, request: request, kernelMessage: failure.kernelMessage)
             }
             if exchange.interrupted {
                 throw IPVSError(.dumpInterrupted, "the table changed while it was read", command: request.command, object: request.object)
             }
-            var values: [T] = []
-            values.reserveCapacity(data.count)
-            for message in data { values.append(try decode(body(message))) }
+            if let undecoded {
+                throw IPVSError(.malformedReply, "the kernel's reply could not be decoded", cause: undecoded)
+            }
             return values
-        }
-    }
-
-    private func decode<T>(_ body: @autoclosure () throws(WireDecodingError) -> T) throws(IPVSError) -> T {
-        do {
-            return try body()
-        } catch {
-            throw IPVSError(.malformedReply, "the kernel's reply could not be decoded", cause: error)
         }
     }
 

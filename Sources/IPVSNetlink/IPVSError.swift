@@ -26,8 +26,8 @@ public struct IPVSError: Error, Sendable {
         public static let receiveOverrun = Code(name: "receiveOverrun")
         /// A reply could not be decoded.
         public static let malformedReply = Code(name: "malformedReply")
-        /// A reply datagram was larger than any buffer we allow and was cut (`MSG_TRUNC`): replies
-        /// were lost, so the state must be read again.
+        /// A reply datagram was larger than the receive buffer and was cut (`MSG_TRUNC`): replies
+        /// were lost, so the state must be read again (the buffer has grown to fit it next time).
         public static let replyTruncated = Code(name: "replyTruncated")
         /// A dump kept being interrupted by concurrent changes.
         public static let dumpInterrupted = Code(name: "dumpInterrupted")

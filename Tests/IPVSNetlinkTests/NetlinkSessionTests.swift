@@ -65,8 +65,8 @@ struct NetlinkSessionTests {
     }
 
     /// A dump part of `size` bytes (one data message), then `NLMSG_DONE`.
-    static func dumpPart(sequence: UInt32, size: Int) -> [UInt8] {
-        header(length: size, type: 32, flags: 0x2, sequence: sequence) + [UInt8](repeating: 0xAB, count: size - 16)
+    static func dumpPart(sequence: UInt32, size: Int, fill: UInt8 = 0xAB) -> [UInt8] {
+        header(length: size, type: 32, flags: 0x2, sequence: sequence) + [UInt8](repeating: fill, count: size - 16)
     }
 
     static func done(sequence: UInt32) -> [UInt8] {
@@ -99,18 +99,37 @@ struct NetlinkSessionTests {
 
     // MARK: - The datagram socket
 
-    @Test("a datagram larger than the buffer is read whole, and the buffer stays grown")
+    @Test("a datagram larger than the buffer is reported cut; the buffer grows, stays grown, and the next one fits whole")
     func largeDatagram() throws {
         let endpoint = FakeEndpoint()
         let large = Self.dumpPart(sequence: 1, size: 100_000)
         endpoint.reply(large)
+        endpoint.reply(large)
         endpoint.reply(Self.done(sequence: 1))
-        let first = try endpoint.datagrams.receive(before: Self.later)
-        #expect(first.bytes == large)
-        #expect(!first.truncated)
+        let cut = try endpoint.datagrams.receive(before: Self.later)
+        #expect(cut.truncated)
+        #expect(Array(cut.bytes) == Array(large.prefix(64 * 1024)))
         #expect(endpoint.datagrams.receiveBufferSize == 128 * 1024)
-        #expect(try endpoint.datagrams.receive(before: Self.later).bytes == Self.done(sequence: 1))
+        // One receive took the cut datagram off the queue: the next is the second copy, whole.
+        let whole = try endpoint.datagrams.receive(before: Self.later)
+        #expect(!whole.truncated)
+        #expect(Array(whole.bytes) == large)
+        #expect(Array(try endpoint.datagrams.receive(before: Self.later).bytes) == Self.done(sequence: 1))
         #expect(endpoint.datagrams.receiveBufferSize == 128 * 1024)
+    }
+
+    @Test("each receive takes exactly one datagram, into the same buffer, however many are queued")
+    func oneDatagramPerReceive() throws {
+        let endpoint = FakeEndpoint()
+        let parts = (0..<50).map { Self.dumpPart(sequence: 1, size: 64 + 4 * $0, fill: UInt8($0)) }
+        for part in parts { endpoint.reply(part) }
+        for part in parts {
+            let received = try endpoint.datagrams.receive(before: Self.later)
+            #expect(Array(received.bytes) == part)
+        }
+        #expect(endpoint.datagrams.receiveBufferSize == NetlinkDatagramSocket.minimumReceiveBuffer)
+        let error = #expect(throws: IPVSError.self) { _ = try endpoint.datagrams.receive(before: Self.soon) }
+        #expect(error?.code == .timedOut)
     }
 
     @Test("nothing to read: a typed timeout at the deadline, not a hang")
@@ -176,17 +195,16 @@ struct NetlinkSessionTests {
         #expect(session.endpoint === endpoint)
     }
 
-    @Test("a timeout mid-exchange replaces the socket; the next one starts with the learned buffer size")
-    func timeoutReplaces() throws {
+    @Test("a reply cut mid-exchange replaces the socket; the next one starts with the learned buffer size and reads it whole")
+    func cutReplaces() throws {
         let endpoint = FakeEndpoint()
         var session = Self.session(endpoint)
-        // A dump whose one part needs a larger buffer, then silence: no NLMSG_DONE.
         var exchange = session.begin(.dump)
         endpoint.reply(Self.dumpPart(sequence: exchange.firstSequence, size: 200_000))
         let error = #expect(throws: IPVSError.self) {
-            _ = try session.converse(&exchange, sending: [0], on: endpoint, before: Self.soon)
+            _ = try session.converse(&exchange, sending: [0], on: endpoint, before: Self.later)
         }
-        #expect(error?.code == .timedOut)
+        #expect(error?.code == .replyTruncated)
         #expect(session.endpoint == nil)
         #expect(session.counters.socketsReplaced == 1)
         #expect(session.receiveBufferSize == 256 * 1024)
@@ -199,11 +217,91 @@ struct NetlinkSessionTests {
         #expect(asked == 256 * 1024)
         #expect(next.datagrams.receiveBufferSize == 256 * 1024)
         #expect(session.counters.socketsOpened == 2)
-        // And it carries on: a new exchange on the new socket.
+        // The same reply again, on the new socket: whole this time.
+        var again = session.begin(.dump)
+        next.reply(Self.dumpPart(sequence: again.firstSequence, size: 200_000) + Self.done(sequence: again.firstSequence))
+        let data = try session.converse(&again, sending: [0], on: next, before: Self.later)
+        #expect(data.map(\.payload.count) == [200_000 - 16])
+        #expect(session.endpoint === next)
+    }
+
+    @Test("a timeout mid-exchange replaces the socket, and the session carries on with a new one")
+    func timeoutReplaces() throws {
+        let endpoint = FakeEndpoint()
+        var session = Self.session(endpoint)
+        // One dump part, then silence: no NLMSG_DONE.
+        var exchange = session.begin(.dump)
+        endpoint.reply(Self.dumpPart(sequence: exchange.firstSequence, size: 2_000))
+        let error = #expect(throws: IPVSError.self) {
+            _ = try session.converse(&exchange, sending: [0], on: endpoint, before: Self.soon)
+        }
+        #expect(error?.code == .timedOut)
+        #expect(session.endpoint == nil)
+        #expect(session.counters.socketsReplaced == 1)
+        let next = try session.current { size throws(IPVSError) in FakeEndpoint(receiveBufferSize: size) }
         var again = session.begin(.batch(count: 1))
         next.reply(Self.errorReply(sequence: again.lastSequence))
         _ = try session.converse(&again, sending: [0], on: next, before: Self.later)
         #expect(session.endpoint === next)
+    }
+
+    // MARK: - Decoding where the reply lies
+
+    @Test("data is handed over from the socket's buffer, part by part, each view holding its own part's bytes")
+    func handedOverInPlace() throws {
+        let endpoint = FakeEndpoint()
+        var session = Self.session(endpoint)
+        var exchange = session.begin(.dump)
+        let sequence = exchange.firstSequence
+        endpoint.reply(Self.dumpPart(sequence: sequence, size: 40, fill: 1) + Self.dumpPart(sequence: sequence, size: 48, fill: 2))
+        endpoint.reply(Self.dumpPart(sequence: sequence, size: 40, fill: 3))
+        endpoint.reply(Self.done(sequence: sequence))
+        var seen: [[UInt8]] = []
+        let undecoded = try session.converse(&exchange, sending: [0], on: endpoint, before: Self.later) {
+            message throws(WireDecodingError) in
+            seen.append(Array(message.payload))
+        }
+        #expect(undecoded == nil)
+        #expect(seen == [[UInt8](repeating: 1, count: 24), [UInt8](repeating: 2, count: 32), [UInt8](repeating: 3, count: 24)])
+        #expect(session.counters.datagramsReceived == 3)
+        #expect(endpoint.datagrams.receiveBufferSize == NetlinkDatagramSocket.minimumReceiveBuffer)
+    }
+
+    @Test("the copying form keeps every part's bytes though the buffer is reused for the next")
+    func copiesOutlastTheBuffer() throws {
+        let endpoint = FakeEndpoint()
+        var session = Self.session(endpoint)
+        var exchange = session.begin(.dump)
+        let sequence = exchange.firstSequence
+        for fill in UInt8(1)...5 { endpoint.reply(Self.dumpPart(sequence: sequence, size: 1_000, fill: fill)) }
+        endpoint.reply(Self.done(sequence: sequence))
+        let data = try session.converse(&exchange, sending: [0], on: endpoint, before: Self.later)
+        #expect(data.map { Set($0.payload) } == (UInt8(1)...5).map { Set([$0]) })
+    }
+
+    @Test("a part that does not decode is reported after the exchange, which is read to its end: the socket stays clean")
+    func undecodedPartKeepsTheSocket() throws {
+        let endpoint = FakeEndpoint()
+        var session = Self.session(endpoint)
+        var exchange = session.begin(.dump)
+        let sequence = exchange.firstSequence
+        endpoint.reply(Self.dumpPart(sequence: sequence, size: 40, fill: 1) + Self.dumpPart(sequence: sequence, size: 40, fill: 2))
+        endpoint.reply(Self.dumpPart(sequence: sequence, size: 40, fill: 3) + Self.done(sequence: sequence))
+        var handed = 0
+        let undecoded = try session.converse(&exchange, sending: [0], on: endpoint, before: Self.later) {
+            message throws(WireDecodingError) in
+            handed += 1
+            if message.payload.first == 1 { throw WireDecodingError(.malformed, "not a service", context: "test") }
+        }
+        #expect(undecoded?.message == "not a service")
+        #expect(handed == 1)
+        #expect(exchange.isFinished)
+        #expect(session.endpoint === endpoint)
+        // Nothing of that dump is left to confuse the next exchange.
+        var next = session.begin(.get)
+        endpoint.reply(Self.dumpPart(sequence: next.firstSequence, size: 40, fill: 9))
+        let data = try session.converse(&next, sending: [0], on: endpoint, before: Self.later)
+        #expect(data.map { Array($0.payload) } == [[UInt8](repeating: 9, count: 24)])
     }
 
     @Test("a datagram that does not decode mid-exchange replaces the socket")

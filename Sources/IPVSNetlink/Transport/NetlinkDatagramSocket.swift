@@ -8,18 +8,22 @@ import CNetlink
 /// rtnetlink socket share once libnl has made and bound them.
 ///
 /// Owns the system-call details both conversations need: `EINTR` is retried, `EAGAIN` waits in
-/// `poll` until the operation's deadline, `ENOBUFS` is reported as lost replies, and a datagram
-/// larger than the buffer is never cut: its size is read first (`MSG_PEEK | MSG_TRUNC`), the
-/// buffer grows, and the datagram is read again, whole. The buffer size it learned is kept by
-/// ``NetlinkSession`` for the life of the client, so a replacement socket starts at that size.
+/// `poll` until the operation's deadline, `ENOBUFS` is reported as lost replies. Each datagram is
+/// one `recv` into a buffer this socket keeps: the kernel never fills a dump part past 32 KiB,
+/// and the buffer starts at 64 KiB. A datagram larger than the buffer is cut by the kernel
+/// (`MSG_TRUNC` gives its real size): it is reported truncated, so the conversation ends with
+/// lost replies, and the buffer grows to that size, so the same reply fits next time. The size
+/// it learned is kept by ``NetlinkSession`` for the life of the client, so a replacement socket
+/// starts at that size.
 ///
 /// Does not own the descriptor (libnl, or a test, closes it). Not thread-safe: a client
 /// serialises every use.
 final class NetlinkDatagramSocket {
-    /// One datagram as received. `truncated` only when it was larger than
-    /// ``maximumReceiveBuffer`` and had to be consumed cut short.
+    /// One datagram as received: a view of the socket's own buffer, valid until the next
+    /// receive (holding on to it past that makes the next receive copy the buffer). `truncated`
+    /// when the datagram was larger than the buffer and the kernel cut it.
     struct Datagram {
-        var bytes: [UInt8]
+        var bytes: ArraySlice<UInt8>
         var truncated: Bool
     }
 
@@ -31,8 +35,7 @@ final class NetlinkDatagramSocket {
     /// nil for a descriptor that is not a netlink socket.
     let portID: UInt32?
 
-    /// No netlink reply we ask for comes near this; past it a datagram is consumed truncated
-    /// rather than growing the buffer without bound.
+    /// No netlink reply we ask for comes near this; the buffer stops growing there.
     static let defaultMaximumReceiveBuffer = 16 << 20
     /// How far the buffer may grow.
     let maximumReceiveBuffer: Int
@@ -59,17 +62,16 @@ final class NetlinkDatagramSocket {
         }
     }
 
-    /// Receives one whole datagram, waiting at most until `deadline`.
+    /// Receives one datagram, waiting at most until `deadline`.
     ///
     /// Reads first and waits only when nothing is there: the kernel answers a request (and fills
     /// each part of a dump) before `send` or the previous receive returns, so a `poll` before
-    /// every read would nearly double the system calls of a table read. The read is a peek into
-    /// the whole buffer; a datagram that fit is then dropped from the queue by a read of length
-    /// 0, which copies nothing.
+    /// every read would nearly double the system calls of a table read. One `recv` per datagram,
+    /// straight into the kept buffer.
     func receive(before deadline: ContinuousClock.Instant) throws(IPVSError) -> Datagram {
         while true {
             let size = receiveBuffer.withUnsafeMutableBytes { buffer in
-                recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_PEEK) | Int32(MSG_TRUNC) | Int32(MSG_DONTWAIT))
+                recv(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_TRUNC) | Int32(MSG_DONTWAIT))
             }
             if size < 0 {
                 let code = errno
@@ -83,25 +85,13 @@ final class NetlinkDatagramSocket {
                 }
             }
             if size > receiveBuffer.count {
-                if size <= maximumReceiveBuffer {
-                    // Still queued: grow and peek again.
-                    grow(to: size)
-                    continue
-                }
-                try discardHead()
-                return Datagram(bytes: receiveBuffer, truncated: true)
+                // Cut: the rest of it is gone. What was kept is handed back flagged, and the
+                // buffer grows so that a reply this large fits from now on.
+                let kept = receiveBuffer[...]
+                grow(to: size)
+                return Datagram(bytes: kept, truncated: true)
             }
-            try discardHead()
-            return Datagram(bytes: Array(receiveBuffer[0..<size]), truncated: false)
-        }
-    }
-
-    /// Drops the datagram at the head of the queue, the one just peeked at.
-    private func discardHead() throws(IPVSError) {
-        while recv(descriptor, nil, 0, Int32(MSG_DONTWAIT)) < 0 {
-            let code = errno
-            if code == EINTR { continue }
-            throw IPVSError(.socketFailure, "receiving from the kernel failed", errno: code)
+            return Datagram(bytes: receiveBuffer[0..<size], truncated: false)
         }
     }
 
@@ -109,8 +99,10 @@ final class NetlinkDatagramSocket {
     private func grow(to size: Int) {
         var next = receiveBuffer.count
         while next < size { next *= 2 }
-        receiveBufferSize = min(next, maximumReceiveBuffer)
-        receiveBuffer = [UInt8](repeating: 0, count: receiveBufferSize)
+        let grown = min(next, maximumReceiveBuffer)
+        guard grown > receiveBuffer.count else { return }
+        receiveBufferSize = grown
+        receiveBuffer = [UInt8](repeating: 0, count: grown)
     }
 
     /// Waits until the socket is readable or throws `.timedOut` at `deadline`.

@@ -62,17 +62,36 @@ struct NetlinkSession<Endpoint: NetlinkEndpoint> {
     }
 
     /// Sends `datagram` on `endpoint`, reads replies until `exchange` is finished, and returns
-    /// the data messages that answer it, in order. Throws when the conversation itself failed;
-    /// the socket has then been kept or replaced by the rule. Per-request refusals are in
-    /// `exchange.failures`, not thrown.
-    ///
-    /// The data is decoded by the caller once the exchange is over, so a reply we cannot decode
-    /// leaves a clean socket behind.
+    /// the data messages that answer it, in order, copied out of the socket's buffer. Throws when
+    /// the conversation itself failed; the socket has then been kept or replaced by the rule.
+    /// Per-request refusals are in `exchange.failures`, not thrown.
     mutating func converse(
         _ exchange: inout NetlinkConversation.Exchange, sending datagram: [UInt8], on endpoint: Endpoint,
         before deadline: ContinuousClock.Instant, observer: Observer? = nil
     ) throws(IPVSError) -> [NetlinkMessage] {
         var data: [NetlinkMessage] = []
+        _ = try converse(&exchange, sending: datagram, on: endpoint, before: deadline, observer: observer) {
+            message throws(WireDecodingError) in
+            data.append(NetlinkMessage(header: message.header, payload: ArraySlice(Array(message.payload))))
+        }
+        return data
+    }
+
+    /// Sends `datagram` on `endpoint`, reads replies until `exchange` is finished, and hands each
+    /// data message that answers it to `handle`, in order, while it still lies in the socket's
+    /// buffer: nothing is copied on the way. Throws when the conversation itself failed; the
+    /// socket has then been kept or replaced by the rule. Per-request refusals are in
+    /// `exchange.failures`, not thrown.
+    ///
+    /// The first message `handle` cannot decode is returned, not thrown, once the exchange is
+    /// over: the replies after it are still read (and not handed over), so a reply we cannot
+    /// decode leaves a clean socket behind.
+    mutating func converse(
+        _ exchange: inout NetlinkConversation.Exchange, sending datagram: [UInt8], on endpoint: Endpoint,
+        before deadline: ContinuousClock.Instant, observer: Observer? = nil,
+        handle: (NetlinkMessage) throws(WireDecodingError) -> Void
+    ) throws(IPVSError) -> WireDecodingError? {
+        var undecoded: WireDecodingError?
         do throws(IPVSError) {
             observer?(.sent, datagram)
             try endpoint.datagrams.send(datagram)
@@ -81,11 +100,19 @@ struct NetlinkSession<Endpoint: NetlinkEndpoint> {
                 let received = try endpoint.datagrams.receive(before: deadline)
                 receiveBufferSize = max(receiveBufferSize, endpoint.datagrams.receiveBufferSize)
                 counters.datagramsReceived += 1
-                observer?(.received, received.bytes)
+                observer?(.received, Array(received.bytes))
+                let messages: [NetlinkMessage]
                 do {
-                    data += try exchange.consume(received.bytes, truncated: received.truncated)
+                    messages = try exchange.consume(received.bytes, truncated: received.truncated)
                 } catch {
                     throw IPVSError(conversation: error)
+                }
+                for message in messages where undecoded == nil {
+                    do {
+                        try handle(message)
+                    } catch {
+                        undecoded = error
+                    }
                 }
             }
             if exchange.staleMessages + exchange.foreignMessages > 0 {
@@ -95,7 +122,7 @@ struct NetlinkSession<Endpoint: NetlinkEndpoint> {
                         "stale": "\(exchange.staleMessages)", "foreignPort": "\(exchange.foreignMessages)",
                     ])
             }
-            return data
+            return undecoded
         } catch {
             settle(after: error, repliesOutstanding: !exchange.isFinished)
             throw error

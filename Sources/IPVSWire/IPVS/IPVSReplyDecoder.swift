@@ -177,10 +177,13 @@ public enum IPVSReplyDecoder {
         let value = attribute.value
         switch family {
         case .inet:
-            guard value.count >= 4, let v4 = IPv4Address(bytes: value.prefix(4)) else {
+            guard value.count >= 4 else {
                 throw WireDecodingError(.truncated, "IPv4 address has \(value.count) bytes", context: context)
             }
-            return .v4(v4)
+            // Byte by byte, not through the generic collection initialiser: this runs for every
+            // service and real server of a read.
+            let start = value.startIndex
+            return .v4(IPv4Address(value[start], value[start + 1], value[start + 2], value[start + 3]))
         case .inet6:
             guard value.count >= 16, let v6 = IPv6Address(bytes: value.prefix(16)) else {
                 throw WireDecodingError(.truncated, "IPv6 address has \(value.count) bytes", context: context)

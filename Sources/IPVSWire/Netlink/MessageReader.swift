@@ -26,6 +26,11 @@ public enum NetlinkReply: Sendable {
 public enum NetlinkDatagram {
     /// Every message in `datagram`, in order. Throws on a length that overruns the buffer.
     public static func messages(in datagram: [UInt8]) throws(WireDecodingError) -> [NetlinkMessage] {
+        try messages(in: datagram[...])
+    }
+
+    /// Every message in `datagram`, a view of a larger buffer; the payloads are views of it too.
+    public static func messages(in datagram: ArraySlice<UInt8>) throws(WireDecodingError) -> [NetlinkMessage] {
         var result: [NetlinkMessage] = []
         var offset = datagram.startIndex
         while datagram.endIndex - offset >= NetlinkMessageHeader.size {
@@ -161,10 +166,25 @@ public struct Attribute: Sendable {
 }
 
 /// The attributes of a block, validated up front so that iteration cannot fail.
+///
+/// Keeps no copy and allocates nothing: it holds the block (a view of the received datagram)
+/// and, for the small types every IPVS nest uses, where the last attribute of each type starts,
+/// so a lookup is one index. Larger types, and iteration, walk the validated block.
 public struct AttributeSequence: Sequence, Sendable {
-    private var attributes: [Attribute] = []
+    /// Types below this are indexed.
+    static let indexedTypes = 32
+
+    private let block: ArraySlice<UInt8>
+    private let context: String
+    /// For each type below ``indexedTypes``: the offset from the block's start of its last
+    /// attribute, plus one; 0 when the block has none.
+    private var lastOffsets = InlineArray<32, Int32>(repeating: 0)
+    /// Whether any attribute's type is not indexed.
+    private var hasUnindexed = false
 
     public init(_ block: ArraySlice<UInt8>, context: String) throws(WireDecodingError) {
+        self.block = block
+        self.context = context
         var offset = block.startIndex
         while block.endIndex - offset >= 4 {
             var cursor = ByteCursor(block, from: offset)
@@ -180,22 +200,55 @@ public struct AttributeSequence: Sequence, Sendable {
                     .truncated, "attribute \(rawType & AttributeTypeBits.typeMask) of length \(length) runs past its block",
                     context: context, offset: offset - block.startIndex)
             }
-            attributes.append(
-                Attribute(
-                    type: rawType & AttributeTypeBits.typeMask,
-                    isNested: rawType & AttributeTypeBits.nested != 0,
-                    value: block[(offset + 4)..<(offset + length)],
-                    context: context))
+            let type = Int(rawType & AttributeTypeBits.typeMask)
+            if type < Self.indexedTypes {
+                lastOffsets[type] = Int32(offset - block.startIndex + 1)
+            } else {
+                hasUnindexed = true
+            }
             offset += netlinkAligned(length)
         }
         // A short tail (under 4 bytes) is padding the kernel may leave; it carries nothing.
     }
 
-    public func makeIterator() -> IndexingIterator<[Attribute]> { attributes.makeIterator() }
+    public struct Iterator: IteratorProtocol {
+        fileprivate let block: ArraySlice<UInt8>
+        fileprivate let context: String
+        fileprivate var offset: Int
+
+        public mutating func next() -> Attribute? {
+            guard block.endIndex - offset >= 4 else { return nil }
+            let attribute = AttributeSequence.attribute(in: block, at: offset, context: context)
+            offset += netlinkAligned(attribute.value.count + 4)
+            return attribute
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(block: block, context: context, offset: block.startIndex) }
 
     /// The last attribute of `type` (the kernel's own parsers let a later one win).
     public subscript(type: UInt16) -> Attribute? {
-        attributes.last { $0.type == type }
+        let type = type & AttributeTypeBits.typeMask
+        if Int(type) < Self.indexedTypes {
+            let stored = Int(lastOffsets[Int(type)])
+            return stored == 0 ? nil : Self.attribute(in: block, at: block.startIndex + stored - 1, context: context)
+        }
+        guard hasUnindexed else { return nil }
+        var found: Attribute?
+        for attribute in self where attribute.type == type { found = attribute }
+        return found
+    }
+
+    /// The attribute at `offset`, which validation found whole.
+    private static func attribute(in block: ArraySlice<UInt8>, at offset: Int, context: String) -> Attribute {
+        var cursor = ByteCursor(block, from: offset)
+        let length = Int(cursor.u16())
+        let rawType = cursor.u16()
+        return Attribute(
+            type: rawType & AttributeTypeBits.typeMask,
+            isNested: rawType & AttributeTypeBits.nested != 0,
+            value: block[(offset + 4)..<(offset + length)],
+            context: context)
     }
 }
 
@@ -213,16 +266,19 @@ struct ByteCursor {
         self.init(bytes[...], from: offset)
     }
 
-    mutating func u16() -> UInt16 { UInt16(truncatingIfNeeded: read(2)) }
-    mutating func u32() -> UInt32 { UInt32(truncatingIfNeeded: read(4)) }
-    mutating func u64() -> UInt64 { read(8) }
+    mutating func u16() -> UInt16 { load(UInt16.self) }
+    mutating func u32() -> UInt32 { load(UInt32.self) }
+    mutating func u64() -> UInt64 { load(UInt64.self) }
 
-    private mutating func read(_ width: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for index in (0..<width).reversed() {
-            value = value << 8 | UInt64(bytes[offset + index])
-        }
+    /// One unaligned little-endian load (netlink's host order on every platform we build for),
+    /// bounds checked once rather than byte by byte.
+    @inline(__always)
+    private mutating func load<T: FixedWidthInteger & BitwiseCopyable>(_: T.Type) -> T {
+        let width = MemoryLayout<T>.size
+        precondition(offset >= bytes.startIndex && offset + width <= bytes.endIndex, "read past the bytes")
+        let start = offset - bytes.startIndex
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start, as: T.self) }
         offset += width
-        return value
+        return T(littleEndian: value)
     }
 }

@@ -96,6 +96,14 @@ extension NetlinkConversation {
         /// Messages for another sequence number are stale replies to an abandoned request and
         /// are skipped, as are messages for another port id; neither ends the conversation.
         public mutating func consume(_ datagram: [UInt8], truncated: Bool = false) throws(NetlinkConversationError) -> [NetlinkMessage] {
+            try consume(datagram[...], truncated: truncated)
+        }
+
+        /// ``consume(_:truncated:)`` of a datagram that lies in a larger buffer (the socket's
+        /// own): the messages handed back are views of it, nothing is copied.
+        public mutating func consume(
+            _ datagram: ArraySlice<UInt8>, truncated: Bool = false
+        ) throws(NetlinkConversationError) -> [NetlinkMessage] {
             if truncated {
                 throw NetlinkConversationError(
                     .truncated, "a reply datagram arrived truncated (\(datagram.count) bytes kept): replies were lost")

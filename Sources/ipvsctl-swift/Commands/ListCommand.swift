@@ -34,7 +34,13 @@ struct ListCommand: ParsableCommand {
         }
         switch output {
         case .text:
-            print(TableText.render(table, info: info, statistics: stats), terminator: "")
+            var out = TextOutput(descriptor: 1)
+            do {
+                try TableText.write(table, info: info, statistics: stats, to: &out)
+                try out.flush()
+            } catch {
+                throw CLIError("\(error)")
+            }
         case .json:
             print(try TableJSON.render(table, info: info))
         }

@@ -2,42 +2,93 @@ import IPVSCore
 
 /// The table in `ipvsadm -Ln`'s layout, so operators read it without learning a new one.
 enum TableText {
-    static func render(_ table: [ObservedTableEntry], info: IPVSInfo, statistics: Bool) -> String {
-        var out = "IP Virtual Server version \(info.versionString) (size=\(info.connectionTableSize))\n"
+    /// Writes the table line by line into `out`, which writes it out in large pieces.
+    static func write(_ table: [ObservedTableEntry], info: IPVSInfo, statistics: Bool, to out: inout TextOutput) throws(OutputError) {
+        out.append("IP Virtual Server version \(info.versionString) (size=\(info.connectionTableSize))")
+        try out.endLine()
         if statistics {
-            out += "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n"
-            out += "  -> RemoteAddress:Port\n"
+            out.append("Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n")
+            out.append("  -> RemoteAddress:Port\n")
         } else {
-            out += "Prot LocalAddress:Port Scheduler Flags\n"
-            out += "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+            out.append("Prot LocalAddress:Port Scheduler Flags\n")
+            out.append("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n")
         }
         for entry in table {
             let service = entry.virtualService.service
             if statistics {
-                out += pad(serviceName(service.key), 33) + counters(entry.virtualService.statistics) + "\n"
+                var field = out.mark
+                serviceName(service.key, to: &out)
+                out.pad(from: field, to: 33)
+                counters(entry.virtualService.statistics, to: &out)
+                try out.endLine()
                 for real in entry.realServers {
-                    out += pad("  -> " + real.server.key.description, 33) + counters(real.statistics) + "\n"
+                    field = out.mark
+                    out.append("  -> ")
+                    endpoint(real.server.address, real.server.port, to: &out)
+                    out.pad(from: field, to: 33)
+                    counters(real.statistics, to: &out)
+                    try out.endLine()
                 }
             } else {
-                out += serviceName(service.key) + " " + service.scheduler.rawValue + flagWords(service) + "\n"
+                serviceName(service.key, to: &out)
+                out.append(UInt8(ascii: " "))
+                out.append(service.scheduler.rawValue)
+                if service.flags != [] || service.persistenceEngine != nil { out.append(flagWords(service)) }
+                try out.endLine()
                 for real in entry.realServers {
-                    out +=
-                        pad("  -> " + real.server.key.description, 34)
-                        + pad(real.server.forwarding.name, 8) + pad("\(real.server.weight)", 7)
-                        + pad("\(real.activeConnections)", 11) + "\(real.inactiveConnections)\n"
+                    var field = out.mark
+                    out.append("  -> ")
+                    endpoint(real.server.address, real.server.port, to: &out)
+                    out.pad(from: field, to: 34)
+                    field = out.mark
+                    out.append(real.server.forwarding.name)
+                    out.pad(from: field, to: 8)
+                    field = out.mark
+                    out.append(decimal: UInt64(real.server.weight))
+                    out.pad(from: field, to: 7)
+                    field = out.mark
+                    out.append(decimal: UInt64(real.activeConnections))
+                    out.pad(from: field, to: 11)
+                    out.append(decimal: UInt64(real.inactiveConnections))
+                    try out.endLine()
                 }
             }
         }
-        return out
     }
 
-    static func serviceName(_ key: VirtualServiceKey) -> String {
+    static func serviceName(_ key: VirtualServiceKey, to out: inout TextOutput) {
+        let field = out.mark
         switch key {
         case .address(let address, let port, let proto):
-            pad(proto.name, 5) + Endpoint.format(address, port)
+            out.append(proto.name)
+            out.pad(from: field, to: 5)
+            endpoint(address, port, to: &out)
         case .firewallMark(let mark, let family):
-            pad("FWM", 5) + "\(mark)" + (family == .inet6 ? " IPv6" : "")
+            out.append("FWM")
+            out.pad(from: field, to: 5)
+            out.append(decimal: UInt64(mark))
+            if family == .inet6 { out.append(" IPv6") }
         }
+    }
+
+    /// `Endpoint.format`'s text, IPv4 written byte by byte.
+    static func endpoint(_ address: IPAddress, _ port: UInt16, to out: inout TextOutput) {
+        switch address {
+        case .v4(let v4):
+            out.append(decimal: UInt64(v4.value >> 24))
+            out.append(UInt8(ascii: "."))
+            out.append(decimal: UInt64(v4.value >> 16 & 0xFF))
+            out.append(UInt8(ascii: "."))
+            out.append(decimal: UInt64(v4.value >> 8 & 0xFF))
+            out.append(UInt8(ascii: "."))
+            out.append(decimal: UInt64(v4.value & 0xFF))
+        case .v6(let v6):
+            out.append(UInt8(ascii: "["))
+            out.append(v6.description)
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: ":"))
+        out.append(decimal: UInt64(port))
     }
 
     static func flagWords(_ service: VirtualService) -> String {
@@ -69,9 +120,13 @@ enum TableText {
         }
     }
 
-    private static func counters(_ s: Statistics) -> String {
-        [s.connections, s.incomingPackets, s.outgoingPackets, s.incomingBytes, s.outgoingBytes]
-            .map { pad(human($0), 8, right: true) }.joined(separator: " ")
+    private static func counters(_ s: Statistics, to out: inout TextOutput) {
+        for (index, value) in [s.connections, s.incomingPackets, s.outgoingPackets, s.incomingBytes, s.outgoingBytes].enumerated() {
+            if index > 0 { out.append(UInt8(ascii: " ")) }
+            let text = human(value)
+            out.append(String(repeating: " ", count: max(0, 8 - text.utf8.count)))
+            out.append(text)
+        }
     }
 
     /// ipvsadm's compact numbers: 1234 -> 1234, 12345678 -> 12345K.
@@ -84,9 +139,4 @@ enum TableText {
         return "\(value)P"
     }
 
-    /// Columns hold ASCII only, so bytes are characters (and far cheaper to count).
-    private static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let padding = String(repeating: " ", count: max(0, width - text.utf8.count))
-        return right ? padding + text : text + padding
-    }
 }
