@@ -130,7 +130,7 @@ def wrk(namespace, url):
             figures["requests_per_second"] = float(words[1])
         elif len(words) == 2 and words[0] in ("50%", "99%"):
             value = words[1]
-            scale = {"us": 0.001, "ms": 1, "s": 1000}[value.rstrip("0123456789.")]
+            scale = {"us": 0.001, "ms": 1, "s": 1000}[value.lstrip("0123456789.")]
             figures[f"p{words[0][:-1]}_ms"] = round(float(value.rstrip("usm")) * scale, 3)
         elif "Non-2xx or 3xx responses" in line:
             figures["non_2xx"] = int(words[-1])
