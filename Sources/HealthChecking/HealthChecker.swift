@@ -210,7 +210,7 @@ public final class HealthChecker: Service, Sendable {
 
 extension HealthTarget {
     var logMetadata: Logger.Metadata {
-        ["address": "\(address)", "port": "\(port)", "kind": "\(check.probe.kind)"]
+        ["address": "\(address)", "port": "\(port)", "kind": "\(check.probe.kind.rawValue)"]
     }
 }
 

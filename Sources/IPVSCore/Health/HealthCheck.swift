@@ -43,13 +43,17 @@ public struct HealthCheck: Hashable, Sendable {
         /// A command that exits 0. It gets `IPVSCTL_HEALTH_ADDRESS` and `IPVSCTL_HEALTH_PORT`.
         case exec(ExecProbe)
 
-        /// The probe kind as metrics and logs name it.
-        public var kind: String {
+        /// The probe kinds, as metrics and logs name them.
+        public enum Kind: String, Sendable, CaseIterable {
+            case tcp, http, https, udp, exec
+        }
+
+        public var kind: Kind {
             switch self {
-            case .tcp: "tcp"
-            case .http(let probe): probe.secure ? "https" : "http"
-            case .udp: "udp"
-            case .exec: "exec"
+            case .tcp: .tcp
+            case .http(let probe): probe.secure ? .https : .http
+            case .udp: .udp
+            case .exec: .exec
             }
         }
     }
@@ -147,6 +151,6 @@ public struct HealthTarget: Hashable, Sendable, Comparable {
     }
 
     public static func < (lhs: HealthTarget, rhs: HealthTarget) -> Bool {
-        (lhs.address, lhs.port, lhs.check.probe.kind) < (rhs.address, rhs.port, rhs.check.probe.kind)
+        (lhs.address, lhs.port, lhs.check.probe.kind.rawValue) < (rhs.address, rhs.port, rhs.check.probe.kind.rawValue)
     }
 }

@@ -103,7 +103,7 @@ extension HealthChecker: HealthVerdictSource {}
 
 extension AgentMetrics: HealthCheckObserver {
     public func probeCompleted(_ target: HealthTarget, result: ProbeResult, transition: HealthTransition?) {
-        healthChecks(kind: target.check.probe.kind, result: result.failure?.kind.rawValue ?? "success").increment()
+        healthChecks(kind: target.check.probe.kind, failure: result.failure?.kind).increment()
         if let transition { healthTransitions(to: transition.to).increment() }
     }
 }
