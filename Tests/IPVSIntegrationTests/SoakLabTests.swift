@@ -65,6 +65,9 @@ extension KernelLab {
             let readySeconds = Date().timeIntervalSince(started)
             let pid = try #require(agent.processIdentifier)
             let baseline = Self.processFigures(pid)
+            // Resident memory after every event, to tell growth from the allocator settling.
+            var memory = MemorySeries(start: Date())
+            memory.sample(baseline)
 
             var convergence: [Double] = []
             func quietPoint() throws {
@@ -134,6 +137,7 @@ extension KernelLab {
                     try ipvsadm(["-e", "-t", "192.0.2.200:80", "-r", "10.64.255.1:80", "-m", "-w", "\(foreign.weight)"])
                 }
                 applied[event, default: 0] += 1
+                memory.sample(Self.processFigures(pid))
                 if step % (Event.allCases.count * 2) == 0 { try quietPoint() }
                 Thread.sleep(forTimeInterval: Double(eventSeconds))
             }
@@ -145,6 +149,7 @@ extension KernelLab {
 
             #expect(agent.processIdentifier == pid, "the agent ended during the soak; its log:\n\(agent.log.suffix(4000))")
             let final = Self.processFigures(pid)
+            memory.sample(final)
             // A scrape waits for any reconcile holding the IPVS socket: give it time.
             let metrics = agent.get("/metrics", timeout: 60).map { MetricSample.parse($0.body) } ?? []
             #expect(!metrics.isEmpty, "the final scrape failed")
@@ -165,13 +170,19 @@ extension KernelLab {
             #expect(
                 final.descriptors <= baseline.descriptors + 2 + slowClientCount,
                 "descriptors \(baseline.descriptors) -> \(final.descriptors)")
+            // Memory: what it reached in the soak's first half may grow by at most a fifth (plus
+            // 8 MiB for small tables) in the second; growth with the events would go on.
+            #expect(
+                memory.secondHalfPeakKiB <= memory.firstHalfPeakKiB * 6 / 5 + 8 * 1024,
+                "resident memory kept growing: \(memory.description)")
             agent.stop()
             #expect(agent.exitStatus == nil || agent.exitStatus == 0)
 
             let report = Self.report(
                 seconds: seconds, services: model.maximumServices, slowClients: slowClientCount, readySeconds: readySeconds,
                 applied: applied,
-                convergence: convergence, metrics: metrics, baseline: baseline, final: final, scrape: scrape, slow: slow, probe: probe)
+                convergence: convergence, metrics: metrics, baseline: baseline, final: final, memory: memory, scrape: scrape, slow: slow,
+                probe: probe)
             print(report)
             if let path = ProcessInfo.processInfo.environment["IPVSCTL_SOAK_REPORT"] {
                 try report.write(toFile: path, atomically: true, encoding: .utf8)
@@ -194,6 +205,30 @@ extension KernelLab {
         struct ProcessFigures {
             var residentKiB: Int
             var descriptors: Int
+        }
+
+        /// Resident memory sampled through the soak.
+        struct MemorySeries: CustomStringConvertible {
+            let start: Date
+            var samples: [(seconds: Double, residentKiB: Int)] = []
+
+            mutating func sample(_ figures: ProcessFigures) {
+                samples.append((Date().timeIntervalSince(start), figures.residentKiB))
+            }
+
+            private var half: Double { (samples.last?.seconds ?? 0) / 2 }
+            var firstHalfPeakKiB: Int { samples.filter { $0.seconds <= half }.map(\.residentKiB).max() ?? 0 }
+            var secondHalfPeakKiB: Int { samples.filter { $0.seconds > half }.map(\.residentKiB).max() ?? 0 }
+
+            /// The sample nearest each tenth of the soak, in MiB.
+            var description: String {
+                guard let last = samples.last else { return "no samples" }
+                return (0...10).map { tenth -> String in
+                    let at = last.seconds * Double(tenth) / 10
+                    let nearest = samples.min { abs($0.seconds - at) < abs($1.seconds - at) }!
+                    return "\(Int(nearest.seconds)) s: \(nearest.residentKiB / 1024)"
+                }.joined(separator: ", ")
+            }
         }
 
         static func processFigures(_ pid: Int32) -> ProcessFigures {
@@ -229,7 +264,8 @@ extension KernelLab {
         static func report(
             seconds: Int, services: Int, slowClients: Int, readySeconds: Double, applied: [Event: Int], convergence: [Double],
             metrics: [MetricSample],
-            baseline: ProcessFigures, final: ProcessFigures, scrape: [String: Double], slow: [String: Double], probe: [String: Double]
+            baseline: ProcessFigures, final: ProcessFigures, memory: MemorySeries, scrape: [String: Double], slow: [String: Double],
+            probe: [String: Double]
         ) -> String {
             func format(_ value: Double?) -> String { value.map { String(format: "%.3g", $0) } ?? "-" }
             let sortedConvergence = convergence.sorted()
@@ -246,6 +282,9 @@ extension KernelLab {
                 | drift repaired | \(Int(sum(metrics, "ipvsctl_reconcile_drift_repaired_total"))) changes |
                 | desired change to kernel, p50 / p99 (histogram bucket bounds) | \(format(quantile(metrics, "ipvsctl_desired_change_to_kernel_seconds", 0.5))) s / \(format(quantile(metrics, "ipvsctl_desired_change_to_kernel_seconds", 0.99))) s |
                 | resident memory, after start → end | \(baseline.residentKiB / 1024) MiB → \(final.residentKiB / 1024) MiB |
+                | resident memory, peak of the first half → of the second (bound: +20 % + 8 MiB) | \(memory.firstHalfPeakKiB / 1024) MiB → \(memory.secondHalfPeakKiB / 1024) MiB |
+                | resident memory over time (MiB) | \(memory.description) |
+                | the agent's environment, as the systemd unit sets it | \(LabAgent.unitEnvironment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) |
                 | open descriptors, after start → end | \(baseline.descriptors) → \(final.descriptors) (\(slowClients) slow clients still held at the end) |
                 | /metrics scrapes (10/s), failures, p50 / p99 | \(Int(scrape["scrapes"] ?? 0)), \(Int(scrape["failures"] ?? 0)), \(format(scrape["p50"])) / \(format(scrape["p99"])) ms |
                 | slow clients on the health port, closed by the head deadline | \(slowClients) held, \(Int(slow["closed-by-server"] ?? 0)) closed and reopened |

@@ -67,8 +67,24 @@ final class LabAgent {
         let level = ProcessInfo.processInfo.environment["IPVSCTL_LAB_AGENT_LOG_LEVEL"] ?? "info"
         process = try Process.launchLogging(
             arguments, to: logPath,
-            environment: ProcessInfo.processInfo.environment.merging(["IPVSCTL_LOG_LEVEL": level]) { _, new in new })
+            environment: ProcessInfo.processInfo.environment.merging(Self.unitEnvironment) { _, unit in unit }
+                .merging(["IPVSCTL_LOG_LEVEL": level]) { _, new in new })
     }
+
+    /// The `Environment=` settings of the shipped systemd unit, so that the agent runs here with
+    /// the memory allocator settings it has on a node.
+    static let unitEnvironment: [String: String] = {
+        let unit = LabFleet.repository.appendingPathComponent("systemd/ipvsctl-swift.service").path
+        let text = (try? String(contentsOfFile: unit, encoding: .utf8)) ?? ""
+        var environment: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("Environment=") {
+            for assignment in line.dropFirst("Environment=".count).split(separator: " ") {
+                let parts = assignment.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { environment[String(parts[0])] = String(parts[1]) }
+            }
+        }
+        return environment
+    }()
 
     /// Waits for `/readyz`: the agent's first reconcile is done.
     func waitUntilReady(seconds: Double = 90) throws {
