@@ -74,13 +74,16 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--seconds", type=int, required=True)
     parser.add_argument("--parallel", type=int, default=1)
+    parser.add_argument("--configuration", default="release")
+    parser.add_argument("--runs", type=int, default=-1, help="libFuzzer's -runs limit, -1 for none")
     parser.add_argument("--note", default="", help="how the run went, in a sentence, for the report")
     parser.add_argument("harnesses", nargs="+")
     args = parser.parse_args()
     results = [summarise(h, args.work) for h in args.harnesses]
     run = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "machine": machine(), "seconds_per_harness": args.seconds, "harnesses_at_once": args.parallel,
-           "flags": "-sanitize=fuzzer,address (debug); -rss_limit_mb=2048 -timeout=10",
+           "flags": f"-sanitize=fuzzer,address ({args.configuration}); -rss_limit_mb=2048 -timeout=10"
+                    + (f" -runs={args.runs}" if args.runs > 0 else ""),
            "note": args.note,
            "results": results}
     os.makedirs(args.out, exist_ok=True)
