@@ -107,6 +107,9 @@ def saved_table():
 
 
 class Round:
+    """One round: each contender in a fresh namespace of its own, in an order that rotates."""
+    prefix = "bench"  # of the namespaces' names
+
     def __init__(self, contenders, index, samples, witness):
         self.c = contenders
         self.index = index
@@ -114,15 +117,22 @@ class Round:
         self.witness = witness  # round 0 keeps each contender's final table to compare
         self.rows = contenders.services * (contenders.per_service + 1)
 
+    def namespace(self, contender):
+        return namespaces.Namespace(f"{self.prefix}-{contender}-{self.index}")
+
+    def ours_cold(self, samples, state):
+        """W1 cold apply, W5 full read, W3 the same file again: what every round of ours starts with."""
+        ours_step(self.c, samples, "W1", "w1.yaml", state)
+        read_step(self.c.ours_read(), samples, "W5", self.rows, "ours W5")
+        ours_step(self.c, samples, "W3", "w1.yaml", state)
+
     def ours(self):
-        ns = namespaces.Namespace(f"bench-ours-{self.index}")
+        ns = self.namespace("ours")
         ns.bind_vips(self.c.file("vips.batch"))
         state = os.path.join(SCRATCH, f"state-ours-{self.index}")
         samples = self.samples.setdefault("ours", {})
         with ns:
-            ours_step(self.c, samples, "W1", "w1.yaml", state)
-            read_step(self.c.ours_read(), samples, "W5", self.rows, "ours W5")
-            ours_step(self.c, samples, "W3", "w1.yaml", state)
+            self.ours_cold(samples, state)
             ours_step(self.c, samples, "W2", "w2.yaml", state)
             ours_step(self.c, samples, "W4down", "w4-down.yaml", state)
             ours_step(self.c, samples, "W4up", "w2.yaml", state)
@@ -131,14 +141,14 @@ class Round:
         ns.delete()
 
     def ours_binding(self):
-        ns = namespaces.Namespace(f"bench-bind-{self.index}")
+        ns = self.namespace("bind")
         state = os.path.join(SCRATCH, f"state-bind-{self.index}")
         with ns:
             ours_step(self.c, self.samples.setdefault("ours+vips", {}), "W1", "w1.yaml", state)
         ns.delete()
 
     def ipvsadm(self):
-        ns = namespaces.Namespace(f"bench-ipvsadm-{self.index}")
+        ns = self.namespace("ipvsadm")
         samples = self.samples.setdefault("ipvsadm", {})
         with ns:
             restore_step(self.c, samples, "W1", "w1.rules")
@@ -151,7 +161,7 @@ class Round:
         ns.delete()
 
     def floor(self):
-        ns = namespaces.Namespace(f"bench-floor-{self.index}")
+        ns = self.namespace("floor")
         samples = self.samples.setdefault("floor", {})
         with ns:
             result = checked(namespaces.run(self.c.floor_apply(), scratch=SCRATCH), "floor W1")

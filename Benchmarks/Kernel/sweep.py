@@ -23,27 +23,23 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import namespaces  # noqa: E402
 import sidebyside  # noqa: E402
 import workloads  # noqa: E402
-from sidebyside import SCRATCH, Failure, checked, ours_step, read_step, restore_step, saved_table  # noqa: E402
+from sidebyside import SCRATCH, Failure, checked, read_step, restore_step, saved_table  # noqa: E402
 
 
-class SweepRound:
+class SweepRound(sidebyside.Round):
+    """A side-by-side round cut to W1, W3 and W5, plus the other builds' start and read."""
+    prefix = "sweep"
+
     def __init__(self, contenders, index, samples, witness, builds):
-        self.c = contenders
-        self.index = index
-        self.samples = samples
-        self.witness = witness
+        super().__init__(contenders, index, samples, witness)
         self.builds = builds
-        self.rows = contenders.services * (contenders.per_service + 1)
 
     def ours(self):
-        ns = namespaces.Namespace(f"sweep-ours-{self.index}")
+        ns = self.namespace("ours")
         ns.bind_vips(self.c.file("vips.batch"))
         state = os.path.join(SCRATCH, f"state-ours-{self.index}")
-        samples = self.samples.setdefault("ours", {})
         with ns:
-            ours_step(self.c, samples, "W1", "w1.yaml", state)
-            read_step(self.c.ours_read(), samples, "W5", self.rows, "ours W5")
-            ours_step(self.c, samples, "W3", "w1.yaml", state)
+            self.ours_cold(self.samples.setdefault("ours", {}), state)
             for name, binary in self.builds["read"]:
                 read_step([binary, "list"], self.samples.setdefault(f"ours ({name})", {}), "W5", self.rows, f"{name} W5")
             if self.index == 0:
@@ -51,27 +47,13 @@ class SweepRound:
         ns.delete()
 
     def ipvsadm(self):
-        ns = namespaces.Namespace(f"sweep-ipvsadm-{self.index}")
+        ns = self.namespace("ipvsadm")
         samples = self.samples.setdefault("ipvsadm", {})
         with ns:
             restore_step(self.c, samples, "W1", "w1.rules")
             read_step(self.c.ipvsadm_read(), samples, "W5", self.rows, "ipvsadm W5")
             if self.index == 0:
                 self.witness["ipvsadm"] = saved_table()
-        ns.delete()
-
-    def floor(self):
-        ns = namespaces.Namespace(f"sweep-floor-{self.index}")
-        samples = self.samples.setdefault("floor", {})
-        with ns:
-            result = checked(namespaces.run(self.c.floor_apply(), scratch=SCRATCH), "floor W1")
-            if " errors=0 " not in result.stdout:
-                raise Failure(f"floor W1: {result.stdout.strip()}")
-            samples.setdefault("W1", []).append({"seconds": result.seconds, "selfReported": result.stdout.strip()})
-            result = checked(namespaces.run(self.c.floor_read(), scratch=SCRATCH), "floor W5")
-            samples.setdefault("W5", []).append({"seconds": result.seconds, "selfReported": result.stdout.strip()})
-            if self.index == 0:
-                self.witness["floor"] = saved_table()
         ns.delete()
 
     def start(self):
