@@ -8,7 +8,7 @@
 #   FUZZ_HARNESSES  the harnesses to run, space-separated (default: all)
 #   FUZZ_PARALLEL   how many harnesses run at once (default 1)
 #   FUZZ_NO_BUILD   set to 1 to reuse the last build
-#   FUZZ_CONFIGURATION  release (default: optimised, about 10x the executions a second) or debug
+#   FUZZ_CONFIGURATION  release (default: optimised, about 60x the executions a second) or debug
 #   FUZZ_RUNS       stop a harness after this many executions, if that comes before SECONDS
 #
 # Writes Fuzz/results/results.json and results.md (executions, coverage, corpus, crashes per
