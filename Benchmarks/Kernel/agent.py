@@ -4,7 +4,10 @@ Runs inside the kernel lab. For each table size, a fresh namespace holds N servi
 servers plus one health-checked service whose two backends are real TCP listeners; the agent
 (`ipvsctl-swift run`) manages it all. Each round stops one listener and starts it again: the
 agent's own histogram `ipvsctl_health_verdict_to_kernel_seconds` gives the time from each
-verdict to the end of the kernel write it caused, and `ipvsadm -Ln` witnesses the write. The
+verdict to the end of the kernel write it caused, and `ipvsadm -Ln` witnesses the write. Then
+each round edits one service in the config file (one real server's weight, back and forth):
+`ipvsctl_desired_change_to_kernel_seconds` gives the time from the file's change seen to the
+end of the write (the whole file is read and validated again), `ipvsadm` witnesses it. The
 same agent then runs one full pass (SIGHUP) for comparison, and its resident memory and idle
 CPU are read from /proc. Last, its HTTP endpoints under load: `/metrics` scraped one at a time
 (each a fresh kernel read), then by `wrk`; the health port by `wrk`, then probed while a few
@@ -34,7 +37,9 @@ HEALTH_PORT = 30080
 PEERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Integration", "peers", "lab_peers.py")
 
 
-def config(services):
+def config(services, edited_weight=1):
+    """The health-checked service, then N services of 10 real servers; the first real server of
+    the first of those weighs `edited_weight`."""
     lines = [
         "node: node-a",
         "services:",
@@ -48,12 +53,13 @@ def config(services):
         "    endpoints: [" + ", ".join(f"{{address: {b}, node: node-a}}" for b in BACKENDS) + "]",
     ]
     reals = ", ".join(f"{{address: 203.0.113.{i}}}" for i in range(1, 11))
+    edited = reals.replace("{address: 203.0.113.1}", f"{{address: 203.0.113.1, weight: {edited_weight}}}", 1)
     for i in range(services):
         lines += [
             f"  - name: bench/s{i}",
             f"    clusterIPs: [198.18.{i // 250}.{i % 250 + 1}]",
             "    ports: [{port: 80}]",
-            f"    endpoints: [{reals}]",
+            f"    endpoints: [{edited if i == 0 else reals}]",
         ]
     return "\n".join(lines) + "\n"
 
@@ -88,6 +94,16 @@ def ready(ns):
         return False
 
 
+def observed(ns, histogram, act, seconds):
+    """Does `act`, waits for the agent's `histogram` to count one more observation, and returns
+    what it observed (the growth of its sum), in seconds."""
+    before = metrics(ns)
+    count = before.get(f"{histogram}_count", 0)
+    act()
+    wait(f"{histogram} to count the change", lambda: metrics(ns).get(f"{histogram}_count", 0) > count, seconds)
+    return metrics(ns)[f"{histogram}_sum"] - before.get(f"{histogram}_sum", 0)
+
+
 def wait(what, condition, seconds):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -103,6 +119,25 @@ def backends_in_kernel(namespace):
         capture_output=True, text=True, check=True,
     ).stdout
     return {b for b in BACKENDS if f"{b}:8080" in out}
+
+
+def edited_weight_in_kernel(namespace):
+    """The weight of the edited real server, as `ipvsadm` lists it."""
+    out = subprocess.run(
+        ["ip", "netns", "exec", namespace, "ipvsadm", "-Ln", "-t", "198.18.0.1:80"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    for line in out.splitlines():
+        words = line.split()
+        if len(words) >= 4 and words[1] == "203.0.113.1:80":
+            return int(words[3])
+    return None
+
+
+def write_atomically(path, text):
+    with open(path + ".new", "w") as f:
+        f.write(text)
+    os.rename(path + ".new", path)
 
 
 def cpu_seconds(pid):
@@ -195,21 +230,24 @@ def measure(tool, services, rounds):
         latencies = []
         for _ in range(rounds):
             for up in (False, True):
-                before = metrics(ns)
-                count = before.get("ipvsctl_health_verdict_to_kernel_seconds_count", 0)
-                if up:
-                    listeners[BACKENDS[0]] = listener(name, BACKENDS[0])
-                else:
-                    listeners[BACKENDS[0]].kill()
-                    listeners[BACKENDS[0]].wait()
-                wait("the verdict's kernel write",
-                     lambda: metrics(ns).get("ipvsctl_health_verdict_to_kernel_seconds_count", 0) > count, 120)
-                after = metrics(ns)
-                latencies.append(
-                    after["ipvsctl_health_verdict_to_kernel_seconds_sum"]
-                    - before.get("ipvsctl_health_verdict_to_kernel_seconds_sum", 0))
+                def act():
+                    if up:
+                        listeners[BACKENDS[0]] = listener(name, BACKENDS[0])
+                    else:
+                        listeners[BACKENDS[0]].kill()
+                        listeners[BACKENDS[0]].wait()
+                latencies.append(observed(ns, "ipvsctl_health_verdict_to_kernel_seconds", act, 120))
                 expected = set(BACKENDS) if up else {BACKENDS[1]}
                 wait("ipvsadm to show the change", lambda: backends_in_kernel(name) == expected, 30)
+
+        # One service edited in the file, round after round.
+        edits = []
+        for index in range(rounds * 2):
+            weight = 2 + index % 2
+            edits.append(observed(
+                ns, "ipvsctl_desired_change_to_kernel_seconds",
+                lambda: write_atomically(path, config(services, edited_weight=weight)), 600))
+            wait("ipvsadm to show the edit", lambda: edited_weight_in_kernel(name) == weight, 30)
         scoped = metrics(ns).get("ipvsctl_scoped_reconciles_total", 0)
 
         # One full pass: SIGHUP reads the config again, then reads and plans the whole table.
@@ -232,6 +270,8 @@ def measure(tool, services, rounds):
             "ready_seconds": round(ready_seconds, 2),
             "verdict_to_kernel_ms": [round(s * 1000, 3) for s in latencies],
             "verdict_to_kernel_median_ms": round(statistics.median(latencies) * 1000, 3),
+            "edit_to_kernel_ms": [round(s * 1000, 3) for s in edits],
+            "edit_to_kernel_median_ms": round(statistics.median(edits) * 1000, 3),
             "scoped_passes": scoped,
             "full_pass_ms": round(full * 1000, 1),
             "resident_mib": resident,
@@ -257,10 +297,12 @@ def main():
     kernel = os.uname().release
     with open(args.out, "w") as f:
         json.dump({"kernel": kernel, "rounds": args.rounds, "results": results}, f, indent=2)
-    print(f"| services | real servers | verdict to kernel, median | full pass (SIGHUP) | resident | idle CPU | ready after |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| services | real servers | verdict to kernel, median | one-service config edit to kernel, median "
+          "| full pass (SIGHUP) | resident | idle CPU | ready after |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['services']:,} | {r['real_servers']:,} | {r['verdict_to_kernel_median_ms']:.1f} ms | "
+              f"{r['edit_to_kernel_median_ms']:,.1f} ms | "
               f"{r['full_pass_ms']:,.0f} ms | {r['resident_mib']:.1f} MiB | {r['idle_cpu_percent']:.1f} % | "
               f"{r['ready_seconds']:.0f} s |")
     print()

@@ -5,11 +5,14 @@ import Reconciler
 /// kept up by every pass since: the table as read plus our writes, the ledger as written, where
 /// each desired virtual service sits, and which declared services each health target feeds.
 ///
-/// Dropped (the next pass reads everything) after any failure, on a new desired state, and by
-/// every full pass, which builds it again from its own read.
+/// Dropped (the next pass reads everything) after any failure, on a new desired state that
+/// adds, removes or reorders services, and by every full pass, which builds it again from its
+/// own read.
 struct PassBaseline: Sendable {
     /// The source generation the desired state came from.
     var generation: UInt64
+    /// The desired state of that generation: a new one is compared with it service by service.
+    var state: DesiredState
     var mirror: TableMirror
     var ledger: Ledger
     /// The index of each desired virtual service in the loop's `lastAppliedDesired`.
@@ -29,6 +32,7 @@ struct PassBaseline: Sendable {
         healthPorts: [UInt16: HealthPortStatus]?
     ) {
         self.generation = generation
+        self.state = state
         var mirror = TableMirror(planning.observed)
         mirror.record(report.applied)
         self.mirror = mirror
@@ -42,12 +46,8 @@ struct PassBaseline: Sendable {
         self.positions = positions
         self.keysOfService = keysOfService
         var servicesOfTarget: [HealthTarget: [Int]] = [:]
-        for (index, spec) in state.services.enumerated()
-        where spec.healthCheck != nil || spec.endpoints.contains(where: { $0.healthCheck != nil }) {
-            for endpoint in spec.endpoints {
-                guard let target = spec.healthTarget(of: endpoint) else { continue }
-                if servicesOfTarget[target]?.last != index { servicesOfTarget[target, default: []].append(index) }
-            }
+        for (index, spec) in state.services.enumerated() {
+            for target in Self.healthTargets(of: spec) { servicesOfTarget[target, default: []].append(index) }
         }
         self.servicesOfTarget = servicesOfTarget
         self.healthPorts = healthPorts
@@ -59,5 +59,47 @@ struct PassBaseline: Sendable {
         var indices = Set<Int>()
         for target in targets { indices.formUnion(servicesOfTarget[target] ?? []) }
         return indices.sorted()
+    }
+
+    /// The services (indices) a new desired state edits, when it differs from this baseline's
+    /// in services' contents only: the same services in the same order, each keeping its
+    /// health-check node port, and everything outside the services unchanged. Nil otherwise;
+    /// a full pass then plans it.
+    func editedServices(in new: DesiredState) -> [Int]? {
+        let old = state
+        guard old.services.count == new.services.count, old.node == new.node, old.interface == new.interface,
+            old.kernel == new.kernel, old.defaults == new.defaults, old.nodeAddresses == new.nodeAddresses,
+            old.nodeZones == new.nodeZones, old.clusterCIDRs == new.clusterCIDRs, old.nodePodCIDRs == new.nodePodCIDRs
+        else { return nil }
+        var edited: [Int] = []
+        for (index, (before, after)) in zip(old.services, new.services).enumerated() where before != after {
+            guard before.name == after.name, before.healthCheckNodePort == after.healthCheckNodePort else { return nil }
+            edited.append(index)
+        }
+        return edited
+    }
+
+    /// Takes `new` (whose `edited` services differ from this baseline's state, as
+    /// ``editedServices(in:)`` found) as the baseline's desired state.
+    mutating func adopt(_ new: DesiredState, generation: UInt64, edited: [Int]) {
+        for index in edited {
+            for target in Self.healthTargets(of: state.services[index]) {
+                servicesOfTarget[target]?.removeAll { $0 == index }
+                if servicesOfTarget[target]?.isEmpty == true { servicesOfTarget[target] = nil }
+            }
+            for target in Self.healthTargets(of: new.services[index]) {
+                var indices = servicesOfTarget[target, default: []]
+                indices.insert(index, at: indices.firstIndex { $0 > index } ?? indices.endIndex)
+                servicesOfTarget[target] = indices
+            }
+        }
+        state = new
+        self.generation = generation
+    }
+
+    /// The distinct targets whose verdicts feed a service's selection.
+    static func healthTargets(of spec: ServiceSpec) -> Set<HealthTarget> {
+        guard spec.healthCheck != nil || spec.endpoints.contains(where: { $0.healthCheck != nil }) else { return [] }
+        return Set(spec.endpoints.compactMap { spec.healthTarget(of: $0) })
     }
 }

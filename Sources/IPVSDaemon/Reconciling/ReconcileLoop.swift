@@ -166,8 +166,11 @@ public final class ReconcileLoop: Service, Sendable {
             let outcome = try await NIOThreadPool.singleton.runIfActive { () -> PassOutcome in
                 guard let current = self.source.current() else { return .waiting }
                 let verdicts = self.health?.takeVerdictChanges() ?? VerdictChanges()
-                // Verdicts alone touch a few services: plan those against the baseline.
-                if reasons == [.health], let result = self.reconcileScoped(current, changes: verdicts) {
+                // Verdicts and source changes touch a few services: plan those against the
+                // baseline. Start, SIGHUP, resync and retries read the kernel.
+                if reasons.allSatisfy(\.isScoped),
+                    let result = self.reconcileScoped(current, trigger: trigger, changes: verdicts)
+                {
                     return .reconciled(result)
                 }
                 return .reconciled(self.reconcile(current, trigger: trigger, verdicts: verdicts))

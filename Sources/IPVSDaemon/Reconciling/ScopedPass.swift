@@ -5,35 +5,43 @@ extension ReconcileLoop {
     /// One pass's result: whether everything was applied, and what the health ports answer.
     typealias PassResult = (succeeded: Bool, healthPorts: [UInt16: HealthPortStatus]?)
 
-    /// A pass after health verdicts alone, planned against the baseline the last pass left:
-    /// only the declared services of the targets whose verdict changed are selected and planned
-    /// again, and nothing is read from the kernel, so the pass costs what the change costs, not
-    /// what the table does. Runs on the pass's thread.
+    /// A pass planned against the baseline the last pass left, for the services the change
+    /// touched only: those whose health verdicts changed and, when the desired state is new,
+    /// those it edits. Nothing is read from the kernel, so the pass costs what the change
+    /// costs, not what the table does. Runs on the pass's thread.
     ///
-    /// Returns nil when it cannot stand in for a full pass (no baseline, a new desired state,
-    /// virtual services that would appear or go, a guard that objects); the caller runs one.
-    func reconcileScoped(_ current: SourceState, changes: VerdictChanges) -> PassResult? {
-        guard let health, var baseline = takeBaseline(), baseline.generation == current.generation else { return nil }
+    /// Returns nil when it cannot stand in for a full pass (no baseline, a desired state that
+    /// adds, removes or reorders services or changes more than services, virtual services that
+    /// would appear or go, a guard that objects); the caller runs one.
+    func reconcileScoped(_ current: SourceState, trigger: ReconcileTrigger, changes: VerdictChanges) -> PassResult? {
+        guard var baseline = takeBaseline() else { return nil }
         let started = ContinuousClock.now
         let state = current.state
-        let indices = baseline.services(of: changes.targets)
+        // The baseline's indices hold for the new state too: it has the same services in order.
+        var indices = Set(baseline.services(of: changes.targets))
+        if baseline.generation != current.generation {
+            guard let edited = baseline.editedServices(in: state) else { return nil }
+            refreshHealthTargets(current)
+            baseline.adopt(state, generation: current.generation, edited: edited)
+            indices.formUnion(edited)
+        }
         guard !indices.isEmpty else {
             memory.withLock { $0.baseline = baseline }
             return (true, baseline.healthPorts)
         }
-        let specs = indices.map { state.services[$0] }
+        let specs = indices.sorted().map { state.services[$0] }
         var targets = Set<HealthTarget>()
         for spec in specs {
             for endpoint in spec.endpoints {
                 if let target = spec.healthTarget(of: endpoint) { targets.insert(target) }
             }
         }
-        let view = health.view(of: targets)
+        let view = health?.view(of: targets)
         var touched = state
         touched.services = specs
         let selected = EndpointSelection.select(touched, node: configuration.node, health: view).virtualServices
-        // A verdict changes which real servers a virtual service has, never which virtual
-        // services exist; if it seems to, the full pass decides.
+        // A verdict or an edit in scope changes which real servers a virtual service has and
+        // how, never which virtual services exist; if it seems to, the full pass decides.
         let keys = specs.flatMap { baseline.keysOfService[$0.name] ?? [] }
         guard Set(selected.map(\.service.key)) == Set(keys), keys.count == selected.count else { return nil }
 
@@ -82,11 +90,12 @@ extension ReconcileLoop {
         }
         metrics.drains.set(Double(report.ledger.drains.count))
         if let since = changes.since { metrics.verdictToKernel.record(ContinuousClock.now - since) }
+        if let since = current.changedSince { metrics.changeToKernel.record(ContinuousClock.now - since) }
         if !report.applied.isEmpty {
             logger.info(
                 "reconciled",
                 metadata: [
-                    "trigger": "\(ReconcileTrigger.health.rawValue)", "scope": "services", "services": "\(specs.count)",
+                    "trigger": "\(trigger.rawValue)", "scope": "services", "services": "\(specs.count)",
                     "applied": "\(report.applied.count)", "failed": "\(report.failures.count)",
                     "kernelCommands": "\(report.kernelCommands)",
                 ])

@@ -20,6 +20,10 @@ public enum ReconcileTrigger: String, Hashable, Sendable, CaseIterable, Comparab
     /// Whether the source was read again for it (systemd hears RELOADING, then READY).
     var rereadsSource: Bool { self == .config || self == .signal }
 
+    /// Whether a pass for it alone may plan the services it touched against the baseline; the
+    /// others read the kernel (SIGHUP is an operator's way to ask for that too).
+    var isScoped: Bool { self == .health || self == .config || self == .kubernetes }
+
     public static func < (lhs: Self, rhs: Self) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

@@ -203,16 +203,97 @@ struct ScopedPassTests {
         #expect(try fixture.remainingChanges().isEmpty)
     }
 
-    @Test("a new desired state is never planned against the old baseline")
-    func newGenerationRunsAFullPass() async throws {
+    /// Writes `config` as the fixture's file, has the source read it, and returns its state.
+    static func edit(_ fixture: Fixture, to config: String) async throws -> DesiredState {
+        let path = fixture.directory + "/config.yaml"
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        await fixture.loop.source.reload()
+        return try ConfigLoader.load(contentsOf: path)
+    }
+
+    @Test("a config edit is planned for the services it edits only, without reading the kernel, and leaves the table a full pass would")
+    func editsArePlannedWithoutARead() async throws {
         let fixture = try Fixture()
         await fixture.loop.pass([.start])
         for address: UInt8 in [1, 2, 3] { fixture.health.set(.healthy, for: try fixture.target(address)) }
         await fixture.loop.pass([.health])
         let reads = fixture.table.readCount
+        let commands = fixture.table.inner.commandCount
+
+        // web's first endpoint weighs 3 now; static gains an endpoint; api is untouched.
+        let edited = Self.config
+            .replacingOccurrences(of: "{address: 192.0.2.1, node: node-a}", with: "{address: 192.0.2.1, node: node-a, weight: 3}")
+            .replacingOccurrences(of: "- {address: 192.0.2.4}", with: "- {address: 192.0.2.4}\n      - {address: 192.0.2.5}")
+        let state = try await Self.edit(fixture, to: edited)
+        await fixture.loop.pass([.config])
+        #expect(fixture.table.readCount == reads, "an edit in scope reads nothing from the kernel")
+        // Two weight edits (web's two virtual services) and one new real server.
+        #expect(fixture.table.inner.commandCount == commands + 3)
+        #expect(fixture.realServers["TCP 198.51.100.12:80"] == [4, 5])
+        let weights = fixture.table.inner.snapshot.flatMap(\.realServers).filter { $0.server.address == IPAddress("192.0.2.1") }.map(
+            \.server.weight)
+        #expect(weights == [3, 3])
+        #expect(fixture.sample("ipvsctl_scoped_reconciles_total") == 1, "the first verdicts started masquerading: a full pass")
+        #expect(fixture.sample("ipvsctl_desired_change_to_kernel_seconds_count") == 1)
+        let options = Reconciler.Options(node: "node-a", now: ReconcileLoop.unixTime())
+        #expect(try fixture.reconciler.plan(state, options: options, health: fixture.health.view()).plan.changes.isEmpty)
+        // What the loop takes as applied is what a full pass would select: a resync finds nothing.
+        let applied = try #require(fixture.loop.memory.withLock { $0.lastAppliedDesired })
+        #expect(applied == (try fixture.reconciler.plan(state, options: options, health: fixture.health.view())).desired)
+
+        // A verdict after the edit is planned against the edited state's baseline (the plans
+        // above read the table themselves).
+        let readsBeforeVerdict = fixture.table.readCount
+        fixture.health.set(.unhealthy, for: try fixture.target(1))
+        await fixture.loop.pass([.health])
+        #expect(fixture.table.readCount == readsBeforeVerdict)
+        #expect(fixture.realServers["TCP 198.51.100.10:80"] == [2])
+        #expect(try fixture.reconciler.plan(state, options: options, health: fixture.health.view()).plan.changes.isEmpty)
+    }
+
+    @Test("a desired state that adds a service, or changes more than services, is planned by a full pass")
+    func structuralChangesRunAFullPass() async throws {
+        let fixture = try Fixture()
+        await fixture.loop.pass([.start])
+        for address: UInt8 in [1, 2, 3] { fixture.health.set(.healthy, for: try fixture.target(address)) }
+        await fixture.loop.pass([.health])
+
+        var reads = fixture.table.readCount
+        let added =
+            Self.config + """
+
+                  - name: default/new
+                    clusterIPs: [198.51.100.13]
+                    ports: [{port: 80}]
+                    endpoints:
+                      - {address: 192.0.2.7}
+                """
+        var state = try await Self.edit(fixture, to: added)
+        await fixture.loop.pass([.config])
+        #expect(fixture.table.readCount > reads, "a new service is a full pass's work")
+        #expect(fixture.realServers["TCP 198.51.100.13:80"] == [7])
+
+        // A port edit changes which virtual services exist: scoped planning gives way too.
+        reads = fixture.table.readCount
+        state = try await Self.edit(
+            fixture,
+            to: added.replacingOccurrences(
+                of: "ports: [{port: 80}]\n    endpoints:\n      - {address: 192.0.2.7}",
+                with: "ports: [{port: 81}]\n    endpoints:\n      - {address: 192.0.2.7}"))
+        await fixture.loop.pass([.config])
+        #expect(fixture.table.readCount > reads)
+        #expect(fixture.realServers["TCP 198.51.100.13:81"] == [7])
+        #expect(fixture.realServers["TCP 198.51.100.13:80"] == nil)
+        let options = Reconciler.Options(node: "node-a", now: ReconcileLoop.unixTime())
+        #expect(try fixture.reconciler.plan(state, options: options, health: fixture.health.view()).plan.changes.isEmpty)
+
+        // Planned against the baseline directly, a new state with a service fewer gives way.
+        var fewer = state
+        fewer.services.removeLast()
         let current = try #require(fixture.loop.source.current())
-        let next = SourceState(state: current.state, generation: current.generation + 1, changedSince: nil)
-        #expect(fixture.loop.reconcileScoped(next, changes: VerdictChanges(targets: [try fixture.target(1)])) == nil)
-        #expect(fixture.table.readCount == reads)
+        #expect(
+            fixture.loop.reconcileScoped(
+                SourceState(state: fewer, generation: current.generation + 1, changedSince: nil), trigger: .config,
+                changes: VerdictChanges()) == nil)
     }
 }
