@@ -82,8 +82,9 @@ struct AgentMetricsTests {
             ObservedVirtualService(service: VirtualService(key: Self.web), statistics: statistics),
             ObservedVirtualService(service: VirtualService(key: .firewallMark(7, family: .inet))),
         ]
-        var text = ""
-        TrafficExposition(serviceNames: [Self.web: "default/\"web\""]).render(virtualServices: services, into: &text)
+        var bytes: [UInt8] = []
+        TrafficExposition(serviceNames: [Self.web: "default/\"web\""]).render(virtualServices: services, into: &bytes)
+        let text = String(decoding: bytes, as: UTF8.self)
         let samples = MetricSample.parse(text)
         let labels = ["service": "default/\"web\"", "local_address": "198.51.100.10", "local_port": "80", "local_mark": "", "proto": "TCP"]
         #expect(Self.value(samples, "ipvsctl_virtual_service_connections_total", labels) == 5_000_000_000)

@@ -10,9 +10,9 @@ struct LabeledGaugesTests {
     }
 
     static func rendered(_ family: LabeledGauges) -> String {
-        var text = ""
-        family.render(into: &text)
-        return text
+        var bytes: [UInt8] = []
+        family.render(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     @Test("header, label order as declared, values printed as swift-prometheus prints gauges")

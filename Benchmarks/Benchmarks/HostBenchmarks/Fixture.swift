@@ -40,7 +40,7 @@ struct Fixture: Sendable {
                 desired.virtualServices.map { ($0.service.key, $0.origin.serviceName) }, uniquingKeysWith: { first, _ in first }))
         let services = observed.map(\.virtualService)
         return AgentEndpoints(metrics: metrics, status: AgentStatus(loopStallBound: .seconds(60))) {
-            var text = ""
+            var text: [UInt8] = []
             exposition.render(virtualServices: services, into: &text)
             return text
         }

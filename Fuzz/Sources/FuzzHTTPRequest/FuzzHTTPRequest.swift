@@ -25,7 +25,7 @@ enum FuzzHTTPRequest {
 
 let metrics = AgentMetrics(version: "fuzz")
 let status = AgentStatus(loopStallBound: .seconds(60))
-let endpoints = AgentEndpoints(metrics: metrics, status: status) { "ipvs_fuzz_traffic 1\n" }
+let endpoints = AgentEndpoints(metrics: metrics, status: status) { Array("ipvs_fuzz_traffic 1\n".utf8) }
 let metricsHandler: HTTPEndpointServer.Handler = { request in
     let answer = endpoints.answer(path: request.path)
     return HTTPResponse(status: answer.status, contentType: answer.contentType, body: answer.body)

@@ -13,10 +13,10 @@ public struct AgentEndpoints: Sendable {
 
     let metrics: AgentMetrics
     let status: AgentStatus
-    /// The kernel's traffic counters in Prometheus text, read at scrape time.
-    let traffic: @Sendable () -> String
+    /// The kernel's traffic counters in Prometheus text (UTF-8), read at scrape time.
+    let traffic: @Sendable () -> [UInt8]
 
-    public init(metrics: AgentMetrics, status: AgentStatus, traffic: @escaping @Sendable () -> String) {
+    public init(metrics: AgentMetrics, status: AgentStatus, traffic: @escaping @Sendable () -> [UInt8]) {
         self.metrics = metrics
         self.status = status
         self.traffic = traffic
@@ -40,7 +40,7 @@ public struct AgentEndpoints: Sendable {
         switch path {
         case "/metrics":
             var body = metrics.render()
-            body += Array(traffic().utf8)
+            body += traffic()
             return Answer(status: 200, contentType: Self.prometheusContentType, body: body)
         case "/healthz":
             if let problem = status.problem() { return Self.text(503, problem) }

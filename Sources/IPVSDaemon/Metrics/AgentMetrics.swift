@@ -166,10 +166,8 @@ public final class AgentMetrics: Sendable {
 
     /// The Prometheus text of everything in the registry, then of the per-service families.
     public func render() -> [UInt8] {
-        var text = ""
-        for family in labeledFamilies { family.render(into: &text) }
         var buffer = registry.emitToBuffer()
-        buffer.append(contentsOf: text.utf8)
+        for family in labeledFamilies { family.render(into: &buffer) }
         return buffer
     }
 }

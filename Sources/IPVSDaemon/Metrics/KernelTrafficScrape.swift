@@ -16,8 +16,14 @@ public final class KernelTrafficScrape: Sendable {
     let metrics: AgentMetrics
     let logger: Logger
     let reuseInterval: Duration
-    private let serviceNames = Mutex([VirtualServiceKey: String]())
-    private let lastRead = Mutex<(at: ContinuousClock.Instant, text: String)?>(nil)
+    private let naming = Mutex(Naming())
+    private let lastRead = Mutex<(at: ContinuousClock.Instant, text: [UInt8])?>(nil)
+
+    /// The names as of the last reconcile, and their labels rendered.
+    private struct Naming {
+        var serviceNames: [VirtualServiceKey: String] = [:]
+        var exposition = TrafficExposition(serviceNames: [:])
+    }
 
     public init(
         table: any IPVSTable, includeRealServers: Bool, metrics: AgentMetrics, logger: Logger, reuseInterval: Duration = .seconds(1)
@@ -29,15 +35,19 @@ public final class KernelTrafficScrape: Sendable {
         self.reuseInterval = reuseInterval
     }
 
-    /// Takes the names of a reconcile's desired virtual services.
+    /// Takes the names of a reconcile's desired virtual services; their labels are rendered
+    /// again only when they changed.
     func name(_ desired: DesiredKernelState) {
         let names = Dictionary(
             desired.virtualServices.map { ($0.service.key, $0.origin.serviceName) },
             uniquingKeysWith: { first, _ in first })
-        serviceNames.withLock { $0 = names }
+        guard naming.withLock({ $0.serviceNames != names }) else { return }
+        let exposition = TrafficExposition(serviceNames: names)
+        naming.withLock { $0 = Naming(serviceNames: names, exposition: exposition) }
     }
 
-    public func render() -> String {
+    /// The counters in Prometheus text (UTF-8).
+    public func render() -> [UInt8] {
         let now = ContinuousClock.now
         if let last = lastRead.withLock({ $0 }), now - last.at < reuseInterval { return last.text }
         let text = read()
@@ -45,9 +55,9 @@ public final class KernelTrafficScrape: Sendable {
         return text
     }
 
-    private func read() -> String {
-        let exposition = TrafficExposition(serviceNames: serviceNames.withLock { $0 })
-        var text = ""
+    private func read() -> [UInt8] {
+        let exposition = naming.withLock { $0.exposition }
+        var text: [UInt8] = []
         do {
             if includeRealServers {
                 let entries = try table.table()

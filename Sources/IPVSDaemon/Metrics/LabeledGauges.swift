@@ -20,7 +20,7 @@ final class LabeledGauges: Sendable {
 
     struct Series {
         var values: [[String]: Double] = [:]
-        var rendered: String?
+        var rendered: [UInt8]?
     }
 
     /// `help` is written as given: a literal without backslash or newline.
@@ -60,8 +60,8 @@ final class LabeledGauges: Sendable {
     /// Appends the family in Prometheus text, series sorted by label values so that scrapes are
     /// stable. Without series it appends nothing, not even `# HELP` and `# TYPE`: the registry
     /// dropped a family with its last series.
-    func render(into text: inout String) {
-        text += series.withLock { series in
+    func render(into bytes: inout [UInt8]) {
+        bytes += series.withLock { series in
             if let rendered = series.rendered { return rendered }
             let rendered = Self.text(of: series.values, name: name, help: help, labelNames: labelNames)
             series.rendered = rendered
@@ -69,13 +69,14 @@ final class LabeledGauges: Sendable {
         }
     }
 
-    private static func text(of series: [[String]: Double], name: String, help: String, labelNames: [String]) -> String {
-        guard !series.isEmpty else { return "" }
-        var text = "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+    private static func text(of series: [[String]: Double], name: String, help: String, labelNames: [String]) -> [UInt8] {
+        guard !series.isEmpty else { return [] }
+        var text: [UInt8] = []
+        PrometheusText.appendHeader(name: name, help: help, type: "gauge", to: &text)
         for (labelValues, value) in series.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
             let labels = zip(labelNames, labelValues).map { "\($0)=\"\(PrometheusText.escapedLabelValue($1))\"" }
             // `Double`'s description, as swift-prometheus prints gauges: 1.0, not 1.
-            text += "\(name){\(labels.joined(separator: ","))} \(value)\n"
+            text += "\(name){\(labels.joined(separator: ","))} \(value)\n".utf8
         }
         return text
     }

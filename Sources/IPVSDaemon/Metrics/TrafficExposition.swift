@@ -7,11 +7,14 @@ import IPVSCore
 /// (`local_address`, `local_port`, `local_mark`, `proto`, `remote_address`, `remote_port`), which
 /// dashboards already join on, plus `service` for the declared service (empty when foreign).
 public struct TrafficExposition: Sendable {
-    /// Names the declared service of each virtual service we hold.
-    public var serviceNames: [VirtualServiceKey: String]
+    /// The label set of each declared virtual service, rendered when the names are given (once
+    /// per reconcile that changes them): a scrape then copies bytes instead of formatting every
+    /// address again.
+    private let labelsByKey: [VirtualServiceKey: [UInt8]]
 
+    /// `serviceNames` names the declared service of each virtual service we hold.
     public init(serviceNames: [VirtualServiceKey: String]) {
-        self.serviceNames = serviceNames
+        labelsByKey = Dictionary(uniqueKeysWithValues: serviceNames.map { ($0.key, Self.labels(for: $0.key, service: $0.value)) })
     }
 
     static let serviceCounters: [(name: String, help: String, value: @Sendable (Statistics) -> UInt64)] = [
@@ -23,25 +26,26 @@ public struct TrafficExposition: Sendable {
     ]
 
     /// Counters of every virtual service in the table.
-    public func render(virtualServices: [ObservedVirtualService], into text: inout String) {
-        let labelled = virtualServices.map { ($0, labels(for: $0.service.key)) }
+    public func render(virtualServices: [ObservedVirtualService], into bytes: inout [UInt8]) {
+        let labelled = virtualServices.map { ($0.statistics, labels(for: $0.service.key)) }
         for counter in Self.serviceCounters {
             let name = "ipvsctl_virtual_service_\(counter.name)_total"
-            text += "# HELP \(name) \(counter.help) by the virtual service, from the kernel's 64-bit counters.\n"
-            text += "# TYPE \(name) counter\n"
-            for (service, labels) in labelled {
-                text += "\(name){\(labels)} \(counter.value(service.statistics))\n"
+            PrometheusText.appendHeader(
+                name: name, help: "\(counter.help) by the virtual service, from the kernel's 64-bit counters.", type: "counter",
+                to: &bytes)
+            for (statistics, labels) in labelled {
+                Self.appendSample(name, labels, counter.value(statistics), to: &bytes)
             }
         }
     }
 
     /// Connection counts, weights and counters of every real server (opt-in: O(real servers)).
-    public func render(table: [ObservedTableEntry], into text: inout String) {
-        var rows: [(ObservedRealServer, String)] = []
+    public func render(table: [ObservedTableEntry], into bytes: inout [UInt8]) {
+        var rows: [(ObservedRealServer, [UInt8])] = []
         for entry in table {
             let service = labels(for: entry.virtualService.service.key)
             for real in entry.realServers {
-                rows.append((real, service + ",remote_address=\"\(real.server.address)\",remote_port=\"\(real.server.port)\""))
+                rows.append((real, service + Array(",remote_address=\"\(real.server.address)\",remote_port=\"\(real.server.port)\"".utf8)))
             }
         }
         let gauges: [(String, String, (ObservedRealServer) -> UInt64)] = [
@@ -50,24 +54,40 @@ public struct TrafficExposition: Sendable {
             ("ipvsctl_real_server_weight", "Weight of the real server (0: draining or quiesced).", { UInt64($0.server.weight) }),
         ]
         for (name, help, value) in gauges {
-            text += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
-            for (real, labels) in rows { text += "\(name){\(labels)} \(value(real))\n" }
+            PrometheusText.appendHeader(name: name, help: help, type: "gauge", to: &bytes)
+            for (real, labels) in rows { Self.appendSample(name, labels, value(real), to: &bytes) }
         }
         for counter in Self.serviceCounters {
             let name = "ipvsctl_real_server_\(counter.name)_total"
-            text += "# HELP \(name) \(counter.help) by the real server, from the kernel's 64-bit counters.\n"
-            text += "# TYPE \(name) counter\n"
-            for (real, labels) in rows { text += "\(name){\(labels)} \(counter.value(real.statistics))\n" }
+            PrometheusText.appendHeader(
+                name: name, help: "\(counter.help) by the real server, from the kernel's 64-bit counters.", type: "counter", to: &bytes)
+            for (real, labels) in rows { Self.appendSample(name, labels, counter.value(real.statistics), to: &bytes) }
         }
     }
 
-    func labels(for key: VirtualServiceKey) -> String {
-        let service = PrometheusText.escapedLabelValue(serviceNames[key] ?? "")
+    /// `name{labels} value\n`.
+    private static func appendSample(_ name: String, _ labels: [UInt8], _ value: UInt64, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: "{"))
+        bytes.append(contentsOf: labels)
+        bytes.append(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: " "))
+        PrometheusText.appendDecimal(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// A foreign virtual service's labels are made at each scrape (the service label empty).
+    func labels(for key: VirtualServiceKey) -> [UInt8] {
+        labelsByKey[key] ?? Self.labels(for: key, service: "")
+    }
+
+    static func labels(for key: VirtualServiceKey, service: String) -> [UInt8] {
+        let service = PrometheusText.escapedLabelValue(service)
         switch key {
         case .address(let address, let port, let proto):
-            return "service=\"\(service)\",local_address=\"\(address)\",local_port=\"\(port)\",local_mark=\"\",proto=\"\(proto.name)\""
+            return Array("service=\"\(service)\",local_address=\"\(address)\",local_port=\"\(port)\",local_mark=\"\",proto=\"\(proto.name)\"".utf8)
         case .firewallMark(let mark, _):
-            return "service=\"\(service)\",local_address=\"\",local_port=\"0\",local_mark=\"\(mark)\",proto=\"\""
+            return Array("service=\"\(service)\",local_address=\"\",local_port=\"0\",local_mark=\"\(mark)\",proto=\"\"".utf8)
         }
     }
 }
