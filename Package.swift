@@ -145,11 +145,15 @@ let package = Package(
             ]
         ),
 
+        // glibc's <malloc.h> (malloc_trim), which the Glibc module does not export: the agent
+        // gives the memory a full pass freed back to the kernel.
+        .systemLibrary(name: "CMalloc"),
+
         // The node agent: reconciler loop, health checker, metrics and health HTTP, systemd notify.
         .target(
             name: "IPVSDaemon",
             dependencies: [
-                "IPVSCore", "IPVSNetlink", "Nftables", "Conntrack", "Reconciler", "Config", "HealthChecking",
+                "IPVSCore", "IPVSNetlink", "Nftables", "Conntrack", "Reconciler", "Config", "HealthChecking", "CMalloc",
                 "KubernetesAPI", "KubernetesMapping", "KubernetesClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The node agent's reaction to a health verdict at two table sizes, in the kernel lab
-# (Benchmarks/Kernel/agent.py says how): from the verdict to the end of the kernel write, one
+# The node agent at two table sizes, in the kernel lab
+# (Benchmarks/Kernel/agent.py says how): from a health verdict, and from a one-service config
+# edit, to the end of the kernel write; one
 # full pass for comparison, resident memory and idle CPU. Writes Benchmarks/results/agent.json
 # and agent.md. A benchmark, not a test: nothing fails on a slow number.
 #

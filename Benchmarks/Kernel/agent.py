@@ -34,7 +34,21 @@ CHECKED_VIP = "198.19.0.1"
 BACKENDS = ["203.0.113.200", "203.0.113.201"]
 METRICS = "127.0.0.1:9470"
 HEALTH_PORT = 30080
-PEERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Integration", "peers", "lab_peers.py")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+PEERS = os.path.join(ROOT, "Integration", "peers", "lab_peers.py")
+
+
+def unit_environment():
+    """The `Environment=` settings of the shipped systemd unit (the allocator's), so that the
+    agent is measured as it runs on a node."""
+    environment = {}
+    with open(os.path.join(ROOT, "systemd", "ipvsctl-swift.service")) as unit:
+        for line in unit:
+            if line.startswith("Environment="):
+                for assignment in line[len("Environment="):].split():
+                    name, _, value = assignment.partition("=")
+                    environment[name] = value
+    return environment
 
 
 def config(services, edited_weight=1):
@@ -222,6 +236,7 @@ def measure(tool, services, rounds):
         ["ip", "netns", "exec", name, tool, "run", "--config", path, "--node", "node-a",
          "--state-dir", os.path.join(work, "state"), "--metrics-address", METRICS, "--resync-interval", "3600"],
         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "agent.log"), "w"),
+        env={**os.environ, **unit_environment()},
     )
     try:
         wait("the agent to be ready", lambda: ready(ns), 1800)

@@ -31,23 +31,31 @@ public enum Planner {
         var foreign: [ForeignVirtualService] = []
         var newLedger = ledger
 
-        let observedByKey = Dictionary(observed.map { ($0.virtualService.service.key, $0) }, uniquingKeysWith: { first, _ in first })
-        let desiredByKey = Dictionary(desired.virtualServices.map { ($0.service.key, $0) }, uniquingKeysWith: { first, _ in first })
+        // Positions and keys, not copies of the entries: at 10,000 services each copy of an
+        // entry retains its real servers' array, and building the tables was most of a no-op plan.
+        var observedPosition: [VirtualServiceKey: Int] = [:]
+        observedPosition.reserveCapacity(observed.count)
+        for (position, entry) in observed.enumerated() where observedPosition[entry.virtualService.service.key] == nil {
+            observedPosition[entry.virtualService.service.key] = position
+        }
+        var desiredKeys = Set<VirtualServiceKey>(minimumCapacity: desired.virtualServices.count)
+        for want in desired.virtualServices { desiredKeys.insert(want.service.key) }
 
         // Services the ledger names but the kernel no longer has: someone deleted them.
-        for key in ledger.virtualServices where observedByKey[key] == nil && desiredByKey[key] == nil {
+        for key in ledger.virtualServices where observedPosition[key] == nil && !desiredKeys.contains(key) {
             newLedger.virtualServices.remove(key)
         }
-        newLedger.drains = newLedger.drains.filter { observedByKey[$0.key.service] != nil }
+        if !newLedger.drains.isEmpty { newLedger.drains = newLedger.drains.filter { observedPosition[$0.key.service] != nil } }
 
         for want in desired.virtualServices {
             planService(
-                want, have: observedByKey[want.service.key], ledger: ledger, newLedger: &newLedger, options: options, into: &services)
+                want, have: observedPosition[want.service.key].map { observed[$0] }, ledger: ledger, newLedger: &newLedger,
+                options: options, into: &services)
         }
 
         for entry in observed {
             let service = entry.virtualService.service
-            guard desiredByKey[service.key] == nil else { continue }
+            guard !desiredKeys.contains(service.key) else { continue }
             if ledger.virtualServices.contains(service.key) {
                 services.serviceDeletes.append(.deleteVirtualService(service, realServers: entry.realServers))
                 newLedger.virtualServices.remove(service.key)

@@ -85,7 +85,8 @@ public struct TrafficExposition: Sendable {
         let service = PrometheusText.escapedLabelValue(service)
         switch key {
         case .address(let address, let port, let proto):
-            return Array("service=\"\(service)\",local_address=\"\(address)\",local_port=\"\(port)\",local_mark=\"\",proto=\"\(proto.name)\"".utf8)
+            return Array(
+                "service=\"\(service)\",local_address=\"\(address)\",local_port=\"\(port)\",local_mark=\"\",proto=\"\(proto.name)\"".utf8)
         case .firewallMark(let mark, _):
             return Array("service=\"\(service)\",local_address=\"\",local_port=\"0\",local_mark=\"\(mark)\",proto=\"\"".utf8)
         }

@@ -171,9 +171,14 @@ public final class ReconcileLoop: Service, Sendable {
                 if reasons.allSatisfy(\.isScoped),
                     let result = self.reconcileScoped(current, trigger: trigger, changes: verdicts)
                 {
+                    // A new desired state was parsed or mapped whole, then mostly freed.
+                    if reasons != [.health] { FreedMemory.release() }
                     return .reconciled(result)
                 }
-                return .reconciled(self.reconcile(current, trigger: trigger, verdicts: verdicts))
+                let result = self.reconcile(current, trigger: trigger, verdicts: verdicts)
+                // The whole table was read and planned, then freed: give those pages back.
+                FreedMemory.release()
+                return .reconciled(result)
             }
             guard case .reconciled(let result) = outcome else {
                 // The Kubernetes source before its first complete list: nothing to plan against

@@ -220,16 +220,21 @@ struct ScopedPassTests {
         let reads = fixture.table.readCount
         let commands = fixture.table.inner.commandCount
 
-        // web's first endpoint weighs 3 now; static gains an endpoint; api is untouched.
+        // web's first endpoint weighs 3 now; static gains an endpoint and a scheduler; api is
+        // untouched.
         let edited = Self.config
             .replacingOccurrences(of: "{address: 192.0.2.1, node: node-a}", with: "{address: 192.0.2.1, node: node-a, weight: 3}")
-            .replacingOccurrences(of: "- {address: 192.0.2.4}", with: "- {address: 192.0.2.4}\n      - {address: 192.0.2.5}")
+            .replacingOccurrences(
+                of: "ports: [{port: 80}]\n    endpoints:\n      - {address: 192.0.2.4}",
+                with: "ports: [{port: 80}]\n    scheduler: wlc\n    endpoints:\n      - {address: 192.0.2.4}\n      - {address: 192.0.2.5}")
         let state = try await Self.edit(fixture, to: edited)
         await fixture.loop.pass([.config])
         #expect(fixture.table.readCount == reads, "an edit in scope reads nothing from the kernel")
-        // Two weight edits (web's two virtual services) and one new real server.
-        #expect(fixture.table.inner.commandCount == commands + 3)
+        // Two weight edits (web's two virtual services), static's scheduler and a new real server.
+        #expect(fixture.table.inner.commandCount == commands + 4)
         #expect(fixture.realServers["TCP 198.51.100.12:80"] == [4, 5])
+        let staticService = fixture.table.inner.snapshot.first { "\($0.virtualService.service.key)" == "TCP 198.51.100.12:80" }
+        #expect(staticService?.virtualService.service.scheduler == .weightedLeastConnection)
         let weights = fixture.table.inner.snapshot.flatMap(\.realServers).filter { $0.server.address == IPAddress("192.0.2.1") }.map(
             \.server.weight)
         #expect(weights == [3, 3])
