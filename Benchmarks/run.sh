@@ -5,15 +5,19 @@
 #      memory probe: planner, config, metrics, bytes per real server; no kernel needed;
 #   3. one boot of the kernel lab, where ipvsctl-swift, `ipvsadm` and (when given) the floor
 #      apply and read the same workloads side by side, each in fresh network namespaces;
-#   4. the table (medians, ratios, system-call counts) on stdout, as JSON and as Markdown.
+#   4. the table (medians, ratios, system-call counts) on stdout, as JSON and as Markdown;
+#   5. the node agent at 100 services and at the run's size (Benchmarks/agent.sh): from a health
+#      verdict and from a one-service config edit to the kernel, a full pass, memory, idle CPU,
+#      the HTTP endpoints under load; results/agent.{json,md}.
 #
-# Usage: Benchmarks/run.sh [--full] [--runs N] [--floor FILE.c] [--no-strace] [--host-only | --kernel-only]
+# Usage: Benchmarks/run.sh [--full] [--runs N] [--floor FILE.c] [--no-strace] [--no-agent] [--host-only | --kernel-only]
 #        Benchmarks/run.sh --sweep [--sizes LIST] [--runs N] [--floor FILE.c] [--tool-build static|dynamic]
 #   --full        10,000 services x 10 real servers instead of 2,000 x 10
 #   --runs N      timed rounds in the VM (default 5); the median is reported
 #   --floor FILE  C source of the floor (ipvs-floor.c, raw batched netlink), compiled here;
 #                 also $IPVS_FLOOR_SOURCE. Without it the floor column is left out.
 #   --no-strace   skip the system-call counting pass (the slowest part of a --full run)
+#   --no-agent    skip the agent benchmark (part 5; about 8 minutes at 10,000 services)
 #   --out FILE    where the JSON goes (default Benchmarks/results/ci.json, or full.json)
 #   --sweep       instead: W1, W3 and W5 at each size of --sizes (default 1000,2000,5000,10000
 #                 services x 10), --runs rounds each (default 3), for ours, ipvsadm and the
@@ -33,7 +37,7 @@ readonly ROOT_DIR="$(cd "$BENCH_DIR/.." && pwd -P)"
 readonly WORK="$BENCH_DIR/.work"   # git-ignored; inside the project, so the lab VM sees it
 
 services=2000 runs="" size=ci host=1 kernel=1 out="" trace=() sweep=0 sizes=1000,2000,5000,10000 tool_build=static
-static=1 build=1
+static=1 build=1 agent=1
 floor_source="${IPVS_FLOOR_SOURCE:-}"
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -42,6 +46,7 @@ while [[ $# -gt 0 ]]; do
         --floor) floor_source="$2"; shift ;;
         --out) out="$2"; shift ;;
         --no-strace) trace=(--no-strace) ;;
+        --no-agent) agent=0 ;;
         --host-only) kernel=0 ;;
         --kernel-only) host=0 ;;
         --sweep) sweep=1 ;;
@@ -49,7 +54,7 @@ while [[ $# -gt 0 ]]; do
         --tool-build) tool_build="$2"; shift ;;
         --no-static) static=0 tool_build=dynamic ;;
         --no-build) build=0 ;;
-        -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,32p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -134,3 +139,8 @@ fi
 
 log "results"
 python3 "$BENCH_DIR/Kernel/report.py" --work "$WORK" --out "$out" --markdown "${out%.json}.md"
+
+if [[ $kernel == 1 && $agent == 1 ]]; then
+    log "the node agent at 100 and $services services"
+    "$BENCH_DIR/agent.sh" "100,$services" "$runs"
+fi

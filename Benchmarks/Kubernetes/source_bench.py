@@ -4,7 +4,7 @@
 Measures, at N Services x E endpoints (2,000 x 10 by default):
   * event to kernel: an EndpointSlice edit POSTed to the API server until the agent has written
     it (the agent's own ipvsctl_desired_change_to_kernel_seconds, and the wall clock from the
-    POST until ipvsadm shows the new real server);
+    POST until ipvsadm shows the new real server), and how many of those passes were scoped;
   * a relist with nothing changed: history compacted and watches dropped, every collection
     listed again (410), and the kernel commands sent (expected: 0), with the time it took;
   * memory: the agent's resident set with N Services against one with none, per Service.
@@ -186,6 +186,7 @@ def run(services, endpoints, edits):
         # Event to kernel: each edit replaces one endpoint of one Service.
         wall = []
         agent_seen = []
+        scoped_before = agent.total("ipvsctl_scoped_reconciles_total")
         for n in range(edits):
             i = (n * 7919) % services
             count_before = agent.total("ipvsctl_desired_change_to_kernel_seconds_count")
@@ -202,6 +203,8 @@ def run(services, endpoints, edits):
         report(results, "event_to_kernel_wall_seconds_median", round(statistics.median(wall), 3))
         results["event_to_kernel_wall_seconds"] = [round(x, 3) for x in wall]
         report(results, "event_to_kernel_agent_seconds_median", round(statistics.median(agent_seen), 3))
+        # Passes planned for the edited Service only, against the table as last read.
+        report(results, "scoped_passes_during_edits", int(agent.total("ipvsctl_scoped_reconciles_total") - scoped_before))
 
         # A relist with nothing changed.
         commands = agent.total("ipvsctl_kernel_commands_total")
