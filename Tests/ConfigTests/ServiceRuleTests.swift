@@ -269,6 +269,18 @@ struct ServiceRuleTests {
                 """) == [Place(5, 52, "services[0].endpoints[1].address", .duplicateEndpoint)])
     }
 
+    @Test("repeats in a long list are refused at each later one, naming the first", arguments: [3, 16, 17, 40])
+    func repeatedEndpointsInALongList(count: Int) throws {
+        // Lists of up to 16 are compared pairwise, longer ones through a dictionary: both alike.
+        let endpoints = (0..<count).map { "  - {address: 192.0.2.\($0 % 2 == 0 && $0 > 1 ? 1 : $0 + 1)}" }
+        let problems = ConfigTesting.problems(
+            "services:\n- name: a\n  clusterIPs: [198.51.100.1]\n  ports: [{port: 80}]\n  endpoints:\n"
+                + endpoints.joined(separator: "\n"))
+        let repeats = (2..<count).filter { $0 % 2 == 0 }
+        #expect(problems.map(\.place) == repeats.map { Place(6 + $0, 15, "services[0].endpoints[\($0)].address", .duplicateEndpoint) })
+        #expect(problems.allSatisfy { $0.message.contains("(line 6, column 15)") }, "each names the first 192.0.2.1")
+    }
+
     // MARK: Address families
 
     @Test("an endpoint of another family than every VIP needs a tunnel")

@@ -24,12 +24,24 @@ enum DistinctnessRules {
         _ items: [Item], code: ConfigProblem.Code, key: (Item) -> Key, at place: (Item) -> ConfigNode,
         message: (Item) -> String
     ) {
-        var first: [Key: Item] = [:]
-        for item in items {
+        // A service's lists are short: compared pairwise they cost no dictionary (its
+        // allocation and hashing were most of these rules' time at 10,000 services).
+        if items.count <= 16 {
+            for later in items.indices.dropFirst() {
+                let laterKey = key(items[later])
+                if let earlier = items[..<later].firstIndex(where: { key($0) == laterKey }) {
+                    place(items[later]).report(code, message(items[earlier]))
+                }
+            }
+            return
+        }
+        var first: [Key: Int] = [:]
+        first.reserveCapacity(items.count)
+        for (position, item) in items.enumerated() {
             if let earlier = first[key(item)] {
-                place(item).report(code, message(earlier))
+                place(item).report(code, message(items[earlier]))
             } else {
-                first[key(item)] = item
+                first[key(item)] = position
             }
         }
     }
