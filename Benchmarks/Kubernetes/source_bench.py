@@ -222,6 +222,15 @@ def run(services, endpoints, edits):
         report(results, "relist_kernel_commands", int(agent.total("ipvsctl_kernel_commands_total") - commands))
         agent.stop()
         fake.stop()
+    except BaseException:
+        # The work directory goes below: keep what the agent said, for the reason.
+        for log in (f"{work}/full/agent.log", f"{work}/empty/agent.log"):
+            if os.path.exists(log):
+                with open(log) as f:
+                    print(f"--- the last lines of {os.path.basename(os.path.dirname(log))}/agent.log", file=sys.stderr)
+                    sys.stderr.writelines(f.readlines()[-60:])
+                break
+        raise
     finally:
         sh("ip", "netns", "del", NS, check=False)
         shutil.rmtree(work, ignore_errors=True)

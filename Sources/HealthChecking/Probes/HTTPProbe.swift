@@ -51,8 +51,9 @@ struct HTTPProbe {
         }
         do {
             return try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(.head(requestHead))
-                try await outbound.write(.end(nil))
+                // One write: a server may answer the head and close at once, and an end sent
+                // on its own after that fails on the closed channel, losing the answer.
+                try await outbound.write(contentsOf: [.head(requestHead), .end(nil)])
                 var reader = ResponseReader(http: http, maximumBodyBytes: maximumBodyBytes)
                 for try await part in inbound {
                     if let verdict = reader.read(part) { return verdict.failure }
