@@ -53,8 +53,12 @@ def objects(services, endpoints):
 
 
 def endpoint_address(i, k):
-    n = i * 16 + k
-    return f"198.19.{n // 250}.{n % 250 + 1}"
+    """Endpoint k of Service i, in 10.0.0.0/8: 16 addresses per Service (edits take the ones
+    after the first `endpoints`), room for a million Services. (198.19.0.0/16 ran out of octets
+    past 4,000 Services: the agent rightly skipped what it could not parse, and the 10,000 run
+    waited for real servers that could never come.)"""
+    n = i * 16 + k + 1
+    return f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
 
 
 def slice_(i, endpoints, first=0):
