@@ -30,12 +30,7 @@ extension ReconcileLoop {
             return (true, baseline.healthPorts)
         }
         let specs = indices.sorted().map { state.services[$0] }
-        var targets = Set<HealthTarget>()
-        for spec in specs {
-            for endpoint in spec.endpoints {
-                if let target = spec.healthTarget(of: endpoint) { targets.insert(target) }
-            }
-        }
+        let targets = specs.reduce(into: Set<HealthTarget>()) { $0.formUnion(PassBaseline.healthTargets(of: $1)) }
         let view = health?.view(of: targets)
         var touched = state
         touched.services = specs

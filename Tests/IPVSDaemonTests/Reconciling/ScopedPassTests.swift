@@ -91,6 +91,14 @@ struct ScopedPassTests {
                 status: AgentStatus(loopStallBound: .seconds(60)), notifier: nil, healthPorts: nil, logger: logger)
         }
 
+        /// The start-up pass, then every checked endpoint healthy and the pass after it (a full
+        /// one: the first verdicts start masquerading).
+        func startWithEveryTargetHealthy() async throws {
+            await loop.pass([.start])
+            for address: UInt8 in [1, 2, 3] { health.set(.healthy, for: try target(address)) }
+            await loop.pass([.health])
+        }
+
         func target(_ last: UInt8) throws -> HealthTarget {
             try #require(health.targets.withLock { $0 }.first { $0.address == IPAddress("192.0.2.\(last)") })
         }
@@ -119,9 +127,7 @@ struct ScopedPassTests {
     @Test("a verdict is planned for its service only, without reading the kernel, and leaves the table a full pass would")
     func verdictsArePlannedWithoutARead() async throws {
         let fixture = try Fixture()
-        await fixture.loop.pass([.start])
-        for address: UInt8 in [1, 2, 3] { fixture.health.set(.healthy, for: try fixture.target(address)) }
-        await fixture.loop.pass([.health])
+        try await fixture.startWithEveryTargetHealthy()
         #expect(fixture.realServers["TCP 198.51.100.10:80"] == [1, 2])
         #expect(fixture.realServers["TCP 198.51.100.11:443"] == [3])
         let readsAfterStart = fixture.table.readCount
@@ -170,9 +176,7 @@ struct ScopedPassTests {
     @Test("drift is repaired by the next full pass, not hidden by the mirror; a refused command makes the next pass a full one")
     func baselineIsDroppedWhenItCannotBeTrusted() async throws {
         let fixture = try Fixture()
-        await fixture.loop.pass([.start])
-        for address: UInt8 in [1, 2, 3] { fixture.health.set(.healthy, for: try fixture.target(address)) }
-        await fixture.loop.pass([.health])
+        try await fixture.startWithEveryTargetHealthy()
 
         // Someone deletes an owned real server of the static service; a verdict on web comes
         // next, planned against the mirror, which still has it; the resync then repairs it.
@@ -214,9 +218,7 @@ struct ScopedPassTests {
     @Test("a config edit is planned for the services it edits only, without reading the kernel, and leaves the table a full pass would")
     func editsArePlannedWithoutARead() async throws {
         let fixture = try Fixture()
-        await fixture.loop.pass([.start])
-        for address: UInt8 in [1, 2, 3] { fixture.health.set(.healthy, for: try fixture.target(address)) }
-        await fixture.loop.pass([.health])
+        try await fixture.startWithEveryTargetHealthy()
         let reads = fixture.table.readCount
         let commands = fixture.table.inner.commandCount
 
@@ -259,9 +261,7 @@ struct ScopedPassTests {
     @Test("a desired state that adds a service, or changes more than services, is planned by a full pass")
     func structuralChangesRunAFullPass() async throws {
         let fixture = try Fixture()
-        await fixture.loop.pass([.start])
-        for address: UInt8 in [1, 2, 3] { fixture.health.set(.healthy, for: try fixture.target(address)) }
-        await fixture.loop.pass([.health])
+        try await fixture.startWithEveryTargetHealthy()
 
         var reads = fixture.table.readCount
         let added =
