@@ -59,6 +59,15 @@ extension ReconcileLoop {
             selected, mirror: baseline.mirror, ledger: baseline.ledger, packetFilterChanges: filterChanges,
             options: options(interface: state.interface))
         guard planning.violations.isEmpty else { return nil }
+        // Whether a removed real server goes at once (idle) or drains (busy) is decided by its
+        // connection counts, which the mirror holds only as of the last full read: a removal
+        // that a drain could keep is a full pass's work. (A failed one goes regardless.)
+        let drainable = Dictionary(uniqueKeysWithValues: selected.filter { ($0.drainSeconds ?? 0) > 0 }.map { ($0.service.key, $0) })
+        let removesDrainable = planning.plan.changes.contains { change in
+            guard case .deleteRealServer(let real, let service) = change, let want = drainable[service] else { return false }
+            return !want.failedRealServers.contains(real.server.key)
+        }
+        guard !removesDrainable else { return nil }
         defer { metrics.reconcileDuration.record(ContinuousClock.now - started) }
 
         guard let report = apply(planning, interface: state.interface) else {

@@ -258,6 +258,22 @@ struct ScopedPassTests {
         #expect(try fixture.reconciler.plan(state, options: options, health: fixture.health.view()).plan.changes.isEmpty)
     }
 
+    @Test("removing an endpoint that a drain could keep reads the kernel: busy or idle is its connection count now")
+    func drainableRemovalRunsAFullPass() async throws {
+        let fixture = try Fixture()
+        let draining = Self.config.replacingOccurrences(
+            of: "ports: [{port: 80}]\n    endpoints:\n      - {address: 192.0.2.4}",
+            with: "ports: [{port: 80}]\n    drainSeconds: 60\n    endpoints:\n      - {address: 192.0.2.4}\n      - {address: 192.0.2.5}")
+        _ = try await Self.edit(fixture, to: draining)
+        try await fixture.startWithEveryTargetHealthy()
+        #expect(fixture.realServers["TCP 198.51.100.12:80"] == [4, 5])
+        let reads = fixture.table.readCount
+        _ = try await Self.edit(fixture, to: draining.replacingOccurrences(of: "\n      - {address: 192.0.2.5}", with: ""))
+        await fixture.loop.pass([.config])
+        #expect(fixture.table.readCount > reads, "the mirror's connection counts are as old as the last full read")
+        #expect(fixture.realServers["TCP 198.51.100.12:80"] == [4], "idle in the kernel: deleted at once")
+    }
+
     @Test("a desired state that adds a service, or changes more than services, is planned by a full pass")
     func structuralChangesRunAFullPass() async throws {
         let fixture = try Fixture()
