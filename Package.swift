@@ -247,7 +247,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KubernetesMappingTests",
-            dependencies: ["KubernetesMapping", "KubernetesAPI", "IPVSCore"]
+            dependencies: [
+                "KubernetesMapping", "KubernetesAPI", "IPVSCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "KubernetesClientTests",

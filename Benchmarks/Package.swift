@@ -8,6 +8,8 @@ import PackageDescription
 let root: [Target.Dependency] = [
     .product(name: "IPVSCore", package: "ipvsctl-swift"),
     .product(name: "Config", package: "ipvsctl-swift"),
+    .product(name: "KubernetesAPI", package: "ipvsctl-swift"),
+    .product(name: "KubernetesMapping", package: "ipvsctl-swift"),
 ]
 
 let package = Package(

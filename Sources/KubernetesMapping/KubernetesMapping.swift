@@ -34,33 +34,11 @@ public enum KubernetesMapping {
     ///     come from `snapshot.node`.
     ///   - base: what the cluster's services are added to (the interface, kernel settings), and
     ///     its `defaults` for what Kubernetes has no field for.
+    ///
+    /// Maps everything afresh; a source that follows changes keeps an ``IncrementalMapping``.
     public static func map(_ snapshot: ClusterSnapshot, nodeName: String, base: DesiredState = DesiredState()) -> MappingResult {
-        let defaults = base.defaults
-        var log = SkipLog()
-        var problems: [AnnotationProblem] = []
-        var state = base
-
-        if let node = snapshot.node {
-            let read = ReadNode(node, log: &log)
-            state.nodeAddresses[nodeName] = read.addresses
-            if let zone = read.zone { state.nodeZones[nodeName] = zone }
-            // The Node's own ranges win over the config file's; without any, the file's stay.
-            if !read.podCIDRs.isEmpty { state.nodePodCIDRs[nodeName] = read.podCIDRs }
-        }
-
-        var slicesByService: [String: [ReadSlice]] = [:]
-        for (_, slice) in snapshot.slices.sorted(by: { $0.key < $1.key }) {
-            guard let read = ReadSlice(slice, log: &log) else { continue }
-            slicesByService[read.serviceKey, default: []].append(read)
-        }
-
-        for (_, service) in snapshot.services.sorted(by: { $0.key < $1.key }) {
-            guard let read = ReadService(service, log: &log) else { continue }
-            var reader = AnnotationReader(service: read.spec.name, annotations: service.metadata.annotations ?? [:])
-            state.services.append(serviceSpec(read, slices: slicesByService[read.spec.name] ?? [], reader: &reader, defaults: defaults))
-            problems += reader.problems
-        }
-        return MappingResult(state: state, skipped: log.skipped.sorted(), annotationProblems: problems.sorted())
+        var mapping = IncrementalMapping(nodeName: nodeName)
+        return mapping.map(snapshot, changed: ChangedObjects(), base: base)
     }
 }
 

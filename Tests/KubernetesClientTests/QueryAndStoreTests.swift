@@ -28,19 +28,23 @@ import Testing
 @Suite struct ObjectStoreTests {
     @Test func aListReplacesEverythingAndEventsApplyOnTop() {
         var store = ObjectStore<TestPod>()
-        store.apply(
+        let listed = store.apply(
             .replaced(
                 items: [TestPod("a", resourceVersion: "1"), TestPod("b", resourceVersion: "2")],
                 rejected: [], resourceVersion: "10"))
-        store.apply(.event(.added(TestPod("c", resourceVersion: "11"))))
-        store.apply(.event(.modified(TestPod("a", resourceVersion: "12", weight: 5))))
-        store.apply(.event(.deleted(TestPod("b", resourceVersion: "13"))))
-        store.apply(.event(.rejected(type: "ADDED", RejectedObject(key: "default/x", reason: "bad"))))
+        #expect(listed == ["default/a", "default/b"])
+        #expect(store.apply(.event(.added(TestPod("c", resourceVersion: "11")))) == ["default/c"])
+        #expect(store.apply(.event(.modified(TestPod("a", resourceVersion: "12", weight: 5)))) == ["default/a"])
+        #expect(store.apply(.event(.deleted(TestPod("b", resourceVersion: "13")))) == ["default/b"])
+        #expect(store.apply(.event(.rejected(type: "ADDED", RejectedObject(key: "default/x", reason: "bad")))).isEmpty)
         #expect(store.objects.keys.sorted() == ["default/a", "default/c"])
         #expect(store.objects["default/a"]?.spec.weight == 5)
-        // A relist: what is not listed again is gone.
-        store.apply(.replaced(items: [TestPod("c", resourceVersion: "11")], rejected: [], resourceVersion: "20"))
-        #expect(store.objects.keys.sorted() == ["default/c"])
+        // A relist: what is not listed again is gone; what is listed as it was is no change.
+        let relisted = store.apply(
+            .replaced(
+                items: [TestPod("c", resourceVersion: "11"), TestPod("d", resourceVersion: "21")], rejected: [], resourceVersion: "20"))
+        #expect(relisted == ["default/a", "default/d"])
+        #expect(store.objects.keys.sorted() == ["default/c", "default/d"])
         #expect(store.listResourceVersion == "20")
     }
 }

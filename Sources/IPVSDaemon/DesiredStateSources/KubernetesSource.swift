@@ -42,6 +42,9 @@ public final class KubernetesSource: DesiredStateSource {
         var listed: Set<KubernetesResource> = []
         /// Something changed since the last mapping.
         var dirty = true
+        /// The Services and slices that changed since the last mapping: only those (and the
+        /// Services their slices join) are mapped again.
+        var changed = ChangedObjects()
         var baseGeneration: UInt64 = 0
         var mapped: SourceState?
         var changedSince: ContinuousClock.Instant?
@@ -57,6 +60,9 @@ public final class KubernetesSource: DesiredStateSource {
     let metrics: KubernetesMetrics
     let logger: Logger
     private let memory = Mutex(Memory())
+    /// Held across a mapping, taken before `memory` (never the other way round): the mapping
+    /// must see the changes in the order the stores took them.
+    private let mapping: Mutex<IncrementalMapping>
 
     public init(
         configuration: Configuration, client: KubernetesHTTPClient, base: ConfigFileSource?,
@@ -68,6 +74,7 @@ public final class KubernetesSource: DesiredStateSource {
         self.baseWithoutFile = DesiredState()
         self.metrics = metrics
         self.logger = logger
+        mapping = Mutex(IncrementalMapping(nodeName: configuration.node))
     }
 
     public func run(changed: @escaping @Sendable (DesiredStateChange) -> Void) async {
@@ -80,7 +87,7 @@ public final class KubernetesSource: DesiredStateSource {
                     Reflector(
                         KubernetesService.self, client: self.client, selector: selector,
                         observer: self.metrics.observer(.services), logger: self.logger),
-                    store: \.services, changed: changed)
+                    store: \.services, changes: \ChangedObjects.services, changed: changed)
             }
             group.addTask {
                 await self.follow(
@@ -88,7 +95,7 @@ public final class KubernetesSource: DesiredStateSource {
                     Reflector(
                         EndpointSlice.self, client: self.client, selector: selector,
                         observer: self.metrics.observer(.endpointSlices), logger: self.logger),
-                    store: \.slices, changed: changed)
+                    store: \.slices, changes: \ChangedObjects.slices, changed: changed)
             }
             group.addTask {
                 await self.follow(
@@ -96,7 +103,7 @@ public final class KubernetesSource: DesiredStateSource {
                     Reflector(
                         KubernetesNode.self, client: self.client, selector: nodeSelector,
                         observer: self.metrics.observer(.nodes), logger: self.logger),
-                    store: \.nodes, changed: changed)
+                    store: \.nodes, changes: nil, changed: changed)
             }
             if let base {
                 group.addTask {
@@ -110,10 +117,12 @@ public final class KubernetesSource: DesiredStateSource {
         try? await client.shutdown()
     }
 
-    /// Applies one reflector's updates to its store, in order, and says so.
-    private func follow<Object: KubernetesObject>(
+    /// Applies one reflector's updates to its store, in order, noting the keys they changed in
+    /// `changes` (the node, one object, is read again on every mapping), and says so.
+    private func follow<Object: KubernetesObject & Equatable>(
         _ resource: KubernetesResource, _ reflector: Reflector<Object>,
         store: WritableKeyPath<Memory, ObjectStore<Object>> & Sendable,
+        changes: (WritableKeyPath<ChangedObjects, Set<String>> & Sendable)?,
         changed: @escaping @Sendable (DesiredStateChange) -> Void
     ) async {
         let (updates, sink) = AsyncStream.makeStream(of: ReflectorUpdate<Object>.self)
@@ -122,7 +131,8 @@ public final class KubernetesSource: DesiredStateSource {
             for await update in updates {
                 let arrived = ContinuousClock.now
                 let (count, firstSync, allListed) = memory.withLock { memory in
-                    memory[keyPath: store].apply(update)
+                    let keys = memory[keyPath: store].apply(update)
+                    if let changes { memory.changed[keyPath: changes].formUnion(keys) }
                     memory.dirty = true
                     memory.changedSince = memory.changedSince ?? arrived
                     var first = false
@@ -144,30 +154,43 @@ public final class KubernetesSource: DesiredStateSource {
 
     public func current() -> SourceState? {
         let base = self.base?.lastGood
-        let taken = memory.withLock {
-            memory -> (snapshot: ClusterSnapshot?, previous: SourceState?, changedSince: ContinuousClock.Instant?) in
-            guard memory.listed.count == KubernetesResource.allCases.count else { return (nil, nil, nil) }
-            defer { memory.changedSince = nil }
-            let baseMoved = base.map { $0.generation != memory.baseGeneration } ?? false
-            guard memory.dirty || baseMoved || memory.mapped == nil else { return (nil, memory.mapped, memory.changedSince) }
-            memory.dirty = false
-            memory.baseGeneration = base?.generation ?? 0
-            return (
-                ClusterSnapshot(
-                    services: memory.services.objects, slices: memory.slices.objects,
-                    node: memory.nodes.objects.values.first), memory.mapped, memory.changedSince
-            )
+        return mapping.withLock { mapping in
+            let taken = memory.withLock { memory -> Taken in
+                guard memory.listed.count == KubernetesResource.allCases.count else { return Taken() }
+                defer { memory.changedSince = nil }
+                let baseMoved = base.map { $0.generation != memory.baseGeneration } ?? false
+                guard memory.dirty || baseMoved || memory.mapped == nil else {
+                    return Taken(previous: memory.mapped, changedSince: memory.changedSince)
+                }
+                defer { memory.changed = ChangedObjects() }
+                memory.dirty = false
+                memory.baseGeneration = base?.generation ?? 0
+                return Taken(
+                    snapshot: ClusterSnapshot(
+                        services: memory.services.objects, slices: memory.slices.objects,
+                        node: memory.nodes.objects.values.first),
+                    changed: memory.changed, previous: memory.mapped, changedSince: memory.changedSince)
+            }
+            guard let snapshot = taken.snapshot else {
+                return taken.previous.map { SourceState(state: $0.state, generation: $0.generation, changedSince: taken.changedSince) }
+            }
+            let result = mapping.map(snapshot, changed: taken.changed, base: base?.state ?? baseWithoutFile)
+            report(result)
+            // A relist that changed nothing keeps the generation: the health checker is not disturbed.
+            let generation = taken.previous.map { $0.state == result.state ? $0.generation : $0.generation + 1 } ?? 1
+            let mapped = SourceState(state: result.state, generation: generation, changedSince: nil)
+            memory.withLock { $0.mapped = mapped }
+            return SourceState(state: result.state, generation: generation, changedSince: taken.changedSince)
         }
-        guard let snapshot = taken.snapshot else {
-            return taken.previous.map { SourceState(state: $0.state, generation: $0.generation, changedSince: taken.changedSince) }
-        }
-        let result = Self.map(snapshot, node: configuration.node, base: base?.state ?? baseWithoutFile)
-        report(result)
-        // A relist that changed nothing keeps the generation: the health checker is not disturbed.
-        let generation = taken.previous.map { $0.state == result.state ? $0.generation : $0.generation + 1 } ?? 1
-        let mapped = SourceState(state: result.state, generation: generation, changedSince: nil)
-        memory.withLock { $0.mapped = mapped }
-        return SourceState(state: result.state, generation: generation, changedSince: taken.changedSince)
+    }
+
+    /// What a mapping takes from the stores: nothing before every collection was listed; the
+    /// last mapping's state when nothing changed since.
+    private struct Taken {
+        var snapshot: ClusterSnapshot?
+        var changed = ChangedObjects()
+        var previous: SourceState?
+        var changedSince: ContinuousClock.Instant?
     }
 
     /// kube-proxy's reading of the objects, over the file's settings.

@@ -3,7 +3,7 @@ import CMalloc
 /// The heap's free pages, handed back to the kernel.
 enum FreedMemory {
     /// Gives the pages the allocator holds free back to the kernel (`malloc_trim`). A full pass
-    /// reads and plans the whole table, and a new desired state is parsed or mapped whole; all of
+    /// reads and plans the whole table, and a new config file is parsed whole; all of
     /// it is freed after, but glibc keeps freed pages in its arenas for reuse, so without this
     /// the agent's resident memory stays at the peak of its largest pass. Blocking work (it walks
     /// the free lists): call it on the pass's thread.

@@ -171,8 +171,10 @@ public final class ReconcileLoop: Service, Sendable {
                 if reasons.allSatisfy(\.isScoped),
                     let result = self.reconcileScoped(current, trigger: trigger, changes: verdicts)
                 {
-                    // A new desired state was parsed or mapped whole, then mostly freed.
-                    if reasons != [.health] { FreedMemory.release() }
+                    // A config file was parsed whole, then mostly freed. (A Kubernetes event maps
+                    // only the Services it touched: little to give back, and the trim walks
+                    // the whole heap.)
+                    if reasons.contains(.config) { FreedMemory.release() }
                     return .reconciled(result)
                 }
                 let result = self.reconcile(current, trigger: trigger, verdicts: verdicts)

@@ -19,17 +19,27 @@ public struct ObjectStore<Object: KubernetesObject>: Sendable {
 
     public init() {}
 
-    public mutating func apply(_ update: ReflectorUpdate<Object>) {
+    /// Applies one update; returns the keys of the objects it added, modified or deleted (a
+    /// complete list that repeats an object unchanged does not name it), so that a consumer
+    /// can work on those alone.
+    @discardableResult
+    public mutating func apply(_ update: ReflectorUpdate<Object>) -> Set<String> where Object: Equatable {
         switch update {
         case .replaced(let items, _, let resourceVersion):
-            objects = Dictionary(items.map { ($0.metadata.key, $0) }, uniquingKeysWith: { _, last in last })
+            let listed = Dictionary(items.map { ($0.metadata.key, $0) }, uniquingKeysWith: { _, last in last })
+            var changed = Set(objects.keys.filter { listed[$0] == nil })
+            for (key, object) in listed where objects[key] != object { changed.insert(key) }
+            objects = listed
             listResourceVersion = resourceVersion
+            return changed
         case .event(.added(let object)), .event(.modified(let object)):
             objects[object.metadata.key] = object
+            return [object.metadata.key]
         case .event(.deleted(let object)):
             objects[object.metadata.key] = nil
+            return [object.metadata.key]
         case .event(.bookmark), .event(.error), .event(.rejected):
-            break
+            return []
         }
     }
 }
