@@ -23,9 +23,11 @@ public struct ChangedObjects: Sendable, Equatable {
 /// edits): the caller must name, in `changed`, every object that differs from the snapshot
 /// it passed last.
 public struct IncrementalMapping: Sendable {
-    /// A slice as read, and the Service it joins (nil when it was left out whole).
+    /// What is kept of a slice: the Service it joins (nil when it was left out whole) and what
+    /// was left out of it. Not its endpoints: a Service mapped again reads its few slices again
+    /// from the snapshot, which holds them anyway.
     private struct MappedSlice: Sendable {
-        var read: ReadSlice?
+        var serviceKey: String?
         var skipped: [SkippedObject]
     }
 
@@ -60,31 +62,35 @@ public struct IncrementalMapping: Sendable {
     /// everything the first time, or when `base.defaults` changed).
     public mutating func map(_ snapshot: ClusterSnapshot, changed: ChangedObjects, base: DesiredState) -> MappingResult {
         var dirty: Set<String>
+        // The slices read by this call, so that the Services mapped next need not read them again.
+        var fresh: [String: ReadSlice] = [:]
         if defaults != base.defaults {
             self = IncrementalMapping(nodeName: nodeName)
             defaults = base.defaults
-            for key in snapshot.slices.keys { readSlice(key, from: snapshot) }
+            for key in snapshot.slices.keys { readSlice(key, from: snapshot, into: &fresh) }
             for key in slicesOfService.keys { slicesOfService[key]?.sort() }
             order = snapshot.services.keys.sorted()
             dirty = Set(order)
         } else {
             dirty = []
-            for key in changed.slices { dirty.formUnion(readSlice(key, from: snapshot, sorted: true)) }
+            for key in changed.slices { dirty.formUnion(readSlice(key, from: snapshot, into: &fresh, sorted: true)) }
             for key in changed.services {
                 dirty.insert(key)
                 Self.place(key, in: &order, present: snapshot.services[key] != nil)
             }
         }
-        for key in dirty { mapService(key, from: snapshot, defaults: base.defaults) }
+        for key in dirty { mapService(key, from: snapshot, fresh: fresh, defaults: base.defaults) }
         return result(snapshot, base: base)
     }
 
     /// Reads one slice again (or forgets it, when it is gone) and files it under its Service.
     /// Returns the Services it joined before and joins now.
     @discardableResult
-    private mutating func readSlice(_ key: String, from snapshot: ClusterSnapshot, sorted: Bool = false) -> [String] {
+    private mutating func readSlice(
+        _ key: String, from snapshot: ClusterSnapshot, into fresh: inout [String: ReadSlice], sorted: Bool = false
+    ) -> [String] {
         var touched: [String] = []
-        if let old = slices.removeValue(forKey: key)?.read?.serviceKey {
+        if let old = slices.removeValue(forKey: key)?.serviceKey {
             slicesOfService[old]?.removeAll { $0 == key }
             if slicesOfService[old]?.isEmpty == true { slicesOfService[old] = nil }
             touched.append(old)
@@ -92,10 +98,11 @@ public struct IncrementalMapping: Sendable {
         slicesWithSkips.remove(key)
         guard let object = snapshot.slices[key] else { return touched }
         var log = SkipLog()
-        let read = ReadSlice(object, log: &log)
-        slices[key] = MappedSlice(read: read, skipped: log.skipped)
+        let slice = ReadSlice(object, log: &log)
+        fresh[key] = slice
+        slices[key] = MappedSlice(serviceKey: slice?.serviceKey, skipped: log.skipped)
         if !log.skipped.isEmpty { slicesWithSkips.insert(key) }
-        if let service = read?.serviceKey {
+        if let service = slice?.serviceKey {
             if sorted {
                 Self.place(key, in: &slicesOfService[service, default: []], present: true)
             } else {
@@ -107,7 +114,9 @@ public struct IncrementalMapping: Sendable {
     }
 
     /// Maps one Service again with its slices, or forgets it when it is gone.
-    private mutating func mapService(_ key: String, from snapshot: ClusterSnapshot, defaults: ServiceDefaults) {
+    private mutating func mapService(
+        _ key: String, from snapshot: ClusterSnapshot, fresh: [String: ReadSlice], defaults: ServiceDefaults
+    ) {
         servicesWithReports.remove(key)
         guard let object = snapshot.services[key] else {
             services[key] = nil
@@ -120,7 +129,12 @@ public struct IncrementalMapping: Sendable {
             return
         }
         var reader = AnnotationReader(service: read.spec.name, annotations: object.metadata.annotations ?? [:])
-        let joined = (slicesOfService[read.spec.name] ?? []).compactMap { slices[$0]?.read }
+        let joined = (slicesOfService[key] ?? []).compactMap { sliceKey -> ReadSlice? in
+            if let slice = fresh[sliceKey] { return slice }
+            // Read before, and reported then: what it leaves out is not logged twice.
+            var ignored = SkipLog()
+            return snapshot.slices[sliceKey].flatMap { ReadSlice($0, log: &ignored) }
+        }
         let spec = KubernetesMapping.serviceSpec(read, slices: joined, reader: &reader, defaults: defaults)
         services[key] = MappedService(spec: spec, skipped: log.skipped, problems: reader.problems)
         if !log.skipped.isEmpty || !reader.problems.isEmpty { servicesWithReports.insert(key) }
