@@ -190,11 +190,15 @@ def run(services, endpoints, edits):
         # Event to kernel: each edit replaces one endpoint of one Service.
         wall = []
         agent_seen = []
+        # The passes themselves (planning and the kernel write; not the mapping before them).
+        pass_seen = []
         scoped_before = agent.total("ipvsctl_scoped_reconciles_total")
         for n in range(edits):
             i = (n * 7919) % services
             count_before = agent.total("ipvsctl_desired_change_to_kernel_seconds_count")
             sum_before = agent.total("ipvsctl_desired_change_to_kernel_seconds_sum")
+            passes_before = agent.total("ipvsctl_reconcile_duration_seconds_count")
+            pass_sum_before = agent.total("ipvsctl_reconcile_duration_seconds_sum")
             posted = time.monotonic()
             fake.control("apply", json.dumps(slice_(i, endpoints, first=1)))
             new = f"{endpoint_address(i, endpoints)}:8080"
@@ -204,9 +208,14 @@ def run(services, endpoints, edits):
             wait("the agent recorded it", 60, lambda: agent.total("ipvsctl_desired_change_to_kernel_seconds_count") > count_before)
             agent_seen.append((agent.total("ipvsctl_desired_change_to_kernel_seconds_sum") - sum_before)
                               / (agent.total("ipvsctl_desired_change_to_kernel_seconds_count") - count_before))
+            passes = agent.total("ipvsctl_reconcile_duration_seconds_count") - passes_before
+            if passes > 0:
+                pass_seen.append((agent.total("ipvsctl_reconcile_duration_seconds_sum") - pass_sum_before) / passes)
         report(results, "event_to_kernel_wall_seconds_median", round(statistics.median(wall), 3))
         results["event_to_kernel_wall_seconds"] = [round(x, 3) for x in wall]
         report(results, "event_to_kernel_agent_seconds_median", round(statistics.median(agent_seen), 3))
+        if pass_seen:
+            report(results, "pass_seconds_median", round(statistics.median(pass_seen), 4))
         # Passes planned for the edited Service only, against the table as last read.
         report(results, "scoped_passes_during_edits", int(agent.total("ipvsctl_scoped_reconciles_total") - scoped_before))
 

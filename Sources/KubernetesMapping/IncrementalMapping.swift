@@ -52,6 +52,11 @@ public struct IncrementalMapping: Sendable {
     private var slicesWithSkips: Set<String> = []
     private var servicesWithReports: Set<String> = []
 
+    /// What the last ``map(_:changed:base:)`` changed in the state's services: the names of
+    /// those whose spec differs from the mapping before. Nil when it added or removed a
+    /// service, or mapped everything afresh: then only a full comparison tells.
+    public private(set) var lastEdited: Set<String>?
+
     /// - Parameter nodeName: this node's name: its endpoints are the local ones; its addresses
     ///   and zone come from the snapshot's node.
     public init(nodeName: String) {
@@ -62,6 +67,7 @@ public struct IncrementalMapping: Sendable {
     /// everything the first time, or when `base.defaults` changed).
     public mutating func map(_ snapshot: ClusterSnapshot, changed: ChangedObjects, base: DesiredState) -> MappingResult {
         var dirty: Set<String>
+        lastEdited = []
         // The slices read by this call, so that the Services mapped next need not read them again.
         var fresh: [String: ReadSlice] = [:]
         if defaults != base.defaults {
@@ -71,6 +77,7 @@ public struct IncrementalMapping: Sendable {
             for key in slicesOfService.keys { slicesOfService[key]?.sort() }
             order = snapshot.services.keys.sorted()
             dirty = Set(order)
+            lastEdited = nil
         } else {
             dirty = []
             for key in changed.slices { dirty.formUnion(readSlice(key, from: snapshot, into: &fresh, sorted: true)) }
@@ -118,14 +125,17 @@ public struct IncrementalMapping: Sendable {
         _ key: String, from snapshot: ClusterSnapshot, fresh: [String: ReadSlice], defaults: ServiceDefaults
     ) {
         servicesWithReports.remove(key)
+        let before = services[key]?.spec
         guard let object = snapshot.services[key] else {
             services[key] = nil
+            if before != nil { lastEdited = nil }
             return
         }
         var log = SkipLog()
         guard let read = ReadService(object, log: &log) else {
             services[key] = MappedService(spec: nil, skipped: log.skipped, problems: [])
             if !log.skipped.isEmpty { servicesWithReports.insert(key) }
+            if before != nil { lastEdited = nil }
             return
         }
         var reader = AnnotationReader(service: read.spec.name, annotations: object.metadata.annotations ?? [:])
@@ -138,6 +148,11 @@ public struct IncrementalMapping: Sendable {
         let spec = KubernetesMapping.serviceSpec(read, slices: joined, reader: &reader, defaults: defaults)
         services[key] = MappedService(spec: spec, skipped: log.skipped, problems: reader.problems)
         if !log.skipped.isEmpty || !reader.problems.isEmpty { servicesWithReports.insert(key) }
+        if before == nil {
+            lastEdited = nil
+        } else if before != spec {
+            lastEdited?.insert(spec.name)
+        }
     }
 
     /// The state and the report, assembled in the full mapping's order: node, slices by key,

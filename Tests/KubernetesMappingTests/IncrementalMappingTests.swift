@@ -21,6 +21,7 @@ import Testing
             }
             // The first mapping reads everything, whatever `changed` says.
             var mapping = IncrementalMapping(nodeName: "this")
+            var previous: MappingResult?
             for (step, choices) in edits.enumerated() {
                 var choices = Choices(choices)
                 let changed = cluster.edit(using: &choices)
@@ -29,6 +30,14 @@ import Testing
                 let fresh = KubernetesMapping.map(snapshot, nodeName: "this", base: cluster.base)
                 #expect(kept == fresh, "step \(step): \(changed)")
                 if kept != fresh { return }
+                // What it says it edited is exactly what changed, when it says.
+                if let edited = mapping.lastEdited, let previous {
+                    let before = previous.state.services
+                    #expect(before.map(\.name) == fresh.state.services.map(\.name), "step \(step)")
+                    let differing = zip(before, fresh.state.services).filter { $0 != $1 }.map(\.1.name)
+                    #expect(Set(differing) == edited, "step \(step)")
+                }
+                previous = fresh
             }
         }
     }

@@ -79,11 +79,21 @@ public enum HealthTargets {
     /// many services or virtual addresses share it.
     public static func targets(of state: DesiredState, node: String) -> Set<HealthTarget> {
         var targets = Set<HealthTarget>()
-        for spec in state.services where spec.healthCheck != nil || spec.endpoints.contains(where: { $0.healthCheck != nil }) {
-            for endpoint in spec.endpointsToCheck(node: node) {
-                if let target = spec.healthTarget(of: endpoint) { targets.insert(target) }
-            }
-        }
+        for spec in state.services { insertTargets(of: spec, node: node, into: &targets) }
         return targets
+    }
+
+    /// The targets one service contributes on this node.
+    public static func targets(of spec: ServiceSpec, node: String) -> Set<HealthTarget> {
+        var targets = Set<HealthTarget>()
+        insertTargets(of: spec, node: node, into: &targets)
+        return targets
+    }
+
+    private static func insertTargets(of spec: ServiceSpec, node: String, into targets: inout Set<HealthTarget>) {
+        guard spec.healthCheck != nil || spec.endpoints.contains(where: { $0.healthCheck != nil }) else { return }
+        for endpoint in spec.endpointsToCheck(node: node) {
+            if let target = spec.healthTarget(of: endpoint) { targets.insert(target) }
+        }
     }
 }

@@ -21,11 +21,28 @@ public struct SourceState: Sendable {
     /// When the oldest change not handed over before arrived: the change-to-kernel delay
     /// starts there. Nil when nothing changed since the previous call.
     public var changedSince: ContinuousClock.Instant?
+    /// What changed since another generation, when the source knows it: the loop then compares
+    /// those services alone, not every one.
+    public var edit: ServiceEdit?
 
-    public init(state: DesiredState, generation: UInt64, changedSince: ContinuousClock.Instant?) {
+    public init(state: DesiredState, generation: UInt64, changedSince: ContinuousClock.Instant?, edit: ServiceEdit? = nil) {
         self.state = state
         self.generation = generation
         self.changedSince = changedSince
+        self.edit = edit
+    }
+}
+
+/// A desired state that differs from generation `from` in the specs of `services` alone: the
+/// same services in the same order, and everything outside `services` equal.
+public struct ServiceEdit: Sendable, Equatable {
+    public var from: UInt64
+    /// The names of the services whose spec changed.
+    public var services: Set<String>
+
+    public init(from: UInt64, services: Set<String>) {
+        self.from = from
+        self.services = services
     }
 }
 

@@ -176,12 +176,24 @@ public final class KubernetesSource: DesiredStateSource {
             }
             let result = mapping.map(snapshot, changed: taken.changed, base: base?.state ?? baseWithoutFile)
             report(result)
-            // A relist that changed nothing keeps the generation: the health checker is not disturbed.
-            let generation = taken.previous.map { $0.state == result.state ? $0.generation : $0.generation + 1 } ?? 1
-            let mapped = SourceState(state: result.state, generation: generation, changedSince: nil)
+            let (generation, edit) = Self.generation(of: result.state, after: taken.previous, edited: mapping.lastEdited)
+            let mapped = SourceState(state: result.state, generation: generation, changedSince: nil, edit: edit)
             memory.withLock { $0.mapped = mapped }
-            return SourceState(state: result.state, generation: generation, changedSince: taken.changedSince)
+            return SourceState(state: result.state, generation: generation, changedSince: taken.changedSince, edit: edit)
         }
+    }
+
+    /// A new state's generation, and what it edits when only some services' specs changed. A
+    /// state equal to the previous one (a relist that changed nothing) keeps its generation:
+    /// the health checker is not disturbed.
+    static func generation(of state: DesiredState, after previous: SourceState?, edited: Set<String>?) -> (UInt64, ServiceEdit?) {
+        guard let previous else { return (1, nil) }
+        if let edited, previous.state.equalsIgnoringServices(state) {
+            // The mapping compared the Services it mapped again: no need to compare them all.
+            if edited.isEmpty { return (previous.generation, previous.edit) }
+            return (previous.generation + 1, ServiceEdit(from: previous.generation, services: edited))
+        }
+        return (previous.state == state ? previous.generation : previous.generation + 1, nil)
     }
 
     /// What a mapping takes from the stores: nothing before every collection was listed; the

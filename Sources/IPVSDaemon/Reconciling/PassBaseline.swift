@@ -19,6 +19,8 @@ struct PassBaseline: Sendable {
     var positions: [VirtualServiceKey: Int]
     /// The desired virtual services of each declared service, by name.
     var keysOfService: [String: [VirtualServiceKey]]
+    /// Where each declared service stands in `state.services`, by name.
+    var indexOfService: [String: Int]
     /// The declared services (indices into the state's services) whose selection a target's
     /// verdict feeds.
     var servicesOfTarget: [HealthTarget: [Int]]
@@ -46,9 +48,12 @@ struct PassBaseline: Sendable {
         self.positions = positions
         self.keysOfService = keysOfService
         var servicesOfTarget: [HealthTarget: [Int]] = [:]
+        var indexOfService: [String: Int] = [:]
         for (index, spec) in state.services.enumerated() {
+            indexOfService[spec.name] = index
             for target in Self.healthTargets(of: spec) { servicesOfTarget[target, default: []].append(index) }
         }
+        self.indexOfService = indexOfService
         self.servicesOfTarget = servicesOfTarget
         self.healthPorts = healthPorts
         packetFilter = planning.packetFilter ?? PacketFilterTally(state, kernel: planning.desired, node: node)
@@ -65,12 +70,26 @@ struct PassBaseline: Sendable {
     /// in services' contents only: the same services in the same order, each keeping its
     /// health-check node port, and everything outside the services unchanged. Nil otherwise;
     /// a full pass then plans it.
+    ///
+    /// When the source says what it edited since this baseline's generation, only those
+    /// services are compared; otherwise every one.
+    func editedServices(in new: SourceState) -> [Int]? {
+        guard let edit = new.edit, edit.from == generation else { return editedServices(in: new.state) }
+        guard state.services.count == new.state.services.count else { return nil }
+        var edited: [Int] = []
+        for name in edit.services {
+            guard let index = indexOfService[name], new.state.services[index].name == name,
+                state.services[index].healthCheckNodePort == new.state.services[index].healthCheckNodePort
+            else { return nil }
+            edited.append(index)
+        }
+        return edited.sorted()
+    }
+
+    /// ``editedServices(in:)`` by comparing every service.
     func editedServices(in new: DesiredState) -> [Int]? {
         let old = state
-        guard old.services.count == new.services.count, old.node == new.node, old.interface == new.interface,
-            old.kernel == new.kernel, old.defaults == new.defaults, old.nodeAddresses == new.nodeAddresses,
-            old.nodeZones == new.nodeZones, old.clusterCIDRs == new.clusterCIDRs, old.nodePodCIDRs == new.nodePodCIDRs
-        else { return nil }
+        guard old.services.count == new.services.count, old.equalsIgnoringServices(new) else { return nil }
         var edited: [Int] = []
         for (index, (before, after)) in zip(old.services, new.services).enumerated() where before != after {
             guard before.name == after.name, before.healthCheckNodePort == after.healthCheckNodePort else { return nil }

@@ -112,6 +112,23 @@ extension ReconcileLoop {
         return setHealthTargets(current.state, presumingHealthyWhatServes: previous == nil)
     }
 
+    /// After a new desired state that edits `edited` services only: the health checker's
+    /// targets are set again (all of them, work in proportion to the table) only when those
+    /// services' targets changed; otherwise the new generation is noted and nothing else.
+    func refreshHealthTargets(_ current: SourceState, edited: [Int], previous: DesiredState) {
+        let node = configuration.node
+        let unchanged = edited.allSatisfy { index in
+            HealthTargets.targets(of: previous.services[index], node: node)
+                == HealthTargets.targets(of: current.state.services[index], node: node)
+        }
+        let noted = memory.withLock { memory in
+            guard unchanged, memory.healthGeneration != nil else { return false }
+            memory.healthGeneration = current.generation
+            return true
+        }
+        if !noted { refreshHealthTargets(current) }
+    }
+
     /// The applied changes that repaired what someone else altered: a change to a virtual
     /// service whose desired state stood still since the last pass that applied everything
     /// (others may have changed meanwhile: a busy node rarely has a pass where nothing did),

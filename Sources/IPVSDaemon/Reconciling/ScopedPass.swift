@@ -20,8 +20,8 @@ extension ReconcileLoop {
         // The baseline's indices hold for the new state too: it has the same services in order.
         var indices = Set(baseline.services(of: changes.targets))
         if baseline.generation != current.generation {
-            guard let edited = baseline.editedServices(in: state) else { return nil }
-            refreshHealthTargets(current)
+            guard let edited = baseline.editedServices(in: current) else { return nil }
+            refreshHealthTargets(current, edited: edited, previous: baseline.state)
             baseline.adopt(state, generation: current.generation, edited: edited)
             indices.formUnion(edited)
         }

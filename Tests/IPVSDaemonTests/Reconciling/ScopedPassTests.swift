@@ -317,4 +317,37 @@ struct ScopedPassTests {
                 SourceState(state: fewer, generation: current.generation + 1, changedSince: nil), trigger: .config,
                 changes: VerdictChanges()) == nil)
     }
+
+    @Test("a source's edit hint names the services to compare; from another generation, or naming one out of place, it is not used")
+    func editHintsStandInForAFullComparison() async throws {
+        let fixture = try Fixture()
+        try await fixture.startWithEveryTargetHealthy()
+        let baseline = try #require(fixture.loop.memory.withLock { $0.baseline })
+        var edited = baseline.state
+        edited.services[2].scheduler = .weightedLeastConnection
+        let hint = ServiceEdit(from: baseline.generation, services: ["default/static"])
+        #expect(baseline.editedServices(in: edited) == [2])
+        #expect(
+            baseline.editedServices(in: SourceState(state: edited, generation: baseline.generation + 1, changedSince: nil, edit: hint)) == [
+                2
+            ])
+
+        // The hint is taken at its word: a service it does not name is not compared.
+        var unnamed = edited
+        unnamed.services[0].scheduler = .leastConnection
+        #expect(
+            baseline.editedServices(in: SourceState(state: unnamed, generation: baseline.generation + 1, changedSince: nil, edit: hint))
+                == [2])
+        // From another generation than the baseline's, every service is compared.
+        let stale = ServiceEdit(from: baseline.generation + 7, services: ["default/static"])
+        #expect(
+            baseline.editedServices(in: SourceState(state: unnamed, generation: baseline.generation + 8, changedSince: nil, edit: stale))
+                == [0, 2])
+        // A named service that is not where the baseline has it: a full pass decides.
+        var reordered = edited
+        reordered.services.swapAt(0, 2)
+        #expect(
+            baseline.editedServices(in: SourceState(state: reordered, generation: baseline.generation + 1, changedSince: nil, edit: hint))
+                == nil)
+    }
 }
