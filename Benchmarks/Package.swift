@@ -20,8 +20,6 @@ let package = Package(
         // directory's name, which differs between clones.
         .package(name: "ipvsctl-swift", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
-        // The health-check benchmark's loopback listeners (the root package uses it too).
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The synthetic workloads, shaped like the kernel-lab ones (Benchmarks/Kernel/workloads.py).
@@ -44,8 +42,6 @@ let package = Package(
                 "Workloads", .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "IPVSDaemon", package: "ipvsctl-swift"),
                 .product(name: "HealthChecking", package: "ipvsctl-swift"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ] + root,
             path: "Benchmarks/HostBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,13 +1,12 @@
 import Benchmark
+import Foundation
 import HealthChecking
 import IPVSCore
-import NIOCore
-import NIOPosix
 
-/// TCP health checks through the agent's own prober (`NetworkProber`: the deadline race, the
-/// connect, the close) against listeners on loopback, as many in flight as the checker allows
-/// by default. What is measured is the CPU the process spends per check, listeners included:
-/// checks per second per core is the checks divided by the CPU seconds.
+/// TCP health checks through the agent's own prober (`NetworkProber`: the connect, the close)
+/// against listeners on loopback in another process, as many in flight as the checker allows
+/// by default. What is measured is the CPU the prober's process spends per check: checks per
+/// second per core is the checks divided by the CPU seconds.
 func healthCheckBenchmark() {
     Benchmark(
         "Health checks: \(HealthCheckLoad.checks) TCP probes to loopback, \(HealthCheckLoad.concurrency) in flight",
@@ -50,26 +49,40 @@ enum HealthCheckLoad {
     }
 }
 
-/// Listeners on 127.0.0.1 that accept every connection; the prober closes it first and the
-/// listener follows (NIO closes a channel whose peer has closed). Several ports, so that the
-/// client's ephemeral ports, held in TIME_WAIT after each close, are spread over several
-/// destinations. Bound once per process, on ports the kernel picks.
+/// Listeners on 127.0.0.1 that accept every connection and close it, in a process of their own
+/// (`Benchmarks/HealthCheck/loopback_listeners.py`), so that the CPU time measured is the
+/// prober's alone. Several ports, so that the client's ephemeral ports, held in TIME_WAIT after
+/// each close, are spread over several destinations. Started once per process; the listeners
+/// exit with it.
 enum LoopbackListeners {
     static let count = 8
 
-    static let targets: [HealthTarget] = (0..<count).map { _ in
+    static let targets: [HealthTarget] = {
+        let script = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("HealthCheck/loopback_listeners.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [script.path, "\(count)"]
+        let output = Pipe()
+        process.standardOutput = output
         do {
-            let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .serverChannelOption(ChannelOptions.backlog, value: 4096)
-                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: "127.0.0.1", port: 0)
-                .wait()
-            guard let port = channel.localAddress?.port, let address = IPAddress("127.0.0.1") else {
-                fatalError("a loopback listener has no port")
-            }
-            return HealthTarget(address: address, port: UInt16(port), check: HealthCheck(probe: .tcp, timeout: .seconds(2)))
+            try process.run()
         } catch {
-            fatalError("cannot listen on loopback: \(error)")
+            fatalError("cannot start the loopback listeners: \(error)")
         }
-    }
+        // One line: the ports.
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            guard let byte = try? output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty else {
+                fatalError("the loopback listeners said nothing")
+            }
+            line.append(byte)
+        }
+        let ports = String(decoding: line, as: UTF8.self).split(separator: " ").compactMap {
+            UInt16($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        guard ports.count == count, let address = IPAddress("127.0.0.1") else { fatalError("the loopback listeners gave no ports") }
+        return ports.map { HealthTarget(address: address, port: $0, check: HealthCheck(probe: .tcp, timeout: .seconds(2))) }
+    }()
 }
