@@ -35,9 +35,12 @@ struct PacketFilterTallyTests {
             #expect(tally.filter == PacketPathPolicy.desired(after, kernel: new, node: "a"))
             var elements = start.elements
             for change in changes {
+                // Each change is needed: a delete takes out what is there, an add puts in what is not.
                 switch change {
-                case .addFilterElement(let element, let set): elements[set, default: []].insert(element)
-                case .deleteFilterElement(let element, let set): elements[set]?.remove(element)
+                case .addFilterElement(let element, let set):
+                    #expect(elements[set, default: []].insert(element).inserted, "\(change)")
+                case .deleteFilterElement(let element, let set):
+                    #expect(elements[set]?.remove(element) != nil, "\(change)")
                 default: Issue.record("not an element change: \(change)")
                 }
             }
