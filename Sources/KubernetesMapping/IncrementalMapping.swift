@@ -11,8 +11,6 @@ public struct ChangedObjects: Sendable, Equatable {
         self.services = services
         self.slices = slices
     }
-
-    public var isEmpty: Bool { services.isEmpty && slices.isEmpty }
 }
 
 /// ``KubernetesMapping/map(_:nodeName:base:)`` kept up object by object, so that one

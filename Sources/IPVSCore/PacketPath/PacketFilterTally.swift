@@ -63,13 +63,8 @@ public struct PacketFilterTally: Hashable, Sendable {
     }
 
     private mutating func add(_ service: DesiredVirtualService) {
-        for (element, set) in PacketPathPolicy.elements(of: service, guarded: guarded, localSourcesKnown: localSourcesKnown) {
-            filter.insert(element, into: set)
-        }
-        for address in PacketPathPolicy.masqueradedAddresses(of: service) {
-            masqueradedUses[address, default: 0] += 1
-            if localEndpoints.contains(address) { filter.insert(.addressPair(address), into: .hairpin) }
-        }
+        for placed in placedElements(of: service) { filter.insert(placed) }
+        for address in PacketPathPolicy.masqueradedAddresses(of: service) { masqueradedUses[address, default: 0] += 1 }
     }
 
     private mutating func remove(_ service: DesiredVirtualService) {
@@ -95,6 +90,10 @@ struct PlacedElement: Hashable {
 extension DesiredPacketFilter {
     func contains(_ placed: PlacedElement) -> Bool {
         elements[placed.set]?.contains(placed.element) ?? false
+    }
+
+    mutating func insert(_ placed: PlacedElement) {
+        elements[placed.set, default: []].insert(placed.element)
     }
 
     mutating func insert(_ element: PacketFilterElement, into set: PacketFilterSet) {
