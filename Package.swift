@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "Config", targets: ["Config"]),
         .library(name: "IPVSDaemon", targets: ["IPVSDaemon"]),
         .library(name: "HealthChecking", targets: ["HealthChecking"]),
+        .library(name: "Reconciler", targets: ["Reconciler"]),
+        .library(name: "ReconcilerTestKit", targets: ["ReconcilerTestKit"]),
         // For the fuzz package (Fuzz/), which depends on this one by path.
         .library(name: "NftablesWire", targets: ["NftablesWire"]),
         .library(name: "KubernetesAPI", targets: ["KubernetesAPI"]),

@@ -19,6 +19,7 @@ let package = Package(
         // The root package; named, because a path dependency's identity is otherwise its
         // directory's name, which differs between clones.
         .package(name: "ipvsctl-swift", path: ".."),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -42,6 +43,10 @@ let package = Package(
                 "Workloads", .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "IPVSDaemon", package: "ipvsctl-swift"),
                 .product(name: "HealthChecking", package: "ipvsctl-swift"),
+                // In-memory kernel tables, for the agent's passes without a kernel.
+                .product(name: "Reconciler", package: "ipvsctl-swift"),
+                .product(name: "ReconcilerTestKit", package: "ipvsctl-swift"),
+                .product(name: "Logging", package: "swift-log"),
             ] + root,
             path: "Benchmarks/HostBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

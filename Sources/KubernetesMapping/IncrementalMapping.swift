@@ -49,6 +49,10 @@ public struct IncrementalMapping: Sendable {
     /// these, not from every object.
     private var slicesWithSkips: Set<String> = []
     private var servicesWithReports: Set<String> = []
+    /// The mapped specs in `order`, and where each Service's is: kept, so that an edit replaces
+    /// a few in place instead of the whole list being gathered again.
+    private var specs: [ServiceSpec] = []
+    private var specPositions: [String: Int] = [:]
 
     /// What the last ``map(_:changed:base:)`` changed in the state's services: the names of
     /// those whose spec differs from the mapping before. Nil when it added or removed a
@@ -85,7 +89,26 @@ public struct IncrementalMapping: Sendable {
             }
         }
         for key in dirty { mapService(key, from: snapshot, fresh: fresh, defaults: base.defaults) }
+        updateSpecs(dirty)
         return result(snapshot, base: base)
+    }
+
+    /// Puts the specs of the Services mapped again into `specs`: in place when the mapping only
+    /// edited services (the same ones have a spec, in the same order), else gathered afresh.
+    private mutating func updateSpecs(_ mapped: Set<String>) {
+        guard lastEdited != nil else {
+            specs = []
+            specPositions = [:]
+            for key in order {
+                guard let spec = services[key]?.spec else { continue }
+                specPositions[key] = specs.count
+                specs.append(spec)
+            }
+            return
+        }
+        for key in mapped {
+            if let position = specPositions[key], let spec = services[key]?.spec { specs[position] = spec }
+        }
     }
 
     /// Reads one slice again (or forgets it, when it is gone) and files it under its Service.
@@ -172,10 +195,7 @@ public struct IncrementalMapping: Sendable {
             skipped += services[key]?.skipped ?? []
             problems += services[key]?.problems ?? []
         }
-        state.services.reserveCapacity(state.services.count + order.count)
-        for key in order {
-            if let spec = services[key]?.spec { state.services.append(spec) }
-        }
+        if state.services.isEmpty { state.services = specs } else { state.services += specs }
         return MappingResult(state: state, skipped: skipped.sorted(), annotationProblems: problems.sorted())
     }
 

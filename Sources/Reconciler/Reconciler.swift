@@ -186,10 +186,7 @@ public struct Reconciler: Sendable {
             throw Failure(code: .refused, message: planning.violations.map(\.description).joined(separator: "; "))
         }
         let plan = planning.plan
-        var ahead = plan.ledger
-        ahead.virtualServices.formUnion(planning.previousLedger.virtualServices)
-        ahead.addresses.formUnion(planning.previousLedger.addresses)
-        ahead.packetFilter = ahead.packetFilter || planning.previousLedger.packetFilter
+        let ahead = plan.ledger.including(planning.previousLedger)
         // A plan that changes no ownership (a health verdict's) leaves the file as it is.
         var written = planning.previousLedger
         if ahead != written {

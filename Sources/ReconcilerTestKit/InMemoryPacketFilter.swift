@@ -38,7 +38,9 @@ public final class InMemoryPacketFilter: PacketFilterTable {
                     detail: "Error: Could not process rule: No such file or directory")
             }
             guard !dryRun else { return }
+            // Taken out so that the sets are changed in place, not copied whole on every apply.
             var table = state.table
+            state.table = nil
             for change in changes {
                 switch change {
                 case .createPacketFilter, .repairPacketFilter: table = ObservedPacketFilter()

@@ -121,42 +121,143 @@ public struct SessionAffinity: Hashable, Sendable {
 }
 
 /// A declared service: the cluster-wide description every node reads the same way.
+///
+/// The fields live in one shared box, copied on write: a desired state of 10,000 services is
+/// copied and compared on every Kubernetes event, and so a copy costs one reference count and a
+/// comparison of an unchanged service one pointer check.
 public struct ServiceSpec: Hashable, Sendable {
+    private struct Fields: Hashable, Sendable {
+        var name: String
+        var clusterIPs: [IPAddress]
+        var externalIPs: [IPAddress]
+        var loadBalancerIPs: [IPAddress]
+        var loadBalancerSourceRanges: [IPPrefix]
+        var firewallMark: FirewallMarkSpec?
+        var ports: [ServicePort]
+        var scheduler: Scheduler
+        var schedulerFlags: ServiceFlags
+        var forwarding: ForwardingMethod
+        var sessionAffinity: SessionAffinity?
+        var internalTrafficPolicy: TrafficPolicy
+        var externalTrafficPolicy: TrafficPolicy
+        var endpoints: [EndpointSpec]
+        var drainSeconds: UInt32?
+        var healthCheckNodePort: UInt16?
+        var healthCheck: HealthCheck?
+        var panicThreshold: Double?
+        var trafficDistribution: TrafficDistribution?
+    }
+
+    /// Mutated only while uniquely referenced (copy on write), hence sendable.
+    private final class Storage: @unchecked Sendable {
+        var fields: Fields
+
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage: Storage
+
+    /// The box, copied first if it is shared.
+    private var fields: Fields {
+        get { storage.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            yield &storage.fields
+        }
+    }
+
     /// Unique, `namespace/name` by convention.
-    public var name: String
+    public var name: String {
+        get { storage.fields.name }
+        _modify { yield &fields.name }
+    }
     /// Internal virtual addresses (`internalTrafficPolicy`).
-    public var clusterIPs: [IPAddress]
+    public var clusterIPs: [IPAddress] {
+        get { storage.fields.clusterIPs }
+        _modify { yield &fields.clusterIPs }
+    }
     /// External virtual addresses (`externalTrafficPolicy`).
-    public var externalIPs: [IPAddress]
+    public var externalIPs: [IPAddress] {
+        get { storage.fields.externalIPs }
+        _modify { yield &fields.externalIPs }
+    }
     /// Load-balancer addresses (`externalTrafficPolicy`).
-    public var loadBalancerIPs: [IPAddress]
+    public var loadBalancerIPs: [IPAddress] {
+        get { storage.fields.loadBalancerIPs }
+        _modify { yield &fields.loadBalancerIPs }
+    }
     /// Clients allowed to reach the load-balancer addresses; empty allows every client.
     /// Enforced by the packet filter: anyone else's packets to those addresses are dropped.
-    public var loadBalancerSourceRanges: [IPPrefix]
+    public var loadBalancerSourceRanges: [IPPrefix] {
+        get { storage.fields.loadBalancerSourceRanges }
+        _modify { yield &fields.loadBalancerSourceRanges }
+    }
     /// A firewall-mark service instead of (or besides) addresses (`externalTrafficPolicy`).
-    public var firewallMark: FirewallMarkSpec?
-    public var ports: [ServicePort]
-    public var scheduler: Scheduler
-    public var schedulerFlags: ServiceFlags
-    public var forwarding: ForwardingMethod
-    public var sessionAffinity: SessionAffinity?
-    public var internalTrafficPolicy: TrafficPolicy
-    public var externalTrafficPolicy: TrafficPolicy
-    public var endpoints: [EndpointSpec]
+    public var firewallMark: FirewallMarkSpec? {
+        get { storage.fields.firewallMark }
+        _modify { yield &fields.firewallMark }
+    }
+    public var ports: [ServicePort] {
+        get { storage.fields.ports }
+        _modify { yield &fields.ports }
+    }
+    public var scheduler: Scheduler {
+        get { storage.fields.scheduler }
+        _modify { yield &fields.scheduler }
+    }
+    public var schedulerFlags: ServiceFlags {
+        get { storage.fields.schedulerFlags }
+        _modify { yield &fields.schedulerFlags }
+    }
+    public var forwarding: ForwardingMethod {
+        get { storage.fields.forwarding }
+        _modify { yield &fields.forwarding }
+    }
+    public var sessionAffinity: SessionAffinity? {
+        get { storage.fields.sessionAffinity }
+        _modify { yield &fields.sessionAffinity }
+    }
+    public var internalTrafficPolicy: TrafficPolicy {
+        get { storage.fields.internalTrafficPolicy }
+        _modify { yield &fields.internalTrafficPolicy }
+    }
+    public var externalTrafficPolicy: TrafficPolicy {
+        get { storage.fields.externalTrafficPolicy }
+        _modify { yield &fields.externalTrafficPolicy }
+    }
+    public var endpoints: [EndpointSpec] {
+        get { storage.fields.endpoints }
+        _modify { yield &fields.endpoints }
+    }
     /// How long a removed endpoint's real server drains (weight 0) before it is deleted.
-    public var drainSeconds: UInt32?
+    public var drainSeconds: UInt32? {
+        get { storage.fields.drainSeconds }
+        _modify { yield &fields.drainSeconds }
+    }
     /// For `externalTrafficPolicy: Local`: the HTTP port that tells load balancers whether this
     /// node has a local endpoint (like kube-proxy's healthCheckNodePort).
-    public var healthCheckNodePort: UInt16?
+    public var healthCheckNodePort: UInt16? {
+        get { storage.fields.healthCheckNodePort }
+        _modify { yield &fields.healthCheckNodePort }
+    }
     /// The service's default health check (each endpoint carries its effective one).
-    public var healthCheck: HealthCheck?
+    public var healthCheck: HealthCheck? {
+        get { storage.fields.healthCheck }
+        _modify { yield &fields.healthCheck }
+    }
     /// When more than this fraction (0 to 1) of the endpoints this node checks fail together,
     /// they are all kept in the kernel and the service is reported as panicking; nil never panics.
-    public var panicThreshold: Double?
+    public var panicThreshold: Double? {
+        get { storage.fields.panicThreshold }
+        _modify { yield &fields.panicThreshold }
+    }
     /// The file source's `trafficDistribution`: turned into each endpoint's hints from its node
     /// and zone, as Kubernetes' EndpointSlice controller does. Endpoints that carry hints of
     /// their own (the Kubernetes source) keep them.
-    public var trafficDistribution: TrafficDistribution?
+    public var trafficDistribution: TrafficDistribution? {
+        get { storage.fields.trafficDistribution }
+        _modify { yield &fields.trafficDistribution }
+    }
 
     public init(
         name: String, clusterIPs: [IPAddress] = [], externalIPs: [IPAddress] = [], loadBalancerIPs: [IPAddress] = [],
@@ -167,26 +268,34 @@ public struct ServiceSpec: Hashable, Sendable {
         endpoints: [EndpointSpec] = [], drainSeconds: UInt32? = nil, healthCheckNodePort: UInt16? = nil,
         healthCheck: HealthCheck? = nil, panicThreshold: Double? = nil, trafficDistribution: TrafficDistribution? = nil
     ) {
-        self.trafficDistribution = trafficDistribution
-        self.loadBalancerSourceRanges = loadBalancerSourceRanges
-        self.name = name
-        self.clusterIPs = clusterIPs
-        self.externalIPs = externalIPs
-        self.loadBalancerIPs = loadBalancerIPs
-        self.firewallMark = firewallMark
-        self.ports = ports
-        self.scheduler = scheduler
-        self.schedulerFlags = schedulerFlags
-        self.forwarding = forwarding
-        self.sessionAffinity = sessionAffinity
-        self.internalTrafficPolicy = internalTrafficPolicy
-        self.externalTrafficPolicy = externalTrafficPolicy
-        self.endpoints = endpoints
-        self.drainSeconds = drainSeconds
-        self.healthCheckNodePort = healthCheckNodePort
-        self.healthCheck = healthCheck
-        self.panicThreshold = panicThreshold
+        storage = Storage(
+            Fields(
+                name: name,
+                clusterIPs: clusterIPs,
+                externalIPs: externalIPs,
+                loadBalancerIPs: loadBalancerIPs,
+                loadBalancerSourceRanges: loadBalancerSourceRanges,
+                firewallMark: firewallMark,
+                ports: ports,
+                scheduler: scheduler,
+                schedulerFlags: schedulerFlags,
+                forwarding: forwarding,
+                sessionAffinity: sessionAffinity,
+                internalTrafficPolicy: internalTrafficPolicy,
+                externalTrafficPolicy: externalTrafficPolicy,
+                endpoints: endpoints,
+                drainSeconds: drainSeconds,
+                healthCheckNodePort: healthCheckNodePort,
+                healthCheck: healthCheck,
+                panicThreshold: panicThreshold,
+                trafficDistribution: trafficDistribution))
     }
+
+    public static func == (lhs: ServiceSpec, rhs: ServiceSpec) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+    }
+
+    public func hash(into hasher: inout Hasher) { storage.fields.hash(into: &hasher) }
 }
 
 /// A firewall-mark virtual service: packets marked by netfilter, in one address family.

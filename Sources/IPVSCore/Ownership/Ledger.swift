@@ -20,6 +20,17 @@ public struct Ledger: Hashable, Sendable {
     }
 
     public var isEmpty: Bool { virtualServices.isEmpty && addresses.isEmpty && drains.isEmpty && !packetFilter }
+
+    /// This ledger claiming what `other` owns too. Sets that are one and the same (a plan that
+    /// changed no ownership keeps the previous ledger's) compare in constant time and are left
+    /// as they are: merging them would hash every owned object on every pass.
+    public func including(_ other: Ledger) -> Ledger {
+        var merged = self
+        if merged.virtualServices != other.virtualServices { merged.virtualServices.formUnion(other.virtualServices) }
+        if merged.addresses != other.addresses { merged.addresses.formUnion(other.addresses) }
+        merged.packetFilter = packetFilter || other.packetFilter
+        return merged
+    }
 }
 
 /// A real server within its virtual service.

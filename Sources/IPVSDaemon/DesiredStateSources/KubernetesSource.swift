@@ -46,7 +46,6 @@ public final class KubernetesSource: DesiredStateSource {
         /// Services their slices join) are mapped again.
         var changed = ChangedObjects()
         var baseGeneration: UInt64 = 0
-        var mapped: SourceState?
         var changedSince: ContinuousClock.Instant?
         /// What was reported last, so that a problem is logged when it appears, not every pass.
         var reported: Set<String> = []
@@ -62,7 +61,7 @@ public final class KubernetesSource: DesiredStateSource {
     private let memory = Mutex(Memory())
     /// Held across a mapping, taken before `memory` (never the other way round): the mapping
     /// must see the changes in the order the stores took them.
-    private let mapping: Mutex<IncrementalMapping>
+    private let generations: Mutex<KubernetesGenerations>
 
     public init(
         configuration: Configuration, client: KubernetesHTTPClient, base: ConfigFileSource?,
@@ -74,7 +73,7 @@ public final class KubernetesSource: DesiredStateSource {
         self.baseWithoutFile = DesiredState()
         self.metrics = metrics
         self.logger = logger
-        mapping = Mutex(IncrementalMapping(nodeName: configuration.node))
+        generations = Mutex(KubernetesGenerations(node: configuration.node))
     }
 
     public func run(changed: @escaping @Sendable (DesiredStateChange) -> Void) async {
@@ -154,14 +153,13 @@ public final class KubernetesSource: DesiredStateSource {
 
     public func current() -> SourceState? {
         let base = self.base?.lastGood
-        return mapping.withLock { mapping in
-            let taken = memory.withLock { memory -> Taken in
-                guard memory.listed.count == KubernetesResource.allCases.count else { return Taken() }
+        return generations.withLock { generations in
+            let neverMapped = generations.last == nil
+            let taken = memory.withLock { memory -> Taken? in
+                guard memory.listed.count == KubernetesResource.allCases.count else { return nil }
                 defer { memory.changedSince = nil }
                 let baseMoved = base.map { $0.generation != memory.baseGeneration } ?? false
-                guard memory.dirty || baseMoved || memory.mapped == nil else {
-                    return Taken(previous: memory.mapped, changedSince: memory.changedSince)
-                }
+                guard memory.dirty || baseMoved || neverMapped else { return Taken(changedSince: memory.changedSince) }
                 defer { memory.changed = ChangedObjects() }
                 memory.dirty = false
                 memory.baseGeneration = base?.generation ?? 0
@@ -169,39 +167,24 @@ public final class KubernetesSource: DesiredStateSource {
                     snapshot: ClusterSnapshot(
                         services: memory.services.objects, slices: memory.slices.objects,
                         node: memory.nodes.objects.values.first),
-                    changed: memory.changed, previous: memory.mapped, changedSince: memory.changedSince)
+                    changed: memory.changed, changedSince: memory.changedSince)
             }
+            guard let taken else { return nil }
             guard let snapshot = taken.snapshot else {
-                return taken.previous.map { SourceState(state: $0.state, generation: $0.generation, changedSince: taken.changedSince) }
+                return generations.last.map { SourceState(state: $0.state, generation: $0.generation, changedSince: taken.changedSince) }
             }
-            let result = mapping.map(snapshot, changed: taken.changed, base: base?.state ?? baseWithoutFile)
+            var (next, result) = generations.next(snapshot, changed: taken.changed, base: base?.state ?? baseWithoutFile)
             report(result)
-            let (generation, edit) = Self.generation(of: result.state, after: taken.previous, edited: mapping.lastEdited)
-            let mapped = SourceState(state: result.state, generation: generation, changedSince: nil, edit: edit)
-            memory.withLock { $0.mapped = mapped }
-            return SourceState(state: result.state, generation: generation, changedSince: taken.changedSince, edit: edit)
+            next.changedSince = taken.changedSince
+            return next
         }
     }
 
-    /// A new state's generation, and what it edits when only some services' specs changed. A
-    /// state equal to the previous one (a relist that changed nothing) keeps its generation:
-    /// the health checker is not disturbed.
-    static func generation(of state: DesiredState, after previous: SourceState?, edited: Set<String>?) -> (UInt64, ServiceEdit?) {
-        guard let previous else { return (1, nil) }
-        if let edited, previous.state.equalsIgnoringServices(state) {
-            // The mapping compared the Services it mapped again: no need to compare them all.
-            if edited.isEmpty { return (previous.generation, previous.edit) }
-            return (previous.generation + 1, ServiceEdit(from: previous.generation, services: edited))
-        }
-        return (previous.state == state ? previous.generation : previous.generation + 1, nil)
-    }
-
-    /// What a mapping takes from the stores: nothing before every collection was listed; the
-    /// last mapping's state when nothing changed since.
+    /// What a mapping takes from the stores: the objects and what changed among them, or
+    /// nothing new since the last mapping.
     private struct Taken {
         var snapshot: ClusterSnapshot?
         var changed = ChangedObjects()
-        var previous: SourceState?
         var changedSince: ContinuousClock.Instant?
     }
 

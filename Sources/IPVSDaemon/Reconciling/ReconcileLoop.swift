@@ -156,6 +156,10 @@ public final class ReconcileLoop: Service, Sendable {
 
     // MARK: - One pass
 
+    /// One pass for `reasons`, as `run()` makes them, for the agent benchmark: it drives passes
+    /// without the loop's clock, signals and source task.
+    @_spi(Benchmarks) public func benchmarkPass(_ reasons: Set<ReconcileTrigger>) async { await pass(reasons) }
+
     func pass(_ reasons: Set<ReconcileTrigger>) async {
         guard let trigger = reasons.min() else { return }
         status.loopActive()
