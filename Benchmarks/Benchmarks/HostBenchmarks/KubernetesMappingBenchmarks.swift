@@ -21,7 +21,8 @@ func kubernetesMappingBenchmarks() {
     // One slice edit, as the source maps it: the snapshot with one slice replaced, and its key.
     // The mapping is primed once per process, so that neither its first mapping nor freeing it
     // is measured.
-    Benchmark("Kubernetes: map one EndpointSlice edit, 10,000 Services", configuration: .init(maxIterations: 500)) { benchmark in
+    Benchmark("Kubernetes: map one EndpointSlice edit, 10,000 Services", configuration: .init(timeUnits: .microseconds, maxIterations: 500))
+    { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(PrimedMapping.full.mapNextEdit())
         }
