@@ -122,9 +122,8 @@ public struct SessionAffinity: Hashable, Sendable {
 
 /// A declared service: the cluster-wide description every node reads the same way.
 ///
-/// The fields live in one shared box, copied on write: a desired state of 10,000 services is
-/// copied and compared on every Kubernetes event, and so a copy costs one reference count and a
-/// comparison of an unchanged service one pointer check.
+/// The fields live in one ``CopyOnWriteBox``: a desired state of 10,000 services is copied and
+/// compared on every Kubernetes event.
 public struct ServiceSpec: Hashable, Sendable {
     private struct Fields: Hashable, Sendable {
         var name: String
@@ -148,115 +147,99 @@ public struct ServiceSpec: Hashable, Sendable {
         var trafficDistribution: TrafficDistribution?
     }
 
-    /// Mutated only while uniquely referenced (copy on write), hence sendable.
-    private final class Storage: @unchecked Sendable {
-        var fields: Fields
-
-        init(_ fields: Fields) { self.fields = fields }
-    }
-
-    private var storage: Storage
-
-    /// The box, copied first if it is shared.
-    private var fields: Fields {
-        get { storage.fields }
-        _modify {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
-            yield &storage.fields
-        }
-    }
+    private var fields: CopyOnWriteBox<Fields>
 
     /// Unique, `namespace/name` by convention.
     public var name: String {
-        get { storage.fields.name }
-        _modify { yield &fields.name }
+        get { fields.value.name }
+        _modify { yield &fields.value.name }
     }
     /// Internal virtual addresses (`internalTrafficPolicy`).
     public var clusterIPs: [IPAddress] {
-        get { storage.fields.clusterIPs }
-        _modify { yield &fields.clusterIPs }
+        get { fields.value.clusterIPs }
+        _modify { yield &fields.value.clusterIPs }
     }
     /// External virtual addresses (`externalTrafficPolicy`).
     public var externalIPs: [IPAddress] {
-        get { storage.fields.externalIPs }
-        _modify { yield &fields.externalIPs }
+        get { fields.value.externalIPs }
+        _modify { yield &fields.value.externalIPs }
     }
     /// Load-balancer addresses (`externalTrafficPolicy`).
     public var loadBalancerIPs: [IPAddress] {
-        get { storage.fields.loadBalancerIPs }
-        _modify { yield &fields.loadBalancerIPs }
+        get { fields.value.loadBalancerIPs }
+        _modify { yield &fields.value.loadBalancerIPs }
     }
     /// Clients allowed to reach the load-balancer addresses; empty allows every client.
     /// Enforced by the packet filter: anyone else's packets to those addresses are dropped.
     public var loadBalancerSourceRanges: [IPPrefix] {
-        get { storage.fields.loadBalancerSourceRanges }
-        _modify { yield &fields.loadBalancerSourceRanges }
+        get { fields.value.loadBalancerSourceRanges }
+        _modify { yield &fields.value.loadBalancerSourceRanges }
     }
     /// A firewall-mark service instead of (or besides) addresses (`externalTrafficPolicy`).
     public var firewallMark: FirewallMarkSpec? {
-        get { storage.fields.firewallMark }
-        _modify { yield &fields.firewallMark }
+        get { fields.value.firewallMark }
+        _modify { yield &fields.value.firewallMark }
     }
     public var ports: [ServicePort] {
-        get { storage.fields.ports }
-        _modify { yield &fields.ports }
+        get { fields.value.ports }
+        _modify { yield &fields.value.ports }
     }
     public var scheduler: Scheduler {
-        get { storage.fields.scheduler }
-        _modify { yield &fields.scheduler }
+        get { fields.value.scheduler }
+        _modify { yield &fields.value.scheduler }
     }
     public var schedulerFlags: ServiceFlags {
-        get { storage.fields.schedulerFlags }
-        _modify { yield &fields.schedulerFlags }
+        get { fields.value.schedulerFlags }
+        _modify { yield &fields.value.schedulerFlags }
     }
     public var forwarding: ForwardingMethod {
-        get { storage.fields.forwarding }
-        _modify { yield &fields.forwarding }
+        get { fields.value.forwarding }
+        _modify { yield &fields.value.forwarding }
     }
     public var sessionAffinity: SessionAffinity? {
-        get { storage.fields.sessionAffinity }
-        _modify { yield &fields.sessionAffinity }
+        get { fields.value.sessionAffinity }
+        _modify { yield &fields.value.sessionAffinity }
     }
     public var internalTrafficPolicy: TrafficPolicy {
-        get { storage.fields.internalTrafficPolicy }
-        _modify { yield &fields.internalTrafficPolicy }
+        get { fields.value.internalTrafficPolicy }
+        _modify { yield &fields.value.internalTrafficPolicy }
     }
     public var externalTrafficPolicy: TrafficPolicy {
-        get { storage.fields.externalTrafficPolicy }
-        _modify { yield &fields.externalTrafficPolicy }
+        get { fields.value.externalTrafficPolicy }
+        _modify { yield &fields.value.externalTrafficPolicy }
     }
     public var endpoints: [EndpointSpec] {
-        get { storage.fields.endpoints }
-        _modify { yield &fields.endpoints }
+        get { fields.value.endpoints }
+        _modify { yield &fields.value.endpoints }
     }
     /// How long a removed endpoint's real server drains (weight 0) before it is deleted.
     public var drainSeconds: UInt32? {
-        get { storage.fields.drainSeconds }
-        _modify { yield &fields.drainSeconds }
+        get { fields.value.drainSeconds }
+        _modify { yield &fields.value.drainSeconds }
     }
     /// For `externalTrafficPolicy: Local`: the HTTP port that tells load balancers whether this
     /// node has a local endpoint (like kube-proxy's healthCheckNodePort).
     public var healthCheckNodePort: UInt16? {
-        get { storage.fields.healthCheckNodePort }
-        _modify { yield &fields.healthCheckNodePort }
+        get { fields.value.healthCheckNodePort }
+        _modify { yield &fields.value.healthCheckNodePort }
     }
     /// The service's default health check (each endpoint carries its effective one).
     public var healthCheck: HealthCheck? {
-        get { storage.fields.healthCheck }
-        _modify { yield &fields.healthCheck }
+        get { fields.value.healthCheck }
+        _modify { yield &fields.value.healthCheck }
     }
     /// When more than this fraction (0 to 1) of the endpoints this node checks fail together,
     /// they are all kept in the kernel and the service is reported as panicking; nil never panics.
     public var panicThreshold: Double? {
-        get { storage.fields.panicThreshold }
-        _modify { yield &fields.panicThreshold }
+        get { fields.value.panicThreshold }
+        _modify { yield &fields.value.panicThreshold }
     }
     /// The file source's `trafficDistribution`: turned into each endpoint's hints from its node
     /// and zone, as Kubernetes' EndpointSlice controller does. Endpoints that carry hints of
     /// their own (the Kubernetes source) keep them.
     public var trafficDistribution: TrafficDistribution? {
-        get { storage.fields.trafficDistribution }
-        _modify { yield &fields.trafficDistribution }
+        get { fields.value.trafficDistribution }
+        _modify { yield &fields.value.trafficDistribution }
     }
 
     public init(
@@ -268,7 +251,7 @@ public struct ServiceSpec: Hashable, Sendable {
         endpoints: [EndpointSpec] = [], drainSeconds: UInt32? = nil, healthCheckNodePort: UInt16? = nil,
         healthCheck: HealthCheck? = nil, panicThreshold: Double? = nil, trafficDistribution: TrafficDistribution? = nil
     ) {
-        storage = Storage(
+        fields = CopyOnWriteBox(
             Fields(
                 name: name,
                 clusterIPs: clusterIPs,
@@ -291,11 +274,6 @@ public struct ServiceSpec: Hashable, Sendable {
                 trafficDistribution: trafficDistribution))
     }
 
-    public static func == (lhs: ServiceSpec, rhs: ServiceSpec) -> Bool {
-        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
-    }
-
-    public func hash(into hasher: inout Hasher) { storage.fields.hash(into: &hasher) }
 }
 
 /// A firewall-mark virtual service: packets marked by netfilter, in one address family.

@@ -2,35 +2,76 @@
 /// service, optionally overridden per endpoint (the config resolves the override, so every
 /// endpoint carries its effective check).
 public struct HealthCheck: Hashable, Sendable {
-    public var probe: Probe
+    private struct Fields: Hashable, Sendable {
+        var probe: Probe
+        var port: UInt16?
+        var interval: Duration
+        var jitter: Double
+        var timeout: Duration
+        var rise: Int
+        var fall: Int
+        var initiallyHealthy: Bool
+    }
+
+    /// In one ``CopyOnWriteBox``: every endpoint carries its effective check, most often its
+    /// service's, which it then shares.
+    private var fields: CopyOnWriteBox<Fields>
+
+    public var probe: Probe {
+        get { fields.value.probe }
+        _modify { yield &fields.value.probe }
+    }
     /// The port probed; nil probes the endpoint's target port.
-    public var port: UInt16?
+    public var port: UInt16? {
+        get { fields.value.port }
+        _modify { yield &fields.value.port }
+    }
     /// Time between two probes of one target.
-    public var interval: Duration
+    public var interval: Duration {
+        get { fields.value.interval }
+        _modify { yield &fields.value.interval }
+    }
     /// Each interval is stretched or shrunk by up to this fraction at random (0 to 1), so that
     /// probes of many targets do not fire in step.
-    public var jitter: Double
+    public var jitter: Double {
+        get { fields.value.jitter }
+        _modify { yield &fields.value.jitter }
+    }
     /// A probe that takes longer fails.
-    public var timeout: Duration
+    public var timeout: Duration {
+        get { fields.value.timeout }
+        _modify { yield &fields.value.timeout }
+    }
     /// Consecutive successes that bring a failed endpoint back.
-    public var rise: Int
+    public var rise: Int {
+        get { fields.value.rise }
+        _modify { yield &fields.value.rise }
+    }
     /// Consecutive failures that take a healthy endpoint out.
-    public var fall: Int
+    public var fall: Int {
+        get { fields.value.fall }
+        _modify { yield &fields.value.fall }
+    }
     /// Start as healthy instead of unknown: the endpoint enters the kernel before its first probe.
-    public var initiallyHealthy: Bool
+    public var initiallyHealthy: Bool {
+        get { fields.value.initiallyHealthy }
+        _modify { yield &fields.value.initiallyHealthy }
+    }
 
     public init(
         probe: Probe = .tcp, port: UInt16? = nil, interval: Duration = .seconds(5), jitter: Double = 0.1,
         timeout: Duration = .seconds(2), rise: Int = 2, fall: Int = 3, initiallyHealthy: Bool = false
     ) {
-        self.probe = probe
-        self.port = port
-        self.interval = interval
-        self.jitter = jitter
-        self.timeout = timeout
-        self.rise = rise
-        self.fall = fall
-        self.initiallyHealthy = initiallyHealthy
+        fields = CopyOnWriteBox(
+            Fields(
+                probe: probe,
+                port: port,
+                interval: interval,
+                jitter: jitter,
+                timeout: timeout,
+                rise: rise,
+                fall: fall,
+                initiallyHealthy: initiallyHealthy))
     }
 
     public enum Probe: Hashable, Sendable {
