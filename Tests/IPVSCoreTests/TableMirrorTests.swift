@@ -7,7 +7,23 @@ import Testing
 struct TableMirrorTests {
     /// Real servers in a fixed order: the kernel lists them newest first, the simulation appends.
     static func normalized(_ mirror: TableMirror) -> [VirtualServiceKey: [ObservedRealServer]] {
-        mirror.entries.mapValues { $0.realServers.sorted { $0.server.key < $1.server.key } }
+        mirror.table.mapValues { $0.realServers.sorted { $0.server.key < $1.server.key } }
+    }
+
+    @Test func keepsTheConnectionCountsThatDecideDrainsNotTrafficCounters() throws {
+        let service = VirtualService(key: .address(try #require(IPAddress("198.51.100.10")), port: 80, protocol: .tcp))
+        var statistics = Statistics()
+        statistics.incomingBytes = 4096
+        let server = ObservedRealServer(
+            server: RealServer(address: try #require(IPAddress("192.0.2.1")), port: 8080), activeConnections: 3,
+            inactiveConnections: 2, persistentConnections: 1, statistics: statistics)
+        let mirror = TableMirror([
+            ObservedTableEntry(virtualService: ObservedVirtualService(service: service, statistics: statistics), realServers: [server])
+        ])
+        let kept = try #require(mirror.entries(for: [service.key])[service.key]?.realServers.first)
+        #expect(kept.server == server.server)
+        #expect([kept.activeConnections, kept.inactiveConnections, kept.persistentConnections] == [3, 2, 0])
+        #expect(kept.statistics == Statistics())
     }
 
     @Test("a read plus the recorded plan equals a read after the plan")
@@ -26,7 +42,7 @@ struct TableMirrorTests {
             mirror.record(plan.changes)
             let (after, _) = KernelSimulation.apply(plan, to: observed, addresses: [])
             #expect(Self.normalized(mirror) == Self.normalized(TableMirror(after)))
-            #expect(mirror.entries.mapValues(\.virtualService.service) == TableMirror(after).entries.mapValues(\.virtualService.service))
+            #expect(mirror.table.mapValues(\.virtualService.service) == TableMirror(after).table.mapValues(\.virtualService.service))
         }
     }
 

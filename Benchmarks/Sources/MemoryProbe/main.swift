@@ -76,6 +76,8 @@ let desired = EndpointSelection.select(state, node: "bench")
 meter.record("desired")  // DesiredKernelState: kept as the last applied one
 let observed = SyntheticTable.observed(desired)
 meter.record("observed")  // one full read of the kernel, during a reconcile
+let mirror = TableMirror(observed)
+meter.record("mirror")  // the read as scoped passes plan against it: kept between passes
 let plan = Planner.plan(
     desired: desired, observed: observed, observedAddresses: desired.addresses,
     ledger: SyntheticTable.ledger(owning: desired), options: Planner.Options(now: 0))
@@ -89,7 +91,11 @@ for (name, bytes) in meter.measured {
     json += ", \"\(name)BytesPerRealServer\": \(Double(bytes) / realServers)"
 }
 json += ", \"totalBytesPerRealServer\": \(Double(total) / realServers)"
+// What the agent keeps between passes: the config model, the desired kernel state last
+// applied, the mirror. (The full read and the plan live during a pass only.)
+let kept = meter.measured.filter { ["config", "desired", "mirror"].contains($0.0) }.reduce(0) { $0 + $1.1 }
+json += ", \"steadyStateBytesPerRealServer\": \(Double(kept) / realServers)"
 json += ", \"configParsePeakResidentBytesPerRealServer\": \(Double(parsePeak) / realServers)"
 json += ", \"residentBytesPerRealServer\": \(Double(residentBytes() - residentAtStart) / realServers)}"
 print(json)
-withExtendedLifetime((state, desired, observed, plan)) {}
+withExtendedLifetime((state, desired, observed, mirror, plan)) {}

@@ -39,10 +39,9 @@ public struct ServicePort: Hashable, Sendable {
 
 /// One backend of a service, as in a Kubernetes `EndpointSlice` endpoint.
 public struct EndpointSpec: Hashable, Sendable {
+    // A 10,000-service table holds 100,000 of these: the small fields follow the address's 17
+    // bytes, where they fill its padding, and the rare hints are boxed.
     public var address: IPAddress
-    /// The node the endpoint runs on; needed by `Local` and `PreferLocal`.
-    public var node: String?
-    public var zone: String?
     /// Ready for new connections (`conditions.ready`).
     public var ready: Bool
     /// Able to serve (`conditions.serving`); defaults to `ready`.
@@ -51,11 +50,18 @@ public struct EndpointSpec: Hashable, Sendable {
     public var terminating: Bool
     /// The IPVS weight of its real servers.
     public var weight: UInt32
+    /// The node the endpoint runs on; needed by `Local` and `PreferLocal`.
+    public var node: String?
+    public var zone: String?
     /// Its effective health check: the service's, with this endpoint's overrides applied; nil
     /// when neither declares one.
     public var healthCheck: HealthCheck?
     /// Where the endpoint would rather be used (an EndpointSlice's `hints`); nil when it has none.
-    public var hints: TopologyHints?
+    public var hints: TopologyHints? {
+        get { boxedHints?.value }
+        set { boxedHints = newValue.map(CopyOnWriteBox.init) }
+    }
+    private var boxedHints: CopyOnWriteBox<TopologyHints>?
     /// The endpoint's own port for each service port, keyed by the service port's name (`""`
     /// for the unnamed one): in Kubernetes the number behind a named `targetPort` comes from
     /// the endpoint's EndpointSlice and may differ from slice to slice. Nil takes each
@@ -68,7 +74,7 @@ public struct EndpointSpec: Hashable, Sendable {
         serving: Bool? = nil, terminating: Bool = false, weight: UInt32 = 1, healthCheck: HealthCheck? = nil,
         hints: TopologyHints? = nil, targetPorts: [String: UInt16]? = nil
     ) {
-        self.hints = hints
+        boxedHints = hints.map(CopyOnWriteBox.init)
         self.targetPorts = targetPorts
         self.address = address
         self.node = node
