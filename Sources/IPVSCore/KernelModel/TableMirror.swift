@@ -26,6 +26,7 @@ public struct TableMirror: Hashable, Sendable {
         }
     }
 
+    /// A virtual service as mirrored, with its real servers (newest first, as the kernel lists them).
     struct Entry: Hashable, Sendable {
         var service: VirtualService
         var realServers: [RealServerEntry]
