@@ -10,7 +10,8 @@
                                  over IPv4 and IPv6
   udp-client HOST PORT STOPFILE  client: from ONE source port (as a resolver does), a query
                                  every 0.1 s until STOPFILE exists; prints one line per query,
-                                 "UNIX-TIME NAME" or "UNIX-TIME -" when no answer came
+                                 "UNIX-TIME NAME", "UNIX-TIME -" when no answer came, or
+                                 "UNIX-TIME -ERRNO" when the socket reported an error (ICMP)
   udp-ask HOST PORT SPORT...     client: one query from each source port in turn (resolvers
                                  that keep their port); prints "SPORT NAME" per query, or
                                  "SPORT -" when no answer came within a second
@@ -32,6 +33,7 @@
   http-probe HOST PORT COUNT     client: COUNT GETs in turn, each on a new connection (as a load
                                  balancer probes); prints "probes N failures F p50 MS p99 MS max MS"
 """
+import errno
 import os
 import socket
 import struct
@@ -92,12 +94,16 @@ def udp_client(host, port, stop_file):
     client.settimeout(0.1)
     while not os.path.exists(stop_file):
         sent = time.monotonic()
-        client.sendto(b"query", (host, int(port)))
         try:
+            client.sendto(b"query", (host, int(port)))
             data, _ = client.recvfrom(2048)
             answer = data.decode()
-        except (socket.timeout, ConnectionRefusedError):
+        except socket.timeout:
             answer = "-"
+        except OSError as error:
+            # An ICMP error (the dead backend's port unreachable, relayed through IPVS) surfaces
+            # here; a resolver retries, and so does this client.
+            answer = "-" + errno.errorcode.get(error.errno, "OSError")
         print("%.3f %s" % (time.time(), answer), flush=True)
         time.sleep(max(0.0, 0.1 - (time.monotonic() - sent)))
     return 0

@@ -235,7 +235,7 @@ extension KernelLab {
             let stopFile = NSTemporaryDirectory() + "ipvsctl-udp-stop-\(UInt32.random(in: 0...UInt32.max))"
             let (client, output) = try LabPeers.startClient(in: lab.director, "udp-client", Self.vip, "53", stopFile)
             defer { FileManager.default.createFile(atPath: stopFile, contents: nil) }
-            // "UNIX-TIME NAME" per query ("-": no answer); the client and this test share the VM's clock.
+            // "UNIX-TIME NAME" per query ("-" or "-ERRNO": no answer); the client and this test share the VM's clock.
             func answers() -> [(time: Double, name: String)] {
                 ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
                     let parts = line.split(separator: " ")
@@ -243,15 +243,26 @@ extension KernelLab {
                     return (time, String(parts[1]))
                 }
             }
-            try LabWait.until("the client gets answers", seconds: 30) { answers().count { $0.name != "-" } >= 5 }
-            let first = answers().first { $0.name != "-" }!.name
+            try LabWait.until("the client gets answers", seconds: 30) { answers().count { !$0.name.hasPrefix("-") } >= 5 }
+            let first = answers().first { !$0.name.hasPrefix("-") }!.name
             let dead = first == "backend-0" ? 0 : 1
             let survivor = "backend-\(1 - dead)"
             let killedAt = Date().timeIntervalSince1970
             servers[dead].terminate()
             servers[dead].waitUntilExit()
-            try LabWait.until("the client gets ten answers from \(survivor)", seconds: 30) {
-                answers().count { $0.time > killedAt && $0.name == survivor } >= 10
+            do {
+                try LabWait.until("the client gets ten answers from \(survivor)", seconds: 30) {
+                    answers().count { $0.time > killedAt && $0.name == survivor } >= 10
+                }
+            } catch {
+                // What a failure needs to be understood: the client's view, the kernel's, the agent's.
+                let client = answers().suffix(20).map { "\($0.time) \($0.name)" }.joined(separator: "\n")
+                let table = (try? Shell.run("ip", "netns", "exec", lab.director, "ipvsadm", "-Ln")) ?? ""
+                let connections = (try? Shell.run("ip", "netns", "exec", lab.director, "ipvsadm", "-Lnc")) ?? ""
+                let flows = (try? Shell.run("ip", "netns", "exec", lab.director, "conntrack", "-L")) ?? ""
+                throw LabWait.TimedOut(
+                    what: "the client gets ten answers from \(survivor) (killed \(killedAt)); client:\n\(client)\n"
+                        + "table:\n\(table)\nconnections:\n\(connections)\nconntrack:\n\(flows)\nagent log:\n\(agent.log)")
             }
             FileManager.default.createFile(atPath: stopFile, contents: nil)
             client.waitUntilExit()
@@ -260,6 +271,8 @@ extension KernelLab {
             let recovered = after.first { $0.name == survivor }
             let failover = (recovered?.time ?? .infinity) - killedAt
             print("UDP failover: \(failover) s from the backend's death to the first answer from \(survivor)")
+            let errors = Dictionary(grouping: after.map(\.name).filter { $0.hasPrefix("-E") }) { $0 }.mapValues(\.count)
+            print("UDP client: socket errors after the backend's death: \(errors)")
             // Bound: fall 2 × interval 0.5 s + timeout 0.4 s to notice, one reconcile, one client retry, with slack for emulation.
             #expect(failover <= 5, "failover took \(failover) s")
             #expect(after.suffix(10).allSatisfy { $0.name == survivor }, "the client did not stay on the live backend")
