@@ -27,8 +27,21 @@ public enum ConfigLoader {
 
     /// Parses `text`; `file` is only the name that problems carry.
     public static func parse(_ text: String, file: String, servicesFrom origin: ServiceOrigin = .file) throws(ConfigError) -> DesiredState {
+        try parseDocument(text, file: file, servicesFrom: origin).state
+    }
+
+    /// A loaded document with what a later reload of part of it needs.
+    struct Loaded {
+        var state: DesiredState
+        /// Nil for a file with no document.
+        var tree: YAMLTree?
+        var claims: ServiceClaims?
+        var context: DocumentRules.Context?
+    }
+
+    static func parseDocument(_ text: String, file: String, servicesFrom origin: ServiceOrigin) throws(ConfigError) -> Loaded {
         guard let tree = try YAMLDocument.compose(text, file: file) else {
-            if origin == .kubernetes { return DesiredState() }
+            if origin == .kubernetes { return Loaded(state: DesiredState()) }
             throw ConfigError(problems: [
                 ConfigProblem(
                     file: file, line: 1, column: 1, path: "services", code: .missingKey,
@@ -37,9 +50,9 @@ public enum ConfigLoader {
         }
         let root = ConfigNode(root: tree, log: ProblemLog(file: file))
         let document = DocumentDecoder.decode(root, servicesFromKubernetes: origin == .kubernetes)
-        if let document { DocumentRules.check(document) }
+        let claims = document.map { DocumentRules.check($0) }
         let problems = root.log.sortedUniqueProblems
         guard problems.isEmpty, let document else { throw ConfigError(problems: problems) }
-        return document.state
+        return Loaded(state: document.state, tree: tree, claims: claims, context: DocumentRules.Context(document))
     }
 }

@@ -27,7 +27,7 @@ struct ConfigFileSourceTests {
         let (directory, path, state) = try ReconcileLoopTests.configInFreshDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let metrics = AgentMetrics(version: "test")
-        let source = ConfigFileSource(path: path, initial: state, metrics: metrics, logger: Logger(label: "test"))
+        let source = ConfigFileSource(session: try ConfigSession(loading: path), metrics: metrics, logger: Logger(label: "test"))
         let good = try #require(source.current())
         #expect(Self.lastReloadSuccessful(metrics) == 1, "the agent starts from a config that loaded")
 
@@ -59,5 +59,29 @@ struct ConfigFileSourceTests {
         #expect(source.current()?.generation == good.generation + 1)
         #expect(Self.reloadFailures(metrics) == 3)
         #expect(Self.lastReloadSuccessful(metrics) == 1)
+    }
+
+    @Test("a reload after a one-service edit tells the loop which service it edits, as of which generation")
+    func oneServiceEdit() async throws {
+        let (directory, path, _) = try ReconcileLoopTests.configInFreshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let source = ConfigFileSource(
+            session: try ConfigSession(loading: path), metrics: AgentMetrics(version: "test"), logger: Logger(label: "test"))
+        let first = try #require(source.current())
+        #expect(first.edit == nil)
+
+        let edited = ReconcileLoopTests.config.replacingOccurrences(of: "192.0.2.2,", with: "192.0.2.3,")
+        try edited.write(toFile: path, atomically: true, encoding: .utf8)
+        await source.reload()
+        let second = try #require(source.current())
+        #expect(second.generation == first.generation + 1)
+        #expect(second.edit == ServiceEdit(from: first.generation, services: ["default/web"]))
+        #expect(second.state == (try ConfigLoader.parse(edited, file: path)))
+
+        // Another key than the services: the loop is not told what changed.
+        try ("interface: ipvs1\n" + edited).write(toFile: path, atomically: true, encoding: .utf8)
+        await source.reload()
+        #expect(source.current()?.edit == nil)
+        #expect(source.current()?.state.interface == "ipvs1")
     }
 }

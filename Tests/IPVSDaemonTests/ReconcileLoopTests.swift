@@ -93,7 +93,8 @@ struct ReconcileLoopTests {
         let notifier = RecordingNotifier()
         let metrics = AgentMetrics(version: "test")
         let logger = Logger(label: "test")
-        let source = ConfigFileSource(path: path, initial: state, watchInterval: .milliseconds(50), metrics: metrics, logger: logger)
+        let source = ConfigFileSource(
+            session: try ConfigSession(loading: path), watchInterval: .milliseconds(50), metrics: metrics, logger: logger)
         let loop = ReconcileLoop(
             configuration: .init(node: "node-a", resyncInterval: .seconds(60)),
             source: source,
@@ -155,7 +156,7 @@ struct ReconcileLoopTests {
         let metrics = AgentMetrics(version: "test")
         let loop = ReconcileLoop(
             configuration: .init(node: "node-a"),
-            source: ConfigFileSource(path: path, initial: state, metrics: metrics, logger: logger),
+            source: ConfigFileSource(session: try ConfigSession(loading: path), metrics: metrics, logger: logger),
             reconciler: Reconciler(table: table, addresses: nil, ledgerStore: LedgerStore(directory: directory + "/state"), logger: logger),
             table: table, health: health, metrics: metrics, status: AgentStatus(loopStallBound: .seconds(60)),
             notifier: nil, healthPorts: nil, logger: logger)

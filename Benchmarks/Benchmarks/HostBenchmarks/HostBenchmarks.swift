@@ -48,6 +48,8 @@ let benchmarks: @Sendable () -> Void = {
 
     agentEventBenchmarks()
 
+    configReloadBenchmarks()
+
     // What a reconcile records for /metrics: the per-service blackholed and fallback series
     // (20,000 labelled series here), into new metrics as at the agent's first reconcile.
     Benchmark("Metrics: record a reconcile, 10,000 services", configuration: .init(maxIterations: 5)) { benchmark in

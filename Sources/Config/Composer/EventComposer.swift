@@ -17,6 +17,7 @@ struct EventComposer {
     private var pending: [YAMLTree.Index] = []
     private var open: [OpenCollection] = []
     private var anchors: [String: YAMLTree.Index] = [:]
+    private var usesAliases = false
 
     private struct OpenCollection {
         var node: YAMLTree.Index
@@ -30,15 +31,18 @@ struct EventComposer {
         var text = text
         text.makeContiguousUTF8()
         let result = text.utf8.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(ComposeError) -> YAMLTree? in
-                var composer = EventComposer()
-                composer.reserve(forBytes: buffer.count)
-                return try composer.run(LibYAMLParser(buffer))
-            }
+            Result { () throws(ComposeError) -> YAMLTree? in try compose(utf8: buffer) }
         }
         // A native String made contiguous always has contiguous storage.
         guard let result else { preconditionFailure("contiguous UTF-8 has contiguous storage") }
         return try result.get()
+    }
+
+    /// ``compose(_:)`` of text already known to be UTF-8.
+    static func compose(utf8 buffer: UnsafeBufferPointer<UInt8>) throws(ComposeError) -> YAMLTree? {
+        var composer = EventComposer()
+        composer.reserve(forBytes: buffer.count)
+        return try composer.run(LibYAMLParser(buffer))
     }
 
     /// Sizes the arrays from the text's length once, instead of growing them by doubling. The
@@ -54,15 +58,20 @@ struct EventComposer {
         let first = try parser.next()
         if first.pointee.type == YAML_STREAM_END_EVENT { return nil }
         // `first` is the document's start; then its nodes, up to the root's end.
+        let start = first.pointee.data.document_start
+        let hasDirectives = start.version_directive != nil || start.tag_directives.start != start.tag_directives.end
         let root = try composeRoot(parser)
-        _ = try parser.next()  // document end
+        let end = try parser.next()
+        let hasMarkers = start.implicit == 0 || end.pointee.data.document_end.implicit == 0
         let after = try parser.next()
         if after.pointee.type != YAML_STREAM_END_EVENT {
             throw .syntax(
                 line: after.pointee.start_mark.line + 1, column: after.pointee.start_mark.column + 1,
                 message: "expected a single document in the stream (line 1, column 1) but found another document")
         }
-        return YAMLTree(nodes: nodes, items: items, bytes: bytes, root: root)
+        return YAMLTree(
+            nodes: nodes, items: items, bytes: bytes, root: root, usesAliases: usesAliases, hasDirectives: hasDirectives,
+            hasMarkers: hasMarkers)
     }
 
     private mutating func composeRoot(_ parser: LibYAMLParser) throws(ComposeError) -> YAMLTree.Index {
@@ -80,6 +89,7 @@ struct EventComposer {
                         message: "found undefined alias")
                 }
                 finished = target
+                usesAliases = true
             case YAML_SEQUENCE_START_EVENT:
                 try start(.sequence, event.pointee, anchor: event.pointee.data.sequence_start.anchor)
                 continue

@@ -35,12 +35,36 @@ final class YAMLTree {
     let items: [Index]
     let bytes: [UInt8]
     let root: Index
+    /// Whether any node is an alias: its text then means something in other places too.
+    let usesAliases: Bool
+    /// Whether the document starts with `%YAML` or `%TAG`, which change what the text means.
+    let hasDirectives: Bool
+    /// Whether the document's start (`---`) or end (`...`) is written.
+    let hasMarkers: Bool
 
-    init(nodes: [Node], items: [Index], bytes: [UInt8], root: Index) {
+    init(
+        nodes: [Node], items: [Index], bytes: [UInt8], root: Index, usesAliases: Bool = false, hasDirectives: Bool = false,
+        hasMarkers: Bool = false
+    ) {
         self.nodes = nodes
         self.items = items
         self.bytes = bytes
         self.root = root
+        self.usesAliases = usesAliases
+        self.hasDirectives = hasDirectives
+        self.hasMarkers = hasMarkers
+    }
+
+    /// The value of `key` in the root mapping, if the root is one.
+    func rootValue(of key: StaticString) -> Index? {
+        guard self[root].shape == .mapping else { return nil }
+        let pairs = items(of: root)
+        var position = pairs.startIndex
+        while position + 1 < pairs.endIndex {
+            if text(pairs[position], is: key) { return pairs[position + 1] }
+            position += 2
+        }
+        return nil
     }
 
     subscript(index: Index) -> Node { nodes[Int(index)] }

@@ -17,9 +17,16 @@ enum SourceFile {
     /// Refuses text that is not UTF-8 instead of repairing it: a replaced byte inside an
     /// address or a name would produce a confusing error somewhere else, or none at all.
     static func decodeUTF8(_ bytes: [UInt8], file: String) throws(ConfigError) -> String {
-        var bytes = bytes[...]
-        // libyaml would see a byte-order mark as content once the encoding is fixed to UTF-8.
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        try decodeUTF8(withoutByteOrderMark(bytes), file: file)
+    }
+
+    /// libyaml would see a byte-order mark as content once the encoding is fixed to UTF-8.
+    static func withoutByteOrderMark(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+        bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
+    }
+
+    /// ``decodeUTF8(_:file:)`` of bytes without a byte-order mark.
+    static func decodeUTF8(_ bytes: ArraySlice<UInt8>, file: String) throws(ConfigError) -> String {
         if let text = String(validating: bytes, as: UTF8.self) {
             return text
         }
@@ -31,7 +38,7 @@ enum SourceFile {
         ])
     }
 
-    private static func bytes(of path: String) throws(ConfigError) -> [UInt8] {
+    static func bytes(of path: String) throws(ConfigError) -> [UInt8] {
         do {
             return try BoundedFile.contents(of: path, limit: ConfigLoader.maximumFileBytes)
         } catch {

@@ -6,7 +6,8 @@ import Synchronization
 
 /// The config file as the source of desired state: polled for changes (``ConfigFingerprint``
 /// says why polling), loaded off the cooperative pool, and refused whole when invalid, in which
-/// case the last good state stays in force.
+/// case the last good state stays in force. A reload reads again only the services an edit
+/// touched when it can (``ConfigSession``), and then tells the loop which ones they are.
 public final class ConfigFileSource: DesiredStateSource {
     struct Memory {
         var current: SourceState
@@ -14,28 +15,26 @@ public final class ConfigFileSource: DesiredStateSource {
     }
 
     public let path: String
-    /// Whether the file declares the services, or only the rest (the Kubernetes source's base).
-    let origin: ConfigLoader.ServiceOrigin
     let watchInterval: Duration
     let metrics: AgentMetrics
     let logger: Logger
     private let memory: Mutex<Memory>
+    /// Held while a load runs (on the thread pool), so that a SIGHUP and a change on disk load
+    /// one after the other.
+    private let session: Mutex<ConfigSession>
 
-    /// - Parameter initial: the file as loaded at start-up (a broken file stops the agent before
+    /// - Parameter session: the file as loaded at start-up (a broken file stops the agent before
     ///   it touches anything, so there always is one).
-    public init(
-        path: String, initial: DesiredState, servicesFrom origin: ConfigLoader.ServiceOrigin = .file,
-        watchInterval: Duration = .seconds(1), metrics: AgentMetrics, logger: Logger
-    ) {
-        self.path = path
-        self.origin = origin
+    public init(session: ConfigSession, watchInterval: Duration = .seconds(1), metrics: AgentMetrics, logger: Logger) {
+        path = session.path
         self.watchInterval = watchInterval
         self.metrics = metrics
         self.logger = logger
         memory = Mutex(
             Memory(
-                current: SourceState(state: initial, generation: 1, changedSince: nil),
-                fingerprint: ConfigFingerprint.of(path: path)))
+                current: SourceState(state: session.state, generation: 1, changedSince: nil),
+                fingerprint: ConfigFingerprint.of(path: session.path)))
+        self.session = Mutex(session)
     }
 
     public func current() -> SourceState? {
@@ -63,24 +62,36 @@ public final class ConfigFileSource: DesiredStateSource {
         let arrived = ContinuousClock.now
         let fingerprint = ConfigFingerprint.of(path: path)
         memory.withLock { $0.fingerprint = fingerprint }
-        let loaded: Result<DesiredState, ConfigError>
+        let loaded: Result<(DesiredState, ConfigSession.Change), ConfigError>
         do {
-            loaded = try await NIOThreadPool.singleton.runIfActive { [path, origin] in
-                Result { () throws(ConfigError) in try ConfigLoader.load(contentsOf: path, servicesFrom: origin) }
+            loaded = try await NIOThreadPool.singleton.runIfActive { [self] in
+                self.session.withLock { session in
+                    Result { () throws(ConfigError) in
+                        let change = try session.reload()
+                        return (session.state, change)
+                    }
+                }
             }
         } catch {
             return  // the thread pool is shutting down with the agent
         }
         switch loaded {
-        case .success(let state):
+        case .success(let (state, change)):
             memory.withLock { memory in
+                let generation = memory.current.generation
                 memory.current = SourceState(
-                    state: state, generation: memory.current.generation + 1,
-                    changedSince: memory.current.changedSince ?? arrived)
+                    state: state, generation: generation + 1,
+                    changedSince: memory.current.changedSince ?? arrived,
+                    edit: change.editedServices.map { ServiceEdit(from: generation, services: $0) })
             }
             metrics.configReloads(.success).increment()
             metrics.configLastReloadSuccessful.set(to: 1)
-            logger.notice("config reloaded", metadata: ["services": "\(state.services.count)"])
+            logger.notice(
+                "config reloaded",
+                metadata: [
+                    "services": "\(state.services.count)", "edited": "\(change.editedServices.map { "\($0.count)" } ?? "all")",
+                    "read": "\(change.readPartially ? "edited services" : "whole file")",
+                ])
         case .failure(let error):
             metrics.configReloads(.failure).increment()
             metrics.configLastReloadSuccessful.set(to: 0)

@@ -37,6 +37,16 @@ struct ReconcileOptions: ParsableArguments {
         }
     }
 
+    /// ``loadConfig()`` kept for reloads (the agent's): nil without a file.
+    func loadConfigSession() throws -> ConfigSession? {
+        guard let config else { return nil }
+        do {
+            return try ConfigSession(loading: config, servicesFrom: kubernetes.isEnabled ? .kubernetes : .file)
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+
     func nodeName(for state: DesiredState) -> String {
         Self.nodeName(option: node, state: state)
     }

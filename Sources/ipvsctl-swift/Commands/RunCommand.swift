@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import IPVSCore
 import IPVSDaemon
 import IPVSNetlink
@@ -44,7 +45,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         // A config that does not load stops the agent before it touches anything.
-        let state = try reconcile.loadConfig()
+        let session = try reconcile.loadConfigSession()
+        let state = session?.state ?? DesiredState()
         let node = reconcile.nodeName(for: state)
         let metrics = HostAndPort(metricsAddress)!
         let configuration = NodeAgent.Configuration(
@@ -60,7 +62,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "ipvsctl.agent")
         do {
             try await NodeAgent(configuration: configuration, logger: logger).run { metrics in
-                try await source(state: state, node: node, metrics: metrics, logger: logger)
+                try await source(session: session, node: node, metrics: metrics, logger: logger)
             }
         } catch {
             throw CLIError("\(error)")
@@ -70,16 +72,13 @@ struct RunCommand: AsyncParsableCommand {
 
 extension RunCommand {
     /// The config file, or the Kubernetes API over the file's settings (when there is a file).
-    func source(state: DesiredState, node: String, metrics: AgentMetrics, logger: Logger) async throws -> any DesiredStateSource {
+    func source(session: ConfigSession?, node: String, metrics: AgentMetrics, logger: Logger) async throws -> any DesiredStateSource {
         let kubernetes = reconcile.kubernetes
-        guard kubernetes.isEnabled else {
-            return ConfigFileSource(path: reconcile.config!, initial: state, metrics: metrics, logger: logger)
-        }
-        let base = reconcile.config.map {
-            ConfigFileSource(path: $0, initial: state, servicesFrom: .kubernetes, metrics: metrics, logger: logger)
-        }
+        let file = session.map { ConfigFileSource(session: $0, metrics: metrics, logger: logger) }
+        // validate() requires --config without the Kubernetes source.
+        guard kubernetes.isEnabled else { return file! }
         return KubernetesSource(
             configuration: kubernetes.sourceConfiguration(node: node), client: try await kubernetes.client(logger: logger),
-            base: base, metrics: KubernetesMetrics(registry: metrics.registry), logger: logger)
+            base: file, metrics: KubernetesMetrics(registry: metrics.registry), logger: logger)
     }
 }

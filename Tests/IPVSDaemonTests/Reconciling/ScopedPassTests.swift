@@ -86,7 +86,7 @@ struct ScopedPassTests {
             reconciler = Reconciler(table: table, addresses: nil, ledgerStore: LedgerStore(directory: directory + "/state"), logger: logger)
             loop = ReconcileLoop(
                 configuration: .init(node: "node-a", resyncInterval: .seconds(600)),
-                source: ConfigFileSource(path: path, initial: state, metrics: metrics, logger: logger),
+                source: ConfigFileSource(session: try ConfigSession(loading: path), metrics: metrics, logger: logger),
                 reconciler: reconciler, table: table, health: health, metrics: metrics,
                 status: AgentStatus(loopStallBound: .seconds(60)), notifier: nil, healthPorts: nil, logger: logger)
         }

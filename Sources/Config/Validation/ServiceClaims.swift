@@ -1,0 +1,127 @@
+import IPVSCore
+
+/// What services claim across the whole file, each once: a name, each kernel virtual service
+/// (VIP, port and protocol; firewall mark and family), each node port per protocol, and each
+/// health-check port (apart from the TCP node ports too, as the kernel would take those first).
+/// The later claim is the one reported, naming the earlier.
+///
+/// Kept between reloads by ``ConfigSession``: a reload that changes a few services gives their
+/// old claims back and makes their new ones, instead of checking every service again. So an
+/// owner keeps its position as numbers, not as a node of a document tree that is gone.
+struct ServiceClaims {
+    private struct Owner {
+        /// The owning service's ``DecodedService/label``.
+        var service: String
+        var line: Int32
+        var column: Int32
+
+        init(_ service: String, at node: ConfigNode) {
+            self.service = service
+            line = Int32(node.line)
+            column = Int32(node.column)
+        }
+
+        var position: String { "line \(line), column \(column)" }
+        var what: String { "\(service) (\(position))" }
+    }
+
+    private var names: [String: Owner] = [:]
+    private var virtualServices: [VirtualServiceKey: Owner] = [:]
+    private var nodePorts: [PortKey: Owner] = [:]
+    private var healthCheckPorts: [UInt16: Owner] = [:]
+    private let nodeAddresses: [IPAddress]
+
+    init(nodes: [DecodedNode]) {
+        nodeAddresses = nodes.flatMap { $0.addresses.map(\.value) }
+    }
+
+    /// Claims the service's name, virtual services and node ports. Its health-check port is
+    /// claimed apart (``claimHealthCheckPort(of:)``), once every node port is known.
+    mutating func claim(_ service: DecodedService) {
+        let label = service.label
+        if let name = service.name {
+            if let owner = names[name.value] {
+                name.node.report(.duplicateName, "service name '\(name.value)' is already used (\(owner.position))")
+            } else {
+                names[name.value] = Owner(label, at: name.node)
+            }
+        }
+        for (key, node) in virtualServiceKeys(of: service) {
+            if let owner = virtualServices[key] {
+                node.report(.duplicateVirtualService, "\(key) is already declared by \(owner.what)")
+            } else {
+                virtualServices[key] = Owner(label, at: node)
+            }
+        }
+    }
+
+    /// The health-check server listens on TCP on every node, so its port must be free of other
+    /// services' health checks and of TCP node ports.
+    mutating func claimHealthCheckPort(of service: DecodedService) {
+        guard let health = service.healthCheckNodePort else { return }
+        if let owner = nodePorts[PortKey(port: health.value, protocol: .tcp)] {
+            health.node.report(.duplicatePort, "healthCheckNodePort \(health.value) is a TCP nodePort of \(owner.what)")
+        } else if let owner = healthCheckPorts[health.value] {
+            health.node.report(.duplicatePort, "healthCheckNodePort \(health.value) is already used by \(owner.what)")
+        } else {
+            healthCheckPorts[health.value] = Owner(service.label, at: health.node)
+        }
+    }
+
+    /// Gives back every claim of `service`, which was claimed without a problem.
+    mutating func release(_ service: DecodedService) {
+        if let name = service.name { names[name.value] = nil }
+        for port in firstOfEach(service.ports, by: \.key) {
+            if let nodePort = port.nodePort { nodePorts[PortKey(port: nodePort.value, protocol: port.protocol)] = nil }
+        }
+        for (key, _) in virtualServiceKeys(of: service, claimingNodePorts: false) { virtualServices[key] = nil }
+        if let health = service.healthCheckNodePort { healthCheckPorts[health.value] = nil }
+    }
+
+    /// The virtual services the service makes, each with where it is written. Claims its node
+    /// ports on the way (a node port taken by another service makes no virtual services here:
+    /// that would only repeat the problem once per node address).
+    private mutating func virtualServiceKeys(
+        of service: DecodedService, claimingNodePorts: Bool = true
+    ) -> [(VirtualServiceKey, ConfigNode)] {
+        // A repeated VIP or port within the service is reported by DistinctnessRules; here it
+        // would only repeat that problem once per port or address.
+        let virtualIPs = firstOfEach(service.virtualIPs, by: \.value)
+        let ports = firstOfEach(service.ports, by: \.key)
+        var keys: [(VirtualServiceKey, ConfigNode)] = []
+        for port in ports {
+            for vip in virtualIPs {
+                keys.append((.address(vip.value, port: port.port.value, protocol: port.protocol), vip.node))
+            }
+        }
+        for port in ports {
+            guard let nodePort = port.nodePort else { continue }
+            if claimingNodePorts {
+                let key = PortKey(port: nodePort.value, protocol: port.protocol)
+                if let owner = nodePorts[key] {
+                    nodePort.node.report(
+                        .duplicateVirtualService, "nodePort \(nodePort.value)/\(port.protocol.name) is already used by \(owner.what)")
+                    continue
+                }
+                if port.protocol == .tcp, let owner = healthCheckPorts[nodePort.value] {
+                    nodePort.node.report(
+                        .duplicateVirtualService, "nodePort \(nodePort.value)/TCP is the healthCheckNodePort of \(owner.what)")
+                    continue
+                }
+                nodePorts[key] = Owner(service.label, at: nodePort.node)
+            }
+            for address in nodeAddresses {
+                keys.append((.address(address, port: nodePort.value, protocol: port.protocol), nodePort.node))
+            }
+        }
+        if let mark = service.firewallMark {
+            keys.append((.firewallMark(mark.spec.mark, family: mark.spec.family), mark.markNode))
+        }
+        return keys
+    }
+
+    private func firstOfEach<Item, Key: Hashable>(_ items: [Item], by key: (Item) -> Key) -> [Item] {
+        var seen = Set<Key>()
+        return items.filter { seen.insert(key($0)).inserted }
+    }
+}
