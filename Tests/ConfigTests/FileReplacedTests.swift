@@ -72,4 +72,31 @@ struct FileReplacedTests {
             #expect(BoundedFile.Refusal.keptChanging(times: 3).description == "was rewritten while it was read, 3 times in a row")
         }
     }
+
+    @Test("appended to while read: read again, the longer content whole; past the limit: refused as grown")
+    func appended() throws {
+        try Self.withFile { path in
+            var appends = 0
+            let contents = try BoundedFile.contents(of: path, limit: 1 << 20) {
+                guard appends == 0 else { return }
+                appends += 1
+                let handle = FileHandle(forWritingAtPath: path)
+                try? handle?.seekToEnd()
+                try? handle?.write(contentsOf: Data("tail".utf8))
+                try? handle?.close()
+            }
+            #expect(appends == 1)
+            #expect(contents == Self.old + Array("tail".utf8))
+        }
+        try Self.withFile { path in
+            #expect(throws: BoundedFile.Refusal.grew(limit: Self.size)) {
+                try BoundedFile.contents(of: path, limit: Self.size) {
+                    let handle = FileHandle(forWritingAtPath: path)
+                    try? handle?.seekToEnd()
+                    try? handle?.write(contentsOf: Data("x".utf8))
+                    try? handle?.close()
+                }
+            }
+        }
+    }
 }

@@ -126,7 +126,7 @@ extension ReconcileLoop {
             memory.healthGeneration = current.generation
             return true
         }
-        if !noted { refreshHealthTargets(current) }
+        if !noted { _ = refreshHealthTargets(current) }
     }
 
     /// The applied changes that repaired what someone else altered: a change to a virtual
