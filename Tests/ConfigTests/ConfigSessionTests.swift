@@ -112,6 +112,33 @@ import Testing
         #expect(Self.loadAndCompare(edited, into: &session)?.readPartially == false)
     }
 
+    @Test("reloaded from the file: as from memory; a file naming a CA bundle is read whole, every time")
+    func fromFile() throws {
+        let directory = NSTemporaryDirectory() + "ipvsctl-session-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/config.yaml"
+        try Self.config().write(toFile: path, atomically: true, encoding: .utf8)
+        var session = try ConfigSession(loading: path)
+        let edited = Self.config { $0 == 2 ? "\n    scheduler: lc" : "" }
+        try edited.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try session.reload() == .init(editedServices: ["test/s2"], readPartially: true))
+        #expect(session.state == (try ConfigLoader.parse(edited, file: path)))
+        #expect(try session.reload() == .init(editedServices: [], readPartially: true))
+
+        // A check that trusts a CA bundle: the bundle may change while the config does not.
+        let bundle = directory + "/ca.pem"
+        try Data(HealthCheckTLSTests.pem).write(to: URL(fileURLWithPath: bundle))
+        let trusting = edited.replacingOccurrences(
+            of: "  - name: test/marked\n",
+            with: "  - name: test/marked\n    healthCheck: {type: https, port: 443, tls: {verify: true, caFile: \"\(bundle)\"}}\n")
+        try trusting.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try session.reload() == .init(editedServices: nil, readPartially: false))
+        #expect(try session.reload() == .init(editedServices: nil, readPartially: false))
+        try trusting.replacingOccurrences(of: "weight: 2", with: "weight: 5").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try session.reload().readPartially == false)
+    }
+
     @Test("adding and removing a service is read partially; the loop is told that more than specs changed")
     func addAndRemove() throws {
         var session = try Self.session(Self.config(services: 4))

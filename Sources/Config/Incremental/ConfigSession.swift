@@ -53,13 +53,34 @@ public struct ConfigSession: Sendable {
 
     /// Reads the file again. A refused file leaves the session as it was.
     public mutating func reload() throws(ConfigError) -> Change {
-        try load(SourceFile.bytes(of: path))
+        try load(contentsOf: path)
+    }
+
+    /// Takes the content of `file` as the new content of this session's file (which
+    /// ``reload()`` reads): compared with the last good text as it is read (``TextDifference``).
+    /// A refused file leaves the session as it was.
+    public mutating func load(contentsOf file: String) throws(ConfigError) -> Change {
+        let difference: TextDifference?
+        do {
+            difference = try BoundedFile.difference(of: file, from: text, limit: ConfigLoader.maximumFileBytes)
+        } catch {
+            throw SourceFile.problem(error, file: file)
+        }
+        return try load(difference)
     }
 
     /// Takes `text` as the file's new content. A refused text leaves the session as it was.
     public mutating func load(_ text: [UInt8]) throws(ConfigError) -> Change {
-        let new = Self.withoutByteOrderMark(text)
-        if let change = loadPart(of: new) { return change }
+        try load(TextDifference.between(self.text, Self.withoutByteOrderMark(text)))
+    }
+
+    /// Takes the last good text with `difference` (nil: the same text) as the file's content.
+    private mutating func load(_ difference: TextDifference?) throws(ConfigError) -> Change {
+        // The same text: nothing to do, unless the file names others (CA bundles), which only
+        // a whole load reads again.
+        if difference == nil, partial != nil { return Change(editedServices: [], readPartially: true) }
+        if let difference, let change = loadPart(difference) { return change }
+        let new = difference?.applied(to: text) ?? text
         let (state, partial) = try Self.loadWhole(new, path: path, origin: origin)
         self.state = state
         self.partial = partial
@@ -72,37 +93,50 @@ public struct ConfigSession: Sendable {
         return stripped.count == bytes.count ? bytes : Array(stripped)
     }
 
+    /// Loads the whole text; with what a later load of part of it needs when the file allows
+    /// one: its services in a block list, no aliases or directives, and no file it names (a CA
+    /// bundle may change while the config does not, and only a whole load reads it again).
     private static func loadWhole(
         _ text: [UInt8], path: String, origin: ConfigLoader.ServiceOrigin
     ) throws(ConfigError) -> (DesiredState, Partial?) {
         let loaded = try ConfigLoader.parseDocument(SourceFile.decodeUTF8(text[...], file: path), file: path, servicesFrom: origin)
         guard origin == .file, let tree = loaded.tree, !tree.usesAliases, !tree.hasDirectives,
+            !loaded.state.services.contains(where: Self.namesFiles),
             let list = tree.rootValue(of: "services"), let claims = loaded.claims, let context = loaded.context,
             let layout = text.withUnsafeBufferPointer({ ServiceListLayout(of: list, in: tree, text: $0) })
         else { return (loaded.state, nil) }
         return (loaded.state, Partial(layout: layout, claims: claims, context: context))
     }
 
-    /// Loads the items of `services` that differ from the last good text, when nothing else
-    /// does and they pass every rule; nil otherwise (the whole file is then loaded).
-    private mutating func loadPart(of new: [UInt8]) -> Change? {
-        guard var partial = partial.take() else { return nil }
-        guard let changed = TextDifference.changedRange(from: text, to: new) else {
-            self.partial = partial
-            return Change(editedServices: [], readPartially: true)
+    /// Whether a service's checks read a file (`caFile`) when the config is loaded.
+    private static func namesFiles(_ service: ServiceSpec) -> Bool {
+        let checks = [service.healthCheck] + service.endpoints.map(\.healthCheck)
+        return checks.contains { check in
+            guard case .http(let probe)? = check?.probe, case .bundle? = probe.verification?.trustRoots else { return false }
+            return true
         }
-        guard let items = partial.layout.items(touching: changed) else {
+    }
+
+    /// Loads the items of `services` that `difference` touches, when it touches nothing else
+    /// and they pass every rule; nil otherwise (the whole file is then loaded).
+    private mutating func loadPart(_ difference: TextDifference) -> Change? {
+        guard var partial = partial.take() else { return nil }
+        guard let items = partial.layout.items(touching: difference.replaced) else {
             self.partial = partial
             return nil
         }
-        let shift = new.count - text.count
         let oldSlice = partial.layout.boundaries[items.lowerBound]..<partial.layout.boundaries[items.upperBound + 1]
-        let newSlice = oldSlice.lowerBound..<(oldSlice.upperBound + shift)
+        // The new text of those items: the old, with the replacement.
+        var newSlice = Array(text[oldSlice])
+        newSlice.replaceSubrange(
+            (difference.replaced.lowerBound - oldSlice.lowerBound)..<(difference.replaced.upperBound - oldSlice.lowerBound),
+            with: difference.replacement)
         let log = ProblemLog(file: path)
         guard let before = Self.services(in: text[oldSlice], column: partial.layout.column, log: ProblemLog(file: path)),
-            let after = Self.services(in: new[newSlice], column: partial.layout.column, log: log),
+            let after = Self.services(in: newSlice[...], column: partial.layout.column, log: log),
             // A list left empty is `services:` with nothing, which a full load refuses.
-            after.services.count > items.count - partial.layout.count
+            after.services.count > items.count - partial.layout.count,
+            !after.services.contains(where: { Self.namesFiles($0.spec) })
         else {
             self.partial = partial
             return nil
@@ -115,8 +149,9 @@ public struct ConfigSession: Sendable {
         let oldSpecs = Array(state.services[items])  // a copy of the few, not of the list
         let newSpecs = after.services.map(\.spec)
         state.services.replaceSubrange(items, with: newSpecs)
-        partial.layout = partial.layout.replacing(items, withItemsAt: after.starts.map { $0 + newSlice.lowerBound }, shift: shift)
-        text = new
+        partial.layout = partial.layout.replacing(
+            items, withItemsAt: after.starts.map { $0 + oldSlice.lowerBound }, shift: difference.shift)
+        text.replaceSubrange(difference.replaced, with: difference.replacement)
         self.partial = partial
         var edited: Set<String>? = nil
         if oldSpecs.count == newSpecs.count, zip(oldSpecs, newSpecs).allSatisfy({ $0.name == $1.name }) {

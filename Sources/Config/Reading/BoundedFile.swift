@@ -51,66 +51,101 @@ enum BoundedFile {
     /// (a rewrite to the same length within one tick of the file system's clock goes unseen).
     /// - Parameter afterChunk: a test hook, called after each chunk read.
     static func contents(of path: String, limit: Int, afterChunk: () -> Void = {}) throws(Refusal) -> [UInt8] {
-        for _ in 1...attempts {
-            if let contents = try contentsIfUnchanged(of: path, limit: limit, afterChunk: afterChunk) { return contents }
-        }
-        throw .keptChanging(times: attempts)
-    }
-
-    /// The file's bytes, or nil when it changed while it was read.
-    private static func contentsIfUnchanged(of path: String, limit: Int, afterChunk: () -> Void) throws(Refusal) -> [UInt8]? {
-        func reason() -> String { String(cString: strerror(errno)) }
-        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard descriptor >= 0 else { throw .cannotOpen(reason: reason()) }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw .cannotExamine(reason: reason()) }
-        let kind = FileKind(mode: status.st_mode)
-        guard kind == .regular else { throw .notRegular(kind) }
-        guard status.st_size <= limit else { throw .tooLarge(bytes: Int64(status.st_size), limit: limit) }
-        // Read straight into the array, a chunk at a time, without a second copy: a 4 MB file
-        // is copied once from the kernel, which under emulation is what the read costs.
-        let size = Int(status.st_size)
-        var failure: Refusal?
-        var changed = false
-        let contents = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            while initialized < size {
-                let count = read(descriptor, buffer.baseAddress! + initialized, min(Self.chunk, size - initialized))
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    failure = .cannotRead(reason: reason())
-                    return
+        try readingOneVersion(of: path, limit: limit) { file throws(Refusal) in
+            // Straight into the array, a chunk at a time, without a second copy: a 4 MB file is
+            // copied once from the kernel, which under emulation is what the read costs.
+            var shorter = false
+            var failure: Refusal?
+            let contents = [UInt8](unsafeUninitializedCapacity: file.size) { buffer, initialized in
+                do throws(Refusal) {
+                    while initialized < file.size {
+                        let count = try file.read(
+                            into: UnsafeMutableRawBufferPointer(
+                                UnsafeMutableBufferPointer(rebasing: buffer[initialized..<min(initialized + chunk, file.size)])),
+                            at: initialized)
+                        // Shorter than it was: truncated while read.
+                        guard count > 0 else {
+                            shorter = true
+                            return
+                        }
+                        initialized += count
+                        afterChunk()
+                    }
+                } catch {
+                    failure = error
                 }
-                // Shorter than it was: truncated while read.
-                if count == 0 { break }
-                initialized += count
-                afterChunk()
             }
+            if let failure { throw failure }
+            return shorter ? nil : contents
         }
-        if let failure { throw failure }
-        // Anything past the size it had: a writer appended while it was read.
-        var extra: UInt8 = 0
-        while true {
-            let count = read(descriptor, &extra, 1)
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw .cannotRead(reason: reason()) }
-            if count > 0 {
-                guard size < limit else { throw .grew(limit: limit) }
-                changed = true
-            }
-            break
-        }
-        var after = stat()
-        guard fstat(descriptor, &after) == 0 else { throw .cannotExamine(reason: reason()) }
-        let unchanged =
-            !changed && after.st_size == status.st_size && after.st_mtim.tv_sec == status.st_mtim.tv_sec
-            && after.st_mtim.tv_nsec == status.st_mtim.tv_nsec
-        return unchanged && contents.count == Int(after.st_size) ? contents : nil
     }
 
     /// The bytes asked of one `read`.
     static let chunk = 64 * 1024
+
+    /// An open regular file of at most the limit's size, as it was when opened.
+    struct OpenFile: ~Copyable {
+        let descriptor: Int32
+        let status: stat
+        let limit: Int
+        var size: Int { Int(status.st_size) }
+
+        /// Reads at `offset` (pread): the bytes read, 0 at the end of the file.
+        func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(Refusal) -> Int {
+            while true {
+                let count = pread(descriptor, buffer.baseAddress, buffer.count, off_t(offset))
+                if count >= 0 { return count }
+                if errno != EINTR { throw .cannotRead(reason: BoundedFile.reason()) }
+            }
+        }
+
+        /// Whether the file is still the version opened: no byte past its size, the same size
+        /// and modification time. One past the limit is refused as growth.
+        func isUnchanged() throws(Refusal) -> Bool {
+            var extra: UInt8 = 0
+            if try withUnsafeMutableBytes(of: &extra, { buffer throws(Refusal) in try read(into: buffer, at: size) }) > 0 {
+                guard size < limit else { throw .grew(limit: limit) }
+                return false
+            }
+            var after = stat()
+            guard fstat(descriptor, &after) == 0 else { throw .cannotExamine(reason: BoundedFile.reason()) }
+            return after.st_size == status.st_size && after.st_mtim.tv_sec == status.st_mtim.tv_sec
+                && after.st_mtim.tv_nsec == status.st_mtim.tv_nsec
+        }
+
+        deinit { close(descriptor) }
+    }
+
+    /// Opens the file and runs `body` on it until it sees one version: `body` may return nil
+    /// when the file changed under it, as may the check after it.
+    static func readingOneVersion<Result>(
+        of path: String, limit: Int, _ body: (borrowing OpenFile) throws(Refusal) -> Result?
+    ) throws(Refusal) -> Result {
+        for _ in 1...attempts {
+            let file = try openRegularFile(path, limit: limit)
+            if let result = try body(file), try file.isUnchanged() { return result }
+        }
+        throw .keptChanging(times: attempts)
+    }
+
+    private static func openRegularFile(_ path: String, limit: Int) throws(Refusal) -> OpenFile {
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else { throw .cannotOpen(reason: reason()) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            let refusal = Refusal.cannotExamine(reason: reason())
+            close(descriptor)
+            throw refusal
+        }
+        let file = OpenFile(descriptor: descriptor, status: status, limit: limit)
+        let kind = FileKind(mode: status.st_mode)
+        guard kind == .regular else { throw .notRegular(kind) }
+        guard status.st_size <= limit else { throw .tooLarge(bytes: Int64(status.st_size), limit: limit) }
+        return file
+    }
+
+    private static func reason() -> String { String(cString: strerror(errno)) }
 
     /// What `st_mode` says a path is, in the words an operator knows.
     enum FileKind: Equatable, CustomStringConvertible {

@@ -42,11 +42,15 @@ enum SourceFile {
         do {
             return try BoundedFile.contents(of: path, limit: ConfigLoader.maximumFileBytes)
         } catch {
-            throw ConfigError(problems: [
-                ConfigProblem(
-                    file: path, line: 0, column: 0, path: "", code: .unreadableFile, message: "the file \(error)")
-            ])
+            throw problem(error, file: path)
         }
+    }
+
+    /// Why the file at `file` was not read, as the config's error.
+    static func problem(_ refusal: BoundedFile.Refusal, file: String) -> ConfigError {
+        ConfigError(problems: [
+            ConfigProblem(file: file, line: 0, column: 0, path: "", code: .unreadableFile, message: "the file \(refusal)")
+        ])
     }
 
     /// Line and column (1-based, in characters decoded so far) of the first byte that is not
