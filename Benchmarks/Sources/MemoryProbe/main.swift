@@ -61,17 +61,19 @@ struct HeapMeter {
 }
 var meter = HeapMeter()
 
-// The YAML text is read, parsed and dropped; what stays is the validated model. The parse's
-// peak: how far the resident set rose above where it was with the text alone.
+// The YAML text is read and parsed; what stays is what the agent keeps between reloads: the
+// config session (the validated model, the last good text, what the services claim). The
+// parse's peak: how far the resident set rose above where it was with the text alone.
 var parsePeak = 0
-let state: DesiredState = {
-    let yaml = table.yaml()
+let session: ConfigSession = {
+    let yaml = Array(table.yaml().utf8)
     let before = residentBytes()
     resetPeakResident()
     defer { parsePeak = peakResidentBytes() - before }
-    do { return try ConfigLoader.parse(yaml, file: "bench.yaml") } catch { fatalError("\(error)") }
+    do { return try ConfigSession(path: "bench.yaml", text: yaml) } catch { fatalError("\(error)") }
 }()
-meter.record("config")  // DesiredState: what the agent keeps between reconciles
+let state = session.state
+meter.record("config")
 let desired = EndpointSelection.select(state, node: "bench")
 meter.record("desired")  // DesiredKernelState: kept as the last applied one
 let observed = SyntheticTable.observed(desired)
