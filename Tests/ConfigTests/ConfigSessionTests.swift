@@ -177,7 +177,7 @@ import Testing
     }
 
     /// Rounds of three edits per seed; IPVSCTL_CONFIG_EDIT_ROUNDS raises it for a longer search.
-    static let rounds = ProcessInfo.processInfo.environment["IPVSCTL_CONFIG_EDIT_ROUNDS"].flatMap { Int($0) } ?? 300
+    static let rounds = ProcessInfo.processInfo.environment["IPVSCTL_CONFIG_EDIT_ROUNDS"].flatMap { Int($0) } ?? 200
 
     @Test("random edits of the text: the session always agrees with a full load", arguments: [0x1BAD_5EED, 7, 2026] as [UInt64])
     func randomEdits(seed: UInt64) throws {

@@ -7,11 +7,15 @@ import Testing
 /// from the back; what it finds must be what a byte-by-byte comparison finds.
 struct TextDifferenceTests {
     /// The longest common prefix, and the longest common suffix that does not overlap it.
+    /// (Plain index loops: in a debug build, generic sequence code over 200 KB would keep a core
+    /// busy for seconds, and other tests share the cores.)
     static func naive(_ old: [UInt8], _ new: [UInt8]) -> TextDifference? {
         guard old != new else { return nil }
-        let prefix = zip(old, new).prefix { $0 == $1 }.count
-        let shared = min(old.count, new.count) - prefix
-        let suffix = zip(old.reversed(), new.reversed()).prefix(shared).prefix { $0 == $1 }.count
+        let shared = min(old.count, new.count)
+        var prefix = 0
+        while prefix < shared, old[prefix] == new[prefix] { prefix += 1 }
+        var suffix = 0
+        while suffix < shared - prefix, old[old.count - 1 - suffix] == new[new.count - 1 - suffix] { suffix += 1 }
         return TextDifference(replaced: prefix..<(old.count - suffix), replacement: Array(new[prefix..<(new.count - suffix)]))
     }
 

@@ -42,7 +42,8 @@ import Testing
             for await update in stream { updates.withLock { $0.append(describe(update)) } }
             streamEnded.withLock { $0 = true }
         }
-        let finished = await eventually { done(updates.withLock { $0 }, server.requests) }
+        // Generous: the unit tests share two cores, and a condition met returns at once.
+        let finished = await eventually(within: .seconds(20)) { done(updates.withLock { $0 }, server.requests) }
         running.cancel()
         // Cancellation stops it promptly: the stream ends, even with a watch held open.
         let stopped = await eventually(within: .seconds(2)) { streamEnded.withLock { $0 } }
@@ -50,7 +51,8 @@ import Testing
         await consumer.value
         try await client.shutdown()
         await server.stop()
-        #expect(finished, "condition not met; updates: \(updates.withLock { $0 }), requests: \(server.requests.map(\.query))")
+        // Required: the callers index what a finished run has.
+        try #require(finished, "condition not met; updates: \(updates.withLock { $0 }), requests: \(server.requests.map(\.query))")
         #expect(stopped)
         return Run(updates: updates.withLock { $0 }, observed: observer.calls, requests: server.requests)
     }
