@@ -19,6 +19,15 @@ struct FileReplacedTests {
         try body(path)
     }
 
+    /// Writes through the file's own inode, as `cat new > config.yaml` (truncating) or `>>`
+    /// (appending) does.
+    static func writeInPlace(_ bytes: some Sequence<UInt8>, to path: String, appending: Bool = false) {
+        let handle = FileHandle(forWritingAtPath: path)
+        if appending { _ = try? handle?.seekToEnd() } else { try? handle?.truncate(atOffset: 0) }
+        try? handle?.write(contentsOf: Data(bytes))
+        try? handle?.close()
+    }
+
     @Test("replaced by rename after the first chunk: the old content whole, not a mix")
     func renamed() throws {
         try Self.withFile { path in
@@ -42,11 +51,7 @@ struct FileReplacedTests {
             let contents = try BoundedFile.contents(of: path, limit: 1 << 20) {
                 guard rewrites == 0 else { return }
                 rewrites += 1
-                // Truncate and write through the same inode, as `cat new > config.yaml` does.
-                let handle = FileHandle(forWritingAtPath: path)
-                try? handle?.truncate(atOffset: 0)
-                try? handle?.write(contentsOf: Data(Self.new))
-                try? handle?.close()
+                Self.writeInPlace(Self.new, to: path)
             }
             #expect(rewrites == 1)
             #expect(contents == Self.new)
@@ -60,12 +65,9 @@ struct FileReplacedTests {
             #expect(throws: BoundedFile.Refusal.keptChanging(times: BoundedFile.attempts)) {
                 try BoundedFile.contents(of: path, limit: 1 << 20) {
                     rewrites += 1
-                    let handle = FileHandle(forWritingAtPath: path)
-                    try? handle?.truncate(atOffset: 0)
                     // Shorter each time, so that no read ends on the size it started with (longer
                     // each time would be a file that grows forever, refused as such).
-                    try? handle?.write(contentsOf: Data(repeating: UInt8(ascii: "c"), count: Self.size - rewrites * 4096))
-                    try? handle?.close()
+                    Self.writeInPlace(repeatElement(UInt8(ascii: "c"), count: Self.size - rewrites * 4096), to: path)
                 }
             }
             #expect(rewrites >= BoundedFile.attempts)
@@ -80,10 +82,7 @@ struct FileReplacedTests {
             let contents = try BoundedFile.contents(of: path, limit: 1 << 20) {
                 guard appends == 0 else { return }
                 appends += 1
-                let handle = FileHandle(forWritingAtPath: path)
-                try? handle?.seekToEnd()
-                try? handle?.write(contentsOf: Data("tail".utf8))
-                try? handle?.close()
+                Self.writeInPlace("tail".utf8, to: path, appending: true)
             }
             #expect(appends == 1)
             #expect(contents == Self.old + Array("tail".utf8))
@@ -91,10 +90,7 @@ struct FileReplacedTests {
         try Self.withFile { path in
             #expect(throws: BoundedFile.Refusal.grew(limit: Self.size)) {
                 try BoundedFile.contents(of: path, limit: Self.size) {
-                    let handle = FileHandle(forWritingAtPath: path)
-                    try? handle?.seekToEnd()
-                    try? handle?.write(contentsOf: Data("x".utf8))
-                    try? handle?.close()
+                    Self.writeInPlace("x".utf8, to: path, appending: true)
                 }
             }
         }

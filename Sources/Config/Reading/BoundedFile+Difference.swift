@@ -7,7 +7,8 @@ extension BoundedFile {
         try readingOneVersion(of: path, limit: limit) { file throws(Refusal) -> TextDifference?? in
             var head: (UInt8, UInt8, UInt8) = (0, 0, 0)
             let headCount = try withUnsafeMutableBytes(of: &head) { buffer throws(Refusal) in try file.read(into: buffer, at: 0) }
-            let skip = headCount == 3 && head == (0xEF, 0xBB, 0xBF) ? 3 : 0
+            let mark = SourceFile.byteOrderMark
+            let skip = headCount == mark.count && [head.0, head.1, head.2] == mark ? mark.count : 0
             var shorter = false
             let difference = try TextDifference.find(from: old, toTextOf: file.size - skip) { offset, buffer throws(Refusal) in
                 var filled = 0

@@ -20,9 +20,12 @@ enum SourceFile {
         try decodeUTF8(withoutByteOrderMark(bytes), file: file)
     }
 
-    /// libyaml would see a byte-order mark as content once the encoding is fixed to UTF-8.
+    /// UTF-8's byte-order mark: libyaml would see it as content once the encoding is fixed to
+    /// UTF-8, so it is not part of the text.
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     static func withoutByteOrderMark(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
-        bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
+        bytes.starts(with: byteOrderMark) ? bytes.dropFirst(byteOrderMark.count) : bytes[...]
     }
 
     /// ``decodeUTF8(_:file:)`` of bytes without a byte-order mark.

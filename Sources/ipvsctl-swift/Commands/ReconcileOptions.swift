@@ -31,17 +31,20 @@ struct ReconcileOptions: ParsableArguments {
     func loadConfig() throws -> DesiredState {
         guard let config else { return DesiredState() }
         do {
-            return try ConfigLoader.load(contentsOf: config, servicesFrom: kubernetes.isEnabled ? .kubernetes : .file)
+            return try ConfigLoader.load(contentsOf: config, servicesFrom: origin)
         } catch {
             throw CLIError(error.description)
         }
     }
 
+    /// Whether the file declares the services, or only the rest under the Kubernetes source.
+    private var origin: ConfigLoader.ServiceOrigin { kubernetes.isEnabled ? .kubernetes : .file }
+
     /// ``loadConfig()`` kept for reloads (the agent's): nil without a file.
     func loadConfigSession() throws -> ConfigSession? {
         guard let config else { return nil }
         do {
-            return try ConfigSession(loading: config, servicesFrom: kubernetes.isEnabled ? .kubernetes : .file)
+            return try ConfigSession(loading: config, servicesFrom: origin)
         } catch {
             throw CLIError(error.description)
         }
