@@ -49,10 +49,20 @@ public enum ConfigLoader {
             ])
         }
         let root = ConfigNode(root: tree, log: ProblemLog(file: file))
-        let document = DocumentDecoder.decode(root, servicesFromKubernetes: origin == .kubernetes)
-        let claims = document.map { DocumentRules.check($0) }
+        guard var document = DocumentDecoder.decode(root, servicesFromKubernetes: origin == .kubernetes) else {
+            throw ConfigError(problems: root.log.sortedUniqueProblems)
+        }
+        var rules = DocumentRules(document)
+        document.services.reserveCapacity(document.serviceItems.count)
+        for item in document.serviceItems {
+            guard let service = ServiceDecoder.decode(item) else { continue }
+            rules.check(service)
+            document.services.append(service.spec)
+        }
+        let context = rules.context
+        let claims = rules.finish(document)
         let problems = root.log.sortedUniqueProblems
-        guard problems.isEmpty, let document else { throw ConfigError(problems: problems) }
-        return Loaded(state: document.state, tree: tree, claims: claims, context: DocumentRules.Context(document))
+        guard problems.isEmpty else { throw ConfigError(problems: problems) }
+        return Loaded(state: document.state, tree: tree, claims: claims, context: context)
     }
 }

@@ -24,7 +24,7 @@ struct ConfigFileSourceTests {
         "a FIFO, /dev/zero or an oversized file at the config path is refused at once; the last good config stays",
         .timeLimit(.minutes(1)))
     func unreadableReplacements() async throws {
-        let (directory, path, state) = try ReconcileLoopTests.configInFreshDirectory()
+        let (directory, path, _) = try ReconcileLoopTests.configInFreshDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let metrics = AgentMetrics(version: "test")
         let source = ConfigFileSource(session: try ConfigSession(loading: path), metrics: metrics, logger: Logger(label: "test"))

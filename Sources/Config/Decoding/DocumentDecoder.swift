@@ -41,7 +41,7 @@ enum DocumentDecoder {
         } else if let servicesNode = fields.required("services") {
             // Required, even if empty: a file that lost its services (truncated, wrong file) must
             // not read as "remove every service".
-            document.services = servicesNode.sequence()?.compactMap(ServiceDecoder.decode) ?? []
+            document.serviceItems = servicesNode.sequence() ?? []
         }
         return document
     }
@@ -95,7 +95,8 @@ enum DocumentDecoder {
     }
 }
 
-/// The document as decoded, before the rules that span services.
+/// The document as decoded, before the rules that span services. Its services are decoded one
+/// at a time, each checked as it is (``DocumentRules``), and only their model values are kept.
 struct DecodedDocument {
     var node: Located<String>?
     var interface = DesiredState.defaultInterface
@@ -103,7 +104,9 @@ struct DecodedDocument {
     var nodes: [DecodedNode] = []
     var kernel = KernelSettings()
     var defaults = ServiceDefaults()
-    var services: [DecodedService] = []
+    /// The items of `services`, not yet decoded.
+    var serviceItems: [ConfigNode] = []
+    var services: [ServiceSpec] = []
 
     var state: DesiredState {
         DesiredState(
@@ -115,7 +118,7 @@ struct DecodedDocument {
                 first, _ in first
             },
             interface: interface,
-            services: services.map(\.spec),
+            services: services,
             kernel: kernel,
             defaults: defaults)
     }

@@ -1,9 +1,13 @@
 import IPVSCore
 
 /// The rules that span the whole file, and the order every rule runs in.
-enum DocumentRules {
+///
+/// Services are checked one at a time, as they are decoded (``check(_:)``), so that a decoded
+/// service, which keeps a node for every value it holds, is gone before the next one is decoded:
+/// at 10,000 services, keeping them all until the end was most of the peak memory of a load.
+struct DocumentRules {
     /// What the services see of the rest of the file.
-    struct Context {
+    struct Context: Sendable {
         /// The families of the fleet's node addresses, where node ports are served.
         var nodeFamilies: Set<AddressFamily>
         /// The names in `nodes`; nil when the file lists no nodes (any name is then accepted).
@@ -18,29 +22,43 @@ enum DocumentRules {
         }
     }
 
-    /// Checks the whole document; returns what its services claim, for a later reload that
-    /// changes only some of them (``checkReplacement(_:with:claims:context:)``).
-    @discardableResult
-    static func check(_ document: DecodedDocument) -> ServiceClaims {
-        let context = Context(document)
-        for service in document.services { check(service, context: context) }
-        var claims = ServiceClaims(nodes: document.nodes)
-        for service in document.services { claims.claim(service) }
-        for service in document.services { claims.claimHealthCheckPort(of: service) }
-        checkNodes(document, context: context)
+    let context: Context
+    private var claims: ServiceClaims
+    /// Claimed once every service is: a health-check port must be free of every TCP node port,
+    /// including those of services written after it.
+    private var healthCheckPorts: [ServiceClaims.HealthCheckPort] = []
+
+    /// Rules for the services of `document`, whose other parts are decoded.
+    init(_ document: DecodedDocument) {
+        context = Context(document)
+        claims = ServiceClaims(nodes: document.nodes)
+    }
+
+    /// The rules within one service, and its claims against the services checked before it.
+    mutating func check(_ service: DecodedService) {
+        Self.check(service, context: context)
+        claims.claim(service)
+        if let port = ServiceClaims.HealthCheckPort(of: service) { healthCheckPorts.append(port) }
+    }
+
+    /// The rules left once every service is checked; returns what the services claim, for a
+    /// later reload that changes only some of them (``checkReplacement(_:with:claims:context:)``).
+    consuming func finish(_ document: DecodedDocument) -> ServiceClaims {
+        for port in healthCheckPorts { claims.claimHealthCheckPort(port) }
+        Self.checkNodes(document, context: context)
         return claims
     }
 
     /// The rules for services that replace others in a document that passed every rule: the
-    /// same as ``check(_:)`` would apply to the whole new document. Problems go to the new
-    /// services' log; `claims` then is no longer meaningful.
+    /// same as a load of the whole new document would apply. Problems go to the new services'
+    /// log; `claims` then is no longer meaningful.
     static func checkReplacement(
         _ old: [DecodedService], with new: [DecodedService], claims: inout ServiceClaims, context: Context
     ) {
         for service in old { claims.release(service) }
         for service in new { check(service, context: context) }
         for service in new { claims.claim(service) }
-        for service in new { claims.claimHealthCheckPort(of: service) }
+        for port in new.compactMap(ServiceClaims.HealthCheckPort.init(of:)) { claims.claimHealthCheckPort(port) }
     }
 
     /// The rules within one service, and its endpoints' nodes.

@@ -36,7 +36,7 @@ struct ServiceClaims {
     }
 
     /// Claims the service's name, virtual services and node ports. Its health-check port is
-    /// claimed apart (``claimHealthCheckPort(of:)``), once every node port is known.
+    /// claimed apart (``claimHealthCheckPort(_:)``), once every node port is known.
     mutating func claim(_ service: DecodedService) {
         let label = service.label
         if let name = service.name {
@@ -55,16 +55,29 @@ struct ServiceClaims {
         }
     }
 
+    /// A service's `healthCheckNodePort`, to be claimed once every node port is.
+    struct HealthCheckPort {
+        var service: String
+        var port: Located<UInt16>
+
+        /// Nil when the service gives no port.
+        init?(of service: DecodedService) {
+            guard let port = service.healthCheckNodePort else { return nil }
+            self.service = service.label
+            self.port = port
+        }
+    }
+
     /// The health-check server listens on TCP on every node, so its port must be free of other
     /// services' health checks and of TCP node ports.
-    mutating func claimHealthCheckPort(of service: DecodedService) {
-        guard let health = service.healthCheckNodePort else { return }
+    mutating func claimHealthCheckPort(_ claim: HealthCheckPort) {
+        let health = claim.port
         if let owner = nodePorts[PortKey(port: health.value, protocol: .tcp)] {
             health.node.report(.duplicatePort, "healthCheckNodePort \(health.value) is a TCP nodePort of \(owner.what)")
         } else if let owner = healthCheckPorts[health.value] {
             health.node.report(.duplicatePort, "healthCheckNodePort \(health.value) is already used by \(owner.what)")
         } else {
-            healthCheckPorts[health.value] = Owner(service.label, at: health.node)
+            healthCheckPorts[health.value] = Owner(claim.service, at: health.node)
         }
     }
 
