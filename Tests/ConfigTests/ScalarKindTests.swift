@@ -35,6 +35,33 @@ struct ScalarKindTests {
         #expect(!ScalarKind.isFloat(Array(text.utf8)[...]))
     }
 
+    /// The resolver's shortcuts (plain digits, two dots or more, a first letter no word has)
+    /// decide as the full grammar does.
+    @Test(
+        "a plain scalar resolves as the YAML 1.1 grammar says",
+        arguments: [
+            "0", "7", "80", "8080", "08", "0123", "089", "1_000", "+80", "1.5", "1.", ".5", "1e3", "192.0.2.1", "1.2.3",
+            "1..2", "..", "10.0.0.0/8", "2001:db8::1", "1:20", "1:60", "yes", "No", "ON", "off", "true", "FALSE", "null",
+            "Null", "~", "", "y", "n", "nope", "name", "port", "bench/s1", ".inf", ".nan", "-.Inf",
+        ])
+    func plainScalars(text: String) {
+        let bytes = Array(text.utf8)
+        let expected: ScalarKind =
+            if ScalarKind.isNullWord(text) {
+                .null
+            } else if let value = ScalarKind.boolean(text) {
+                .boolean(value)
+            } else if ScalarKind.isInteger(bytes[...]) {
+                .integer
+            } else if ScalarKind.isFloat(bytes[...]) {
+                .float
+            } else {
+                .string
+            }
+        let resolved = bytes.withUnsafeBufferPointer { ScalarKind(tag: .implicit, isPlain: true, text: $0) }
+        #expect(resolved == expected)
+    }
+
     @Test("plain null and boolean words, and their quoted forms as text")
     func wordsAndQuotes() throws {
         let state = try #require(

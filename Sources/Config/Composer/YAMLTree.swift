@@ -78,6 +78,15 @@ final class YAMLTree {
         }
     }
 
+    /// `body` of a scalar's text in place (empty for collections), without making a `String`.
+    func withText<Result>(_ index: Index, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        let node = self[index]
+        let count = node.shape == .scalar ? Int(node.count) : 0
+        return bytes.withUnsafeBufferPointer { buffer in
+            body(UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.start) + count]))
+        }
+    }
+
     /// Whether a scalar's text is exactly `word` (ASCII), without making a `String`.
     func text(_ index: Index, is word: StaticString) -> Bool {
         let node = self[index]

@@ -6,15 +6,20 @@ extension ConfigNode {
     /// is refused because YAML 1.1 reads `yes`, `no`, `on` and `off` as booleans, which would
     /// silently turn a zone or node called `no` into `false`.
     func string() -> String? {
+        isText ? scalarText : nil
+    }
+
+    /// Whether ``string()`` reads this node; reported if not.
+    private var isText: Bool {
         switch scalarKind {
         case nil, .null?:
             reportWrongType(expected: "a string")
-            return nil
+            return false
         case .boolean?:
             reportWrongType(expected: "a string", hint: " (quote it if you mean the text)")
-            return nil
+            return false
         case .integer?, .float?, .string?:
-            return scalarText
+            return true
         }
     }
 
@@ -89,13 +94,12 @@ extension ConfigNode {
 
     /// An IPv4 or IPv6 address in its usual text form; a prefix or a zone index is refused.
     func address() -> IPAddress? {
-        guard let text = addressText(code: .invalidAddress) else { return nil }
-        guard let address = IPAddress(text) else {
-            let hint = text.contains("/") ? " (give a single address, not a prefix)" : ""
-            report(.invalidAddress, "'\(text)' is not an IPv4 or IPv6 address\(hint)")
-            return nil
-        }
-        return address
+        guard isAddressText(code: .invalidAddress) else { return nil }
+        if let address = tree.withText(index, IPAddress.init(utf8:)) { return address }
+        let text = tree.text(index)
+        let hint = text.contains("/") ? " (give a single address, not a prefix)" : ""
+        report(.invalidAddress, "'\(text)' is not an IPv4 or IPv6 address\(hint)")
+        return nil
     }
 
     /// A CIDR range (`203.0.113.0/24`), or a single address as a range of one (`/32`, `/128`).
@@ -103,7 +107,7 @@ extension ConfigNode {
     /// `203.0.113.7/24` is more likely a slip than a way to write `203.0.113.0/24`, and a
     /// firewall would otherwise open a range its author did not read.
     func prefix() -> IPPrefix? {
-        guard let text = addressText(code: .invalidCIDR) else { return nil }
+        guard isAddressText(code: .invalidCIDR), let text = scalarText else { return nil }
         guard let range = IPPrefix(text) else {
             report(.invalidCIDR, "'\(text)' is not a CIDR range\(Self.cidrHint(text))")
             return nil
@@ -128,16 +132,17 @@ extension ConfigNode {
         return ": the prefix length of an \(address.family) range is 0 to \(address.family.bitCount)"
     }
 
-    /// The text of an address or range. YAML reads a plain `2001:db8::` followed by a line break
-    /// as the key `2001:db8:`: that is explained rather than called a mapping.
-    private func addressText(code: ConfigProblem.Code) -> String? {
+    /// Whether this node is text an address or range may be read from; reported if not. YAML
+    /// reads a plain `2001:db8::` followed by a line break as the key `2001:db8:`: that is
+    /// explained rather than called a mapping.
+    private func isAddressText(code: ConfigProblem.Code) -> Bool {
         if isMapping, let keyIndex = tree.items(of: index).first, tree.items(of: index).count == 2,
             case let key = tree.text(keyIndex), tree[keyIndex].shape == .scalar, key.hasSuffix(":")
         {
             report(code, "an IPv6 address ending in ':' must be quoted: \"\(key):\"")
-            return nil
+            return false
         }
-        return string()
+        return isText
     }
 
     /// One word of a fixed vocabulary. A word that differs only in case is named in the message,

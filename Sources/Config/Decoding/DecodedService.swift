@@ -11,9 +11,16 @@ struct Located<Value> {
 /// services. Keeps the nodes those rules point at, and which parts failed to decode so that a
 /// rule never reports a consequence of a problem already reported.
 struct DecodedService {
-    /// Parts that may fail to decode, each silencing the rules that depend on it.
-    enum Part: Hashable {
-        case addresses, firewallMark, ports, scheduler, forwarding, policies
+    /// Parts that may fail to decode, each silencing the rules that depend on it. An option
+    /// set, not a `Set`: every service asks, and a set literal is an allocation.
+    struct Parts: OptionSet {
+        let rawValue: UInt8
+        static let addresses = Parts(rawValue: 1 << 0)
+        static let firewallMark = Parts(rawValue: 1 << 1)
+        static let ports = Parts(rawValue: 1 << 2)
+        static let scheduler = Parts(rawValue: 1 << 3)
+        static let forwarding = Parts(rawValue: 1 << 4)
+        static let policies = Parts(rawValue: 1 << 5)
     }
 
     /// The service's mapping: problems about the service as a whole point here.
@@ -43,19 +50,20 @@ struct DecodedService {
     /// Whether `healthCheck` is written at all, valid or not.
     var healthCheckGiven = false
     var panicThreshold: Located<Double>?
-    var incomplete: Set<Part> = []
+    var incomplete: Parts = []
 
     init(node: ConfigNode) {
         self.node = node
     }
 
     /// Every virtual IP, internal then external, in the order written.
-    var virtualIPs: [Located<IPAddress>] { clusterIPs + externalIPs + loadBalancerIPs }
+    var virtualIPs: [Located<IPAddress>] {
+        // Nearly every service has cluster IPs alone: no new array for them.
+        externalIPs.isEmpty && loadBalancerIPs.isEmpty ? clusterIPs : clusterIPs + externalIPs + loadBalancerIPs
+    }
 
     /// How messages about other services name this one: by name, or by place when it has none.
-    var label: String {
-        name.map { "service '\($0.value)'" } ?? node.path.description
-    }
+    var label: String { ServiceLabel(self).description }
 
     /// The model value. Only meaningful when no problem was reported: parts that failed to
     /// decode hold their defaults.
@@ -80,6 +88,28 @@ struct DecodedService {
             healthCheck: healthCheck,
             panicThreshold: panicThreshold?.value,
             trafficDistribution: trafficDistribution)
+    }
+}
+
+/// ``DecodedService/label``, made into text only when a message needs it: every claim of
+/// every service keeps one.
+struct ServiceLabel: CustomStringConvertible {
+    private enum Name {
+        case given(String)
+        case none(FieldPath)
+    }
+
+    private let name: Name
+
+    init(_ service: DecodedService) {
+        name = service.name.map { .given($0.value) } ?? .none(service.node.path)
+    }
+
+    var description: String {
+        switch name {
+        case .given(let name): "service '\(name)'"
+        case .none(let path): path.description
+        }
     }
 }
 

@@ -48,9 +48,9 @@ enum ScalarKind: Equatable {
     }
 
     private static func resolvePlain(_ text: UnsafeBufferPointer<UInt8>) -> ScalarKind {
-        // Every null and boolean word is at most five bytes long (a String that short is stored
-        // inline, without an allocation).
-        if text.count <= 5 {
+        // Every null and boolean word is at most five bytes long and starts with one of a few
+        // letters (a String that short is stored inline, without an allocation).
+        if text.count <= 5, text.first.map(startsAWord) ?? true {
             let word = String(decoding: text, as: UTF8.self)
             if isNullWord(word) { return .null }
             if let value = boolean(word) { return .boolean(value) }
@@ -60,9 +60,30 @@ enum ScalarKind: Equatable {
             first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
                 || first == UInt8(ascii: ".") || isDigit(first)
         else { return .string }
+        // Ports and addresses, the numbers and digit-led strings of nearly every config, decided
+        // in one pass: the grammar below splits its text into groups.
+        var digits = 0
+        var dots = 0
+        for byte in text {
+            if isDigit(byte) {
+                digits += 1
+            } else if byte == UInt8(ascii: ".") {
+                dots += 1
+            }
+        }
+        if digits == text.count, text.count == 1 || first != UInt8(ascii: "0") { return .integer }
+        if dots > 1 { return .string }  // an integer has no dot, a float one at most
         if isInteger(text[...]) { return .integer }
         if isFloat(text[...]) { return .float }
         return .string
+    }
+
+    /// Whether a null or boolean word may start with `byte`.
+    private static func startsAWord(_ byte: UInt8) -> Bool {
+        switch byte | 0x20 {  // ASCII lower case
+        case UInt8(ascii: "n"), UInt8(ascii: "y"), UInt8(ascii: "t"), UInt8(ascii: "o"), UInt8(ascii: "f"): true
+        default: byte == UInt8(ascii: "~")
+        }
     }
 
     /// `[-+]?` then `0b[01_]+`, `0x[0-9a-fA-F_]+`, `0o?[0-7_]+`, `0`, `[1-9][0-9_]*` or base 60

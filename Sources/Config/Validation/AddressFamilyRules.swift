@@ -23,7 +23,8 @@ enum AddressFamilyRules {
     /// The families of the virtual services this service makes: its VIPs', its firewall
     /// mark's, and its node ports' (the node addresses').
     static func virtualServiceFamilies(_ service: DecodedService, nodeFamilies: Set<AddressFamily>) -> Set<AddressFamily> {
-        var families = Set(service.virtualIPs.map(\.value.family))
+        var families = Set<AddressFamily>()
+        for address in service.virtualIPs { families.insert(address.value.family) }
         if let mark = service.firewallMark { families.insert(mark.spec.family) }
         if service.ports.contains(where: { $0.nodePort != nil }) { families.formUnion(nodeFamilies) }
         return families

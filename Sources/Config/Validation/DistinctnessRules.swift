@@ -13,8 +13,8 @@ enum DistinctnessRules {
         reportRepeats(service.ports.compactMap(\.name), code: .duplicateName, key: \.value, at: \.node) { first in
             "port name '\(first.value)' is already used (\(first.node.position))"
         }
-        reportRepeats(service.endpoints.map(\.address), code: .duplicateEndpoint, key: \.value, at: \.node) { first in
-            "endpoint \(first.value) is already listed (\(first.node.position)); both would be the same real server"
+        reportRepeats(service.endpoints, code: .duplicateEndpoint, key: \.address.value, at: \.address.node) { first in
+            "endpoint \(first.address.value) is already listed (\(first.address.node.position)); both would be the same real server"
         }
     }
 

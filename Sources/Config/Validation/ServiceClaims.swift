@@ -10,12 +10,11 @@ import IPVSCore
 /// owner keeps its position as numbers, not as a node of a document tree that is gone.
 struct ServiceClaims {
     private struct Owner {
-        /// The owning service's ``DecodedService/label``.
-        var service: String
+        var service: ServiceLabel
         var line: Int32
         var column: Int32
 
-        init(_ service: String, at node: ConfigNode) {
+        init(_ service: ServiceLabel, at node: ConfigNode) {
             self.service = service
             line = Int32(node.line)
             column = Int32(node.column)
@@ -38,7 +37,7 @@ struct ServiceClaims {
     /// Claims the service's name, virtual services and node ports. Its health-check port is
     /// claimed apart (``claimHealthCheckPort(_:)``), once every node port is known.
     mutating func claim(_ service: DecodedService) {
-        let label = service.label
+        let label = ServiceLabel(service)
         if let name = service.name {
             if let owner = names[name.value] {
                 name.node.report(.duplicateName, "service name '\(name.value)' is already used (\(owner.position))")
@@ -57,13 +56,13 @@ struct ServiceClaims {
 
     /// A service's `healthCheckNodePort`, to be claimed once every node port is.
     struct HealthCheckPort {
-        var service: String
+        var service: ServiceLabel
         var port: Located<UInt16>
 
         /// Nil when the service gives no port.
         init?(of service: DecodedService) {
             guard let port = service.healthCheckNodePort else { return nil }
-            self.service = service.label
+            self.service = ServiceLabel(service)
             self.port = port
         }
     }
@@ -121,7 +120,7 @@ struct ServiceClaims {
                         .duplicateVirtualService, "nodePort \(nodePort.value)/TCP is the healthCheckNodePort of \(owner.what)")
                     continue
                 }
-                nodePorts[key] = Owner(service.label, at: nodePort.node)
+                nodePorts[key] = Owner(ServiceLabel(service), at: nodePort.node)
             }
             for address in nodeAddresses {
                 keys.append((.address(address, port: nodePort.value, protocol: port.protocol), nodePort.node))
@@ -134,6 +133,7 @@ struct ServiceClaims {
     }
 
     private func firstOfEach<Item, Key: Hashable>(_ items: [Item], by key: (Item) -> Key) -> [Item] {
+        guard items.count > 1 else { return items }
         var seen = Set<Key>()
         return items.filter { seen.insert(key($0)).inserted }
     }

@@ -8,9 +8,16 @@ public enum IPAddress: Hashable, Sendable, Comparable {
 
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text. Returns nil for anything else.
     public init?(_ text: some StringProtocol) {
-        if let v4 = IPv4Address(text) {
-            self = .v4(v4)
-        } else if let v6 = IPv6Address(text) {
+        guard let address = AddressText.parse(text, with: Self.init(utf8:)) else { return nil }
+        self = address
+    }
+
+    /// ``init(_:)`` of UTF-8 text in place: no `String`, and no generic code at the call (the
+    /// config loader reads 100,000 addresses at 10,000 services this way).
+    public init?(utf8 text: UnsafeBufferPointer<UInt8>) {
+        if let v4 = IPv4Address.parse(text) {
+            self = .v4(IPv4Address(v4))
+        } else if let v6 = IPv6Address(utf8: text) {
             self = .v6(v6)
         } else {
             return nil
@@ -160,7 +167,13 @@ public struct IPv6Address: Hashable, Sendable {
 
     /// Parses the text forms of RFC 4291 section 2.2, including `::` and an embedded IPv4 tail.
     public init?(_ text: some StringProtocol) {
-        guard let groups = AddressText.parse(text, with: Self.parse) else { return nil }
+        guard let address = AddressText.parse(text, with: Self.init(utf8:)) else { return nil }
+        self = address
+    }
+
+    /// ``init(_:)`` of UTF-8 text in place.
+    public init?(utf8 text: UnsafeBufferPointer<UInt8>) {
+        guard let groups = Self.parse(text) else { return nil }
         high = (0..<4).reduce(0) { $0 << 16 | UInt64(groups[$1]) }
         low = (4..<8).reduce(0) { $0 << 16 | UInt64(groups[$1]) }
     }
