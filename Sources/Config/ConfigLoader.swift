@@ -13,7 +13,9 @@ public enum ConfigLoader {
     /// Reads and parses the file at `path`. A file that cannot be read is a ``ConfigError`` too,
     /// so callers have one error to print.
     public static func load(contentsOf path: String, servicesFrom origin: ServiceOrigin = .file) throws(ConfigError) -> DesiredState {
-        try parse(SourceFile.text(of: path), file: path, servicesFrom: origin)
+        // The text is gone before the tree is decoded: the tree holds all that decoding reads.
+        let tree = try YAMLDocument.compose(SourceFile.bytes(of: path), file: path)
+        return try decode(tree, file: path, servicesFrom: origin).state
     }
 
     /// Where the services come from.
@@ -27,7 +29,7 @@ public enum ConfigLoader {
 
     /// Parses `text`; `file` is only the name that problems carry.
     public static func parse(_ text: String, file: String, servicesFrom origin: ServiceOrigin = .file) throws(ConfigError) -> DesiredState {
-        try parseDocument(text, file: file, servicesFrom: origin).state
+        try decode(YAMLDocument.compose(text, file: file), file: file, servicesFrom: origin).state
     }
 
     /// A loaded document with what a later reload of part of it needs.
@@ -39,8 +41,9 @@ public enum ConfigLoader {
         var context: DocumentRules.Context?
     }
 
-    static func parseDocument(_ text: String, file: String, servicesFrom origin: ServiceOrigin) throws(ConfigError) -> Loaded {
-        guard let tree = try YAMLDocument.compose(text, file: file) else {
+    /// Decodes and checks a composed document (nil: the file holds none).
+    static func decode(_ tree: YAMLTree?, file: String, servicesFrom origin: ServiceOrigin) throws(ConfigError) -> Loaded {
+        guard let tree else {
             if origin == .kubernetes { return Loaded(state: DesiredState()) }
             throw ConfigError(problems: [
                 ConfigProblem(

@@ -95,6 +95,13 @@ struct SyntaxAndFileTests {
         let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
         #expect(error?.problems.map(\.place) == [Place(2, 12, "", .unreadableFile)])
         #expect(error?.problems.first?.message == "the file is not valid UTF-8")
+
+        // Valid UTF-8 beyond ASCII before the bad byte: the check starts at the first such
+        // character, and the position still counts characters from the start.
+        let later = try TemporaryFile.write(Array("# café ✓\nservices:\n- name: caf".utf8) + [0xE9] + Array("\n".utf8))
+        defer { TemporaryFile.remove(later) }
+        let laterError = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: later) }
+        #expect(laterError?.problems.map(\.place) == [Place(3, 12, "", .unreadableFile)])
     }
 
     @Test("a UTF-8 byte-order mark is skipped, and a file loads like the same text")

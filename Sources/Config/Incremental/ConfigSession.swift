@@ -99,7 +99,7 @@ public struct ConfigSession: Sendable {
     private static func loadWhole(
         _ text: [UInt8], path: String, origin: ConfigLoader.ServiceOrigin
     ) throws(ConfigError) -> (DesiredState, Partial?) {
-        let loaded = try ConfigLoader.parseDocument(SourceFile.decodeUTF8(text[...], file: path), file: path, servicesFrom: origin)
+        let loaded = try ConfigLoader.decode(YAMLDocument.compose(text, file: path), file: path, servicesFrom: origin)
         guard origin == .file, let tree = loaded.tree, !tree.usesAliases, !tree.hasDirectives,
             !loaded.state.services.contains(where: Self.namesFiles),
             let list = tree.rootValue(of: "services"), let claims = loaded.claims, let context = loaded.context,

@@ -9,17 +9,6 @@
 /// Reads a config file (``BoundedFile``: plain POSIX calls, so that the config target needs no
 /// Foundation of its own) and turns every way that can fail into a ``ConfigProblem``.
 enum SourceFile {
-    /// The file's text; throws the one problem that prevents reading it.
-    static func text(of path: String) throws(ConfigError) -> String {
-        try decodeUTF8(bytes(of: path), file: path)
-    }
-
-    /// Refuses text that is not UTF-8 instead of repairing it: a replaced byte inside an
-    /// address or a name would produce a confusing error somewhere else, or none at all.
-    static func decodeUTF8(_ bytes: [UInt8], file: String) throws(ConfigError) -> String {
-        try decodeUTF8(withoutByteOrderMark(bytes), file: file)
-    }
-
     /// UTF-8's byte-order mark: libyaml would see it as content once the encoding is fixed to
     /// UTF-8, so it is not part of the text.
     static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
@@ -28,11 +17,15 @@ enum SourceFile {
         bytes.starts(with: byteOrderMark) ? bytes.dropFirst(byteOrderMark.count) : bytes[...]
     }
 
-    /// ``decodeUTF8(_:file:)`` of bytes without a byte-order mark.
-    static func decodeUTF8(_ bytes: ArraySlice<UInt8>, file: String) throws(ConfigError) -> String {
-        if let text = String(validating: bytes, as: UTF8.self) {
-            return text
-        }
+    /// Refuses text that is not UTF-8 instead of repairing it: a replaced byte inside an
+    /// address or a name would produce a confusing error somewhere else, or none at all.
+    ///
+    /// Checked in place: a config is nearly always ASCII, and a copy of a 4 MB text as a
+    /// `String` would only add to the load's peak memory.
+    static func checkUTF8(_ bytes: ArraySlice<UInt8>, file: String) throws(ConfigError) {
+        guard let firstNonASCII = bytes.firstIndex(where: { $0 >= 0x80 }),
+            String(validating: bytes[firstNonASCII...], as: UTF8.self) == nil
+        else { return }
         let (line, column) = positionOfFirstInvalidUTF8(in: bytes)
         throw ConfigError(problems: [
             ConfigProblem(

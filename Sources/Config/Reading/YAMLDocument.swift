@@ -2,10 +2,28 @@
 /// into values), so that every later problem can point at a line and column; or into the one
 /// problem that stops reading: after a syntax error there is no tree to check further.
 enum YAMLDocument {
-    /// The tree, nil for a file with no document (empty or only comments).
+    /// The tree of `text`, nil for text with no document.
     static func compose(_ text: String, file: String) throws(ConfigError) -> YAMLTree? {
+        try reporting(file: file) { () throws(ComposeError) in try EventComposer.compose(text) }
+    }
+
+    /// The tree of UTF-8 text, nil for a file with no document (empty or only comments).
+    static func compose(utf8 text: UnsafeBufferPointer<UInt8>, file: String) throws(ConfigError) -> YAMLTree? {
+        try reporting(file: file) { () throws(ComposeError) in try EventComposer.compose(utf8: text) }
+    }
+
+    /// The tree of `text`: its bytes without a byte-order mark, checked to be UTF-8.
+    static func compose(_ text: [UInt8], file: String) throws(ConfigError) -> YAMLTree? {
+        let content = SourceFile.withoutByteOrderMark(text)
+        try SourceFile.checkUTF8(content, file: file)
+        return try content.withUnsafeBufferPointer { buffer throws(ConfigError) in try compose(utf8: buffer, file: file) }
+    }
+
+    private static func reporting(
+        file: String, _ compose: () throws(ComposeError) -> YAMLTree?
+    ) throws(ConfigError) -> YAMLTree? {
         do {
-            return try EventComposer.compose(text)
+            return try compose()
         } catch {
             throw ConfigError(problems: [problem(for: error, file: file)])
         }
