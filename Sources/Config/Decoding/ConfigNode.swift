@@ -4,54 +4,57 @@ import IPVSCore
 /// problems go to. The typed reads below never throw: they report what is wrong, at this node's
 /// line and column, and return nil, so that the walk goes on and finds every other problem too.
 ///
-/// Cheap to make: an index into the ``YAMLTree``, and the path as its parent's path plus the
-/// last step, so that a scalar costs no allocation; the full ``FieldPath`` is built when a
-/// problem or a child needs it.
+/// Cheap to make and to copy: an index into the ``YAMLTree``, one reference to what the nodes
+/// of the document share (``DecodingDocument``), and the path as its parent's path plus the
+/// last step; the full ``FieldPath`` is built when a problem needs it.
 struct ConfigNode {
-    let tree: YAMLTree
+    let document: DecodingDocument
     let index: YAMLTree.Index
-    let log: ProblemLog
     /// The path of the collection this node was reached through.
-    private let parentPath: FieldPath
+    private let parentPath: DecodingDocument.PathID
     private let step: Step
 
-    /// The last step of a path.
+    /// The last step of a path. Keys are the tree's key nodes, made into text only for a
+    /// message.
     enum Step {
         case none
-        case key(String)
-        case entry(String)
-        case index(Int)
+        /// A key of this format's own vocabulary.
+        case key(YAMLTree.Index)
+        /// `<<`, the YAML merge key.
+        case mergeKey
+        /// A key the operator chose (a node's name).
+        case entry(YAMLTree.Index)
+        case index(Int32)
     }
 
-    init(tree: YAMLTree, index: YAMLTree.Index, parentPath: FieldPath, step: Step, log: ProblemLog) {
-        self.tree = tree
+    init(document: DecodingDocument, index: YAMLTree.Index, parentPath: DecodingDocument.PathID, step: Step) {
+        self.document = document
         self.index = index
         self.parentPath = parentPath
         self.step = step
-        self.log = log
     }
 
     /// The document's root.
     init(root tree: YAMLTree, log: ProblemLog) {
-        self.init(tree: tree, index: tree.root, parentPath: .root, step: .none, log: log)
+        self.init(document: DecodingDocument(tree: tree, log: log), index: tree.root, parentPath: .root, step: .none)
     }
 
-    var path: FieldPath {
-        switch step {
-        case .none: parentPath
-        case .key(let key): parentPath.appending(key: key)
-        case .entry(let entry): parentPath.appending(entry: entry)
-        case .index(let index): parentPath.appending(index: index)
-        }
-    }
+    var tree: YAMLTree { document.tree }
+    var log: ProblemLog { document.log }
+
+    /// The path as messages write it.
+    var path: FieldPath { document.fieldPath(from: parentPath, by: step) }
+
+    /// The path of this node, for the nodes reached through it.
+    var pathID: DecodingDocument.PathID { document.path(from: parentPath, by: step) }
 
     /// Node `index` of the same document, reached from `parentPath` by `step`.
-    func node(_ index: YAMLTree.Index, parentPath: FieldPath, step: Step) -> ConfigNode {
-        ConfigNode(tree: tree, index: index, parentPath: parentPath, step: step, log: log)
+    func node(_ index: YAMLTree.Index, parentPath: DecodingDocument.PathID, step: Step) -> ConfigNode {
+        ConfigNode(document: document, index: index, parentPath: parentPath, step: step)
     }
 
     /// This node, reached by another path (a node's entry, named by its key).
-    func reached(from parentPath: FieldPath, step: Step) -> ConfigNode {
+    func reached(from parentPath: DecodingDocument.PathID, step: Step) -> ConfigNode {
         node(index, parentPath: parentPath, step: step)
     }
 
@@ -104,9 +107,9 @@ struct ConfigNode {
             reportWrongType(expected: "a list")
             return nil
         }
-        let base = path
+        let base = pathID
         return tree.items(of: index).enumerated().map { position, item in
-            node(item, parentPath: base, step: .index(position))
+            node(item, parentPath: base, step: .index(Int32(position)))
         }
     }
 
@@ -162,7 +165,7 @@ struct ConfigNode {
             reportWrongType(expected: "a mapping")
             return nil
         }
-        let base = path
+        let base = pathID
         let items = tree.items(of: index)
         var explicit: [ConfigMapping.Entry] = []
         explicit.reserveCapacity(items.count / 2)
@@ -175,18 +178,19 @@ struct ConfigNode {
                 let key = node(keyIndex, parentPath: base, step: .none)
                 key.report(.wrongType, "keys must be plain words, found \(key.kindDescription)")
             } else if Self.isMergeKey(keyNode, keyIndex, in: tree) {
-                merged += node(valueIndex, parentPath: base, step: .key("<<")).entriesToMerge()
+                merged += node(valueIndex, parentPath: base, step: .mergeKey).entriesToMerge()
             } else {
                 let key = tree.text(keyIndex)
                 explicit.append(
-                    ConfigMapping.Entry(key: key, keyIndex: keyIndex, value: node(valueIndex, parentPath: base, step: .key(key))))
+                    ConfigMapping.Entry(key: key, keyIndex: keyIndex, value: node(valueIndex, parentPath: base, step: .key(keyIndex))))
             }
         }
         if merged.isEmpty { return explicit }
         var seen = Set(explicit.map(\.key))
         return explicit
             + merged.filter { seen.insert($0.key).inserted }.map { entry in
-                ConfigMapping.Entry(key: entry.key, keyIndex: entry.keyIndex, value: entry.value.reached(from: base, step: .key(entry.key)))
+                ConfigMapping.Entry(
+                    key: entry.key, keyIndex: entry.keyIndex, value: entry.value.reached(from: base, step: .key(entry.keyIndex)))
             }
     }
 
@@ -200,7 +204,7 @@ struct ConfigNode {
         case .mapping:
             return mergedEntries() ?? []
         case .sequence:
-            let base = path
+            let base = pathID
             return tree.items(of: index).flatMap { node($0, parentPath: base, step: .none).mergedEntries() ?? [] }
         case .scalar:
             reportWrongType(expected: "a mapping or a list of mappings to merge")

@@ -68,11 +68,11 @@ enum DocumentDecoder {
     }
 
     private static func nodes(_ node: ConfigNode) -> [DecodedNode] {
-        let base = node.path
+        let base = node.pathID
         return (node.openMapping() ?? []).compactMap { entry in
             let name = entry.key
-            let value = entry.value.reached(from: base, step: .entry(name))
-            let keyNode = value.node(entry.keyIndex, parentPath: base, step: .entry(name))
+            let value = entry.value.reached(from: base, step: .entry(entry.keyIndex))
+            let keyNode = value.node(entry.keyIndex, parentPath: base, step: .entry(entry.keyIndex))
             if name.isEmpty {
                 keyNode.report(.invalidValue, "a node name must not be empty")
             }
