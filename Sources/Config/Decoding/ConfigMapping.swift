@@ -15,7 +15,7 @@ struct ConfigMapping {
     let entries: [Entry]
 
     private func entry(_ key: String) -> Entry? {
-        entries.first { $0.key == key }
+        entries.first { $0.key.isSame(as: key) }
     }
 
     /// The value of an optional key; nil when absent or null.
@@ -34,5 +34,13 @@ struct ConfigMapping {
             owner.report(.missingKey, missing: key, "required key '\(key)' is missing\(reason)")
         }
         return nil
+    }
+}
+
+extension String {
+    /// `==`, after the one comparison most keys of a mapping fail: their lengths. Every field
+    /// of every mapping is looked up by name, a few million comparisons at 10,000 services.
+    func isSame(as other: String) -> Bool {
+        utf8.count == other.utf8.count && self == other
     }
 }

@@ -122,10 +122,11 @@ struct ConfigNode {
     func mapping(allowedKeys: [String], ignoredPrefix: String? = nil) -> ConfigMapping? {
         guard let entries = mergedEntries() else { return nil }
         // Nearly always every key is known: keep the array as it is.
-        if entries.allSatisfy({ allowedKeys.contains($0.key) }) { return ConfigMapping(owner: self, entries: entries) }
+        func isAllowed(_ key: String) -> Bool { allowedKeys.contains { $0.isSame(as: key) } }
+        if entries.allSatisfy({ isAllowed($0.key) }) { return ConfigMapping(owner: self, entries: entries) }
         var known: [ConfigMapping.Entry] = []
         for entry in entries {
-            if allowedKeys.contains(entry.key) {
+            if isAllowed(entry.key) {
                 known.append(entry)
             } else if let ignoredPrefix, entry.key.hasPrefix(ignoredPrefix) {
                 continue

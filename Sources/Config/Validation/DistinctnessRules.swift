@@ -24,24 +24,26 @@ enum DistinctnessRules {
         _ items: [Item], code: ConfigProblem.Code, key: (Item) -> Key, at place: (Item) -> ConfigNode,
         message: (Item) -> String
     ) {
+        // The keys once, apart from the items: a key is a small value, an item (an endpoint) is
+        // not, and comparing items pairwise copied them.
+        let keys = items.map(key)
         // A service's lists are short: compared pairwise they cost no dictionary (its
         // allocation and hashing were most of these rules' time at 10,000 services).
-        if items.count <= 16 {
-            for later in items.indices.dropFirst() {
-                let laterKey = key(items[later])
-                if let earlier = items[..<later].firstIndex(where: { key($0) == laterKey }) {
+        if keys.count <= 16 {
+            for later in keys.indices.dropFirst() {
+                if let earlier = keys[..<later].firstIndex(of: keys[later]) {
                     place(items[later]).report(code, message(items[earlier]))
                 }
             }
             return
         }
         var first: [Key: Int] = [:]
-        first.reserveCapacity(items.count)
-        for (position, item) in items.enumerated() {
-            if let earlier = first[key(item)] {
-                place(item).report(code, message(items[earlier]))
+        first.reserveCapacity(keys.count)
+        for (position, key) in keys.enumerated() {
+            if let earlier = first[key] {
+                place(items[position]).report(code, message(items[earlier]))
             } else {
-                first[key(item)] = position
+                first[key] = position
             }
         }
     }
