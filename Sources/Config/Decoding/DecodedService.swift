@@ -62,9 +62,6 @@ struct DecodedService {
         externalIPs.isEmpty && loadBalancerIPs.isEmpty ? clusterIPs : clusterIPs + externalIPs + loadBalancerIPs
     }
 
-    /// How messages about other services name this one: by name, or by place when it has none.
-    var label: String { ServiceLabel(self).description }
-
     /// The model value. Only meaningful when no problem was reported: parts that failed to
     /// decode hold their defaults.
     var spec: ServiceSpec {
@@ -91,8 +88,8 @@ struct DecodedService {
     }
 }
 
-/// ``DecodedService/label``, made into text only when a message needs it: every claim of
-/// every service keeps one.
+/// How messages about other services name a service: by name, or by place when it has none.
+/// Made into text only when a message needs it: every claim of every service keeps one.
 struct ServiceLabel: CustomStringConvertible {
     private enum Name {
         case given(String)

@@ -15,8 +15,8 @@ public enum IPAddress: Hashable, Sendable, Comparable {
     /// ``init(_:)`` of UTF-8 text in place: no `String`, and no generic code at the call (the
     /// config loader reads 100,000 addresses at 10,000 services this way).
     public init?(utf8 text: UnsafeBufferPointer<UInt8>) {
-        if let v4 = IPv4Address.parse(text) {
-            self = .v4(IPv4Address(v4))
+        if let v4 = IPv4Address(utf8: text) {
+            self = .v4(v4)
         } else if let v6 = IPv6Address(utf8: text) {
             self = .v6(v6)
         } else {
@@ -95,7 +95,13 @@ public struct IPv4Address: Hashable, Sendable {
     /// Parses dotted-quad text. Leading zeros are refused: "010" means octal to some parsers
     /// and decimal to others.
     public init?(_ text: some StringProtocol) {
-        guard let value = AddressText.parse(text, with: Self.parse) else { return nil }
+        guard let address = AddressText.parse(text, with: Self.init(utf8:)) else { return nil }
+        self = address
+    }
+
+    /// ``init(_:)`` of UTF-8 text in place.
+    public init?(utf8 text: UnsafeBufferPointer<UInt8>) {
+        guard let value = Self.parse(text) else { return nil }
         self.value = value
     }
 
