@@ -83,6 +83,19 @@ struct ComposerTests {
         #expect(message.contains("control characters are not allowed"))
     }
 
+    /// YAML 1.1's other line breaks count as libyaml counts them (a fuzzed file found the
+    /// position computed past the end of its line).
+    @Test(
+        "a control character after a NEL, LINE or PARAGRAPH SEPARATOR is placed on the line the break begins",
+        arguments: ["\u{85}", "\u{2028}", "\u{2029}", "\r", "\r\n"])
+    func controlCharacterAfterUnicodeBreak(lineBreak: String) {
+        guard case .syntax(let line, let column, _)? = compose("# é \(lineBreak)b: x\u{7}y\n").failure else {
+            Issue.record("expected a syntax error")
+            return
+        }
+        #expect((line, column) == (2, 5))
+    }
+
     @Test("an alias of the collection being composed is undefined: trees have no cycles")
     func noCycles() {
         #expect(compose("a: &x [*x]").failure == .syntax(line: 1, column: 8, message: "found undefined alias"))

@@ -65,16 +65,25 @@ final class LibYAMLParser {
     }
 
     /// Line and column (1-based, the column in Unicode scalars as libyaml counts them) of a
-    /// byte offset, for the reader's errors, which carry only the offset.
+    /// byte offset, for the reader's errors, which carry only the offset. libyaml's line breaks
+    /// are YAML 1.1's: `\n`, `\r`, `\r\n` (one), and U+0085, U+2028 and U+2029.
     static func position(ofByte offset: Int, in input: UnsafeBufferPointer<UInt8>) -> (line: Int, column: Int) {
         var line = 1
         var column = 1
         var index = 0
+        func byteAt(_ position: Int) -> UInt8? { position < input.count ? input[position] : nil }
         while index < min(offset, input.count) {
             let byte = input[index]
-            if byte == UInt8(ascii: "\n")
-                || (byte == UInt8(ascii: "\r") && (index + 1 == input.count || input[index + 1] != UInt8(ascii: "\n")))
-            {
+            let next = byteAt(index + 1)
+            let isBreak =
+                switch byte {
+                case UInt8(ascii: "\n"): true
+                case UInt8(ascii: "\r"): next != UInt8(ascii: "\n")  // \r\n breaks at its \n
+                case 0xC2: next == 0x85  // U+0085
+                case 0xE2: next == 0x80 && (byteAt(index + 2) == 0xA8 || byteAt(index + 2) == 0xA9)  // U+2028, U+2029
+                default: false
+                }
+            if isBreak {
                 line += 1
                 column = 1
             } else if byte & 0xC0 != 0x80, byte != UInt8(ascii: "\r") {

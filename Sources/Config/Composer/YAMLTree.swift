@@ -81,9 +81,10 @@ final class YAMLTree {
     /// `body` of a scalar's text in place (empty for collections), without making a `String`.
     func withText<Result>(_ index: Index, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         let node = self[index]
-        let count = node.shape == .scalar ? Int(node.count) : 0
+        // A collection's start and count are in `items`, not in `bytes`.
+        guard node.shape == .scalar else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
         return bytes.withUnsafeBufferPointer { buffer in
-            body(UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.start) + count]))
+            body(UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.start + node.count)]))
         }
     }
 

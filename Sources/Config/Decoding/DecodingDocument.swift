@@ -2,7 +2,7 @@
 /// the paths by which its collections were reached.
 ///
 /// One reference per node: a node that held the tree, the log and a boxed path paid three
-/// reference counts on every copy, a seventh of the load of a 10,000-service file. A path is
+/// reference counts on every copy, a fifth of the load of a 10,000-service file. A path is
 /// kept here as a link to its parent's, and becomes a ``FieldPath`` only when a message needs it.
 final class DecodingDocument {
     let tree: YAMLTree
