@@ -128,6 +128,19 @@ struct SelectionTests {
         #expect(selected.virtualServices.first { $0.service.key == .address(Self.vip, port: 80, protocol: .tcp) }?.realServers.count == 5)
     }
 
+    /// Validation refuses an endpoint twice; should one reach selection (two sources of one
+    /// address), the kernel gets one real server, the first declared, in key order.
+    @Test("an endpoint listed twice makes one real server, the first declared", arguments: [false, true])
+    func repeatedEndpoint(repeatFirst: Bool) {
+        let first = EndpointSpec(address: .v4(IPv4Address(192, 0, 2, 9)), weight: 3)
+        let second = EndpointSpec(address: .v4(IPv4Address(192, 0, 2, 9)), weight: 5)
+        let others = [EndpointSpec(address: .v4(IPv4Address(192, 0, 2, 4))), EndpointSpec(address: .v4(IPv4Address(192, 0, 2, 12)))]
+        let endpoints = repeatFirst ? [first] + others + [second] : others + [first, second]
+        let servers = EndpointSelection.select(Self.spec(endpoints: endpoints), node: "a").virtualServices[0].realServers
+        #expect(servers.map { $0.address.bytes[3] } == [4, 9, 12])
+        #expect(servers.map(\.weight) == [1, 3, 1])
+    }
+
     @Test("session affinity becomes persistence; weights and scheduler flags carry over")
     func affinity() {
         var state = Self.spec(endpoints: [EndpointSpec(address: .v4(IPv4Address(192, 0, 2, 1)), weight: 7)])

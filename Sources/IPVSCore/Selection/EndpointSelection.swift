@@ -31,22 +31,26 @@ public enum EndpointSelection {
                 guard result[key] == nil else { return }
                 let policy = scope == .internal ? spec.internalTrafficPolicy : spec.externalTrafficPolicy
                 let choice = choose(
-                    endpoints.filter { targetPort($0) != nil }, policy: policy, node: node, zone: zone,
+                    endpoints.keeping { targetPort($0) != nil }, policy: policy, node: node, zone: zone,
                     family: key.family, tunnel: spec.forwarding.isTunnel, health: health)
                 func keys(_ endpoints: [EndpointSpec]) -> Set<RealServerKey> {
                     Set(
                         endpoints.compactMap { endpoint in targetPort(endpoint).map { RealServerKey(address: endpoint.address, port: $0) } }
                     )
                 }
-                var seen = Set<RealServerKey>()
-                let realServers = choice.endpoints
+                var realServers = choice.endpoints
                     .compactMap { endpoint in
                         targetPort(endpoint).map {
                             RealServer(address: endpoint.address, port: $0, forwarding: spec.forwarding, weight: endpoint.weight)
                         }
                     }
-                    .filter { seen.insert($0.key).inserted }
                     .sorted { $0.key < $1.key }
+                // Two endpoints may make one real server (the same address and port): the first
+                // declared wins, which the stable sort put first. Found without a set per service.
+                if zip(realServers, realServers.dropFirst()).contains(where: { $0.key == $1.key }) {
+                    realServers = realServers.enumerated().filter { $0.offset == 0 || realServers[$0.offset - 1].key != $0.element.key }
+                        .map(\.element)
+                }
                 var desired = DesiredVirtualService(
                     service: virtualService(key, spec: spec),
                     realServers: realServers,
@@ -108,8 +112,8 @@ public enum EndpointSelection {
         family: AddressFamily, tunnel: Bool, health: HealthFilter? = nil
     ) -> Choice {
         // Only tunnels may carry one family inside the other.
-        let reachable = tunnel ? endpoints : endpoints.filter { $0.address.family == family }
-        let localPool = reachable.filter { $0.node == node }
+        let reachable = tunnel ? endpoints : endpoints.keeping { $0.address.family == family }
+        var localPool: [EndpointSpec] { reachable.keeping { $0.node == node } }
         func pick(_ pool: [EndpointSpec]) -> Choice {
             guard let health else { return Choice(endpoints: usable(pool), outcome: .served) }
             return health.sort(pool)
@@ -136,7 +140,7 @@ public enum EndpointSelection {
     }
 
     static func usable(_ endpoints: [EndpointSpec]) -> [EndpointSpec] {
-        let ready = endpoints.filter(\.isReady)
+        let ready = endpoints.keeping(\.isReady)
         if !ready.isEmpty { return ready }
         return endpoints.filter { $0.serving && $0.terminating }
     }
@@ -153,6 +157,19 @@ public enum EndpointSelection {
             }
         }
         return VirtualService(key: key, scheduler: spec.scheduler, flags: flags, timeout: timeout, netmask: netmask)
+    }
+}
+
+extension Array {
+    /// `filter`, without a copy when every element is kept: selection narrows each service's
+    /// endpoints several times (by port, family, node, readiness), and nearly always keeps them
+    /// all.
+    func keeping(_ isKept: (Element) -> Bool) -> [Element] {
+        guard let first = firstIndex(where: { !isKept($0) }) else { return self }
+        var kept = Array(self[..<first])
+        kept.reserveCapacity(count - 1)
+        for element in self[(first + 1)...] where isKept(element) { kept.append(element) }
+        return kept
     }
 }
 

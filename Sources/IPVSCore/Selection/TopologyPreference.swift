@@ -39,6 +39,10 @@ extension EndpointSelection.Choice {
     /// when a ready endpoint matches it, so serving-but-terminating endpoints (the fallback when
     /// no ready one is left) are never narrowed.
     func narrowed(node: String, zone: String?) -> Self {
+        // Nearly always a ready endpoint carries no hints, and then there is no preference:
+        // decided without copying the pool.
+        let unhinted = { (endpoint: EndpointSpec) in endpoint.isReady && endpoint.hints == nil }
+        if endpoints.contains(where: unhinted) || held.contains(where: unhinted) { return self }
         let ready = (endpoints + held).filter(\.isReady)
         guard let preference = TopologyPreference(ready: ready, node: node, zone: zone) else { return self }
         var narrowed = self
