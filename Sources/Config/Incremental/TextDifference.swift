@@ -52,33 +52,31 @@ struct TextDifference: Equatable, Sendable {
     private static func find<Failure: Error>(
         from old: UnsafeRawBufferPointer, toTextOf count: Int, read: (Int, UnsafeMutableRawBufferPointer) throws(Failure) -> Void
     ) throws(Failure) -> TextDifference? {
-        do {
-            let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: block, alignment: 16)
-            defer { chunk.deallocate() }
-            let shared = min(old.count, count)
-            var prefix = 0
-            while prefix < shared {
-                let length = min(block, shared - prefix)
-                try read(prefix, UnsafeMutableRawBufferPointer(rebasing: chunk[..<length]))
-                let equal = equalLength(old.baseAddress! + prefix, chunk.baseAddress!, length, fromEnd: false)
-                prefix += equal
-                if equal < length { break }
-            }
-            if prefix == old.count && prefix == count { return nil }
-            // The suffix may not reach into the prefix of either text.
-            var suffix = 0
-            while suffix < shared - prefix {
-                let length = min(block, shared - prefix - suffix)
-                try read(count - suffix - length, UnsafeMutableRawBufferPointer(rebasing: chunk[..<length]))
-                let equal = equalLength(old.baseAddress! + (old.count - suffix - length), chunk.baseAddress!, length, fromEnd: true)
-                suffix += equal
-                if equal < length { break }
-            }
-            let middle = UnsafeMutableRawBufferPointer.allocate(byteCount: count - suffix - prefix, alignment: 1)
-            defer { middle.deallocate() }
-            if middle.count > 0 { try read(prefix, middle) }
-            return TextDifference(replaced: prefix..<(old.count - suffix), replacement: Array(middle.bindMemory(to: UInt8.self)))
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: block, alignment: 16)
+        defer { chunk.deallocate() }
+        let shared = min(old.count, count)
+        var prefix = 0
+        while prefix < shared {
+            let length = min(block, shared - prefix)
+            try read(prefix, UnsafeMutableRawBufferPointer(rebasing: chunk[..<length]))
+            let equal = equalLength(old.baseAddress! + prefix, chunk.baseAddress!, length, fromEnd: false)
+            prefix += equal
+            if equal < length { break }
         }
+        if prefix == old.count && prefix == count { return nil }
+        // The suffix may not reach into the prefix of either text.
+        var suffix = 0
+        while suffix < shared - prefix {
+            let length = min(block, shared - prefix - suffix)
+            try read(count - suffix - length, UnsafeMutableRawBufferPointer(rebasing: chunk[..<length]))
+            let equal = equalLength(old.baseAddress! + (old.count - suffix - length), chunk.baseAddress!, length, fromEnd: true)
+            suffix += equal
+            if equal < length { break }
+        }
+        let middle = UnsafeMutableRawBufferPointer.allocate(byteCount: count - suffix - prefix, alignment: 1)
+        defer { middle.deallocate() }
+        if middle.count > 0 { try read(prefix, middle) }
+        return TextDifference(replaced: prefix..<(old.count - suffix), replacement: Array(middle.bindMemory(to: UInt8.self)))
     }
 
     /// How many bytes of two blocks are equal from their start (or their end).

@@ -30,8 +30,13 @@ struct DocumentRules {
 
     /// Rules for the services of `document`, whose other parts are decoded.
     init(_ document: DecodedDocument) {
-        context = Context(document)
-        claims = ServiceClaims(nodes: document.nodes)
+        self.init(context: Context(document), claims: ServiceClaims(nodes: document.nodes))
+    }
+
+    /// Rules for services checked against `claims`, those of the services already checked.
+    private init(context: Context, claims: ServiceClaims) {
+        self.context = context
+        self.claims = claims
     }
 
     /// The rules within one service, and its claims against the services checked before it.
@@ -44,8 +49,13 @@ struct DocumentRules {
     /// The rules left once every service is checked; returns what the services claim, for a
     /// later reload that changes only some of them (``checkReplacement(_:with:claims:context:)``).
     consuming func finish(_ document: DecodedDocument) -> ServiceClaims {
-        for port in healthCheckPorts { claims.claimHealthCheckPort(port) }
         Self.checkNodes(document, context: context)
+        return claimingHealthCheckPorts()
+    }
+
+    /// Every claim, the health-check ports' last.
+    private consuming func claimingHealthCheckPorts() -> ServiceClaims {
+        for port in healthCheckPorts { claims.claimHealthCheckPort(port) }
         return claims
     }
 
@@ -56,9 +66,9 @@ struct DocumentRules {
         _ old: [DecodedService], with new: [DecodedService], claims: inout ServiceClaims, context: Context
     ) {
         for service in old { claims.release(service) }
-        for service in new { check(service, context: context) }
-        for service in new { claims.claim(service) }
-        for port in new.compactMap(ServiceClaims.HealthCheckPort.init(of:)) { claims.claimHealthCheckPort(port) }
+        var rules = DocumentRules(context: context, claims: claims)
+        for service in new { rules.check(service) }
+        claims = rules.claimingHealthCheckPorts()
     }
 
     /// The rules within one service, and its endpoints' nodes.
