@@ -136,7 +136,7 @@ let package = Package(
         .target(
             name: "HealthChecking",
             dependencies: [
-                "IPVSCore",
+                "IPVSCore", "CEpoll",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -150,6 +150,9 @@ let package = Package(
         // glibc's <malloc.h> (malloc_trim), which the Glibc module does not export: the agent
         // gives the memory a full pass freed back to the kernel.
         .systemLibrary(name: "CMalloc"),
+        // Linux's <sys/epoll.h> and <sys/eventfd.h>, which the Glibc module does not export: the
+        // health checker waits for its TCP probes' connects in one epoll set of its own.
+        .systemLibrary(name: "CEpoll"),
 
         // The node agent: reconciler loop, health checker, metrics and health HTTP, systemd notify.
         .target(

@@ -15,7 +15,8 @@ public protocol Prober: Sendable {
 /// The prober that talks to the network: TCP connect, HTTP(S) GET, UDP request and reply, and
 /// commands, each bounded by the check's timeout.
 public struct NetworkProber: Prober {
-    /// The event loops the TCP, HTTP and UDP probes run on.
+    /// The event loops the HTTP and UDP probes run on (TCP probes wait on a loop of their own:
+    /// ``TCPConnectLoop``).
     public var eventLoopGroup: any EventLoopGroup
     /// The largest HTTP body read while looking for the expected substring; a longer body is
     /// searched only this far.
@@ -33,11 +34,10 @@ public struct NetworkProber: Prober {
         let start = clock.now
         let failure: ProbeFailure?
         if case .tcp = target.check.probe {
-            // A TCP probe is bounded already: its connect times out at the check's timeout on
-            // the event loop, and the close after it is local. The deadline race (a task group,
-            // a second task, a timer) was the larger part of each check's cost, and it could not
-            // cut a connect short anyway: the group waits for its tasks.
-            failure = await TCPProbe(target: target, eventLoopGroup: eventLoopGroup).run()
+            // A TCP probe is bounded already: its connect times out at the check's timeout,
+            // and the close after it is local. A deadline race (a task group, a second task, a
+            // timer) would cost more than the probe.
+            failure = await TCPProbe(target: target).run()
         } else {
             failure = await withDeadline(target.check.timeout) {
                 await probeWithoutDeadline(target)
@@ -49,7 +49,7 @@ public struct NetworkProber: Prober {
     private func probeWithoutDeadline(_ target: HealthTarget) async -> ProbeFailure? {
         switch target.check.probe {
         case .tcp:
-            await TCPProbe(target: target, eventLoopGroup: eventLoopGroup).run()
+            await TCPProbe(target: target).run()
         case .http(let http):
             await HTTPProbe(target: target, http: http, eventLoopGroup: eventLoopGroup, maximumBodyBytes: maximumBodyBytes, tls: tls).run()
         case .udp(let udp):

@@ -1,22 +1,25 @@
 import IPVSCore
 import NIOCore
-import NIOPosix
 
-/// Healthy when a TCP connection to the target completes; it is closed at once.
+/// Healthy when a TCP connection to the target completes; it is closed at once, with a reset.
 struct TCPProbe {
     var target: HealthTarget
-    var eventLoopGroup: any EventLoopGroup
 
     func run() async -> ProbeFailure? {
-        do {
-            let channel = try await ClientBootstrap(group: eventLoopGroup)
-                .connectTimeout(.init(target.check.timeout))
-                .connect(to: target.socketAddress())
-                .get()
-            try? await channel.close()
+        let loop: TCPConnectLoop
+        switch TCPConnectLoop.shared {
+        case .success(let shared): loop = shared
+        case .failure(let error): return ProbeFailure(.error, "cannot wait for connects", underlying: error)
+        }
+        switch await loop.connect(to: target.address, port: target.port, timeout: target.check.timeout) {
+        case .connected:
             return nil
-        } catch {
-            return ProbeFailure(network: error, while: "connecting")
+        case .failed(let errno):
+            return ProbeFailure(network: IOError(errnoCode: errno, reason: "connect"), while: "connecting")
+        case .timedOut:
+            return ProbeFailure(.timeout, "timed out while connecting")
+        case .cancelled:
+            return ProbeFailure(.error, "cancelled")
         }
     }
 }

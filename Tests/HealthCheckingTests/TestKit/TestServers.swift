@@ -15,6 +15,30 @@ enum TestServers {
             .get()
     }
 
+    /// A TCP listener that never accepts, with its accept queue filled by connections held
+    /// open: the kernel drops any further SYN, so a connect to it hangs until it times out.
+    /// Close the listener and the held connections after the test.
+    static func unansweringTCP() async throws -> (listener: Channel, held: [Channel]) {
+        let listener = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 0)
+            .serverChannelOption(.autoRead, value: false)
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        var held: [Channel] = []
+        // Backlog 0 holds one or two connections, by kernel version; the first connect that does
+        // not complete shows the queue full.
+        while held.count < 16 {
+            guard
+                let client = try? await ClientBootstrap(group: group)
+                    .connectTimeout(.milliseconds(300))
+                    .connect(to: listener.localAddress!)
+                    .get()
+            else { return (listener, held) }
+            held.append(client)
+        }
+        throw ChannelError.connectTimeout(.zero)
+    }
+
     /// A port on which nothing listens (a listener bound, then closed).
     static func closedPort(host: String = "127.0.0.1") async throws -> UInt16 {
         let channel = try await DatagramBootstrap(group: group).bind(host: host, port: 0).get()
