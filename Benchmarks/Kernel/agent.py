@@ -179,6 +179,33 @@ def resident_mib(pid):
     return None
 
 
+def resident_parts_mib(pid):
+    """The resident set split as /proc/PID/smaps_rollup splits it: anonymous memory (the heap,
+    stacks) and the rest (pages of the binary and the shared libraries it touched)."""
+    fields = {}
+    for line in open(f"/proc/{pid}/smaps_rollup"):
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == "kB":
+            fields[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    return {"anonymous": round(fields["Anonymous"], 1), "files": round(fields["Rss"] - fields["Anonymous"], 1)}
+
+
+def largest_mappings(pid, count=12):
+    """The mappings holding the most resident memory, for the log: what a smaller resident set
+    would have to cut."""
+    mappings, name = [], None
+    for line in open(f"/proc/{pid}/smaps"):
+        parts = line.split()
+        if "-" in parts[0] and len(parts) >= 5:
+            name = parts[5] if len(parts) > 5 else "[anonymous]"
+        elif parts[0] == "Rss:":
+            mappings.append((int(parts[1]), name))
+    merged = {}
+    for kib, name in mappings:
+        merged[name] = merged.get(name, 0) + kib
+    return sorted(merged.items(), key=lambda item: -item[1])[:count]
+
+
 def wrk(namespace, url):
     """Requests per second, latency percentiles and timeouts of 10 s of `wrk` (2 threads, 32
     connections). A request may take 30 s: wrk's default of 2 s counts a 10,000-service scrape as
@@ -294,6 +321,9 @@ def measure(tool, services, rounds):
         time.sleep(20)
         idle_cpu = (cpu_seconds(agent.pid) - cpu_before) / (time.monotonic() - idle_start) * 100
         resident = resident_mib(agent.pid)
+        resident_parts = resident_parts_mib(agent.pid)
+        for mapping, kib in largest_mappings(agent.pid):
+            print(f"agent.py: {services} services: {kib / 1024:.1f} MiB resident in {mapping}", file=sys.stderr)
         load = endpoints_under_load(ns, name)
         return {
             "services": services,
@@ -306,6 +336,7 @@ def measure(tool, services, rounds):
             "scoped_passes": scoped,
             "full_pass_ms": round(full * 1000, 1),
             "resident_mib": resident,
+            "resident_parts_mib": resident_parts,
             "idle_cpu_percent": round(idle_cpu, 2),
             "endpoints": load,
         }
