@@ -105,6 +105,41 @@ struct InPlaceDecodingTests {
         }
     }
 
+    @Test("an integer read where it lies answers what the attribute answers, for every captured block and width")
+    func integerReadsMatchAttributes() throws {
+        for block in try Self.blocks() {
+            for type in UInt16(0)..<40 {
+                let attribute = block[type]
+                #expect(try block.integer(type, as: UInt8.self) == attribute.flatMap { try? $0.u8() }, "type \(type)")
+                if let attribute, attribute.value.count >= 2 {
+                    #expect(try block.integer(type, as: UInt16.self) == attribute.u16())
+                }
+                if let attribute, attribute.value.count >= 4 {
+                    #expect(try block.integer(type, as: UInt32.self) == attribute.u32())
+                }
+                if let attribute, attribute.value.count >= 8 {
+                    #expect(try block.integer(type, as: UInt64.self) == attribute.u64())
+                }
+            }
+        }
+    }
+
+    @Test("an integer read: the last of a repeated type, a type past the index, nil when absent, refused when short")
+    func integerReads() throws {
+        let block =
+            Self.attribute(3, [1, 0, 0, 0]) + Self.attribute(40, [7, 1]) + Self.attribute(3, [2, 1, 0, 0])
+            + Self.attribute(6, [5, 0]) + Self.attribute(40, [8, 2])
+        let attributes = try AttributeSequence(Self.placed(block, at: 20), context: "test")
+        #expect(try attributes.integer(3, as: UInt32.self) == 0x0102)
+        #expect(try attributes.integer(40, as: UInt16.self) == 0x0208)
+        #expect(try attributes.integer(4, as: UInt32.self) == nil)
+        #expect(try attributes.integer(41, as: UInt8.self) == nil)
+        let short = #expect(throws: WireDecodingError.self) { try attributes.integer(6, as: UInt32.self) }
+        #expect(short?.code == .truncated)
+        #expect(short?.message == "attribute 6 has 2 bytes, needs 4")
+        #expect(short?.context == "test")
+    }
+
     /// One attribute: length, type, value, padding to 4.
     static func attribute(_ type: UInt16, _ value: [UInt8]) -> [UInt8] {
         let length = UInt16(4 + value.count)

@@ -14,13 +14,14 @@ public enum IPVSReplyDecoder {
     }
 
     static func virtualService(from attributes: AttributeSequence) throws(WireDecodingError) -> ObservedVirtualService {
-        let context = "service"
-        let family = try addressFamily(require(attributes, ServiceAttribute.addressFamily, "IPVS_SVC_ATTR_AF", context).u16(), context)
+        let context: StaticString = "service"
+        let family = try addressFamily(
+            require(attributes, ServiceAttribute.addressFamily, "IPVS_SVC_ATTR_AF", context, as: UInt16.self), context)
         let key: VirtualServiceKey
-        if let mark = attributes[ServiceAttribute.firewallMark], try mark.u32() != 0 {
-            key = .firewallMark(try mark.u32(), family: family)
+        if let mark = try attributes.integer(ServiceAttribute.firewallMark, as: UInt32.self), mark != 0 {
+            key = .firewallMark(mark, family: family)
         } else {
-            let protoNumber = try require(attributes, ServiceAttribute.protocol, "IPVS_SVC_ATTR_PROTOCOL", context).u16()
+            let protoNumber = try require(attributes, ServiceAttribute.protocol, "IPVS_SVC_ATTR_PROTOCOL", context, as: UInt16.self)
             guard let proto = TransportProtocol(rawValue: protoNumber) else {
                 throw WireDecodingError(.invalidValue, "unknown protocol \(protoNumber)", context: context)
             }
@@ -30,9 +31,9 @@ public enum IPVSReplyDecoder {
             key = .address(address, port: port, protocol: proto)
         }
         let scheduler = try require(attributes, ServiceAttribute.schedulerName, "IPVS_SVC_ATTR_SCHED_NAME", context).string()
-        let flagsValue = try require(attributes, ServiceAttribute.flags, "IPVS_SVC_ATTR_FLAGS", context).u32()
-        let timeout = try attributes[ServiceAttribute.timeout]?.u32() ?? 0
-        let wireNetmask = try attributes[ServiceAttribute.netmask]?.u32()
+        let flagsValue = try require(attributes, ServiceAttribute.flags, "IPVS_SVC_ATTR_FLAGS", context, as: UInt32.self)
+        let timeout = try attributes.integer(ServiceAttribute.timeout, as: UInt32.self) ?? 0
+        let wireNetmask = try attributes.integer(ServiceAttribute.netmask, as: UInt32.self)
         let netmask = wireNetmask.map { IPVSRequest.wireNetmask($0, family: family) }
         let engine = try attributes[ServiceAttribute.persistenceEngineName]?.string()
         let service = VirtualService(
@@ -60,7 +61,7 @@ public enum IPVSReplyDecoder {
 
     static func realServer(from attributes: AttributeSequence, serviceFamily: AddressFamily) throws(WireDecodingError) -> ObservedRealServer
     {
-        let context = "destination"
+        let context: StaticString = "destination"
         let family =
             try attributes[DestinationAttribute.addressFamily].map { attribute throws(WireDecodingError) in
                 try addressFamily(attribute.u16(), context)
@@ -68,14 +69,15 @@ public enum IPVSReplyDecoder {
         let address = try self.address(
             require(attributes, DestinationAttribute.address, "IPVS_DEST_ATTR_ADDR", context), family: family, context)
         let port = try require(attributes, DestinationAttribute.port, "IPVS_DEST_ATTR_PORT", context).u16BigEndian()
-        let method = try require(attributes, DestinationAttribute.forwardingMethod, "IPVS_DEST_ATTR_FWD_METHOD", context).u32() & 0x7
+        let method =
+            try require(attributes, DestinationAttribute.forwardingMethod, "IPVS_DEST_ATTR_FWD_METHOD", context, as: UInt32.self) & 0x7
         let forwarding: ForwardingMethod
         switch method {
         case 0: forwarding = .masquerade
         case 1: forwarding = .localNode
         case 2:
-            let kindValue = try attributes[DestinationAttribute.tunnelType]?.u8() ?? 0
-            let checksumValue = try attributes[DestinationAttribute.tunnelFlags]?.u16() ?? 0
+            let kindValue = try attributes.integer(DestinationAttribute.tunnelType, as: UInt8.self) ?? 0
+            let checksumValue = try attributes.integer(DestinationAttribute.tunnelFlags, as: UInt16.self) ?? 0
             guard let kind = Tunnel.Kind(rawValue: kindValue) else {
                 throw WireDecodingError(.invalidValue, "unknown tunnel type \(kindValue)", context: context)
             }
@@ -91,26 +93,26 @@ public enum IPVSReplyDecoder {
         }
         let server = RealServer(
             address: address, port: port, forwarding: forwarding,
-            weight: try require(attributes, DestinationAttribute.weight, "IPVS_DEST_ATTR_WEIGHT", context).u32(),
-            upperThreshold: try attributes[DestinationAttribute.upperThreshold]?.u32() ?? 0,
-            lowerThreshold: try attributes[DestinationAttribute.lowerThreshold]?.u32() ?? 0)
+            weight: try require(attributes, DestinationAttribute.weight, "IPVS_DEST_ATTR_WEIGHT", context, as: UInt32.self),
+            upperThreshold: try attributes.integer(DestinationAttribute.upperThreshold, as: UInt32.self) ?? 0,
+            lowerThreshold: try attributes.integer(DestinationAttribute.lowerThreshold, as: UInt32.self) ?? 0)
         return ObservedRealServer(
             server: server,
-            activeConnections: try attributes[DestinationAttribute.activeConnections]?.u32() ?? 0,
-            inactiveConnections: try attributes[DestinationAttribute.inactiveConnections]?.u32() ?? 0,
-            persistentConnections: try attributes[DestinationAttribute.persistentConnections]?.u32() ?? 0,
+            activeConnections: try attributes.integer(DestinationAttribute.activeConnections, as: UInt32.self) ?? 0,
+            inactiveConnections: try attributes.integer(DestinationAttribute.inactiveConnections, as: UInt32.self) ?? 0,
+            persistentConnections: try attributes.integer(DestinationAttribute.persistentConnections, as: UInt32.self) ?? 0,
             statistics: try statistics(in: attributes, wide: DestinationAttribute.statistics64, narrow: DestinationAttribute.statistics))
     }
 
     /// Decodes one entry of a sync-daemon dump.
     public static func syncDaemon(from message: NetlinkMessage) throws(WireDecodingError) -> SyncDaemon {
-        let context = "daemon"
+        let context: StaticString = "daemon"
         let top = try attributes(of: message, context: "daemon reply")
         guard let nest = top[CommandAttribute.daemon] else {
             throw WireDecodingError(.missingAttribute, "no IPVS_CMD_ATTR_DAEMON", context: "daemon reply")
         }
         let values = try nest.nested()
-        let stateValue = try require(values, DaemonAttribute.state, "IPVS_DAEMON_ATTR_STATE", context).u32()
+        let stateValue = try require(values, DaemonAttribute.state, "IPVS_DAEMON_ATTR_STATE", context, as: UInt32.self)
         guard let role = SyncDaemon.Role(rawValue: stateValue) else {
             throw WireDecodingError(.invalidValue, "unknown daemon state \(stateValue)", context: context)
         }
@@ -125,55 +127,68 @@ public enum IPVSReplyDecoder {
         return SyncDaemon(
             role: role,
             interface: try require(values, DaemonAttribute.multicastInterface, "IPVS_DAEMON_ATTR_MCAST_IFN", context).string(),
-            syncID: try require(values, DaemonAttribute.syncID, "IPVS_DAEMON_ATTR_SYNC_ID", context).u32(),
-            maximumLength: try values[DaemonAttribute.syncMaximumLength]?.u16(),
+            syncID: try require(values, DaemonAttribute.syncID, "IPVS_DAEMON_ATTR_SYNC_ID", context, as: UInt32.self),
+            maximumLength: try values.integer(DaemonAttribute.syncMaximumLength, as: UInt16.self),
             group: group,
-            port: try values[DaemonAttribute.multicastPort]?.u16(),
-            ttl: try values[DaemonAttribute.multicastTTL]?.u8())
+            port: try values.integer(DaemonAttribute.multicastPort, as: UInt16.self),
+            ttl: try values.integer(DaemonAttribute.multicastTTL, as: UInt8.self))
     }
 
     /// Decodes the reply to `GET_INFO`.
     public static func info(from message: NetlinkMessage) throws(WireDecodingError) -> IPVSInfo {
         let top = try attributes(of: message, context: "info reply")
         return IPVSInfo(
-            version: try require(top, InfoAttribute.version, "IPVS_INFO_ATTR_VERSION", "info reply").u32(),
-            connectionTableSize: try require(top, InfoAttribute.connectionTableSize, "IPVS_INFO_ATTR_CONN_TAB_SIZE", "info reply").u32())
+            version: try require(top, InfoAttribute.version, "IPVS_INFO_ATTR_VERSION", "info reply", as: UInt32.self),
+            connectionTableSize: try require(
+                top, InfoAttribute.connectionTableSize, "IPVS_INFO_ATTR_CONN_TAB_SIZE", "info reply", as: UInt32.self))
     }
 
     /// Decodes the reply to `GET_CONFIG`.
     public static func timeouts(from message: NetlinkMessage) throws(WireDecodingError) -> Timeouts {
         let top = try attributes(of: message, context: "config reply")
         return Timeouts(
-            tcp: try top[CommandAttribute.timeoutTCP]?.u32() ?? 0,
-            tcpFin: try top[CommandAttribute.timeoutTCPFin]?.u32() ?? 0,
-            udp: try top[CommandAttribute.timeoutUDP]?.u32() ?? 0)
+            tcp: try top.integer(CommandAttribute.timeoutTCP, as: UInt32.self) ?? 0,
+            tcpFin: try top.integer(CommandAttribute.timeoutTCPFin, as: UInt32.self) ?? 0,
+            udp: try top.integer(CommandAttribute.timeoutUDP, as: UInt32.self) ?? 0)
     }
 
     /// The attributes after the generic-netlink header of `message`.
-    static func attributes(of message: NetlinkMessage, context: String) throws(WireDecodingError) -> AttributeSequence {
+    static func attributes(of message: NetlinkMessage, context: StaticString) throws(WireDecodingError) -> AttributeSequence {
         guard message.payload.count >= GenericNetlinkHeader.size else {
-            throw WireDecodingError(.truncated, "payload of \(message.payload.count) bytes has no generic netlink header", context: context)
+            throw WireDecodingError(
+                .truncated, "payload of \(message.payload.count) bytes has no generic netlink header", context: "\(context)")
         }
         return try AttributeSequence(message.payload.dropFirst(GenericNetlinkHeader.size), context: context)
     }
 
+    private static func require<Integer: FixedWidthInteger & BitwiseCopyable>(
+        _ attributes: AttributeSequence, _ type: UInt16, _ name: StaticString, _ context: StaticString, as _: Integer.Type
+    ) throws(WireDecodingError) -> Integer {
+        guard let value = try attributes.integer(type, as: Integer.self) else {
+            throw WireDecodingError(.missingAttribute, "no \(name)", context: "\(context)")
+        }
+        return value
+    }
+
     private static func require(
-        _ attributes: AttributeSequence, _ type: UInt16, _ name: String, _ context: String
+        _ attributes: AttributeSequence, _ type: UInt16, _ name: StaticString, _ context: StaticString
     ) throws(WireDecodingError) -> Attribute {
         guard let attribute = attributes[type] else {
-            throw WireDecodingError(.missingAttribute, "no \(name)", context: context)
+            throw WireDecodingError(.missingAttribute, "no \(name)", context: "\(context)")
         }
         return attribute
     }
 
-    private static func addressFamily(_ value: UInt16, _ context: String) throws(WireDecodingError) -> AddressFamily {
+    private static func addressFamily(_ value: UInt16, _ context: StaticString) throws(WireDecodingError) -> AddressFamily {
         guard let family = AddressFamily(rawValue: value) else {
             throw WireDecodingError(.invalidValue, "unknown address family \(value)", context: context)
         }
         return family
     }
 
-    private static func address(_ attribute: Attribute, family: AddressFamily, _ context: String) throws(WireDecodingError) -> IPAddress {
+    private static func address(
+        _ attribute: Attribute, family: AddressFamily, _ context: StaticString
+    ) throws(WireDecodingError) -> IPAddress {
         let value = attribute.value
         switch family {
         case .inet:
@@ -197,7 +212,7 @@ public enum IPVSReplyDecoder {
         var statistics = Statistics()
         if let nest = attributes[wide] {
             let values = try nest.nested()
-            func read(_ type: UInt16) throws(WireDecodingError) -> UInt64 { try values[type]?.u64() ?? 0 }
+            func read(_ type: UInt16) throws(WireDecodingError) -> UInt64 { try values.integer(type, as: UInt64.self) ?? 0 }
             statistics.connections = try read(StatisticsAttribute.connections)
             statistics.incomingPackets = try read(StatisticsAttribute.incomingPackets)
             statistics.outgoingPackets = try read(StatisticsAttribute.outgoingPackets)
@@ -210,8 +225,8 @@ public enum IPVSReplyDecoder {
             statistics.outgoingByteRate = try read(StatisticsAttribute.outgoingByteRate)
         } else if let nest = attributes[narrow] {
             let values = try nest.nested()
-            func read32(_ type: UInt16) throws(WireDecodingError) -> UInt64 { UInt64(try values[type]?.u32() ?? 0) }
-            func read64(_ type: UInt16) throws(WireDecodingError) -> UInt64 { try values[type]?.u64() ?? 0 }
+            func read32(_ type: UInt16) throws(WireDecodingError) -> UInt64 { UInt64(try values.integer(type, as: UInt32.self) ?? 0) }
+            func read64(_ type: UInt16) throws(WireDecodingError) -> UInt64 { try values.integer(type, as: UInt64.self) ?? 0 }
             statistics.connections = try read32(StatisticsAttribute.connections)
             statistics.incomingPackets = try read32(StatisticsAttribute.incomingPackets)
             statistics.outgoingPackets = try read32(StatisticsAttribute.outgoingPackets)

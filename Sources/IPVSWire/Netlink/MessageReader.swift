@@ -115,8 +115,9 @@ public struct Attribute: Sendable {
     public var type: UInt16
     public var isNested: Bool
     public var value: ArraySlice<UInt8>
-    /// Where the attribute sits, for error messages.
-    var context: String
+    /// Where the attribute sits, for error messages: a literal, so that an attribute costs no
+    /// reference count for it.
+    var context: StaticString
 
     public func u8() throws(WireDecodingError) -> UInt8 {
         try requireLength(1)
@@ -160,7 +161,7 @@ public struct Attribute: Sendable {
         guard value.count >= length else {
             throw WireDecodingError(
                 .truncated, "attribute \(type) has \(value.count) bytes, needs \(length)",
-                context: context)
+                context: "\(context)")
         }
     }
 }
@@ -175,14 +176,14 @@ public struct AttributeSequence: Sequence, Sendable {
     static let indexedTypes = 32
 
     private let block: ArraySlice<UInt8>
-    private let context: String
+    private let context: StaticString
     /// For each type below ``indexedTypes``: the offset from the block's start of its last
     /// attribute, plus one; 0 when the block has none.
     private var lastOffsets = InlineArray<32, Int32>(repeating: 0)
     /// Whether any attribute's type is not indexed.
     private var hasUnindexed = false
 
-    public init(_ block: ArraySlice<UInt8>, context: String) throws(WireDecodingError) {
+    public init(_ block: ArraySlice<UInt8>, context: StaticString) throws(WireDecodingError) {
         self.block = block
         self.context = context
         var offset = block.startIndex
@@ -193,12 +194,12 @@ public struct AttributeSequence: Sequence, Sendable {
             guard length >= 4 else {
                 throw WireDecodingError(
                     .malformed, "attribute length \(length) is shorter than its header",
-                    context: context, offset: offset - block.startIndex)
+                    context: "\(context)", offset: offset - block.startIndex)
             }
             guard offset + length <= block.endIndex else {
                 throw WireDecodingError(
                     .truncated, "attribute \(rawType & AttributeTypeBits.typeMask) of length \(length) runs past its block",
-                    context: context, offset: offset - block.startIndex)
+                    context: "\(context)", offset: offset - block.startIndex)
             }
             let type = Int(rawType & AttributeTypeBits.typeMask)
             if type < Self.indexedTypes {
@@ -213,7 +214,7 @@ public struct AttributeSequence: Sequence, Sendable {
 
     public struct Iterator: IteratorProtocol {
         fileprivate let block: ArraySlice<UInt8>
-        fileprivate let context: String
+        fileprivate let context: StaticString
         fileprivate var offset: Int
 
         public mutating func next() -> Attribute? {
@@ -228,19 +229,48 @@ public struct AttributeSequence: Sequence, Sendable {
 
     /// The last attribute of `type` (the kernel's own parsers let a later one win).
     public subscript(type: UInt16) -> Attribute? {
+        offset(of: type).map { Self.attribute(in: block, at: $0, context: context) }
+    }
+
+    /// The value of the last attribute of `type` as an integer in host order, read where it lies
+    /// (no ``Attribute``, so no reference count on the block); nil when there is none. Throws
+    /// when the value is shorter than the integer. A read of 100,000 real servers makes about
+    /// twenty of these for each.
+    public func integer<Integer: FixedWidthInteger & BitwiseCopyable>(
+        _ type: UInt16, as _: Integer.Type = Integer.self
+    ) throws(WireDecodingError) -> Integer? {
+        guard let offset = offset(of: type) else { return nil }
+        var cursor = ByteCursor(block, from: offset)
+        let length = Int(cursor.u16()) - 4
+        let width = MemoryLayout<Integer>.size
+        guard length >= width else {
+            throw WireDecodingError(.truncated, "attribute \(type) has \(length) bytes, needs \(width)", context: "\(context)")
+        }
+        cursor.skip(2)
+        return cursor.load(Integer.self)
+    }
+
+    /// Where the last attribute of `type` starts in the block, its header included.
+    private func offset(of type: UInt16) -> Int? {
         let type = type & AttributeTypeBits.typeMask
         if Int(type) < Self.indexedTypes {
             let stored = Int(lastOffsets[Int(type)])
-            return stored == 0 ? nil : Self.attribute(in: block, at: block.startIndex + stored - 1, context: context)
+            return stored == 0 ? nil : block.startIndex + stored - 1
         }
         guard hasUnindexed else { return nil }
-        var found: Attribute?
-        for attribute in self where attribute.type == type { found = attribute }
+        var found: Int?
+        var offset = block.startIndex
+        while block.endIndex - offset >= 4 {
+            var cursor = ByteCursor(block, from: offset)
+            let length = Int(cursor.u16())
+            if cursor.u16() & AttributeTypeBits.typeMask == type { found = offset }
+            offset += netlinkAligned(length)
+        }
         return found
     }
 
     /// The attribute at `offset`, which validation found whole.
-    private static func attribute(in block: ArraySlice<UInt8>, at offset: Int, context: String) -> Attribute {
+    private static func attribute(in block: ArraySlice<UInt8>, at offset: Int, context: StaticString) -> Attribute {
         var cursor = ByteCursor(block, from: offset)
         let length = Int(cursor.u16())
         let rawType = cursor.u16()
@@ -270,10 +300,12 @@ struct ByteCursor {
     mutating func u32() -> UInt32 { load(UInt32.self) }
     mutating func u64() -> UInt64 { load(UInt64.self) }
 
+    mutating func skip(_ count: Int) { offset += count }
+
     /// One unaligned little-endian load (netlink's host order on every platform we build for),
     /// bounds checked once rather than byte by byte.
     @inline(__always)
-    private mutating func load<T: FixedWidthInteger & BitwiseCopyable>(_: T.Type) -> T {
+    mutating func load<T: FixedWidthInteger & BitwiseCopyable>(_: T.Type) -> T {
         let width = MemoryLayout<T>.size
         precondition(offset >= bytes.startIndex && offset + width <= bytes.endIndex, "read past the bytes")
         let start = offset - bytes.startIndex

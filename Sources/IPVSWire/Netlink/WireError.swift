@@ -26,6 +26,11 @@ public struct WireDecodingError: Error, Hashable, Sendable {
         self.context = context
         self.offset = offset
     }
+
+    /// The same, for a context written as a literal where it is passed along.
+    public init(_ code: Code, _ message: String, context: StaticString, offset: Int? = nil) {
+        self.init(code, message, context: "\(context)", offset: offset)
+    }
 }
 
 extension WireDecodingError: CustomStringConvertible {
