@@ -23,4 +23,21 @@ struct KernelTrafficScrapeTests {
         _ = eager.render()
         #expect(table.readCount == 3)
     }
+
+    @Test("the text kept for reuse is dropped once its interval has passed")
+    func keptTextExpires() async throws {
+        let table = ScopedPassTests.CountingTable()
+        _ = try table.inner.apply([.newService(VirtualService(key: .address(IPAddress("198.51.100.1")!, port: 80, protocol: .tcp)))])
+        let scrape = KernelTrafficScrape(
+            table: table, includeRealServers: false, metrics: AgentMetrics(version: "test"), logger: Logger(label: "test"),
+            reuseInterval: .milliseconds(50))
+        _ = scrape.render()
+        #expect(scrape.keptText != nil)
+        let clock = ContinuousClock()
+        let giveUp = clock.now + .seconds(10)
+        while scrape.keptText != nil, clock.now < giveUp { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(scrape.keptText == nil)
+        _ = scrape.render()
+        #expect(table.readCount == 2, "a scrape after the interval reads the kernel again")
+    }
 }

@@ -29,10 +29,18 @@ public struct AgentEndpoints: Sendable {
     private static let scrapeQueue = DispatchQueue(label: "ipvsctl.metrics-scrape")
 
     /// ``answer(path:)``, with `/metrics` read off the cooperative pool.
+    ///
+    /// A scrape at 10,000 services builds and drops megabytes of small values (the series'
+    /// text, the kernel's read), which glibc keeps in its arenas: without a trim after it the
+    /// agent's resident set grew by 13 MB per scrape in the lab, and stayed there.
     public func respond(to path: String) async -> Answer {
         guard path == "/metrics" else { return answer(path: path) }
         return await withCheckedContinuation { continuation in
-            Self.scrapeQueue.async { continuation.resume(returning: answer(path: path)) }
+            Self.scrapeQueue.async {
+                let answer = answer(path: path)
+                FreedMemory.release()
+                continuation.resume(returning: answer)
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import IPVSCore
 import Logging
 import Reconciler
@@ -52,8 +53,22 @@ public final class KernelTrafficScrape: Sendable {
         if let last = lastRead.withLock({ $0 }), now - last.at < reuseInterval { return last.text }
         let text = read()
         lastRead.withLock { $0 = (now, text) }
+        // Kept for the scrapes of the next interval only: at 10,000 services the text is
+        // megabytes, which would otherwise stay resident from one scrape to the next.
+        let interval = DispatchTimeInterval.nanoseconds(Int(reuseInterval / .nanoseconds(1)))
+        Self.expiry.asyncAfter(deadline: .now() + interval) { [weak self] in
+            self?.lastRead.withLock { last in
+                if last?.at == now { last = nil }
+            }
+        }
         return text
     }
+
+    /// Where kept texts are dropped once they can no longer be reused.
+    private static let expiry = DispatchQueue(label: "ipvsctl.metrics-scrape-expiry")
+
+    /// The text a scrape within the reuse interval would get, if one is kept.
+    var keptText: [UInt8]? { lastRead.withLock { $0?.text } }
 
     private func read() -> [UInt8] {
         let exposition = naming.withLock { $0.exposition }
