@@ -38,10 +38,16 @@ final class TCPConnectLoop: Sendable {
         epoll = epoll_create1(CInt(EPOLL_CLOEXEC))
         guard epoll >= 0 else { throw IOError(errnoCode: errno, reason: "epoll_create1") }
         wakeup = eventfd(0, CInt(EFD_CLOEXEC | EFD_NONBLOCK))
-        guard wakeup >= 0 else { throw IOError(errnoCode: errno, reason: "eventfd") }
         var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: Self.wakeupToken))
-        guard epoll_ctl(epoll, EPOLL_CTL_ADD, wakeup, &event) == 0 else { throw IOError(errnoCode: errno, reason: "epoll_ctl") }
-        try startThread()
+        do throws(IOError) {
+            guard wakeup >= 0 else { throw IOError(errnoCode: errno, reason: "eventfd") }
+            guard epoll_ctl(epoll, EPOLL_CTL_ADD, wakeup, &event) == 0 else { throw IOError(errnoCode: errno, reason: "epoll_ctl") }
+            try startThread()
+        } catch {
+            if wakeup >= 0 { Glibc.close(wakeup) }
+            Glibc.close(epoll)
+            throw error
+        }
     }
 
     /// Connects to `address`:`port`, closing the connection as soon as it is made, within
