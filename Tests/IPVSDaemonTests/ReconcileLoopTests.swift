@@ -86,7 +86,7 @@ struct ReconcileLoopTests {
 
     @Test("reconciles at start after first successes, follows verdicts, keeps the last good config, says READY/RELOADING/STOPPING")
     func loop() async throws {
-        let (directory, path, state) = try Self.configInFreshDirectory()
+        let (directory, path, _) = try Self.configInFreshDirectory()
 
         let table = InMemoryIPVSTable()
         let health = ScriptedHealth()
@@ -145,7 +145,7 @@ struct ReconcileLoopTests {
 
     @Test("at start, an endpoint already serving in the kernel (a restart) is presumed healthy; a new one is not")
     func restartPresumesServingEndpointsHealthy() async throws {
-        let (directory, path, state) = try Self.configInFreshDirectory()
+        let (directory, path, _) = try Self.configInFreshDirectory()
         let table = InMemoryIPVSTable()
         _ = try table.apply([
             .newService(VirtualService(key: Self.key)),
