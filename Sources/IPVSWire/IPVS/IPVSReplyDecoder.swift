@@ -156,7 +156,7 @@ public enum IPVSReplyDecoder {
     static func attributes(of message: NetlinkMessage, context: StaticString) throws(WireDecodingError) -> AttributeSequence {
         guard message.payload.count >= GenericNetlinkHeader.size else {
             throw WireDecodingError(
-                .truncated, "payload of \(message.payload.count) bytes has no generic netlink header", context: "\(context)")
+                .truncated, "payload of \(message.payload.count) bytes has no generic netlink header", context: context)
         }
         return try AttributeSequence(message.payload.dropFirst(GenericNetlinkHeader.size), context: context)
     }
@@ -165,7 +165,7 @@ public enum IPVSReplyDecoder {
         _ attributes: AttributeSequence, _ type: UInt16, _ name: StaticString, _ context: StaticString, as _: Integer.Type
     ) throws(WireDecodingError) -> Integer {
         guard let value = try attributes.integer(type, as: Integer.self) else {
-            throw WireDecodingError(.missingAttribute, "no \(name)", context: "\(context)")
+            throw WireDecodingError(.missingAttribute, "no \(name)", context: context)
         }
         return value
     }
@@ -174,7 +174,7 @@ public enum IPVSReplyDecoder {
         _ attributes: AttributeSequence, _ type: UInt16, _ name: StaticString, _ context: StaticString
     ) throws(WireDecodingError) -> Attribute {
         guard let attribute = attributes[type] else {
-            throw WireDecodingError(.missingAttribute, "no \(name)", context: "\(context)")
+            throw WireDecodingError(.missingAttribute, "no \(name)", context: context)
         }
         return attribute
     }

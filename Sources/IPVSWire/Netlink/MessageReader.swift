@@ -158,11 +158,14 @@ public struct Attribute: Sendable {
     }
 
     private func requireLength(_ length: Int) throws(WireDecodingError) {
-        guard value.count >= length else {
-            throw WireDecodingError(
-                .truncated, "attribute \(type) has \(value.count) bytes, needs \(length)",
-                context: "\(context)")
-        }
+        guard value.count >= length else { throw .shortAttribute(type, has: value.count, needs: length, context: context) }
+    }
+}
+
+extension WireDecodingError {
+    /// An attribute's value shorter than the integer read from it.
+    static func shortAttribute(_ type: UInt16, has length: Int, needs width: Int, context: StaticString) -> Self {
+        WireDecodingError(.truncated, "attribute \(type) has \(length) bytes, needs \(width)", context: context)
     }
 }
 
@@ -194,12 +197,12 @@ public struct AttributeSequence: Sequence, Sendable {
             guard length >= 4 else {
                 throw WireDecodingError(
                     .malformed, "attribute length \(length) is shorter than its header",
-                    context: "\(context)", offset: offset - block.startIndex)
+                    context: context, offset: offset - block.startIndex)
             }
             guard offset + length <= block.endIndex else {
                 throw WireDecodingError(
                     .truncated, "attribute \(rawType & AttributeTypeBits.typeMask) of length \(length) runs past its block",
-                    context: "\(context)", offset: offset - block.startIndex)
+                    context: context, offset: offset - block.startIndex)
             }
             let type = Int(rawType & AttributeTypeBits.typeMask)
             if type < Self.indexedTypes {
@@ -243,9 +246,7 @@ public struct AttributeSequence: Sequence, Sendable {
         var cursor = ByteCursor(block, from: offset)
         let length = Int(cursor.u16()) - 4
         let width = MemoryLayout<Integer>.size
-        guard length >= width else {
-            throw WireDecodingError(.truncated, "attribute \(type) has \(length) bytes, needs \(width)", context: "\(context)")
-        }
+        guard length >= width else { throw .shortAttribute(type, has: length, needs: width, context: context) }
         cursor.skip(2)
         return cursor.load(Integer.self)
     }
