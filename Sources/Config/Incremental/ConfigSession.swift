@@ -1,26 +1,27 @@
 import IPVSCore
 
-/// The config file as last loaded, with what loading it again after an edit needs to read only
-/// the services the edit touched: the agent's reload of a 10,000-service file after a
-/// one-service edit then costs about what that service costs, not what the file does.
+/// The config file as last loaded, kept so that loading it again after an edit reads only the
+/// services the edit touched: the agent's reload of a 10,000-service file after a one-service
+/// edit then costs about what that service costs, not what the file does.
 ///
-/// A load compares the new text with the last good one item by item, by their fingerprints
-/// (``ServiceListText``): the last text itself is not kept. When all that differs lies within
-/// items of the `services` list, and the file has no aliases (whose meaning reaches across
-/// items) and no directives, those items alone are composed and decoded again, on their own,
-/// and checked against what the other services claim (``ServiceClaims``). Any problem, or any
-/// other edit, and the whole file is loaded as ``ConfigLoader`` loads it: a refused file is
+/// A load compares the new text with the last good one byte for byte. When all that differs
+/// lies within items of the `services` list, and the file has no aliases (whose meaning reaches
+/// across items) and no directives, those items alone are composed and decoded again, on their
+/// own, and checked against what the other services claim (``ServiceClaims``). Any problem, or
+/// any other edit, and the whole file is loaded as ``ConfigLoader`` loads it: a refused file is
 /// reported exactly as a full load reports it, every problem at its line and column.
 public struct ConfigSession: Sendable {
     public let path: String
     public let origin: ConfigLoader.ServiceOrigin
     /// The last good state.
     public private(set) var state: DesiredState
+    /// The last good text, without a byte-order mark.
+    private var text: [UInt8]
     /// What a load of part of the file needs; nil when the next load must read all of it.
     private var partial: Partial?
 
     private struct Partial: Sendable {
-        var text: ServiceListText
+        var layout: ServiceListLayout
         var claims: ServiceClaims
         var context: DocumentRules.Context
     }
@@ -43,11 +44,12 @@ public struct ConfigSession: Sendable {
     public init(path: String, text: [UInt8], servicesFrom origin: ConfigLoader.ServiceOrigin = .file) throws(ConfigError) {
         self.path = path
         self.origin = origin
-        (state, partial) = try Self.loadWhole(Self.withoutByteOrderMark(text), path: path, origin: origin)
+        self.text = Self.withoutByteOrderMark(text)
+        (state, partial) = try Self.loadWhole(self.text, path: path, origin: origin)
     }
 
-    /// What the next load compares its text with; nil when it will read the whole text.
-    var remembered: ServiceListText? { partial?.text }
+    /// The last good text, without a byte-order mark.
+    var lastGoodText: [UInt8] { text }
 
     /// Reads the file again. A refused file leaves the session as it was.
     public mutating func reload() throws(ConfigError) -> Change {
@@ -55,29 +57,34 @@ public struct ConfigSession: Sendable {
     }
 
     /// Takes the content of `file` as the new content of this session's file (which
-    /// ``reload()`` reads). A refused file leaves the session as it was.
+    /// ``reload()`` reads): compared with the last good text as it is read (``TextDifference``).
+    /// A refused file leaves the session as it was.
     public mutating func load(contentsOf file: String) throws(ConfigError) -> Change {
-        try load(SourceFile.bytes(of: file))
+        let difference: TextDifference?
+        do {
+            difference = try BoundedFile.difference(of: file, from: text, limit: ConfigLoader.maximumFileBytes)
+        } catch {
+            throw SourceFile.problem(error, file: file)
+        }
+        return try load(difference)
     }
 
     /// Takes `text` as the file's new content. A refused text leaves the session as it was.
     public mutating func load(_ text: [UInt8]) throws(ConfigError) -> Change {
-        let text = Self.withoutByteOrderMark(text)
-        // Without a partial load's needs (among them a file that names others, such as CA
-        // bundles, which only a whole load reads again), even the same text is read whole.
-        if let partial {
-            switch text.withUnsafeBytes(partial.text.compare) {
-            case .same:
-                return Change(editedServices: [], readPartially: true)
-            case .items(let items, let replacement):
-                if let change = loadPart(items, replacedBy: replacement, of: text) { return change }
-            case .notWithinItems:
-                break
-            }
-        }
-        let (state, partial) = try Self.loadWhole(text, path: path, origin: origin)
+        try load(TextDifference.between(self.text, Self.withoutByteOrderMark(text)))
+    }
+
+    /// Takes the last good text with `difference` (nil: the same text) as the file's content.
+    private mutating func load(_ difference: TextDifference?) throws(ConfigError) -> Change {
+        // The same text: nothing to do, unless the file names others (CA bundles), which only
+        // a whole load reads again.
+        if difference == nil, partial != nil { return Change(editedServices: [], readPartially: true) }
+        if let difference, let change = loadPart(difference) { return change }
+        let new = difference?.applied(to: text) ?? text
+        let (state, partial) = try Self.loadWhole(new, path: path, origin: origin)
         self.state = state
         self.partial = partial
+        self.text = new
         return Change(editedServices: nil, readPartially: false)
     }
 
@@ -98,8 +105,7 @@ public struct ConfigSession: Sendable {
             let list = tree.rootValue(of: "services"), let claims = loaded.claims, let context = loaded.context,
             let layout = text.withUnsafeBufferPointer({ ServiceListLayout(of: list, in: tree, text: $0) })
         else { return (loaded.state, nil) }
-        let remembered = text.withUnsafeBytes { ServiceListText($0, layout: layout) }
-        return (loaded.state, Partial(text: remembered, claims: claims, context: context))
+        return (loaded.state, Partial(layout: layout, claims: claims, context: context))
     }
 
     /// Whether a service's checks read a file (`caFile`) when the config is loaded.
@@ -111,29 +117,41 @@ public struct ConfigSession: Sendable {
         }
     }
 
-    /// Loads the services `items`, which the bytes `replacement` of the new text `text` replace,
-    /// when they pass every rule; nil otherwise (the whole text is then loaded).
-    private mutating func loadPart(_ items: Range<Int>, replacedBy replacement: Range<Int>, of text: [UInt8]) -> Change? {
+    /// Loads the items of `services` that `difference` touches, when it touches nothing else
+    /// and they pass every rule; nil otherwise (the whole file is then loaded).
+    private mutating func loadPart(_ difference: TextDifference) -> Change? {
         guard var partial = partial.take() else { return nil }
+        guard let items = partial.layout.items(touching: difference.replaced) else {
+            self.partial = partial
+            return nil
+        }
+        let oldSlice = partial.layout.boundaries[items.lowerBound]..<partial.layout.boundaries[items.upperBound + 1]
+        // The new text of those items: the old, with the replacement.
+        var newSlice = Array(text[oldSlice])
+        newSlice.replaceSubrange(
+            (difference.replaced.lowerBound - oldSlice.lowerBound)..<(difference.replaced.upperBound - oldSlice.lowerBound),
+            with: difference.replacement)
         let log = ProblemLog(file: path)
-        guard let after = Self.services(in: text[replacement], column: partial.text.layout.column, log: log),
+        guard let before = Self.services(in: text[oldSlice], column: partial.layout.column, log: ProblemLog(file: path)),
+            let after = Self.services(in: newSlice[...], column: partial.layout.column, log: log),
             // A list left empty is `services:` with nothing, which a full load refuses.
-            after.services.count > items.count - partial.text.layout.count,
+            after.services.count > items.count - partial.layout.count,
             !after.services.contains(where: { Self.namesFiles($0.spec) })
         else {
             self.partial = partial
             return nil
         }
-        let oldSpecs = Array(state.services[items])  // a copy of the few, not of the list
         // From here on the claims change: a refused part leaves them unusable, and the next
         // load reads the whole file (as this one then does).
-        DocumentRules.checkReplacement(oldSpecs, with: after.services, claims: &partial.claims, context: partial.context)
+        DocumentRules.checkReplacement(before.services, with: after.services, claims: &partial.claims, context: partial.context)
         guard log.problems.isEmpty else { return nil }
 
+        let oldSpecs = Array(state.services[items])  // a copy of the few, not of the list
         let newSpecs = after.services.map(\.spec)
         state.services.replaceSubrange(items, with: newSpecs)
-        let starts = after.starts.map { $0 + replacement.lowerBound }
-        partial.text = text.withUnsafeBytes { partial.text.replacing(items, withItemsAt: starts, in: $0) }
+        partial.layout = partial.layout.replacing(
+            items, withItemsAt: after.starts.map { $0 + oldSlice.lowerBound }, shift: difference.shift)
+        text.replaceSubrange(difference.replaced, with: difference.replacement)
         self.partial = partial
         var edited: Set<String>? = nil
         if oldSpecs.count == newSpecs.count, zip(oldSpecs, newSpecs).allSatisfy({ $0.name == $1.name }) {
