@@ -34,12 +34,13 @@ readonly VNG_VERSION="1.42"
 # nftables: `nft`, the lab tests' witness of that table, and a rule that turns conntrack on in
 # the conntrack lab test's namespace (IPVS alone registers no conntrack hooks, except for FTP);
 # libnetfilter-conntrack-dev: the conntrack client; conntrack: its lab test's witness;
+# libxxhash-dev: the config reload's hash of each service's text;
 # prometheus: promtool for the alert rules' tests, and the server that scrapes a fleet in the
 # lab (FleetLabTests; installed without starting its service, see install_apt_packages).
 readonly APT_PACKAGES=(
     qemu-system-x86 udev busybox-static kmod cpio ipvsadm
     libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 strace curl python3 python3-venv openssl systemd
-    libnftables-dev nftables libnetfilter-conntrack-dev conntrack prometheus
+    libnftables-dev nftables libnetfilter-conntrack-dev conntrack libxxhash-dev prometheus
 )
 
 # Modules the guest loads, in this order, when the kernel has them.

@@ -46,11 +46,11 @@ import Testing
         try ConfigSession(path: path, text: Array(text.utf8))
     }
 
-    /// Loads `new` into `session` and checks it against a full load of `new`.
+    /// Loads `new` into `session` and checks it against a full load of `new`; `previous`, the
+    /// session's last good text, shows the edit when they disagree.
     @discardableResult
-    static func loadAndCompare(_ new: String, into session: inout ConfigSession) -> ConfigSession.Change? {
+    static func loadAndCompare(_ new: String, into session: inout ConfigSession, after previous: String = "") -> ConfigSession.Change? {
         let before = session.state
-        let previous = String(decoding: session.lastGoodText, as: UTF8.self)
         let full = Result { () throws(ConfigError) in try ConfigLoader.parse(new, file: path) }
         let partial = Result { () throws(ConfigError) in try session.load(Array(new.utf8)) }
         switch (full, partial) {
@@ -176,6 +176,26 @@ import Testing
         #expect(Self.loadAndCompare(next.replacingOccurrences(of: replacement.0, with: replacement.1), into: &session) == nil)
     }
 
+    @Test(
+        "an edit gives back what the service claimed: another service takes it at the next edit",
+        arguments: [
+            ("name: test/s4", "name: test/s9", "name: test/s3", "name: test/s4"),
+            ("clusterIPs: [198.18.0.5]", "clusterIPs: [198.18.0.55]", "clusterIPs: [198.18.0.4]", "clusterIPs: [198.18.0.5]"),
+            ("nodePort: 30004", "nodePort: 30044", "nodePort: 30003", "nodePort: 30004"),
+            ("healthCheckNodePort: 31004", "healthCheckNodePort: 31044", "healthCheckNodePort: 31003", "healthCheckNodePort: 31004"),
+            ("mark: 7,", "mark: 8,", "clusterIPs: [198.18.0.1]", "firewallMark: {mark: 7, targetPort: 80}"),
+        ])
+    func releasedClaims(_ edits: (String, String, String, String)) throws {
+        let good = Self.config()
+        var session = try Self.session(good)
+        let freed = good.replacingOccurrences(of: edits.0, with: edits.1)
+        #expect(freed != good)
+        #expect(Self.loadAndCompare(freed, into: &session)?.readPartially == true)
+        let taken = freed.replacingOccurrences(of: edits.2, with: edits.3)
+        #expect(taken != freed)
+        #expect(Self.loadAndCompare(taken, into: &session)?.readPartially == true)
+    }
+
     /// Rounds of three edits per seed; IPVSCTL_CONFIG_EDIT_ROUNDS raises it for a longer search.
     static let rounds = ProcessInfo.processInfo.environment["IPVSCTL_CONFIG_EDIT_ROUNDS"].flatMap { Int($0) } ?? 200
 
@@ -185,14 +205,16 @@ import Testing
         var accepted = 0
         var partial = 0
         for _ in 0..<Self.rounds {
-            var text = Self.config()
-            var session = try Self.session(text)
+            var lastGood = Self.config()
+            var session = try Self.session(lastGood)
             for _ in 0..<3 {
-                text = Self.mutate(text, using: &generator)
-                guard let change = Self.loadAndCompare(text, into: &session) else {
-                    // A refused text: the session stays at the last good one.
-                    text = String(decoding: session.lastGoodText, as: UTF8.self)
-                    continue
+                let text = Self.mutate(lastGood, using: &generator)
+                // A refused text: the session stays at the last good one, and so does the next edit.
+                guard let change = Self.loadAndCompare(text, into: &session, after: lastGood) else { continue }
+                lastGood = text
+                // What the session remembers is this text's: the same text again is no edit.
+                if let remembered = session.remembered {
+                    #expect(Array(text.utf8).withUnsafeBytes(remembered.compare) == .same)
                 }
                 accepted += 1
                 if change.readPartially { partial += 1 }

@@ -1,27 +1,26 @@
 import IPVSCore
 
-/// The config file as last loaded, kept so that loading it again after an edit reads only the
-/// services the edit touched: the agent's reload of a 10,000-service file after a one-service
-/// edit then costs about what that service costs, not what the file does.
+/// The config file as last loaded, with what loading it again after an edit needs to read only
+/// the services the edit touched: the agent's reload of a 10,000-service file after a
+/// one-service edit then costs about what that service costs, not what the file does.
 ///
-/// A load compares the new text with the last good one byte for byte. When all that differs
-/// lies within items of the `services` list, and the file has no aliases (whose meaning reaches
-/// across items) and no directives, those items alone are composed and decoded again, on their
-/// own, and checked against what the other services claim (``ServiceClaims``). Any problem, or
-/// any other edit, and the whole file is loaded as ``ConfigLoader`` loads it: a refused file is
+/// A load compares the new text with the last good one item by item, by their fingerprints
+/// (``ServiceListText``): the last text itself is not kept. When all that differs lies within
+/// items of the `services` list, and the file has no aliases (whose meaning reaches across
+/// items) and no directives, those items alone are composed and decoded again, on their own,
+/// and checked against what the other services claim (``ServiceClaims``). Any problem, or any
+/// other edit, and the whole file is loaded as ``ConfigLoader`` loads it: a refused file is
 /// reported exactly as a full load reports it, every problem at its line and column.
 public struct ConfigSession: Sendable {
     public let path: String
     public let origin: ConfigLoader.ServiceOrigin
     /// The last good state.
     public private(set) var state: DesiredState
-    /// The last good text, without a byte-order mark.
-    private var text: [UInt8]
     /// What a load of part of the file needs; nil when the next load must read all of it.
     private var partial: Partial?
 
     private struct Partial: Sendable {
-        var layout: ServiceListLayout
+        var text: ServiceListText
         var claims: ServiceClaims
         var context: DocumentRules.Context
     }
@@ -44,12 +43,11 @@ public struct ConfigSession: Sendable {
     public init(path: String, text: [UInt8], servicesFrom origin: ConfigLoader.ServiceOrigin = .file) throws(ConfigError) {
         self.path = path
         self.origin = origin
-        self.text = Self.withoutByteOrderMark(text)
-        (state, partial) = try Self.loadWhole(self.text, path: path, origin: origin)
+        (state, partial) = try Self.loadWhole(Self.withoutByteOrderMark(text), path: path, origin: origin)
     }
 
-    /// The last good text, without a byte-order mark.
-    var lastGoodText: [UInt8] { text }
+    /// What the next load compares its text with; nil when it will read the whole text.
+    var remembered: ServiceListText? { partial?.text }
 
     /// Reads the file again. A refused file leaves the session as it was.
     public mutating func reload() throws(ConfigError) -> Change {
@@ -57,34 +55,48 @@ public struct ConfigSession: Sendable {
     }
 
     /// Takes the content of `file` as the new content of this session's file (which
-    /// ``reload()`` reads): compared with the last good text as it is read (``TextDifference``).
-    /// A refused file leaves the session as it was.
+    /// ``reload()`` reads), compared with the last good text as it is read. A refused file
+    /// leaves the session as it was.
     public mutating func load(contentsOf file: String) throws(ConfigError) -> Change {
-        let difference: TextDifference?
+        let whole = { () throws(ConfigError) in Self.withoutByteOrderMark(try SourceFile.bytes(of: file)) }
+        guard let remembered = partial?.text else { return try loadWhole(whole()) }
+        let compared: (ServiceListText.Comparison, ServiceListText.Excerpt?)
         do {
-            difference = try BoundedFile.difference(of: file, from: text, limit: ConfigLoader.maximumFileBytes)
+            compared = try BoundedFile.comparison(of: file, with: remembered, limit: ConfigLoader.maximumFileBytes)
         } catch {
             throw SourceFile.problem(error, file: file)
         }
-        return try load(difference)
+        // A whole load reads the file again, and takes whatever version it then finds.
+        return try load(compared.0, excerpt: compared.1, whole: whole)
     }
 
     /// Takes `text` as the file's new content. A refused text leaves the session as it was.
     public mutating func load(_ text: [UInt8]) throws(ConfigError) -> Change {
-        try load(TextDifference.between(self.text, Self.withoutByteOrderMark(text)))
+        let text = Self.withoutByteOrderMark(text)
+        guard let remembered = partial?.text else { return try loadWhole(text) }
+        let excerpt = ServiceListText.Excerpt(start: 0, bytes: text, textCount: text.count)
+        return try load(text.withUnsafeBytes(remembered.compare), excerpt: excerpt) { () throws(ConfigError) in text }
     }
 
-    /// Takes the last good text with `difference` (nil: the same text) as the file's content.
-    private mutating func load(_ difference: TextDifference?) throws(ConfigError) -> Change {
-        // The same text: nothing to do, unless the file names others (CA bundles), which only
-        // a whole load reads again.
-        if difference == nil, partial != nil { return Change(editedServices: [], readPartially: true) }
-        if let difference, let change = loadPart(difference) { return change }
-        let new = difference?.applied(to: text) ?? text
-        let (state, partial) = try Self.loadWhole(new, path: path, origin: origin)
-        self.state = state
-        self.partial = partial
-        self.text = new
+    /// Takes in a new text as `comparison` with the last good one found it: `excerpt` holds at
+    /// least what an edit of items needs, `whole` gives the whole new text.
+    private mutating func load(
+        _ comparison: ServiceListText.Comparison, excerpt: ServiceListText.Excerpt?, whole: () throws(ConfigError) -> [UInt8]
+    ) throws(ConfigError) -> Change {
+        switch comparison {
+        case .same:
+            return Change(editedServices: [], readPartially: true)
+        case .items(let items, let replacement):
+            if let excerpt, let change = loadPart(items, replacedBy: replacement, from: excerpt) { return change }
+        case .notWithinItems:
+            break
+        }
+        return try loadWhole(whole())
+    }
+
+    /// Loads the whole `text`, without a byte-order mark.
+    private mutating func loadWhole(_ text: [UInt8]) throws(ConfigError) -> Change {
+        (state, partial) = try Self.loadWhole(text, path: path, origin: origin)
         return Change(editedServices: nil, readPartially: false)
     }
 
@@ -105,7 +117,8 @@ public struct ConfigSession: Sendable {
             let list = tree.rootValue(of: "services"), let claims = loaded.claims, let context = loaded.context,
             let layout = text.withUnsafeBufferPointer({ ServiceListLayout(of: list, in: tree, text: $0) })
         else { return (loaded.state, nil) }
-        return (loaded.state, Partial(layout: layout, claims: claims, context: context))
+        let remembered = text.withUnsafeBytes { ServiceListText($0, layout: layout) }
+        return (loaded.state, Partial(text: remembered, claims: claims, context: context))
     }
 
     /// Whether a service's checks read a file (`caFile`) when the config is loaded.
@@ -117,41 +130,31 @@ public struct ConfigSession: Sendable {
         }
     }
 
-    /// Loads the items of `services` that `difference` touches, when it touches nothing else
-    /// and they pass every rule; nil otherwise (the whole file is then loaded).
-    private mutating func loadPart(_ difference: TextDifference) -> Change? {
+    /// Loads the services `items`, which the bytes `replacement` of the new text replace (held
+    /// by `excerpt`), when they pass every rule; nil otherwise (the whole text is then loaded).
+    private mutating func loadPart(
+        _ items: Range<Int>, replacedBy replacement: Range<Int>, from excerpt: ServiceListText.Excerpt
+    ) -> Change? {
         guard var partial = partial.take() else { return nil }
-        guard let items = partial.layout.items(touching: difference.replaced) else {
-            self.partial = partial
-            return nil
-        }
-        let oldSlice = partial.layout.boundaries[items.lowerBound]..<partial.layout.boundaries[items.upperBound + 1]
-        // The new text of those items: the old, with the replacement.
-        var newSlice = Array(text[oldSlice])
-        newSlice.replaceSubrange(
-            (difference.replaced.lowerBound - oldSlice.lowerBound)..<(difference.replaced.upperBound - oldSlice.lowerBound),
-            with: difference.replacement)
         let log = ProblemLog(file: path)
-        guard let before = Self.services(in: text[oldSlice], column: partial.layout.column, log: ProblemLog(file: path)),
-            let after = Self.services(in: newSlice[...], column: partial.layout.column, log: log),
+        guard let after = Self.services(in: excerpt[replacement], column: partial.text.layout.column, log: log),
             // A list left empty is `services:` with nothing, which a full load refuses.
-            after.services.count > items.count - partial.layout.count,
+            after.services.count > items.count - partial.text.layout.count,
             !after.services.contains(where: { Self.namesFiles($0.spec) })
         else {
             self.partial = partial
             return nil
         }
+        let oldSpecs = Array(state.services[items])  // a copy of the few, not of the list
         // From here on the claims change: a refused part leaves them unusable, and the next
         // load reads the whole file (as this one then does).
-        DocumentRules.checkReplacement(before.services, with: after.services, claims: &partial.claims, context: partial.context)
+        DocumentRules.checkReplacement(oldSpecs, with: after.services, claims: &partial.claims, context: partial.context)
         guard log.problems.isEmpty else { return nil }
 
-        let oldSpecs = Array(state.services[items])  // a copy of the few, not of the list
         let newSpecs = after.services.map(\.spec)
         state.services.replaceSubrange(items, with: newSpecs)
-        partial.layout = partial.layout.replacing(
-            items, withItemsAt: after.starts.map { $0 + oldSlice.lowerBound }, shift: difference.shift)
-        text.replaceSubrange(difference.replaced, with: difference.replacement)
+        let starts = after.starts.map { $0 + replacement.lowerBound }
+        partial.text = partial.text.replacing(items, withItemsAt: starts, from: excerpt)
         self.partial = partial
         var edited: Set<String>? = nil
         if oldSpecs.count == newSpecs.count, zip(oldSpecs, newSpecs).allSatisfy({ $0.name == $1.name }) {

@@ -1,5 +1,5 @@
 /// Where each service of the `services` list begins in the text, so that a reload can tell from
-/// the bytes alone which services an edit touched, and read just those again.
+/// the bytes alone which services an edit touched (``ServiceListText``), and read just those again.
 ///
 /// Found only for the shape nearly every file has: a block list, each item starting on the line
 /// of its `-`, and no line break but LF, CRLF and CR. Anything else has no layout, and every
@@ -35,33 +35,14 @@ struct ServiceListLayout: Equatable, Sendable {
         self.boundaries = boundaries
     }
 
-    /// The items that hold the bytes `changed` of the text (an empty range: an insertion there)
-    /// and the first byte after them, when all of that lies within the list. That byte stays:
-    /// the items read again then end where a line began before the edit, and still does.
-    func items(touching changed: Range<Int>) -> ClosedRange<Int>? {
-        guard count > 0, changed.lowerBound >= boundaries[0], changed.upperBound < boundaries[count] else { return nil }
-        return item(holding: changed.lowerBound)...item(holding: changed.upperBound)
-    }
-
     /// This layout with `items` replaced by items starting at `starts` (byte offsets in the new
     /// text), and every later boundary moved by `shift` bytes.
-    func replacing(_ items: ClosedRange<Int>, withItemsAt starts: [Int], shift: Int) -> ServiceListLayout {
+    func replacing(_ items: Range<Int>, withItemsAt starts: [Int], shift: Int) -> ServiceListLayout {
         var boundaries = Array(self.boundaries[..<items.lowerBound])
         boundaries.reserveCapacity(self.boundaries.count - items.count + starts.count)
         boundaries += starts
-        boundaries += self.boundaries[(items.upperBound + 1)...].lazy.map { $0 + shift }
+        boundaries += self.boundaries[items.upperBound...].lazy.map { $0 + shift }
         return ServiceListLayout(column: column, boundaries: boundaries)
-    }
-
-    /// The item whose bytes include `offset` (within the list).
-    private func item(holding offset: Int) -> Int {
-        var low = 0
-        var high = count  // boundaries[low] <= offset < boundaries[high]
-        while high - low > 1 {
-            let middle = (low + high) / 2
-            if boundaries[middle] <= offset { low = middle } else { high = middle }
-        }
-        return low
     }
 
     /// Where the 1-based `lines` (ascending) begin; nil when the text has a line break libyaml

@@ -63,7 +63,7 @@ struct DocumentRules {
     /// same as a load of the whole new document would apply. Problems go to the new services'
     /// log; `claims` then is no longer meaningful.
     static func checkReplacement(
-        _ old: [DecodedService], with new: [DecodedService], claims: inout ServiceClaims, context: Context
+        _ old: [ServiceSpec], with new: [DecodedService], claims: inout ServiceClaims, context: Context
     ) {
         for service in old { claims.release(service) }
         var rules = DocumentRules(context: context, claims: claims)

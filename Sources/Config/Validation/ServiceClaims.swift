@@ -80,14 +80,22 @@ struct ServiceClaims {
         }
     }
 
-    /// Gives back every claim of `service`, which was claimed without a problem.
-    mutating func release(_ service: DecodedService) {
-        if let name = service.name { names[name.value] = nil }
-        for port in firstOfEach(service.ports, by: \.key) {
-            if let nodePort = port.nodePort { nodePorts[PortKey(port: nodePort.value, protocol: port.protocol)] = nil }
+    /// Gives back every claim of `service`, which was claimed without a problem: what
+    /// ``claim(_:)`` and ``claimHealthCheckPort(_:)`` took for it, found from its model value,
+    /// since the text it was decoded from is not kept.
+    mutating func release(_ service: ServiceSpec) {
+        names[service.name] = nil
+        let ports = firstOfEach(service.ports) { PortKey(port: $0.port, protocol: $0.protocol) }
+        for vip in firstOfEach(service.clusterIPs + service.externalIPs + service.loadBalancerIPs, by: \.self) {
+            for port in ports { virtualServices[.address(vip, port: port.port, protocol: port.protocol)] = nil }
         }
-        for (key, _) in virtualServiceKeys(of: service, claimingNodePorts: false) { virtualServices[key] = nil }
-        if let health = service.healthCheckNodePort { healthCheckPorts[health.value] = nil }
+        for port in ports {
+            guard let nodePort = port.nodePort else { continue }
+            nodePorts[PortKey(port: nodePort, protocol: port.protocol)] = nil
+            for address in nodeAddresses { virtualServices[.address(address, port: nodePort, protocol: port.protocol)] = nil }
+        }
+        if let mark = service.firewallMark { virtualServices[.firewallMark(mark.mark, family: mark.family)] = nil }
+        if let health = service.healthCheckNodePort { healthCheckPorts[health] = nil }
     }
 
     /// The virtual services the service makes, each with where it is written. Claims its node
