@@ -124,7 +124,9 @@ public struct LiveNodeInspection: NodeInspecting {
             return .failed("\(host) does not resolve: \(String(cString: gai_strerror(status)))")
         }
         defer { freeaddrinfo(found) }
-        let descriptor = socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
+        // Close-on-exec, as every descriptor of ours: a program started meanwhile must not keep the port.
+        let descriptor = socket(
+            address.pointee.ai_family, address.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), address.pointee.ai_protocol)
         guard descriptor >= 0 else { return .failed(String(cString: strerror(errno))) }
         defer { close(descriptor) }
         var on: Int32 = 1

@@ -141,6 +141,9 @@ struct HealthCheckPortServersTests {
             #expect(opened.status == 200)
 
             taken.release()  // the other program lets the port go
+            // A program another test started at that moment holds a copy of the socket until
+            // its exec closes it (close-on-exec): the port is free once that has happened.
+            try await waitUntilFree(busy)
             let retried = await servers.update(ports)
             #expect(retried.isEmpty, "\(retried)")
             #expect(servers.listeningPorts == [busy, free])

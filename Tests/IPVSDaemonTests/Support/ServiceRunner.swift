@@ -48,6 +48,19 @@ func unusedPort() throws -> UInt16 {
 
 private let nextTestPort = Atomic<Int>(Int.random(in: 20000..<30000))
 
+/// Returns once `port` can be bound on 127.0.0.1 (within 5 s): a socket closed here may live on
+/// for a moment in a program this process is starting, between its fork and its exec.
+func waitUntilFree(_ port: UInt16) async throws {
+    for _ in 0..<500 {
+        if let listener = try? TestListener(port: port) {
+            listener.release()
+            return
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    throw SocketFailure(call: "bind", errno: EADDRINUSE)
+}
+
 /// A listening TCP socket on 127.0.0.1, to hold a port taken.
 final class TestListener: @unchecked Sendable {
     private let socket: Int32
@@ -55,7 +68,9 @@ final class TestListener: @unchecked Sendable {
     private var closed = false
 
     init(port: UInt16 = 0) throws {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec: tests in this process start programs (exec probes), which must not
+        // inherit the port and hold it after `release()`.
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(port.bigEndian)

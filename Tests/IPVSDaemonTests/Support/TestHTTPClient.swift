@@ -96,7 +96,7 @@ enum TestHTTPClient {
 
     static func connect(host: String, port: Int) throws -> Int32 {
         let isIPv6 = host.contains(":")
-        let socket = Glibc.socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socket = Glibc.socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { throw SocketFailure(call: "socket", errno: errno) }
         // A safety net so that a broken server fails the test instead of hanging it.
         var timeout = timeval(tv_sec: 20, tv_usec: 0)
