@@ -101,9 +101,7 @@ struct ServiceClaims {
     /// The virtual services the service makes, each with where it is written. Claims its node
     /// ports on the way (a node port taken by another service makes no virtual services here:
     /// that would only repeat the problem once per node address).
-    private mutating func virtualServiceKeys(
-        of service: DecodedService, claimingNodePorts: Bool = true
-    ) -> [(VirtualServiceKey, ConfigNode)] {
+    private mutating func virtualServiceKeys(of service: DecodedService) -> [(VirtualServiceKey, ConfigNode)] {
         // A repeated VIP or port within the service is reported by DistinctnessRules; here it
         // would only repeat that problem once per port or address.
         let virtualIPs = firstOfEach(service.virtualIPs, by: \.value)
@@ -116,20 +114,18 @@ struct ServiceClaims {
         }
         for port in ports {
             guard let nodePort = port.nodePort else { continue }
-            if claimingNodePorts {
-                let key = PortKey(port: nodePort.value, protocol: port.protocol)
-                if let owner = nodePorts[key] {
-                    nodePort.node.report(
-                        .duplicateVirtualService, "nodePort \(nodePort.value)/\(port.protocol.name) is already used by \(owner.what)")
-                    continue
-                }
-                if port.protocol == .tcp, let owner = healthCheckPorts[nodePort.value] {
-                    nodePort.node.report(
-                        .duplicateVirtualService, "nodePort \(nodePort.value)/TCP is the healthCheckNodePort of \(owner.what)")
-                    continue
-                }
-                nodePorts[key] = Owner(ServiceLabel(service), at: nodePort.node)
+            let key = PortKey(port: nodePort.value, protocol: port.protocol)
+            if let owner = nodePorts[key] {
+                nodePort.node.report(
+                    .duplicateVirtualService, "nodePort \(nodePort.value)/\(port.protocol.name) is already used by \(owner.what)")
+                continue
             }
+            if port.protocol == .tcp, let owner = healthCheckPorts[nodePort.value] {
+                nodePort.node.report(
+                    .duplicateVirtualService, "nodePort \(nodePort.value)/TCP is the healthCheckNodePort of \(owner.what)")
+                continue
+            }
+            nodePorts[key] = Owner(ServiceLabel(service), at: nodePort.node)
             for address in nodeAddresses {
                 keys.append((.address(address, port: nodePort.value, protocol: port.protocol), nodePort.node))
             }
