@@ -26,6 +26,21 @@ struct TableMirrorTests {
         #expect(kept.statistics == Statistics())
     }
 
+    @Test("connection counts past 65,535 are kept as 65,535: a busy real server stays busy, an idle one idle")
+    func countsSaturate() throws {
+        let service = VirtualService(key: .address(try #require(IPAddress("198.51.100.10")), port: 80, protocol: .tcp))
+        let counts: [(UInt32, UInt32)] = [(0, 0), (70_000, 0), (0, 4_000_000_000), (65_535, 65_536), (12, 3)]
+        let servers = try counts.enumerated().map { index, count in
+            ObservedRealServer(
+                server: RealServer(address: try #require(IPAddress("192.0.2.\(index + 1)")), port: 8080),
+                activeConnections: count.0, inactiveConnections: count.1)
+        }
+        let mirror = TableMirror([ObservedTableEntry(virtualService: ObservedVirtualService(service: service), realServers: servers)])
+        let kept = try #require(mirror.entries(for: [service.key])[service.key]?.realServers).sorted { $0.server.key < $1.server.key }
+        #expect(kept.map(\.activeConnections) == [0, 65_535, 0, 65_535, 12])
+        #expect(kept.map(\.inactiveConnections) == [0, 0, 65_535, 65_535, 3])
+    }
+
     @Test("a read plus the recorded plan equals a read after the plan")
     func recordingMatchesTheKernel() async {
         await propertyCheck(

@@ -4,25 +4,30 @@
 /// Only as good as the writes recorded in it: a change the kernel refused, a conversation that
 /// broke, or someone else's edit makes it stale, and the next full read replaces it. It keeps
 /// what the planner reads: configurations and the active and inactive connection counts (those
-/// of the read; a recorded create starts at zero). Not the persistent connections nor the
-/// traffic counters: 84 bytes a real server kept between passes for nothing (`/metrics` reads
-/// the kernel for its own).
+/// of the read, at most 65,535 each; a recorded create starts at zero). Not the persistent
+/// connections nor the traffic counters: 84 bytes a real server kept between passes for nothing
+/// (`/metrics` reads the kernel for its own).
 public struct TableMirror: Hashable, Sendable {
     /// A real server as mirrored: its configuration and the connection counts that decide
     /// whether a removal drains.
+    ///
+    /// The planner asks only whether both counts are zero, and they are as old as the last full
+    /// read: 16 bits each, saturating, keep that answer and fit the padding of the server's 40
+    /// bytes, where two 32-bit counts made the entry 48.
     struct RealServerEntry: Hashable, Sendable {
         var server: RealServer
-        var activeConnections: UInt32
-        var inactiveConnections: UInt32
+        var activeConnections: UInt16
+        var inactiveConnections: UInt16
 
         init(_ observed: ObservedRealServer) {
             server = observed.server
-            activeConnections = observed.activeConnections
-            inactiveConnections = observed.inactiveConnections
+            activeConnections = UInt16(clamping: observed.activeConnections)
+            inactiveConnections = UInt16(clamping: observed.inactiveConnections)
         }
 
         var observed: ObservedRealServer {
-            ObservedRealServer(server: server, activeConnections: activeConnections, inactiveConnections: inactiveConnections)
+            ObservedRealServer(
+                server: server, activeConnections: UInt32(activeConnections), inactiveConnections: UInt32(inactiveConnections))
         }
     }
 
