@@ -29,7 +29,7 @@ struct ServiceListText: Sendable {
         case notWithinItems
     }
 
-    /// The part of a new text that taking in an edit of items needs (``replacing(_:with:)``):
+    /// The part of a new text that taking in an edit of items needs (``replacing(_:withItemsAt:from:)``):
     /// from where the item before the edit begins (or the text's start) to the edit's end.
     struct Excerpt {
         /// Where `bytes` begin in the new text.
@@ -40,7 +40,7 @@ struct ServiceListText: Sendable {
 
         /// The bytes `range` of the new text, which the excerpt holds.
         subscript(range: Range<Int>) -> ArraySlice<UInt8> {
-            bytes[(range.lowerBound - start + bytes.startIndex)..<(range.upperBound - start + bytes.startIndex)]
+            bytes[(range.lowerBound - start)..<(range.upperBound - start)]
         }
     }
 

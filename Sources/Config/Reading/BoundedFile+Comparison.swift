@@ -34,16 +34,3 @@ extension BoundedFile {
         }
     }
 }
-
-extension BoundedFile.OpenFile {
-    /// Fills `buffer` with the bytes from `offset`: false when the file ends before it is full.
-    func fill(_ buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(BoundedFile.Refusal) -> Bool {
-        var filled = 0
-        while filled < buffer.count {
-            let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: offset + filled)
-            if count == 0 { return false }
-            filled += count
-        }
-        return true
-    }
-}

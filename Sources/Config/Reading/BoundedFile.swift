@@ -59,16 +59,14 @@ enum BoundedFile {
             let contents = [UInt8](unsafeUninitializedCapacity: file.size) { buffer, initialized in
                 do throws(Refusal) {
                     while initialized < file.size {
-                        let count = try file.read(
-                            into: UnsafeMutableRawBufferPointer(
-                                UnsafeMutableBufferPointer(rebasing: buffer[initialized..<min(initialized + chunk, file.size)])),
-                            at: initialized)
+                        let end = min(initialized + chunk, file.size)
+                        let part = UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[initialized..<end]))
                         // Shorter than it was: truncated while read.
-                        guard count > 0 else {
+                        guard try file.fill(part, at: initialized) else {
                             shorter = true
                             return
                         }
-                        initialized += count
+                        initialized = end
                         afterChunk()
                     }
                 } catch {
@@ -97,6 +95,17 @@ enum BoundedFile {
                 if count >= 0 { return count }
                 if errno != EINTR { throw .cannotRead(reason: BoundedFile.reason()) }
             }
+        }
+
+        /// Fills `buffer` with the bytes from `offset`: false when the file ends before it is full.
+        func fill(_ buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(Refusal) -> Bool {
+            var filled = 0
+            while filled < buffer.count {
+                let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), at: offset + filled)
+                if count == 0 { return false }
+                filled += count
+            }
+            return true
         }
 
         /// Whether the file is still the version opened: no byte past its size, the same size
