@@ -53,6 +53,8 @@ public struct IncrementalMapping: Sendable {
     /// a few in place instead of the whole list being gathered again.
     private var specs: [ServiceSpec] = []
     private var specPositions: [String: Int] = [:]
+    /// One node-and-zone box for all the endpoints on a node, kept across events.
+    private var placements = EndpointPlacements()
 
     /// What the last ``map(_:changed:base:)`` changed in the state's services: the names of
     /// those whose spec differs from the mapping before. Nil when it added or removed a
@@ -126,7 +128,7 @@ public struct IncrementalMapping: Sendable {
         slicesWithSkips.remove(key)
         guard let object = snapshot.slices[key] else { return touched }
         var log = SkipLog()
-        let slice = ReadSlice(object, log: &log)
+        let slice = ReadSlice(object, placements: &placements, log: &log)
         fresh[key] = slice
         slices[key] = MappedSlice(serviceKey: slice?.serviceKey, skipped: log.skipped)
         if !log.skipped.isEmpty { slicesWithSkips.insert(key) }
@@ -164,7 +166,7 @@ public struct IncrementalMapping: Sendable {
             if let slice = fresh[sliceKey] { return slice }
             // Read before, and reported then: what it leaves out is not logged twice.
             var ignored = SkipLog()
-            return snapshot.slices[sliceKey].flatMap { ReadSlice($0, log: &ignored) }
+            return snapshot.slices[sliceKey].flatMap { ReadSlice($0, placements: &placements, log: &ignored) }
         }
         let spec = KubernetesMapping.serviceSpec(read, slices: joined, reader: &reader, defaults: defaults)
         services[key] = MappedService(spec: spec, skipped: log.skipped, problems: reader.problems)

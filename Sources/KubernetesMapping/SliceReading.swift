@@ -19,8 +19,9 @@ struct ReadSlicePort: Hashable {
 
 extension ReadSlice {
     /// The slice as the mapping uses it; nil when it is left out whole (reported in `log`).
-    /// A bad port or endpoint leaves out that port or endpoint only.
-    init?(_ slice: EndpointSlice, log: inout SkipLog) {
+    /// A bad port or endpoint leaves out that port or endpoint only. The endpoints on one node
+    /// share their placement through `placements`.
+    init?(_ slice: EndpointSlice, placements: inout EndpointPlacements, log: inout SkipLog) {
         let key = slice.metadata.key
         guard let serviceName = slice.metadata.labels?[WellKnownLabel.serviceName], !serviceName.isEmpty else {
             log.skip(.endpointSlice, key, .missingServiceNameLabel)
@@ -39,7 +40,8 @@ extension ReadSlice {
             Self.port(port, field: "ports[\(index)]", key: key, log: &log)
         }
         endpoints = (slice.endpoints ?? []).enumerated().compactMap { index, endpoint in
-            Self.endpoint(endpoint, family: family, field: "endpoints[\(index)]", key: key, log: &log)
+            Self.endpoint(
+                endpoint, family: family, field: "endpoints[\(index)]", key: key, placements: &placements, log: &log)
         }
     }
 
@@ -63,7 +65,7 @@ extension ReadSlice {
     /// Only the first address counts: the API says they are fungible, and kube-proxy uses it alone.
     private static func endpoint(
         _ endpoint: EndpointSlice.Endpoint, family: AddressFamily, field: String, key: String,
-        log: inout SkipLog
+        placements: inout EndpointPlacements, log: inout SkipLog
     ) -> EndpointSpec? {
         guard let text = endpoint.addresses?.first else {
             log.skip(.endpointSlice, key, field: field, .missingAddress)
@@ -79,7 +81,7 @@ extension ReadSlice {
         }
         let conditions = endpoint.conditions
         return EndpointSpec(
-            address: address, node: endpoint.nodeName, zone: endpoint.zone,
+            address: address, placement: placements.placement(node: endpoint.nodeName, zone: endpoint.zone),
             ready: conditions?.ready ?? true, serving: conditions?.serving ?? true,
             terminating: conditions?.terminating ?? false,
             hints: endpoint.hints.map { hints in

@@ -1,5 +1,7 @@
-/// What every ``ConfigNode`` of one document shares: the tree, the log its problems go to, and
-/// the paths by which its collections were reached.
+import IPVSCore
+
+/// What every ``ConfigNode`` of one document shares: the tree, the log its problems go to, the
+/// paths by which its collections were reached, and its endpoints' placements.
 ///
 /// One reference per node: a node that held the tree, the log and a boxed path paid three
 /// reference counts on every copy, a fifth of the load of a 10,000-service file. A path is
@@ -8,6 +10,8 @@ final class DecodingDocument {
     let tree: YAMLTree
     let log: ProblemLog
     private var links: [Link] = [Link(parent: .root, step: .none)]
+    /// One node-and-zone box for all the endpoints on a node.
+    var placements = EndpointPlacements()
 
     /// A path made by ``path(from:by:)``.
     struct PathID {

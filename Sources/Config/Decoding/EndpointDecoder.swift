@@ -30,7 +30,7 @@ enum EndpointDecoder {
             nodeGiven: nodeNameNode != nil,
             healthCheckGiven: healthNode != nil,
             spec: EndpointSpec(
-                address: address, node: nodeName, zone: zone, ready: ready,
+                address: address, placement: node.document.placements.placement(node: nodeName, zone: zone), ready: ready,
                 serving: serving, terminating: terminating, weight: weight, healthCheck: healthCheck))
     }
 }

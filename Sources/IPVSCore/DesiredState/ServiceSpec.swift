@@ -40,7 +40,8 @@ public struct ServicePort: Hashable, Sendable {
 /// One backend of a service, as in a Kubernetes `EndpointSlice` endpoint.
 public struct EndpointSpec: Hashable, Sendable {
     // A 10,000-service table holds 100,000 of these: the small fields follow the address's 17
-    // bytes, where they fill its padding, and the rare hints are boxed.
+    // bytes, where they fill its padding, the rare hints are boxed, and the node and zone are
+    // one box that the endpoints on a node share.
     public var address: IPAddress
     /// Ready for new connections (`conditions.ready`).
     public var ready: Bool
@@ -50,9 +51,17 @@ public struct EndpointSpec: Hashable, Sendable {
     public var terminating: Bool
     /// The IPVS weight of its real servers.
     public var weight: UInt32
+    /// Where it runs; nil when neither its node nor its zone is known.
+    public var placement: EndpointPlacement?
     /// The node the endpoint runs on; needed by `Local` and `PreferLocal`.
-    public var node: String?
-    public var zone: String?
+    public var node: String? {
+        get { placement?.node }
+        set { placement = Self.placement(node: newValue, zone: zone) }
+    }
+    public var zone: String? {
+        get { placement?.zone }
+        set { placement = Self.placement(node: node, zone: newValue) }
+    }
     /// Its effective health check: the service's, with this endpoint's overrides applied; nil
     /// when neither declares one.
     public var healthCheck: HealthCheck?
@@ -74,16 +83,31 @@ public struct EndpointSpec: Hashable, Sendable {
         serving: Bool? = nil, terminating: Bool = false, weight: UInt32 = 1, healthCheck: HealthCheck? = nil,
         hints: TopologyHints? = nil, targetPorts: [String: UInt16]? = nil
     ) {
+        self.init(
+            address: address, placement: Self.placement(node: node, zone: zone), ready: ready, serving: serving,
+            terminating: terminating, weight: weight, healthCheck: healthCheck, hints: hints, targetPorts: targetPorts)
+    }
+
+    /// - Parameter placement: from ``EndpointPlacements``, which makes the endpoints on one
+    ///   node share it.
+    public init(
+        address: IPAddress, placement: EndpointPlacement?, ready: Bool = true,
+        serving: Bool? = nil, terminating: Bool = false, weight: UInt32 = 1, healthCheck: HealthCheck? = nil,
+        hints: TopologyHints? = nil, targetPorts: [String: UInt16]? = nil
+    ) {
         boxedHints = hints.map(CopyOnWriteBox.init)
         self.targetPorts = targetPorts
         self.address = address
-        self.node = node
-        self.zone = zone
+        self.placement = placement
         self.ready = ready
         self.serving = serving ?? ready
         self.terminating = terminating
         self.weight = weight
         self.healthCheck = healthCheck
+    }
+
+    private static func placement(node: String?, zone: String?) -> EndpointPlacement? {
+        node == nil && zone == nil ? nil : EndpointPlacement(node: node, zone: zone)
     }
 
     /// The port this endpoint serves `port` on; nil when it does not serve that port.
