@@ -1,9 +1,10 @@
 import IPVSCore
 
-/// Loads the YAML config file into the desired state, or refuses it with every problem found.
+/// Loads the YAML config file, and the service files it names, into the desired state, or
+/// refuses it with every problem found.
 ///
-/// Loading is all-or-nothing: a file with any problem yields no state at all, so an invalid
-/// file can never change the kernel's table.
+/// Loading is all-or-nothing: a config with any problem, in any of its files, yields no state
+/// at all, so an invalid file can never change the kernel's table.
 public enum ConfigLoader {
     /// The largest config file read: far beyond any real fleet (10,000 services of ten
     /// endpoints are about 4 MB), small enough that a file written by mistake (a log, an image)
@@ -39,6 +40,15 @@ public enum ConfigLoader {
         var tree: YAMLTree?
         var claims: ServiceClaims?
         var context: DocumentRules.Context?
+        /// Nil when the file names no service files.
+        var serviceFiles: ServiceFileSet?
+    }
+
+    /// The service files of a load: its patterns, and the files they matched, in order; their
+    /// services follow the config file's own in the state.
+    struct ServiceFileSet: Sendable {
+        var patterns: ServiceFilePatterns
+        var files: [ServiceFileVersion]
     }
 
     /// Decodes and checks a composed document (nil: the file holds none).
@@ -55,17 +65,42 @@ public enum ConfigLoader {
         guard var document = DocumentDecoder.decode(root, servicesFromKubernetes: origin == .kubernetes) else {
             throw ConfigError(problems: root.log.sortedUniqueProblems)
         }
-        var rules = DocumentRules(document)
+        var rules = DocumentRules(document, file: file)
         document.services.reserveCapacity(document.serviceItems.count)
         for item in document.serviceItems {
             guard let service = ServiceDecoder.decode(item) else { continue }
             rules.check(service)
             document.services.append(service.spec)
         }
+        var fileLogs: [ProblemLog] = []
+        var serviceFiles: ServiceFileSet?
+        if !document.serviceFiles.isEmpty {
+            let patterns = ServiceFilePatterns(document.serviceFiles.map(\.value), relativeTo: file)
+            var versions: [ServiceFileVersion] = []
+            for path in expand(patterns, written: document.serviceFiles) {
+                let (version, log) = ServiceFileReader.load(path, rules: &rules, into: &document.services)
+                fileLogs.append(log)
+                if let version { versions.append(version) }
+            }
+            serviceFiles = ServiceFileSet(patterns: patterns, files: versions)
+        }
         let context = rules.context
         let claims = rules.finish(document)
-        let problems = root.log.sortedUniqueProblems
+        // The config file's problems first, then each service file's, each in file order.
+        let problems = ([root.log] + fileLogs).flatMap(\.sortedUniqueProblems)
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
-        return Loaded(state: document.state, tree: tree, claims: claims, context: context)
+        return Loaded(state: document.state, tree: tree, claims: claims, context: context, serviceFiles: serviceFiles)
+    }
+
+    /// The files `patterns` match; a pattern that cannot be expanded is reported where it is
+    /// written.
+    private static func expand(_ patterns: ServiceFilePatterns, written: [Located<String>]) -> [String] {
+        do {
+            return try patterns.files()
+        } catch {
+            let node = zip(patterns.patterns, written).first { $0.0 == error.pattern }?.1.node ?? written[0].node
+            node.report(.unreadableFile, "the service files '\(error.pattern)' cannot be listed: \(error.reason)")
+            return []
+        }
     }
 }

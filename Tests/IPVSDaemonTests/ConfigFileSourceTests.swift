@@ -84,4 +84,35 @@ struct ConfigFileSourceTests {
         #expect(source.current()?.edit == nil)
         #expect(source.current()?.state.interface == "ipvs1")
     }
+
+    @Test("the watcher sees a service file edited, and one added to the directory", .timeLimit(.minutes(1)))
+    func watchedServiceFiles() async throws {
+        let (directory, path, _) = try ReconcileLoopTests.configInFreshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/services.d", withIntermediateDirectories: true)
+        let service = { (name: String, vip: Int) in
+            "services:\n- {name: \(name), clusterIPs: [198.18.0.\(vip)], ports: [{port: 80}], endpoints: [{address: 203.0.113.\(vip)}]}\n"
+        }
+        try service("files/a", 1).write(toFile: directory + "/services.d/a.yaml", atomically: true, encoding: .utf8)
+        try ("serviceFiles: [services.d/*.yaml]\n" + ReconcileLoopTests.config).write(toFile: path, atomically: true, encoding: .utf8)
+        let source = ConfigFileSource(
+            session: try ConfigSession(loading: path), watchInterval: .milliseconds(20), metrics: AgentMetrics(version: "test"),
+            logger: Logger(label: "test"))
+        #expect(source.current()?.state.services.map(\.name).contains("files/a") == true)
+
+        let (changes, continuation) = AsyncStream.makeStream(of: DesiredStateChange.self)
+        let watcher = Task { await source.run { continuation.yield($0) } }
+        defer { watcher.cancel() }
+        var iterator = changes.makeAsyncIterator()
+
+        try service("files/a", 2).write(toFile: directory + "/services.d/a.yaml", atomically: true, encoding: .utf8)
+        _ = await iterator.next()
+        let edited = try #require(source.current())
+        #expect(edited.state.services.first { $0.name == "files/a" }?.clusterIPs == [IPAddress("198.18.0.2")!])
+        #expect(edited.edit?.services == ["files/a"])
+
+        try service("files/b", 3).write(toFile: directory + "/services.d/b.yaml", atomically: true, encoding: .utf8)
+        _ = await iterator.next()
+        #expect(source.current()?.state.services.map(\.name).suffix(2) == ["files/a", "files/b"])
+    }
 }

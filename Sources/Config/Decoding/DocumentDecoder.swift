@@ -1,9 +1,9 @@
 import IPVSCore
 
 /// Decodes the top level of the file: this node, the interface, the fleet's nodes and the
-/// cluster's pod ranges, kernel settings and the services.
+/// cluster's pod ranges, kernel settings, the services and the files that hold more of them.
 enum DocumentDecoder {
-    static let keys = ["node", "interface", "clusterCIDRs", "nodes", "kernel", "defaults", "services"]
+    static let keys = ["node", "interface", "clusterCIDRs", "nodes", "kernel", "defaults", "services", "serviceFiles"]
     static let nodeKeys = ["addresses", "zone", "podCIDRs"]
 
     /// Top-level keys starting with this are ignored, as in Docker Compose: a place to define
@@ -38,12 +38,34 @@ enum DocumentDecoder {
                 servicesNode.report(
                     .invalidValue, "services come from the Kubernetes API here; this file gives only interface, nodes, kernel and defaults")
             }
-        } else if let servicesNode = fields.required("services") {
-            // Required, even if empty: a file that lost its services (truncated, wrong file) must
-            // not read as "remove every service".
-            document.serviceItems = servicesNode.sequence() ?? []
+            if let filesNode = fields["serviceFiles"] {
+                filesNode.report(.invalidValue, "services come from the Kubernetes API here; this file names no service files")
+            }
+            return document
         }
+        if let filesNode = fields["serviceFiles"] {
+            document.serviceFiles = serviceFilePatterns(filesNode)
+        }
+        // Required, even if empty, unless files hold the services: a file that lost its
+        // services (truncated, wrong file) must not read as "remove every service".
+        let servicesNode =
+            fields["serviceFiles"] == nil
+            ? fields.required("services", reason: " (it may be empty, or 'serviceFiles' may name the files that hold the services)")
+            : fields["services"]
+        document.serviceItems = servicesNode?.sequence() ?? []
         return document
+    }
+
+    /// `serviceFiles`: a list of non-empty patterns.
+    private static func serviceFilePatterns(_ node: ConfigNode) -> [Located<String>] {
+        (node.sequence() ?? []).compactMap { item in
+            guard let pattern = item.string() else { return nil }
+            guard !pattern.isEmpty else {
+                item.report(.invalidValue, "a service file pattern cannot be empty")
+                return nil
+            }
+            return Located(value: pattern, node: item)
+        }
     }
 
     /// The rules of the kernel's `dev_valid_name`, so that a bad name fails here and not when
@@ -106,6 +128,8 @@ struct DecodedDocument {
     var defaults = ServiceDefaults()
     /// The items of `services`, not yet decoded.
     var serviceItems: [ConfigNode] = []
+    /// The patterns of `serviceFiles`, as written.
+    var serviceFiles: [Located<String>] = []
     var services: [ServiceSpec] = []
 
     var state: DesiredState {

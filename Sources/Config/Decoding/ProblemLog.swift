@@ -15,6 +15,12 @@ final class ProblemLog {
                 path: path.description, code: code, message: message))
     }
 
+    /// Problems found before the document could be walked (the file could not be read or
+    /// composed).
+    func append(_ found: [ConfigProblem]) {
+        problems += found
+    }
+
     /// In file order, each problem once: a value reached twice through a YAML merge key or alias
     /// would otherwise repeat its problem.
     var sortedUniqueProblems: [ConfigProblem] {

@@ -1,28 +1,49 @@
 import IPVSCore
 
-/// The config file as last loaded, with what loading it again after an edit needs to read only
-/// the services the edit touched: the agent's reload of a 10,000-service file after a
-/// one-service edit then costs about what that service costs, not what the file does.
+/// The config as last loaded, with what loading it again after an edit needs to read only
+/// the services the edit touched: the agent's reload of a 10,000-service config after a
+/// one-service edit then costs about what that service costs, not what the config does.
 ///
-/// A load compares the new text with the last good one item by item, by their fingerprints
-/// (``ServiceListText``): the last text itself is not kept. When all that differs lies within
-/// items of the `services` list, and the file has no aliases (whose meaning reaches across
-/// items) and no directives, those items alone are composed and decoded again, on their own,
-/// and checked against what the other services claim (``ServiceClaims``). Any problem, or any
-/// other edit, and the whole file is loaded as ``ConfigLoader`` loads it: a refused file is
-/// reported exactly as a full load reports it, every problem at its line and column.
+/// A load compares the config file's new text with the last good one item by item, by their
+/// fingerprints (``ServiceListText``): the last text itself is not kept. When all that differs
+/// lies within items of the `services` list, and the file has no aliases (whose meaning reaches
+/// across items) and no directives, those items alone are composed and decoded again, on their
+/// own, and checked against what the other services claim (``ServiceClaims``). A service file
+/// (`serviceFiles`) whose stamp on disk is unchanged is not read at all; one that changed is
+/// read and taken in whole, the same way. Any problem, or any other edit (several parts at
+/// once, a service file added or removed), and the whole config is loaded as ``ConfigLoader``
+/// loads it: a refused config is reported exactly as a full load reports it, every problem at
+/// its file, line and column.
 public struct ConfigSession: Sendable {
     public let path: String
     public let origin: ConfigLoader.ServiceOrigin
     /// The last good state.
     public private(set) var state: DesiredState
-    /// What a load of part of the file needs; nil when the next load must read all of it.
-    private var partial: Partial?
+    /// What a load of part of the config needs; nil when the next load must read all of it.
+    var partial: Partial?
 
-    private struct Partial: Sendable {
-        var text: ServiceListText
+    struct Partial: Sendable {
+        var text: ConfigText
         var claims: ServiceClaims
         var context: DocumentRules.Context
+        var serviceFiles: ConfigLoader.ServiceFileSet?
+    }
+
+    /// What a load remembers of the config file's own text.
+    enum ConfigText: Sendable {
+        /// Where each item of its `services` list lies, and their hashes: an edit of items
+        /// reads those items alone.
+        case list(ServiceListText)
+        /// A hash of the whole text, which holds `serviceCount` services: any edit of it loads
+        /// the whole config (a file whose services are in service files, or not in a block list).
+        case whole(TextFingerprint, serviceCount: Int)
+
+        var serviceCount: Int {
+            switch self {
+            case .list(let text): text.layout.count
+            case .whole(_, let count): count
+            }
+        }
     }
 
     /// What a load changed.
@@ -43,11 +64,18 @@ public struct ConfigSession: Sendable {
     public init(path: String, text: [UInt8], servicesFrom origin: ConfigLoader.ServiceOrigin = .file) throws(ConfigError) {
         self.path = path
         self.origin = origin
-        (state, partial) = try Self.loadWhole(Self.withoutByteOrderMark(text), path: path, origin: origin)
+        (state, partial, serviceFilePatterns) = try Self.loadWhole(Self.withoutByteOrderMark(text), path: path, origin: origin)
     }
 
     /// What the next load compares its text with; nil when it will read the whole text.
-    var remembered: ServiceListText? { partial?.text }
+    var remembered: ServiceListText? {
+        guard case .list(let text)? = partial?.text else { return nil }
+        return text
+    }
+
+    /// The config's service-file patterns, which a watcher expands to see files come and go;
+    /// nil when it names none.
+    public private(set) var serviceFilePatterns: ServiceFilePatterns?
 
     /// Reads the file again. A refused file leaves the session as it was.
     public mutating func reload() throws(ConfigError) -> Change {
@@ -55,48 +83,73 @@ public struct ConfigSession: Sendable {
     }
 
     /// Takes the content of `file` as the new content of this session's file (which
-    /// ``reload()`` reads), compared with the last good text as it is read. A refused file
-    /// leaves the session as it was.
+    /// ``reload()`` reads), compared with the last good text as it is read, and the service
+    /// files as they are now. A refused config leaves the session as it was.
     public mutating func load(contentsOf file: String) throws(ConfigError) -> Change {
         let whole = { () throws(ConfigError) in Self.withoutByteOrderMark(try SourceFile.bytes(of: file)) }
-        guard let remembered = partial?.text else { return try loadWhole(whole()) }
-        let compared: (ServiceListText.Comparison, ServiceListText.Excerpt?)
-        do {
-            compared = try BoundedFile.comparison(of: file, with: remembered, limit: ConfigLoader.maximumFileBytes)
-        } catch {
-            throw SourceFile.problem(error, file: file)
+        guard let partial else { return try loadWhole(whole()) }
+        switch partial.text {
+        case .list(let remembered):
+            let compared: (ServiceListText.Comparison, ServiceListText.Excerpt?)
+            do {
+                compared = try BoundedFile.comparison(of: file, with: remembered, limit: ConfigLoader.maximumFileBytes)
+            } catch {
+                throw SourceFile.problem(error, file: file)
+            }
+            // A whole load reads the file again, and takes whatever version it then finds.
+            return try load(compared.0, excerpt: compared.1, whole: whole)
+        case .whole(let fingerprint, _):
+            let text = try whole()
+            let same = text.withUnsafeBytes { TextFingerprint(of: $0) } == fingerprint
+            return try load(same ? .same : .notWithinItems, excerpt: nil) { () throws(ConfigError) in text }
         }
-        // A whole load reads the file again, and takes whatever version it then finds.
-        return try load(compared.0, excerpt: compared.1, whole: whole)
     }
 
-    /// Takes `text` as the file's new content. A refused text leaves the session as it was.
+    /// Takes `text` as the file's new content, and the service files as they are now. A
+    /// refused config leaves the session as it was.
     public mutating func load(_ text: [UInt8]) throws(ConfigError) -> Change {
         let text = Self.withoutByteOrderMark(text)
-        guard let remembered = partial?.text else { return try loadWhole(text) }
-        let excerpt = ServiceListText.Excerpt(start: 0, bytes: text, textCount: text.count)
-        return try load(text.withUnsafeBytes(remembered.compare), excerpt: excerpt) { () throws(ConfigError) in text }
+        let whole = { () throws(ConfigError) in text }
+        switch partial?.text {
+        case .list(let remembered)?:
+            let excerpt = ServiceListText.Excerpt(start: 0, bytes: text, textCount: text.count)
+            return try load(text.withUnsafeBytes(remembered.compare), excerpt: excerpt, whole: whole)
+        case .whole(let fingerprint, _)?:
+            let same = text.withUnsafeBytes { TextFingerprint(of: $0) } == fingerprint
+            return try load(same ? .same : .notWithinItems, excerpt: nil, whole: whole)
+        case nil:
+            return try loadWhole(text)
+        }
     }
 
-    /// Takes in a new text as `comparison` with the last good one found it: `excerpt` holds at
-    /// least what an edit of items needs, `whole` gives the whole new text.
+    /// Takes in a new config whose file's text `comparison` with the last good one found:
+    /// `excerpt` holds at least what an edit of items needs, `whole` gives the whole new text.
+    /// Only one part may have changed to be taken in alone: the file's items, or one service file.
     private mutating func load(
         _ comparison: ServiceListText.Comparison, excerpt: ServiceListText.Excerpt?, whole: () throws(ConfigError) -> [UInt8]
     ) throws(ConfigError) -> Change {
-        switch comparison {
-        case .same:
+        var changedFile: ServiceFileReader.Read?
+        if let files = partial?.serviceFiles {
+            guard let (current, changed) = ServiceFileReader.changes(since: files) else { return try loadWhole(whole()) }
+            partial?.serviceFiles = current
+            changedFile = changed
+        }
+        switch (comparison, changedFile) {
+        case (.same, nil):
             return Change(editedServices: [], readPartially: true)
-        case .items(let items, let replacement):
+        case (.same, let file?):
+            if let change = loadServiceFile(file) { return change }
+        case (.items(let items, let replacement), nil):
             if let excerpt, let change = loadPart(items, replacedBy: replacement, from: excerpt) { return change }
-        case .notWithinItems:
+        default:
             break
         }
         return try loadWhole(whole())
     }
 
-    /// Loads the whole `text`, without a byte-order mark.
+    /// Loads the whole text (without a byte-order mark) and the service files.
     private mutating func loadWhole(_ text: [UInt8]) throws(ConfigError) -> Change {
-        (state, partial) = try Self.loadWhole(text, path: path, origin: origin)
+        (state, partial, serviceFilePatterns) = try Self.loadWhole(text, path: path, origin: origin)
         return Change(editedServices: nil, readPartially: false)
     }
 
@@ -105,24 +158,30 @@ public struct ConfigSession: Sendable {
         return stripped.count == bytes.count ? bytes : Array(stripped)
     }
 
-    /// Loads the whole text; with what a later load of part of it needs when the file allows
-    /// one: its services in a block list, no aliases or directives, and no file it names (a CA
-    /// bundle may change while the config does not, and only a whole load reads it again).
+    /// Loads the whole text and the service files; with what a later load of part of them needs
+    /// when the config allows one: no file it names beside the service files (a CA bundle may
+    /// change while the config does not, and only a whole load reads it again). Its items are
+    /// read alone when its services are in a block list and it has no aliases or directives.
     private static func loadWhole(
         _ text: [UInt8], path: String, origin: ConfigLoader.ServiceOrigin
-    ) throws(ConfigError) -> (DesiredState, Partial?) {
+    ) throws(ConfigError) -> (DesiredState, Partial?, ServiceFilePatterns?) {
         let loaded = try ConfigLoader.decode(YAMLDocument.compose(text, file: path), file: path, servicesFrom: origin)
-        guard origin == .file, let tree = loaded.tree, !tree.usesAliases, !tree.hasDirectives,
-            !loaded.state.services.contains(where: Self.namesFiles),
-            let list = tree.rootValue(of: "services"), let claims = loaded.claims, let context = loaded.context,
+        let patterns = loaded.serviceFiles?.patterns
+        guard origin == .file, let tree = loaded.tree, let claims = loaded.claims, let context = loaded.context,
+            !loaded.state.services.contains(where: Self.namesFiles)
+        else { return (loaded.state, nil, patterns) }
+        let ownCount = loaded.state.services.count - (loaded.serviceFiles?.files.reduce(0) { $0 + $1.serviceCount } ?? 0)
+        var remembered = ConfigText.whole(text.withUnsafeBytes { TextFingerprint(of: $0) }, serviceCount: ownCount)
+        if !tree.usesAliases, !tree.hasDirectives, let list = tree.rootValue(of: "services"),
             let layout = text.withUnsafeBufferPointer({ ServiceListLayout(of: list, in: tree, text: $0) })
-        else { return (loaded.state, nil) }
-        let remembered = text.withUnsafeBytes { ServiceListText($0, layout: layout) }
-        return (loaded.state, Partial(text: remembered, claims: claims, context: context))
+        {
+            remembered = .list(text.withUnsafeBytes { ServiceListText($0, layout: layout) })
+        }
+        return (loaded.state, Partial(text: remembered, claims: claims, context: context, serviceFiles: loaded.serviceFiles), patterns)
     }
 
     /// Whether a service's checks read a file (`caFile`) when the config is loaded.
-    private static func namesFiles(_ service: ServiceSpec) -> Bool {
+    static func namesFiles(_ service: ServiceSpec) -> Bool {
         let checks = [service.healthCheck] + service.endpoints.map(\.healthCheck)
         return checks.contains { check in
             guard case .http(let probe)? = check?.probe, case .bundle? = probe.verification?.trustRoots else { return false }
@@ -137,9 +196,10 @@ public struct ConfigSession: Sendable {
     ) -> Change? {
         guard var partial = partial.take() else { return nil }
         let log = ProblemLog(file: path)
-        guard let after = Self.services(in: excerpt[replacement], column: partial.text.layout.column, log: log),
+        guard case .list(let text) = partial.text,
+            let after = Self.services(in: excerpt[replacement], column: text.layout.column, log: log),
             // A list left empty is `services:` with nothing, which a full load refuses.
-            after.services.count > items.count - partial.text.layout.count,
+            after.services.count > items.count - text.layout.count,
             !after.services.contains(where: { Self.namesFiles($0.spec) })
         else {
             self.partial = partial
@@ -148,14 +208,19 @@ public struct ConfigSession: Sendable {
         let oldSpecs = Array(state.services[items])  // a copy of the few, not of the list
         // From here on the claims change: a refused part leaves them unusable, and the next
         // load reads the whole file (as this one then does).
-        DocumentRules.checkReplacement(oldSpecs, with: after.services, claims: &partial.claims, context: partial.context)
+        DocumentRules.checkReplacement(
+            oldSpecs, with: after.services, in: path, claims: &partial.claims, context: partial.context)
         guard log.problems.isEmpty else { return nil }
 
-        let newSpecs = after.services.map(\.spec)
-        state.services.replaceSubrange(items, with: newSpecs)
         let starts = after.starts.map { $0 + replacement.lowerBound }
-        partial.text = partial.text.replacing(items, withItemsAt: starts, from: excerpt)
+        partial.text = .list(text.replacing(items, withItemsAt: starts, from: excerpt))
         self.partial = partial
+        return replace(items, holding: oldSpecs, with: after.services.map(\.spec))
+    }
+
+    /// Puts `newSpecs` in place of the services at `range`, which were `oldSpecs`.
+    mutating func replace(_ range: Range<Int>, holding oldSpecs: [ServiceSpec], with newSpecs: [ServiceSpec]) -> Change {
+        state.services.replaceSubrange(range, with: newSpecs)
         var edited: Set<String>? = nil
         if oldSpecs.count == newSpecs.count, zip(oldSpecs, newSpecs).allSatisfy({ $0.name == $1.name }) {
             edited = Set(zip(oldSpecs, newSpecs).filter { $0 != $1 }.map(\.0.name))

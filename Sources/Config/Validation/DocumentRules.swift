@@ -1,6 +1,7 @@
 import IPVSCore
 
-/// The rules that span the whole file, and the order every rule runs in.
+/// The rules that span the whole config (its file and its service files), and the order every
+/// rule runs in.
 ///
 /// Services are checked one at a time, as they are decoded (``check(_:)``), so that a decoded
 /// service, which keeps a node for every value it holds, is gone before the next one is decoded:
@@ -28,9 +29,14 @@ struct DocumentRules {
     /// including those of services written after it.
     private var healthCheckPorts: [ServiceClaims.HealthCheckPort] = []
 
-    /// Rules for the services of `document`, whose other parts are decoded.
-    init(_ document: DecodedDocument) {
-        self.init(context: Context(document), claims: ServiceClaims(nodes: document.nodes))
+    /// Rules for the services of `document`, whose other parts are decoded, written in `file`.
+    init(_ document: DecodedDocument, file: String) {
+        self.init(context: Context(document), claims: ServiceClaims(nodes: document.nodes, file: file))
+    }
+
+    /// The services checked from now on are written in `file` (a service file).
+    mutating func enterFile(_ file: String) {
+        claims.enterFile(file)
     }
 
     /// Rules for services checked against `claims`, those of the services already checked.
@@ -43,7 +49,7 @@ struct DocumentRules {
     mutating func check(_ service: DecodedService) {
         Self.check(service, context: context)
         claims.claim(service)
-        if let port = ServiceClaims.HealthCheckPort(of: service) { healthCheckPorts.append(port) }
+        if let port = claims.healthCheckPort(of: service) { healthCheckPorts.append(port) }
     }
 
     /// The rules left once every service is checked; returns what the services claim, for a
@@ -59,13 +65,14 @@ struct DocumentRules {
         return claims
     }
 
-    /// The rules for services that replace others in a document that passed every rule: the
-    /// same as a load of the whole new document would apply. Problems go to the new services'
+    /// The rules for services written in `file` that replace others in a config that passed
+    /// every rule: the same as a load of the whole new config would apply. Problems go to the new services'
     /// log; `claims` then is no longer meaningful.
     static func checkReplacement(
-        _ old: [ServiceSpec], with new: [DecodedService], claims: inout ServiceClaims, context: Context
+        _ old: [ServiceSpec], with new: [DecodedService], in file: String, claims: inout ServiceClaims, context: Context
     ) {
         for service in old { claims.release(service) }
+        claims.enterFile(file)
         var rules = DocumentRules(context: context, claims: claims)
         for service in new { rules.check(service) }
         claims = rules.claimingHealthCheckPorts()

@@ -1,9 +1,10 @@
 import IPVSCore
 
-/// What services claim across the whole file, each once: a name, each kernel virtual service
+/// What services claim across the config, each once: a name, each kernel virtual service
 /// (VIP, port and protocol; firewall mark and family), each node port per protocol, and each
 /// health-check port (apart from the TCP node ports too, as the kernel would take those first).
-/// The later claim is the one reported, naming the earlier.
+/// The later claim is the one reported, naming the earlier, and its file when that is another
+/// (a service file's, ``enterFile(_:)``).
 ///
 /// Kept between reloads by ``ConfigSession``: a reload that changes a few services gives their
 /// old claims back and makes their new ones, instead of checking every service again. So an
@@ -13,16 +14,21 @@ struct ServiceClaims {
         var service: ServiceLabel
         var line: Int32
         var column: Int32
+        /// An index into ``files``.
+        var file: UInt16
 
-        init(_ service: ServiceLabel, at node: ConfigNode) {
+        init(_ service: ServiceLabel, at node: ConfigNode, file: UInt16) {
             self.service = service
             line = Int32(node.line)
             column = Int32(node.column)
+            self.file = file
         }
-
-        var position: String { "line \(line), column \(column)" }
-        var what: String { "\(service) (\(position))" }
     }
+
+    /// The files services were claimed in: the config file first, then the service files.
+    private var files: [String] = []
+    /// The file of the services claimed now.
+    private var currentFile: UInt16 = 0
 
     private var names: [String: Owner] = [:]
     private var virtualServices: [VirtualServiceKey: Owner] = [:]
@@ -30,9 +36,28 @@ struct ServiceClaims {
     private var healthCheckPorts: [UInt16: Owner] = [:]
     private let nodeAddresses: [IPAddress]
 
-    init(nodes: [DecodedNode]) {
+    init(nodes: [DecodedNode], file: String) {
         nodeAddresses = nodes.flatMap { $0.addresses.map(\.value) }
+        files = [file]
     }
+
+    /// The services claimed from now on are written in `file`.
+    mutating func enterFile(_ file: String) {
+        currentFile = UInt16(files.firstIndex(of: file) ?? files.endIndex)
+        if Int(currentFile) == files.endIndex { files.append(file) }
+    }
+
+    private func owner(_ service: ServiceLabel, at node: ConfigNode) -> Owner {
+        Owner(service, at: node, file: currentFile)
+    }
+
+    /// Where `owner` is written, as a problem in the current file names it.
+    private func position(_ owner: Owner) -> String {
+        let place = "line \(owner.line), column \(owner.column)"
+        return owner.file == currentFile ? place : "\(files[Int(owner.file)]), \(place)"
+    }
+
+    private func what(_ owner: Owner) -> String { "\(owner.service) (\(position(owner)))" }
 
     /// Claims the service's name, virtual services and node ports. Its health-check port is
     /// claimed apart (``claimHealthCheckPort(_:)``), once every node port is known.
@@ -40,16 +65,16 @@ struct ServiceClaims {
         let label = ServiceLabel(service)
         if let name = service.name {
             if let owner = names[name.value] {
-                name.node.report(.duplicateName, "service name '\(name.value)' is already used (\(owner.position))")
+                name.node.report(.duplicateName, "service name '\(name.value)' is already used (\(position(owner)))")
             } else {
-                names[name.value] = Owner(label, at: name.node)
+                names[name.value] = owner(label, at: name.node)
             }
         }
         for (key, node) in virtualServiceKeys(of: service) {
             if let owner = virtualServices[key] {
-                node.report(.duplicateVirtualService, "\(key) is already declared by \(owner.what)")
+                node.report(.duplicateVirtualService, "\(key) is already declared by \(what(owner))")
             } else {
-                virtualServices[key] = Owner(label, at: node)
+                virtualServices[key] = owner(label, at: node)
             }
         }
     }
@@ -60,23 +85,26 @@ struct ServiceClaims {
         var port: Located<UInt16>
 
         /// Nil when the service gives no port.
-        init?(of service: DecodedService) {
-            guard let port = service.healthCheckNodePort else { return nil }
-            self.service = ServiceLabel(service)
-            self.port = port
-        }
+        /// An index into ``files``.
+        var file: UInt16
+    }
+
+    /// The health-check port of `service`, written in the current file; nil when it gives none.
+    func healthCheckPort(of service: DecodedService) -> HealthCheckPort? {
+        service.healthCheckNodePort.map { HealthCheckPort(service: ServiceLabel(service), port: $0, file: currentFile) }
     }
 
     /// The health-check server listens on TCP on every node, so its port must be free of other
     /// services' health checks and of TCP node ports.
     mutating func claimHealthCheckPort(_ claim: HealthCheckPort) {
+        currentFile = claim.file
         let health = claim.port
         if let owner = nodePorts[PortKey(port: health.value, protocol: .tcp)] {
-            health.node.report(.duplicatePort, "healthCheckNodePort \(health.value) is a TCP nodePort of \(owner.what)")
+            health.node.report(.duplicatePort, "healthCheckNodePort \(health.value) is a TCP nodePort of \(what(owner))")
         } else if let owner = healthCheckPorts[health.value] {
-            health.node.report(.duplicatePort, "healthCheckNodePort \(health.value) is already used by \(owner.what)")
+            health.node.report(.duplicatePort, "healthCheckNodePort \(health.value) is already used by \(what(owner))")
         } else {
-            healthCheckPorts[health.value] = Owner(claim.service, at: health.node)
+            healthCheckPorts[health.value] = owner(claim.service, at: health.node)
         }
     }
 
@@ -117,15 +145,15 @@ struct ServiceClaims {
             let key = PortKey(port: nodePort.value, protocol: port.protocol)
             if let owner = nodePorts[key] {
                 nodePort.node.report(
-                    .duplicateVirtualService, "nodePort \(nodePort.value)/\(port.protocol.name) is already used by \(owner.what)")
+                    .duplicateVirtualService, "nodePort \(nodePort.value)/\(port.protocol.name) is already used by \(what(owner))")
                 continue
             }
             if port.protocol == .tcp, let owner = healthCheckPorts[nodePort.value] {
                 nodePort.node.report(
-                    .duplicateVirtualService, "nodePort \(nodePort.value)/TCP is the healthCheckNodePort of \(owner.what)")
+                    .duplicateVirtualService, "nodePort \(nodePort.value)/TCP is the healthCheckNodePort of \(what(owner))")
                 continue
             }
-            nodePorts[key] = Owner(ServiceLabel(service), at: nodePort.node)
+            nodePorts[key] = owner(ServiceLabel(service), at: nodePort.node)
             for address in nodeAddresses {
                 keys.append((.address(address, port: nodePort.value, protocol: port.protocol), nodePort.node))
             }

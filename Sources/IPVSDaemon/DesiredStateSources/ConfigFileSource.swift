@@ -12,6 +12,8 @@ public final class ConfigFileSource: DesiredStateSource {
     struct Memory {
         var current: SourceState
         var fingerprint: ConfigFingerprint?
+        /// The service files the last good config names, watched beside it.
+        var serviceFiles: ServiceFilePatterns?
     }
 
     public let path: String
@@ -33,7 +35,8 @@ public final class ConfigFileSource: DesiredStateSource {
         memory = Mutex(
             Memory(
                 current: SourceState(state: session.state, generation: 1, changedSince: nil),
-                fingerprint: ConfigFingerprint.of(path: session.path)))
+                fingerprint: ConfigFingerprint.of(path: session.path, serviceFiles: session.serviceFilePatterns),
+                serviceFiles: session.serviceFilePatterns))
         self.session = Mutex(session)
     }
 
@@ -50,7 +53,8 @@ public final class ConfigFileSource: DesiredStateSource {
     public func run(changed: @escaping @Sendable (DesiredStateChange) -> Void) async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: watchInterval) } catch { return }
-            let fingerprint = ConfigFingerprint.of(path: path)
+            let patterns = memory.withLock { $0.serviceFiles }
+            let fingerprint = ConfigFingerprint.of(path: path, serviceFiles: patterns)
             let moved = memory.withLock { fingerprint != nil && fingerprint != $0.fingerprint }
             guard moved else { continue }
             await reload()
@@ -60,15 +64,16 @@ public final class ConfigFileSource: DesiredStateSource {
 
     public func reload() async {
         let arrived = ContinuousClock.now
-        let fingerprint = ConfigFingerprint.of(path: path)
+        let patterns = memory.withLock { $0.serviceFiles }
+        let fingerprint = ConfigFingerprint.of(path: path, serviceFiles: patterns)
         memory.withLock { $0.fingerprint = fingerprint }
-        let loaded: Result<(DesiredState, ConfigSession.Change), ConfigError>
+        let loaded: Result<(DesiredState, ConfigSession.Change, ServiceFilePatterns?), ConfigError>
         do {
             loaded = try await NIOThreadPool.singleton.runIfActive { [self] in
                 self.session.withLock { session in
                     Result { () throws(ConfigError) in
                         let change = try session.reload()
-                        return (session.state, change)
+                        return (session.state, change, session.serviceFilePatterns)
                     }
                 }
             }
@@ -76,8 +81,14 @@ public final class ConfigFileSource: DesiredStateSource {
             return  // the thread pool is shutting down with the agent
         }
         switch loaded {
-        case .success(let (state, change)):
+        case .success(let (state, change, patterns)):
             memory.withLock { memory in
+                if patterns != memory.serviceFiles {
+                    // The files to watch changed with the config: the next poll loads again,
+                    // which finds nothing changed unless something did since.
+                    memory.serviceFiles = patterns
+                    memory.fingerprint = nil
+                }
                 let generation = memory.current.generation
                 memory.current = SourceState(
                     state: state, generation: generation + 1,

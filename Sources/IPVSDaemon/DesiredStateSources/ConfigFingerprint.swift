@@ -1,26 +1,26 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Config
 
-/// What identifies one version of the config file on disk: the file the path resolves to and its
-/// size and modification time. Polled once a second rather than watched with inotify: that needs
-/// no thread of its own and follows atomic renames and symlink swaps (a ConfigMap's `..data`),
-/// which watches on the old inode miss.
+/// What identifies one version of the config on disk: the ``FileStamp`` of the config file and
+/// of each service file its patterns match now. Polled once a second rather than watched with
+/// inotify: that needs no thread of its own and follows atomic renames and symlink swaps (a
+/// ConfigMap's `..data`), which watches on the old inode miss; a file added to a service-file
+/// directory changes the list of files.
 struct ConfigFingerprint: Hashable, Sendable {
-    var device: UInt64
-    var inode: UInt64
-    var size: Int64
-    var modifiedSeconds: Int
-    var modifiedNanoseconds: Int
+    var file: FileStamp
+    /// Each service file's path and stamp (nil when it cannot be examined).
+    var serviceFiles: [ServiceFile] = []
 
-    /// nil when the file cannot be examined (missing: the next load reports why).
-    static func of(path: String) -> ConfigFingerprint? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+    struct ServiceFile: Hashable, Sendable {
+        var path: String
+        var stamp: FileStamp?
+    }
+
+    /// nil when the config file cannot be examined (missing: the next load reports why).
+    static func of(path: String, serviceFiles patterns: ServiceFilePatterns? = nil) -> ConfigFingerprint? {
+        guard let file = FileStamp(path: path) else { return nil }
+        // A pattern that cannot be expanded lists no files: the load it starts reports why.
+        let paths = patterns.flatMap { try? $0.files() } ?? []
         return ConfigFingerprint(
-            device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-            modifiedSeconds: info.st_mtim.tv_sec, modifiedNanoseconds: info.st_mtim.tv_nsec)
+            file: file, serviceFiles: paths.map { ServiceFile(path: $0, stamp: FileStamp(path: $0)) })
     }
 }

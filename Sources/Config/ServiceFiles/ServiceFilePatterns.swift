@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The config's `serviceFiles`: shell patterns (`glob(3)`) naming the files that hold more
+/// services, written relative to the config file's directory.
+///
+/// Expanded again at every load and by the agent's watcher, so that a file added to or removed
+/// from a directory counts as an edit. A pattern with a wildcard may match nothing (an empty
+/// `services.d`); a plain path must name a file, which reading it then reports when it does not.
+public struct ServiceFilePatterns: Sendable, Equatable {
+    /// Resolved against the config file's directory, in the order written.
+    public let patterns: [String]
+
+    /// - Parameters:
+    ///   - written: the patterns as the config writes them.
+    ///   - configFile: the config file's path, whose directory relative patterns start from.
+    init(_ written: [String], relativeTo configFile: String) {
+        let slash = configFile.lastIndex(of: "/")
+        let directory = slash.map { String(configFile[...$0]) } ?? ""
+        patterns = written.map { $0.hasPrefix("/") ? $0 : directory + $0 }
+    }
+
+    /// Why a pattern could not be expanded.
+    public struct ExpansionError: Error, Sendable, Equatable {
+        public var pattern: String
+        public var reason: String
+    }
+
+    /// The files the patterns name: each pattern's matches in sorted order, patterns in the
+    /// order written, a file named twice kept at its first place; directories left out.
+    public func files() throws(ExpansionError) -> [String] {
+        var files: [String] = []
+        var seen = Set<String>()
+        for pattern in patterns {
+            for file in try Self.expand(pattern) where seen.insert(file).inserted { files.append(file) }
+        }
+        return files
+    }
+
+    private static func expand(_ pattern: String) throws(ExpansionError) -> [String] {
+        var matches = glob_t()
+        defer { globfree(&matches) }
+        // GLOB_MARK ends a directory's name with '/', so that it can be left out.
+        let status = glob(pattern, GLOB_MARK | GLOB_BRACE, nil, &matches)
+        switch status {
+        case 0:
+            break
+        case GLOB_NOMATCH:
+            return hasWildcard(pattern) ? [] : [pattern]
+        case GLOB_ABORTED:
+            throw ExpansionError(pattern: pattern, reason: "a directory on its way cannot be read")
+        default:
+            throw ExpansionError(pattern: pattern, reason: "it cannot be expanded (glob error \(status))")
+        }
+        return (0..<Int(matches.gl_pathc)).compactMap { index in
+            matches.gl_pathv[index].map { String(cString: $0) }
+        }.filter { !$0.hasSuffix("/") }
+    }
+
+    private static func hasWildcard(_ pattern: String) -> Bool {
+        pattern.contains { "*?[{".contains($0) }
+    }
+}

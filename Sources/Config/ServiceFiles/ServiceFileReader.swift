@@ -1,0 +1,74 @@
+import IPVSCore
+
+/// Reads a service file: a YAML mapping whose `services` lists services as the config file's
+/// does (extension keys, `x-`, may hold anchors for them). Its services are checked with the
+/// config file's (``DocumentRules``), and every problem is located in the service file.
+enum ServiceFileReader {
+    static let keys = ["services"]
+
+    /// A service file's text as read, with its version.
+    struct Read {
+        var bytes: [UInt8]
+        var version: ServiceFileVersion
+    }
+
+    /// Reads the file at `path`; its version counts no services yet.
+    static func read(_ path: String) throws(ConfigError) -> Read {
+        let readAt = ServiceFileVersion.now()
+        // Taken before the read: a write after it gives a stamp the next load does not trust.
+        let stamp = FileStamp(path: path)
+        let bytes = try SourceFile.bytes(of: path)
+        let text = bytes.withUnsafeBytes { TextFingerprint(of: $0) }
+        return Read(bytes: bytes, version: ServiceFileVersion(path: path, stamp: stamp, readAt: readAt, text: text, serviceCount: 0))
+    }
+
+    /// The tree of a file read.
+    static func compose(_ read: Read) throws(ConfigError) -> YAMLTree {
+        guard let tree = try YAMLDocument.compose(read.bytes, file: read.version.path) else {
+            throw ConfigError(problems: [
+                ConfigProblem(
+                    file: read.version.path, line: 1, column: 1, path: "services", code: .missingKey,
+                    message: "the service file holds no document; it needs 'services' (which may be empty: services: [])")
+            ])
+        }
+        return tree
+    }
+
+    /// The items of the file's `services`; nil when the file is not such a mapping (reported to
+    /// `root`'s log).
+    static func serviceItems(_ root: ConfigNode) -> [ConfigNode]? {
+        guard let fields = root.mapping(allowedKeys: keys, ignoredPrefix: DocumentDecoder.extensionPrefix) else { return nil }
+        return fields.required("services")?.sequence()
+    }
+
+    /// Reads the file at `path`, decodes its services and checks them with `rules` (their claims
+    /// against those of every service checked before), appending them to `services`. Returns
+    /// its version (nil when it could not be read) and the log its problems go to, which the
+    /// rules still checked once every file is read may add to.
+    static func load(
+        _ path: String, rules: inout DocumentRules, into services: inout [ServiceSpec]
+    ) -> (ServiceFileVersion?, ProblemLog) {
+        let log = ProblemLog(file: path)
+        let file: Read
+        let tree: YAMLTree
+        do {
+            file = try read(path)
+            tree = try compose(file)
+        } catch {
+            log.append(error.problems)
+            return (nil, log)
+        }
+        rules.enterFile(path)
+        let root = ConfigNode(root: tree, log: log)
+        let items = serviceItems(root) ?? []
+        services.reserveCapacity(services.count + items.count)
+        for item in items {
+            guard let service = ServiceDecoder.decode(item) else { continue }
+            rules.check(service)
+            services.append(service.spec)
+        }
+        var version = file.version
+        version.serviceCount = items.count
+        return (version, log)
+    }
+}
