@@ -117,6 +117,41 @@ struct ExampleFileTests {
         #expect(state == expected)
     }
 
+    @Test("examples/service-files loads to exactly the declared state: the config's services, then each file's in order")
+    func serviceFiles() throws {
+        let state = try ConfigLoader.load(contentsOf: ConfigTesting.example("service-files/config.yaml"))
+        let search = { (name: String, vip: String, policy: TrafficPolicy, endpoints: [EndpointSpec]) in
+            ServiceSpec(
+                name: name, clusterIPs: self.addresses(vip), ports: [ServicePort(port: 80, targetPort: 8080)],
+                scheduler: .maglevHashing, schedulerFlags: .maglevFallback, internalTrafficPolicy: policy, endpoints: endpoints)
+        }
+        let expected = DesiredState(
+            nodeAddresses: ["node-a": addresses("192.0.2.11"), "node-b": addresses("192.0.2.12")],
+            nodeZones: ["node-a": "zone-1", "node-b": "zone-2"],
+            services: [
+                ServiceSpec(
+                    name: "infra/dns", clusterIPs: addresses("198.51.100.53"), ports: [ServicePort(port: 53, protocol: .udp)],
+                    endpoints: [
+                        EndpointSpec(address: address("10.1.0.53"), node: "node-a"),
+                        EndpointSpec(address: address("10.2.0.53"), node: "node-b"),
+                    ]),
+                search(
+                    "search/frontend", "198.51.100.20", .cluster,
+                    [
+                        EndpointSpec(address: address("10.1.0.20"), node: "node-a"),
+                        EndpointSpec(address: address("10.2.0.20"), node: "node-b"),
+                    ]),
+                search("search/suggest", "198.51.100.21", .local, [EndpointSpec(address: address("10.1.0.21"), node: "node-a")]),
+                ServiceSpec(
+                    name: "shop/web", clusterIPs: addresses("198.51.100.10"), ports: [ServicePort(port: 443)],
+                    endpoints: [
+                        EndpointSpec(address: address("10.1.0.10"), node: "node-a"),
+                        EndpointSpec(address: address("10.2.0.10"), node: "node-b", weight: 2),
+                    ]),
+            ])
+        #expect(state == expected)
+    }
+
     @Test("examples/firewall-mark.yaml loads to exactly the declared state")
     func firewallMark() throws {
         let state = try ConfigLoader.load(contentsOf: ConfigTesting.example("firewall-mark.yaml"))
