@@ -112,6 +112,19 @@ import Testing
         #expect(Self.loadAndCompare(edited, into: &session)?.readPartially == false)
     }
 
+    @Test("a line separator (U+2028) that YAML reads as a line break, in the last service: the text is read whole, and agrees")
+    func unicodeLineBreak() throws {
+        // At a line's start, before more indentation: to a layout that counts only LF and CR,
+        // the line would end the list; to YAML it is the next line of the endpoints.
+        let config = Self.config().replacingOccurrences(
+            of: "    endpoints: [{address: 203.0.113.200}]", with: "    endpoints:\n\u{2028}      - {address: 203.0.113.200}")
+        var session = try Self.session(config)
+        #expect(session.remembered == nil)
+        #expect(session.state.services.last?.endpoints.count == 1)
+        let edited = config.replacingOccurrences(of: "mark: 7,", with: "mark: 8,")
+        #expect(Self.loadAndCompare(edited, into: &session)?.readPartially == false)
+    }
+
     @Test("reloaded from the file: as from memory; a file naming a CA bundle is read whole, every time")
     func fromFile() throws {
         let directory = NSTemporaryDirectory() + "ipvsctl-session-\(UInt32.random(in: 0...UInt32.max))"

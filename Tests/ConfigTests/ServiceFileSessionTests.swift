@@ -81,6 +81,17 @@ import Testing
         #expect(afterEdit[0] == loaded[0] && afterEdit[2] == loaded[2], "an unchanged file was read")
         #expect(afterEdit[1] > loaded[1])
 
+        // Its services are remembered item by item: the next edit of one reads that one alone.
+        guard case .list(let remembered)? = session.partial?.serviceFiles?.files[1].text else {
+            Issue.record("a service file in a block list is remembered item by item")
+            return
+        }
+        #expect(remembered.layout.count == 2)
+        var previous = Self.serviceFile(1).replacingOccurrences(of: "weight: 2", with: "weight: 7")
+        previous.replaceSubrange(try #require(previous.range(of: "weight: 7")), with: "weight: 5")
+        try directory.write(Self.files[1], previous)
+        #expect(Self.reloadAndCompare(&session) == .init(editedServices: ["f1/s0"], readPartially: true))
+
         // Read again while its stamp is fresh, found the same by its hash.
         #expect(Self.reloadAndCompare(&session) == .init(editedServices: [], readPartially: true))
         #expect(Self.readTimes(session)[0] == loaded[0])

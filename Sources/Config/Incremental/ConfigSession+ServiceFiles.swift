@@ -1,59 +1,87 @@
 import IPVSCore
 
-extension ServiceFileReader {
-    /// The service files of `files` as they are now: each version confirmed (a stamp unchanged
-    /// and settled, or a text that hashes the same), and the one file whose text changed, read;
-    /// nil when the files that the patterns match are not the same, a file cannot be read, or
-    /// more than one changed: a whole load then reads them all (and reports what is wrong).
-    static func changes(since files: ConfigLoader.ServiceFileSet) -> (ConfigLoader.ServiceFileSet, Read?)? {
+/// A service file whose text changed since the last load: how, and what it is on disk now.
+struct ChangedServiceFile {
+    /// Its place in the load's service files.
+    var index: Int
+    var difference: RememberedText.Difference
+    var stamp: FileStamp?
+    var readAt: Int64
+
+    /// The service files of `files` as they are now: each unchanged one confirmed (its stamp
+    /// unchanged and settled, or its text compared the same, which renews its stamp), and the
+    /// one file whose text changed; nil when the files the patterns match are not the same, a
+    /// file cannot be read, or more than one changed: a whole load then reads them all (and
+    /// reports what is wrong).
+    static func find(since files: ConfigLoader.ServiceFileSet) -> (ConfigLoader.ServiceFileSet, ChangedServiceFile?)? {
         guard let paths = try? files.patterns.files(), paths == files.files.map(\.path) else { return nil }
         var current = files
-        var changed: Read?
+        var changed: ChangedServiceFile?
         for (index, version) in files.files.enumerated() {
-            guard !version.isSurelyUnchanged(now: FileStamp(path: version.path)) else { continue }
-            guard var read = try? read(version.path) else { return nil }
-            read.version.serviceCount = version.serviceCount
-            if read.version.text == version.text {
-                current.files[index] = read.version
+            let readAt = ServiceFileVersion.now()
+            let stamp = FileStamp(path: version.path)
+            guard !version.isSurelyUnchanged(now: stamp) else { continue }
+            guard let difference = try? version.text.difference(fromFile: version.path) else { return nil }
+            guard difference.comparison != .same else {
+                current.files[index].stamp = stamp
+                current.files[index].readAt = readAt
                 continue
             }
             guard changed == nil else { return nil }
-            changed = read
+            changed = ChangedServiceFile(index: index, difference: difference, stamp: stamp, readAt: readAt)
         }
         return (current, changed)
     }
 }
 
 extension ConfigSession {
-    /// Loads the service file `file` read again, in place of its services, when they pass every
-    /// rule; nil otherwise (the whole config is then loaded).
-    mutating func loadServiceFile(_ file: ServiceFileReader.Read) -> Change? {
+    /// Takes in the one service file that changed: the items an edit touched when it lies
+    /// within its `services` list, else the whole file; nil when that is refused or cannot be
+    /// done (the whole config is then loaded).
+    mutating func loadServiceFile(_ changed: ChangedServiceFile) -> Change? {
+        guard let partial, let files = partial.serviceFiles else { return nil }
+        let version = files.files[changed.index]
+        let offset = partial.text.serviceCount + files.files[..<changed.index].reduce(0) { $0 + $1.serviceCount }
+        if case .items(let items, let replacement) = changed.difference.comparison, case .list(let text) = version.text,
+            let excerpt = changed.difference.excerpt
+        {
+            guard
+                let (change, remembered) = loadItems(items, replacedBy: replacement, from: excerpt, of: text, in: version.path, at: offset)
+            else { return nil }
+            self.partial?.serviceFiles?.files[changed.index] = ServiceFileVersion(
+                path: version.path, stamp: changed.stamp, readAt: changed.readAt, text: .list(remembered))
+            return change
+        }
+        let read =
+            changed.difference.text.map {
+                ServiceFileReader.Read(path: version.path, text: $0, stamp: changed.stamp, readAt: changed.readAt)
+            } ?? (try? ServiceFileReader.read(version.path))
+        guard let read else { return nil }
+        return loadWholeServiceFile(read, index: changed.index, at: offset)
+    }
+
+    /// Loads the service file `read` whole, in place of its services, which begin at `offset`
+    /// in the state, when they pass every rule; nil otherwise (the whole config is then loaded).
+    private mutating func loadWholeServiceFile(_ read: ServiceFileReader.Read, index: Int, at offset: Int) -> Change? {
         guard var partial = partial.take() else { return nil }
-        let path = file.version.path
-        guard let files = partial.serviceFiles, let index = files.files.firstIndex(where: { $0.path == path }),
-            let tree = try? ServiceFileReader.compose(file)
-        else {
+        guard let files = partial.serviceFiles, let tree = try? ServiceFileReader.compose(read) else {
             self.partial = partial
             return nil
         }
-        let log = ProblemLog(file: path)
-        let root = ConfigNode(root: tree, log: log)
-        let items = ServiceFileReader.serviceItems(root) ?? []
+        let log = ProblemLog(file: read.path)
+        let items = ServiceFileReader.serviceItems(ConfigNode(root: tree, log: log)) ?? []
         let services = items.compactMap(ServiceDecoder.decode)
         guard log.problems.isEmpty, services.count == items.count, !services.contains(where: { Self.namesFiles($0.spec) }) else {
             self.partial = partial
             return nil
         }
-        let start = partial.text.serviceCount + files.files[..<index].reduce(0) { $0 + $1.serviceCount }
-        let range = start..<(start + files.files[index].serviceCount)
+        let range = offset..<(offset + files.files[index].serviceCount)
         let oldSpecs = Array(state.services[range])
         // From here on the claims change: a refused file leaves them unusable, and the next load
         // reads the whole config (as this one then does).
-        DocumentRules.checkReplacement(oldSpecs, with: services, in: path, claims: &partial.claims, context: partial.context)
+        DocumentRules.checkReplacement(oldSpecs, with: services, in: read.path, claims: &partial.claims, context: partial.context)
         guard log.problems.isEmpty else { return nil }
-        var version = file.version
-        version.serviceCount = services.count
-        partial.serviceFiles?.files[index] = version
+        partial.serviceFiles?.files[index] = ServiceFileReader.version(of: read, tree: tree, serviceCount: services.count)
         self.partial = partial
         return replace(range, holding: oldSpecs, with: services.map(\.spec))
     }

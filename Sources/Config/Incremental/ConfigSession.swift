@@ -23,27 +23,11 @@ public struct ConfigSession: Sendable {
     var partial: Partial?
 
     struct Partial: Sendable {
-        var text: ConfigText
+        /// The config file's text; its services come first in the state.
+        var text: RememberedText
         var claims: ServiceClaims
         var context: DocumentRules.Context
         var serviceFiles: ConfigLoader.ServiceFileSet?
-    }
-
-    /// What a load remembers of the config file's own text.
-    enum ConfigText: Sendable {
-        /// Where each item of its `services` list lies, and their hashes: an edit of items
-        /// reads those items alone.
-        case list(ServiceListText)
-        /// A hash of the whole text, which holds `serviceCount` services: any edit of it loads
-        /// the whole config (a file whose services are in service files, or not in a block list).
-        case whole(TextFingerprint, serviceCount: Int)
-
-        var serviceCount: Int {
-            switch self {
-            case .list(let text): text.layout.count
-            case .whole(_, let count): count
-            }
-        }
     }
 
     /// What a load changed.
@@ -64,10 +48,11 @@ public struct ConfigSession: Sendable {
     public init(path: String, text: [UInt8], servicesFrom origin: ConfigLoader.ServiceOrigin = .file) throws(ConfigError) {
         self.path = path
         self.origin = origin
-        (state, partial, serviceFilePatterns) = try Self.loadWhole(Self.withoutByteOrderMark(text), path: path, origin: origin)
+        (state, partial, serviceFilePatterns) = try Self.loadWhole(SourceFile.strippingByteOrderMark(text), path: path, origin: origin)
     }
 
-    /// What the next load compares its text with; nil when it will read the whole text.
+    /// What the next load compares the config file's text with; nil when it will read the
+    /// whole text.
     var remembered: ServiceListText? {
         guard case .list(let text)? = partial?.text else { return nil }
         return text
@@ -86,64 +71,48 @@ public struct ConfigSession: Sendable {
     /// ``reload()`` reads), compared with the last good text as it is read, and the service
     /// files as they are now. A refused config leaves the session as it was.
     public mutating func load(contentsOf file: String) throws(ConfigError) -> Change {
-        let whole = { () throws(ConfigError) in Self.withoutByteOrderMark(try SourceFile.bytes(of: file)) }
+        let whole = { () throws(ConfigError) in SourceFile.strippingByteOrderMark(try SourceFile.bytes(of: file)) }
         guard let partial else { return try loadWhole(whole()) }
-        switch partial.text {
-        case .list(let remembered):
-            let compared: (ServiceListText.Comparison, ServiceListText.Excerpt?)
-            do {
-                compared = try BoundedFile.comparison(of: file, with: remembered, limit: ConfigLoader.maximumFileBytes)
-            } catch {
-                throw SourceFile.problem(error, file: file)
-            }
-            // A whole load reads the file again, and takes whatever version it then finds.
-            return try load(compared.0, excerpt: compared.1, whole: whole)
-        case .whole(let fingerprint, _):
-            let text = try whole()
-            let same = text.withUnsafeBytes { TextFingerprint(of: $0) } == fingerprint
-            return try load(same ? .same : .notWithinItems, excerpt: nil) { () throws(ConfigError) in text }
-        }
+        return try load(partial.text.difference(fromFile: file), whole: whole)
     }
 
     /// Takes `text` as the file's new content, and the service files as they are now. A
     /// refused config leaves the session as it was.
     public mutating func load(_ text: [UInt8]) throws(ConfigError) -> Change {
-        let text = Self.withoutByteOrderMark(text)
-        let whole = { () throws(ConfigError) in text }
-        switch partial?.text {
-        case .list(let remembered)?:
-            let excerpt = ServiceListText.Excerpt(start: 0, bytes: text, textCount: text.count)
-            return try load(text.withUnsafeBytes(remembered.compare), excerpt: excerpt, whole: whole)
-        case .whole(let fingerprint, _)?:
-            let same = text.withUnsafeBytes { TextFingerprint(of: $0) } == fingerprint
-            return try load(same ? .same : .notWithinItems, excerpt: nil, whole: whole)
-        case nil:
-            return try loadWhole(text)
-        }
+        let text = SourceFile.strippingByteOrderMark(text)
+        guard let partial else { return try loadWhole(text) }
+        return try load(partial.text.difference(from: text)) { () throws(ConfigError) in text }
     }
 
-    /// Takes in a new config whose file's text `comparison` with the last good one found:
-    /// `excerpt` holds at least what an edit of items needs, `whole` gives the whole new text.
-    /// Only one part may have changed to be taken in alone: the file's items, or one service file.
+    /// Takes in a new config whose file's text differs from the last good one as `difference`
+    /// says; `whole` gives the whole new text (a whole load reads the file again, and takes
+    /// whatever version it then finds). Only one part may have changed to be taken in alone:
+    /// items of the config file, or one service file.
     private mutating func load(
-        _ comparison: ServiceListText.Comparison, excerpt: ServiceListText.Excerpt?, whole: () throws(ConfigError) -> [UInt8]
+        _ difference: RememberedText.Difference, whole: () throws(ConfigError) -> [UInt8]
     ) throws(ConfigError) -> Change {
-        var changedFile: ServiceFileReader.Read?
+        var changedFile: ChangedServiceFile?
         if let files = partial?.serviceFiles {
-            guard let (current, changed) = ServiceFileReader.changes(since: files) else { return try loadWhole(whole()) }
+            guard let (current, changed) = ChangedServiceFile.find(since: files) else { return try loadWhole(whole()) }
             partial?.serviceFiles = current
             changedFile = changed
         }
-        switch (comparison, changedFile) {
+        switch (difference.comparison, changedFile) {
         case (.same, nil):
             return Change(editedServices: [], readPartially: true)
         case (.same, let file?):
             if let change = loadServiceFile(file) { return change }
         case (.items(let items, let replacement), nil):
-            if let excerpt, let change = loadPart(items, replacedBy: replacement, from: excerpt) { return change }
+            if let excerpt = difference.excerpt, case .list(let text)? = partial?.text,
+                let (change, remembered) = loadItems(items, replacedBy: replacement, from: excerpt, of: text, in: path, at: 0)
+            {
+                partial?.text = .list(remembered)
+                return change
+            }
         default:
             break
         }
+        if let text = difference.text { return try loadWhole(text) }
         return try loadWhole(whole())
     }
 
@@ -153,15 +122,9 @@ public struct ConfigSession: Sendable {
         return Change(editedServices: nil, readPartially: false)
     }
 
-    private static func withoutByteOrderMark(_ bytes: [UInt8]) -> [UInt8] {
-        let stripped = SourceFile.withoutByteOrderMark(bytes)
-        return stripped.count == bytes.count ? bytes : Array(stripped)
-    }
-
     /// Loads the whole text and the service files; with what a later load of part of them needs
     /// when the config allows one: no file it names beside the service files (a CA bundle may
-    /// change while the config does not, and only a whole load reads it again). Its items are
-    /// read alone when its services are in a block list and it has no aliases or directives.
+    /// change while the config does not, and only a whole load reads it again).
     private static func loadWhole(
         _ text: [UInt8], path: String, origin: ConfigLoader.ServiceOrigin
     ) throws(ConfigError) -> (DesiredState, Partial?, ServiceFilePatterns?) {
@@ -171,12 +134,7 @@ public struct ConfigSession: Sendable {
             !loaded.state.services.contains(where: Self.namesFiles)
         else { return (loaded.state, nil, patterns) }
         let ownCount = loaded.state.services.count - (loaded.serviceFiles?.files.reduce(0) { $0 + $1.serviceCount } ?? 0)
-        var remembered = ConfigText.whole(text.withUnsafeBytes { TextFingerprint(of: $0) }, serviceCount: ownCount)
-        if !tree.usesAliases, !tree.hasDirectives, let list = tree.rootValue(of: "services"),
-            let layout = text.withUnsafeBufferPointer({ ServiceListLayout(of: list, in: tree, text: $0) })
-        {
-            remembered = .list(text.withUnsafeBytes { ServiceListText($0, layout: layout) })
-        }
+        let remembered = RememberedText(text, tree: tree, list: tree.rootValue(of: "services"), serviceCount: ownCount)
         return (loaded.state, Partial(text: remembered, claims: claims, context: context, serviceFiles: loaded.serviceFiles), patterns)
     }
 
@@ -189,15 +147,17 @@ public struct ConfigSession: Sendable {
         }
     }
 
-    /// Loads the services `items`, which the bytes `replacement` of the new text replace (held
-    /// by `excerpt`), when they pass every rule; nil otherwise (the whole text is then loaded).
-    private mutating func loadPart(
-        _ items: Range<Int>, replacedBy replacement: Range<Int>, from excerpt: ServiceListText.Excerpt
-    ) -> Change? {
+    /// Loads the services `items` of the list of `file`, remembered as `text`, whose first
+    /// service is at `offset` in the state: the bytes `replacement` of the new text (held by
+    /// `excerpt`) replace them. Returns the change and what to remember of the new text, when
+    /// they pass every rule; nil otherwise (the whole config is then loaded).
+    mutating func loadItems(
+        _ items: Range<Int>, replacedBy replacement: Range<Int>, from excerpt: ServiceListText.Excerpt,
+        of text: ServiceListText, in file: String, at offset: Int
+    ) -> (Change, ServiceListText)? {
         guard var partial = partial.take() else { return nil }
-        let log = ProblemLog(file: path)
-        guard case .list(let text) = partial.text,
-            let after = Self.services(in: excerpt[replacement], column: text.layout.column, log: log),
+        let log = ProblemLog(file: file)
+        guard let after = Self.services(in: excerpt[replacement], column: text.layout.column, log: log),
             // A list left empty is `services:` with nothing, which a full load refuses.
             after.services.count > items.count - text.layout.count,
             !after.services.contains(where: { Self.namesFiles($0.spec) })
@@ -205,17 +165,17 @@ public struct ConfigSession: Sendable {
             self.partial = partial
             return nil
         }
-        let oldSpecs = Array(state.services[items])  // a copy of the few, not of the list
+        let range = (offset + items.lowerBound)..<(offset + items.upperBound)
+        let oldSpecs = Array(state.services[range])  // a copy of the few, not of the list
         // From here on the claims change: a refused part leaves them unusable, and the next
-        // load reads the whole file (as this one then does).
-        DocumentRules.checkReplacement(
-            oldSpecs, with: after.services, in: path, claims: &partial.claims, context: partial.context)
+        // load reads the whole config (as this one then does).
+        DocumentRules.checkReplacement(oldSpecs, with: after.services, in: file, claims: &partial.claims, context: partial.context)
         guard log.problems.isEmpty else { return nil }
-
-        let starts = after.starts.map { $0 + replacement.lowerBound }
-        partial.text = .list(text.replacing(items, withItemsAt: starts, from: excerpt))
         self.partial = partial
-        return replace(items, holding: oldSpecs, with: after.services.map(\.spec))
+        let starts = after.starts.map { $0 + replacement.lowerBound }
+        return (
+            replace(range, holding: oldSpecs, with: after.services.map(\.spec)), text.replacing(items, withItemsAt: starts, from: excerpt)
+        )
     }
 
     /// Puts `newSpecs` in place of the services at `range`, which were `oldSpecs`.

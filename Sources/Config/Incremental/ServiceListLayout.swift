@@ -15,7 +15,7 @@ struct ServiceListLayout: Equatable, Sendable {
     /// The layout of the block list `list` of `tree`, which was composed from `text`; the list
     /// ends at `end` when that is known, else after its last item (``end(after:column:in:)``).
     init?(of list: YAMLTree.Index, in tree: YAMLTree, text: UnsafeBufferPointer<UInt8>, end: Int? = nil) {
-        guard tree[list].shape == .sequence else { return nil }
+        guard tree[list].shape == .sequence, !Self.hasOtherLineBreak(text) else { return nil }
         let items = tree.items(of: list)
         guard let first = items.first else { return nil }
         column = Int(tree[list].column) - 1
@@ -45,8 +45,25 @@ struct ServiceListLayout: Equatable, Sendable {
         return ServiceListLayout(column: column, boundaries: boundaries)
     }
 
-    /// Where the 1-based `lines` (ascending) begin; nil when the text has a line break libyaml
-    /// counts that this does not (NEL, LS, PS), since then the lines would not agree.
+    /// Whether the text has a line break libyaml counts that a layout does not (NEL, LS, PS):
+    /// its lines, and where a line at the list's column ends the list, would not agree.
+    static func hasOtherLineBreak(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var offset = 0
+        while offset + 1 < text.count {
+            let byte = text[offset]
+            offset += 1
+            // ASCII, nearly every byte of a config.
+            guard byte >= 0xC2 else { continue }
+            if byte == 0xC2, text[offset] == 0x85 { return true }
+            if byte == 0xE2, offset + 1 < text.count, text[offset] == 0x80, text[offset + 1] == 0xA8 || text[offset + 1] == 0xA9 {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Where the 1-based `lines` (ascending) begin, in a text with no line break but LF, CRLF
+    /// and CR.
     static func lineStarts(of lines: [Int], in text: UnsafeBufferPointer<UInt8>) -> [Int]? {
         var starts: [Int] = []
         starts.reserveCapacity(lines.count)
@@ -69,10 +86,6 @@ struct ServiceListLayout: Equatable, Sendable {
             case UInt8(ascii: "\r"):
                 if offset < text.count, text[offset] == UInt8(ascii: "\n") { offset += 1 }
                 line += 1
-            case 0xC2 where offset < text.count && text[offset] == 0x85:
-                return nil
-            case 0xE2 where offset + 1 < text.count && text[offset] == 0x80 && (text[offset + 1] == 0xA8 || text[offset + 1] == 0xA9):
-                return nil
             default:
                 break
             }

@@ -17,6 +17,11 @@ enum SourceFile {
         bytes.starts(with: byteOrderMark) ? bytes.dropFirst(byteOrderMark.count) : bytes[...]
     }
 
+    /// `bytes` without a byte-order mark, copied only when it has one.
+    static func strippingByteOrderMark(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.starts(with: byteOrderMark) ? Array(bytes.dropFirst(byteOrderMark.count)) : bytes
+    }
+
     /// Refuses text that is not UTF-8 instead of repairing it: a replaced byte inside an
     /// address or a name would produce a confusing error somewhere else, or none at all.
     ///

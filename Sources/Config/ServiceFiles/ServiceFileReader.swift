@@ -6,32 +6,41 @@ import IPVSCore
 enum ServiceFileReader {
     static let keys = ["services"]
 
-    /// A service file's text as read, with its version.
+    /// A service file's text as read (without a byte-order mark), with what the file was on
+    /// disk just before.
     struct Read {
-        var bytes: [UInt8]
-        var version: ServiceFileVersion
+        var path: String
+        var text: [UInt8]
+        var stamp: FileStamp?
+        var readAt: Int64
     }
 
-    /// Reads the file at `path`; its version counts no services yet.
+    /// Reads the file at `path`.
     static func read(_ path: String) throws(ConfigError) -> Read {
         let readAt = ServiceFileVersion.now()
         // Taken before the read: a write after it gives a stamp the next load does not trust.
         let stamp = FileStamp(path: path)
-        let bytes = try SourceFile.bytes(of: path)
-        let text = bytes.withUnsafeBytes { TextFingerprint(of: $0) }
-        return Read(bytes: bytes, version: ServiceFileVersion(path: path, stamp: stamp, readAt: readAt, text: text, serviceCount: 0))
+        let text = SourceFile.strippingByteOrderMark(try SourceFile.bytes(of: path))
+        return Read(path: path, text: text, stamp: stamp, readAt: readAt)
     }
 
     /// The tree of a file read.
     static func compose(_ read: Read) throws(ConfigError) -> YAMLTree {
-        guard let tree = try YAMLDocument.compose(read.bytes, file: read.version.path) else {
+        guard let tree = try YAMLDocument.compose(read.text, file: read.path) else {
             throw ConfigError(problems: [
                 ConfigProblem(
-                    file: read.version.path, line: 1, column: 1, path: "services", code: .missingKey,
+                    file: read.path, line: 1, column: 1, path: "services", code: .missingKey,
                     message: "the service file holds no document; it needs 'services' (which may be empty: services: [])")
             ])
         }
         return tree
+    }
+
+    /// What a session remembers of the file `read`, composed as `tree`, with `serviceCount`
+    /// services.
+    static func version(of read: Read, tree: YAMLTree, serviceCount: Int) -> ServiceFileVersion {
+        let text = RememberedText(read.text, tree: tree, list: tree.rootValue(of: "services"), serviceCount: serviceCount)
+        return ServiceFileVersion(path: read.path, stamp: read.stamp, readAt: read.readAt, text: text)
     }
 
     /// The items of the file's `services`; nil when the file is not such a mapping (reported to
@@ -67,8 +76,6 @@ enum ServiceFileReader {
             rules.check(service)
             services.append(service.spec)
         }
-        var version = file.version
-        version.serviceCount = items.count
-        return (version, log)
+        return (version(of: file, tree: tree, serviceCount: items.count), log)
     }
 }
