@@ -7,7 +7,8 @@ agent's own histogram `ipvsctl_health_verdict_to_kernel_seconds` gives the time 
 verdict to the end of the kernel write it caused, and `ipvsadm -Ln` witnesses the write. Then
 each round edits one service in the config file (one real server's weight, back and forth):
 `ipvsctl_desired_change_to_kernel_seconds` gives the time from the file's change seen to the
-end of the write (the whole file is read and validated again), `ipvsadm` witnesses it. The
+end of the write, `ipvsadm` witnesses it; then the same edit with the services moved into
+service files of 100 each (`serviceFiles`), where the edit is in one of them. The
 same agent then runs one full pass (SIGHUP) for comparison, and its resident memory and idle
 CPU are read from /proc. Last, its HTTP endpoints under load: `/metrics` scraped one at a time
 (each a fresh kernel read), then by `wrk`; the health port by `wrk`, then probed while a few
@@ -51,11 +52,16 @@ def unit_environment():
     return environment
 
 
-def config(services, edited_weight=1):
+SERVICES_PER_FILE = 100
+
+
+def config(services, edited_weight=1, service_files=False):
     """The health-checked service, then N services of 10 real servers; the first real server of
-    the first of those weighs `edited_weight`."""
+    the first of those weighs `edited_weight`. With `service_files`, only the checked service:
+    the others are in `service_files_text`'s files."""
     lines = [
         "node: node-a",
+    ] + (["serviceFiles: [services.d/*.yaml]"] if service_files else []) + [
         "services:",
         "  - name: bench/checked",
         f"    clusterIPs: [{CHECKED_VIP}]",
@@ -66,16 +72,34 @@ def config(services, edited_weight=1):
         "    healthCheck: {type: tcp, intervalSeconds: 1, timeoutSeconds: 1, rise: 1, fall: 1}",
         "    endpoints: [" + ", ".join(f"{{address: {b}, node: node-a}}" for b in BACKENDS) + "]",
     ]
+    if not service_files:
+        lines += service_lines(range(services), edited_weight)
+    return "\n".join(lines) + "\n"
+
+
+def service_lines(indices, edited_weight=1):
+    """Services `indices` of the N, as items of a `services` list."""
     reals = ", ".join(f"{{address: 203.0.113.{i}}}" for i in range(1, 11))
     edited = reals.replace("{address: 203.0.113.1}", f"{{address: 203.0.113.1, weight: {edited_weight}}}", 1)
-    for i in range(services):
+    lines = []
+    for i in indices:
         lines += [
             f"  - name: bench/s{i}",
             f"    clusterIPs: [198.18.{i // 250}.{i % 250 + 1}]",
             "    ports: [{port: 80}]",
             f"    endpoints: [{edited if i == 0 else reals}]",
         ]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def service_file(services, part, edited_weight=1):
+    """Service file `part`: SERVICES_PER_FILE of the N services, in order."""
+    indices = range(part * SERVICES_PER_FILE, min(services, (part + 1) * SERVICES_PER_FILE))
+    return "services:\n" + "\n".join(service_lines(indices, edited_weight)) + "\n"
+
+
+def service_file_path(work, part):
+    return os.path.join(work, "services.d", f"part-{part:04d}.yaml")
 
 
 def listener(namespace, address):
@@ -308,6 +332,27 @@ def measure(tool, services, rounds):
             wait("ipvsadm to show the edit", lambda: edited_weight_in_kernel(name) == weight, 30)
         scoped = metrics(ns).get("ipvsctl_scoped_reconciles_total", 0)
 
+        # The same services in service files of SERVICES_PER_FILE each, then the same edit in the
+        # first file. The files are written, and left to settle (a file changed within two
+        # seconds is read again and hashed), before the config names them.
+        os.makedirs(os.path.join(work, "services.d"))
+        parts = (services + SERVICES_PER_FILE - 1) // SERVICES_PER_FILE
+        for part in range(parts):
+            with open(service_file_path(work, part), "w") as f:
+                f.write(service_file(services, part, edited_weight=3))
+        time.sleep(2.5)
+        reloads = metrics(ns).get('ipvsctl_config_reloads_total{result="success"}', 0)
+        write_atomically(path, config(services, service_files=True))
+        wait("the config with service files loaded",
+             lambda: metrics(ns).get('ipvsctl_config_reloads_total{result="success"}', 0) > reloads, 600)
+        file_edits = []
+        for index in range(rounds * 2):
+            weight = 2 + index % 2
+            file_edits.append(observed(
+                ns, "ipvsctl_desired_change_to_kernel_seconds",
+                lambda: write_atomically(service_file_path(work, 0), service_file(services, 0, edited_weight=weight)), 600))
+            wait("ipvsadm to show the file's edit", lambda: edited_weight_in_kernel(name) == weight, 30)
+
         # One full pass: SIGHUP reads the config again, then reads and plans the whole table.
         before = metrics(ns)
         agent.send_signal(signal.SIGHUP)
@@ -333,6 +378,8 @@ def measure(tool, services, rounds):
             "verdict_to_kernel_median_ms": round(statistics.median(latencies) * 1000, 3),
             "edit_to_kernel_ms": [round(s * 1000, 3) for s in edits],
             "edit_to_kernel_median_ms": round(statistics.median(edits) * 1000, 3),
+            "service_file_edit_to_kernel_ms": [round(s * 1000, 3) for s in file_edits],
+            "service_file_edit_to_kernel_median_ms": round(statistics.median(file_edits) * 1000, 3),
             "scoped_passes": scoped,
             "full_pass_ms": round(full * 1000, 1),
             "resident_mib": resident,
@@ -360,11 +407,12 @@ def main():
     with open(args.out, "w") as f:
         json.dump({"kernel": kernel, "rounds": args.rounds, "results": results}, f, indent=2)
     print("| services | real servers | verdict to kernel, median | one-service config edit to kernel, median "
+          f"| the same edit, service files of {SERVICES_PER_FILE} "
           "| full pass (SIGHUP) | resident | idle CPU | ready after |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['services']:,} | {r['real_servers']:,} | {r['verdict_to_kernel_median_ms']:.1f} ms | "
-              f"{r['edit_to_kernel_median_ms']:,.1f} ms | "
+              f"{r['edit_to_kernel_median_ms']:,.1f} ms | {r['service_file_edit_to_kernel_median_ms']:,.1f} ms | "
               f"{r['full_pass_ms']:,.0f} ms | {r['resident_mib']:.1f} MiB | {r['idle_cpu_percent']:.1f} % | "
               f"{r['ready_seconds']:.0f} s |")
     print()

@@ -54,7 +54,13 @@ public final class ConfigFileSource: DesiredStateSource {
         while !Task.isCancelled {
             do { try await Task.sleep(for: watchInterval) } catch { return }
             let patterns = memory.withLock { $0.serviceFiles }
-            let fingerprint = ConfigFingerprint.of(path: path, serviceFiles: patterns)
+            // A stat of every file, and a directory listing per pattern: off the cooperative pool.
+            let path = path
+            guard
+                let fingerprint = try? await NIOThreadPool.singleton.runIfActive({
+                    ConfigFingerprint.of(path: path, serviceFiles: patterns)
+                })
+            else { continue }
             let moved = memory.withLock { fingerprint != nil && fingerprint != $0.fingerprint }
             guard moved else { continue }
             await reload()
@@ -65,12 +71,13 @@ public final class ConfigFileSource: DesiredStateSource {
     public func reload() async {
         let arrived = ContinuousClock.now
         let patterns = memory.withLock { $0.serviceFiles }
-        let fingerprint = ConfigFingerprint.of(path: path, serviceFiles: patterns)
-        memory.withLock { $0.fingerprint = fingerprint }
         let loaded: Result<(DesiredState, ConfigSession.Change, ServiceFilePatterns?), ConfigError>
         do {
             loaded = try await NIOThreadPool.singleton.runIfActive { [self] in
-                self.session.withLock { session in
+                // Taken before the files are read: a change after it is seen by the next poll.
+                let fingerprint = ConfigFingerprint.of(path: self.path, serviceFiles: patterns)
+                self.memory.withLock { $0.fingerprint = fingerprint }
+                return self.session.withLock { session in
                     Result { () throws(ConfigError) in
                         let change = try session.reload()
                         return (session.state, change, session.serviceFilePatterns)
