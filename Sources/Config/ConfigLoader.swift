@@ -96,7 +96,7 @@ public enum ConfigLoader {
     /// written.
     private static func expand(_ patterns: ServiceFilePatterns, written: [Located<String>]) -> [String] {
         do {
-            return try patterns.files()
+            return try patterns.files().map(\.path)
         } catch {
             let node = zip(patterns.patterns, written).first { $0.0 == error.pattern }?.1.node ?? written[0].node
             node.report(.unreadableFile, "the service files '\(error.pattern)' cannot be listed: \(error.reason)")

@@ -14,12 +14,13 @@ struct ChangedServiceFile {
     /// file cannot be read, or more than one changed: a whole load then reads them all (and
     /// reports what is wrong).
     static func find(since files: ConfigLoader.ServiceFileSet) -> (ConfigLoader.ServiceFileSet, ChangedServiceFile?)? {
-        guard let paths = try? files.patterns.files(), paths == files.files.map(\.path) else { return nil }
+        // Before the stamps: a file written after them is not trusted as read now.
+        let readAt = ServiceFileVersion.now()
+        guard let found = try? files.patterns.files(), found.map(\.path) == files.files.map(\.path) else { return nil }
         var current = files
         var changed: ChangedServiceFile?
         for (index, version) in files.files.enumerated() {
-            let readAt = ServiceFileVersion.now()
-            let stamp = FileStamp(path: version.path)
+            let stamp = found[index].stamp
             guard !version.isSurelyUnchanged(now: stamp) else { continue }
             guard let difference = try? version.text.difference(fromFile: version.path) else { return nil }
             guard difference.comparison != .same else {

@@ -16,6 +16,10 @@ public struct FileStamp: Hashable, Sendable {
     public var modified: Int64
     /// The inode's change time: unlike the modification time, no tool can set it back.
     public var changed: Int64
+    /// `st_mode`: the file's kind and permissions.
+    public var mode: UInt32
+
+    public var isDirectory: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFDIR) }
 
     /// Nil when the path cannot be examined (a read then reports why).
     public init?(path: String) {
@@ -26,5 +30,6 @@ public struct FileStamp: Hashable, Sendable {
         size = Int64(info.st_size)
         modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+        mode = UInt32(info.st_mode)
     }
 }

@@ -31,13 +31,25 @@ public struct ServiceFilePatterns: Sendable, Equatable {
         public var reason: String
     }
 
-    /// The files the patterns name: each pattern's matches in sorted order, patterns in the
-    /// order written, a file named twice kept at its first place; directories left out.
-    public func files() throws(ExpansionError) -> [String] {
-        var files: [String] = []
+    /// A file the patterns name, with its stamp (nil when it cannot be examined; reading it then
+    /// says why).
+    public struct File: Sendable, Hashable {
+        public var path: String
+        public var stamp: FileStamp?
+    }
+
+    /// The files the patterns name, each stamped as it is now: each pattern's matches in sorted
+    /// order, patterns in the order written, a file named twice kept at its first place;
+    /// directories left out. One `stat` per match: the stamp that tells a directory also tells
+    /// a reload whether the file changed.
+    public func files() throws(ExpansionError) -> [File] {
+        var files: [File] = []
         var seen = Set<String>()
         for pattern in patterns {
-            for file in try Self.expand(pattern) where seen.insert(file).inserted { files.append(file) }
+            for path in try Self.expand(pattern) where seen.insert(path).inserted {
+                let stamp = FileStamp(path: path)
+                if stamp?.isDirectory != true { files.append(File(path: path, stamp: stamp)) }
+            }
         }
         return files
     }
@@ -45,8 +57,8 @@ public struct ServiceFilePatterns: Sendable, Equatable {
     private static func expand(_ pattern: String) throws(ExpansionError) -> [String] {
         var matches = glob_t()
         defer { globfree(&matches) }
-        // GLOB_MARK ends a directory's name with '/', so that it can be left out.
-        let status = glob(pattern, GLOB_MARK | GLOB_BRACE, nil, &matches)
+        // Without GLOB_MARK, which would stat every match a second time.
+        let status = glob(pattern, GLOB_BRACE, nil, &matches)
         switch status {
         case 0:
             break
@@ -59,7 +71,7 @@ public struct ServiceFilePatterns: Sendable, Equatable {
         }
         return (0..<Int(matches.gl_pathc)).compactMap { index in
             matches.gl_pathv[index].map { String(cString: $0) }
-        }.filter { !$0.hasSuffix("/") }
+        }
     }
 
     private static func hasWildcard(_ pattern: String) -> Bool {

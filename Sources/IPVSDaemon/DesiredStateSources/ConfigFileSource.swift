@@ -55,13 +55,14 @@ public final class ConfigFileSource: DesiredStateSource {
             do { try await Task.sleep(for: watchInterval) } catch { return }
             let patterns = memory.withLock { $0.serviceFiles }
             // A stat of every file, and a directory listing per pattern: off the cooperative pool.
+            // No fingerprint (the config file missing, or the pool stopping): nothing to load.
             let path = path
             guard
                 let fingerprint = try? await NIOThreadPool.singleton.runIfActive({
                     ConfigFingerprint.of(path: path, serviceFiles: patterns)
                 })
             else { continue }
-            let moved = memory.withLock { fingerprint != nil && fingerprint != $0.fingerprint }
+            let moved = memory.withLock { fingerprint != $0.fingerprint }
             guard moved else { continue }
             await reload()
             changed(.configFile)

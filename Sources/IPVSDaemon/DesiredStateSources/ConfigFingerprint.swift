@@ -7,20 +7,13 @@ import Config
 /// directory changes the list of files.
 struct ConfigFingerprint: Hashable, Sendable {
     var file: FileStamp
-    /// Each service file's path and stamp (nil when it cannot be examined).
-    var serviceFiles: [ServiceFile] = []
-
-    struct ServiceFile: Hashable, Sendable {
-        var path: String
-        var stamp: FileStamp?
-    }
+    /// Each service file's path and stamp.
+    var serviceFiles: [ServiceFilePatterns.File] = []
 
     /// nil when the config file cannot be examined (missing: the next load reports why).
     static func of(path: String, serviceFiles patterns: ServiceFilePatterns? = nil) -> ConfigFingerprint? {
         guard let file = FileStamp(path: path) else { return nil }
         // A pattern that cannot be expanded lists no files: the load it starts reports why.
-        let paths = patterns.flatMap { try? $0.files() } ?? []
-        return ConfigFingerprint(
-            file: file, serviceFiles: paths.map { ServiceFile(path: $0, stamp: FileStamp(path: $0)) })
+        return ConfigFingerprint(file: file, serviceFiles: patterns.flatMap { try? $0.files() } ?? [])
     }
 }
