@@ -3,7 +3,8 @@
 // harness's malloc interposer (which adds a header to every allocation): glibc's own count of
 // bytes in use (mallinfo2) is read before and after each model is built and kept alive.
 //
-// usage: memory-probe [SERVICES]     prints one JSON object
+// usage: memory-probe [SERVICES]                   prints one JSON object
+//        memory-probe SERVICES --service-files   the config alone, in service files of 100
 import CHeap
 import Config
 import Glibc
@@ -46,6 +47,11 @@ func resetPeakResident() {
 let services = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 10_000 : 10_000
 let table = SyntheticTable(services: services)
 let realServers = Double(table.realServers)
+
+if CommandLine.arguments.dropFirst(2).first == "--service-files" {
+    probeServiceFiles(table)
+    exit(0)
+}
 
 let residentAtStart = residentBytes()
 /// Heap growth between two marks, by what was built in between.
@@ -101,3 +107,51 @@ json += ", \"configParsePeakResidentBytesPerRealServer\": \(Double(parsePeak) / 
 json += ", \"residentBytesPerRealServer\": \(Double(residentBytes() - residentAtStart) / realServers)}"
 print(json)
 withExtendedLifetime((state, desired, observed, mirror, plan)) {}
+
+/// The same services in service files of 100 (`serviceFiles`), loaded in a process of its own: a
+/// load composes one file at a time, so its peak is one file's tree beside the model.
+func probeServiceFiles(_ table: SyntheticTable) {
+    let realServers = Double(table.realServers)
+    let directory = "/tmp/ipvsctl-memory-probe-\(getpid())"
+    mkdir(directory, 0o755)
+    mkdir(directory + "/services.d", 0o755)
+    func write(_ text: String, to path: String) {
+        guard let file = fopen(path, "w") else { fatalError("cannot write \(path)") }
+        fputs(text, file)
+        fclose(file)
+    }
+    var paths: [String] = []
+    do {
+        let items = table.yaml().split(separator: "\n  - name: ", omittingEmptySubsequences: false).dropFirst().map { "  - name: " + $0 }
+        var part = 0
+        while part * 100 < items.count {
+            // Zero-padded: the files are taken in sorted order.
+            let number = "\(part)"
+            let path = directory + "/services.d/part-" + String(repeating: "0", count: max(0, 4 - number.count)) + number + ".yaml"
+            write("services:\n" + items[(part * 100)..<min(items.count, (part + 1) * 100)].joined(separator: "\n") + "\n", to: path)
+            paths.append(path)
+            part += 1
+        }
+    }
+    write("interface: ipvs0\nserviceFiles: [services.d/*.yaml]\n", to: directory + "/config.yaml")
+    // The text made for the files is freed: its pages go back, or the load would reuse them
+    // unseen by the resident set.
+    malloc_trim(0)
+    let heapBefore = heapInUse()
+    let before = residentBytes()
+    resetPeakResident()
+    let session: ConfigSession
+    do { session = try ConfigSession(loading: directory + "/config.yaml") } catch { fatalError("\(error)") }
+    let peak = peakResidentBytes() - before
+    let kept = heapInUse() - heapBefore
+    precondition(session.state.services.count == table.services, "the service files must hold every service")
+    for path in paths { unlink(path) }
+    unlink(directory + "/config.yaml")
+    rmdir(directory + "/services.d")
+    rmdir(directory)
+    print(
+        "{\"services\": \(table.services), \"realServers\": \(table.realServers), "
+            + "\"configBytesPerRealServer\": \(Double(kept) / realServers), "
+            + "\"configParsePeakResidentBytesPerRealServer\": \(Double(peak) / realServers)}")
+    withExtendedLifetime(session) {}
+}
