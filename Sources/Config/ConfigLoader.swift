@@ -11,6 +11,10 @@ public enum ConfigLoader {
     /// is refused at once instead of being parsed for minutes into gigabytes.
     public static let maximumFileBytes = 32 * 1024 * 1024
 
+    /// The most service files a config may name: a pattern that matched a whole file system by
+    /// mistake is refused at once instead of being read file by file.
+    public static let maximumServiceFiles = 10_000
+
     /// Reads and parses the file at `path`. A file that cannot be read is a ``ConfigError`` too,
     /// so callers have one error to print.
     public static func load(contentsOf path: String, servicesFrom origin: ServiceOrigin = .file) throws(ConfigError) -> DesiredState {
@@ -96,7 +100,13 @@ public enum ConfigLoader {
     /// written.
     private static func expand(_ patterns: ServiceFilePatterns, written: [Located<String>]) -> [String] {
         do {
-            return try patterns.files().map(\.path)
+            let files = try patterns.files()
+            guard files.count <= maximumServiceFiles else {
+                written[0].node.report(
+                    .outOfRange, "the service file patterns match \(files.count) files; at most \(maximumServiceFiles) are read")
+                return []
+            }
+            return files.map(\.path)
         } catch {
             let node = zip(patterns.patterns, written).first { $0.0 == error.pattern }?.1.node ?? written[0].node
             node.report(.unreadableFile, "the service files '\(error.pattern)' cannot be listed: \(error.reason)")

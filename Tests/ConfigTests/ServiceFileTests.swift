@@ -116,6 +116,19 @@ import Testing
         #expect(error.problems.map(\.message) == ["a service file pattern cannot be empty"])
     }
 
+    @Test("patterns that match more than the most service files are refused before any is read")
+    func tooMany() throws {
+        let directory = try Directory()
+        let config = try directory.write("config.yaml", "serviceFiles: [services.d/*.yaml]\n")
+        for index in 0...ConfigLoader.maximumServiceFiles {
+            // Empty: read, each would be refused for holding no document.
+            #expect(FileManager.default.createFile(atPath: directory.path + "/services.d/\(index).yaml", contents: nil))
+        }
+        let error = try #require(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: config) }
+        #expect(error.problems.map(\.message) == ["the service file patterns match 10001 files; at most 10000 are read"])
+        #expect(error.problems.map(\.file) == [config])
+    }
+
     @Test("with the Kubernetes API as the source, a config names no service files")
     func kubernetes() throws {
         let directory = try Directory()

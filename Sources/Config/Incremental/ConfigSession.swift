@@ -156,8 +156,19 @@ public struct ConfigSession: Sendable {
         of text: ServiceListText, in file: String, at offset: Int
     ) -> (Change, ServiceListText)? {
         guard var partial = partial.take() else { return nil }
-        let log = ProblemLog(file: file)
-        guard let after = Self.services(in: excerpt[replacement], column: text.layout.column, log: log),
+        var items = items
+        var replacement = replacement
+        var log = ProblemLog(file: file)
+        var parsed = Self.services(in: excerpt[replacement], column: text.layout.column, log: log)
+        if parsed == nil, items.lowerBound > 0 {
+            // Lines added at the end of an item (an endpoint) read as an insertion after it, which
+            // does not begin an item: the item before takes them, as in the file.
+            items = (items.lowerBound - 1)..<items.upperBound
+            replacement = excerpt.start..<replacement.upperBound
+            log = ProblemLog(file: file)
+            parsed = Self.services(in: excerpt[replacement], column: text.layout.column, log: log)
+        }
+        guard let after = parsed,
             // A list left empty is `services:` with nothing, which a full load refuses.
             after.services.count > items.count - text.layout.count,
             !after.services.contains(where: { Self.namesFiles($0.spec) })

@@ -108,7 +108,8 @@ struct ServiceListText: Sendable {
 
     /// This text with `replaced` items replaced by the new text's items that begin at `starts`,
     /// the new text being this one with that edit (``compare(with:)``), of which `excerpt` holds
-    /// the part from ``excerptStart(for:)`` to the edit's end.
+    /// the part from ``excerptStart(for:)`` to the edit's end (or from the first replaced item,
+    /// when the edit was widened to it).
     func replacing(_ replaced: Range<Int>, withItemsAt starts: [Int], from excerpt: Excerpt) -> ServiceListText {
         var next = self
         next.layout = layout.replacing(replaced, withItemsAt: starts, shift: excerpt.textCount - count)
@@ -119,10 +120,12 @@ struct ServiceListText: Sendable {
         }
         let added = replaced.lowerBound..<(replaced.lowerBound + starts.count)
         next.items.replaceSubrange(replaced, with: added.map(fingerprint(ofItem:)))
-        // Lines before the first new item (comments, blank lines) join what precedes it.
+        // Lines before the first new item (comments, blank lines) join what precedes it. An
+        // excerpt that begins at the first replaced item (an edit widened to the item before an
+        // insertion) put none there: what precedes it kept its text.
         if replaced.lowerBound == 0 {
-            next.head = excerpt[0..<boundaries[0]].withUnsafeBytes(TextFingerprint.init)
-        } else {
+            if excerpt.start == 0 { next.head = excerpt[0..<boundaries[0]].withUnsafeBytes(TextFingerprint.init) }
+        } else if boundaries[replaced.lowerBound - 1] >= excerpt.start {
             next.items[replaced.lowerBound - 1] = fingerprint(ofItem: replaced.lowerBound - 1)
         }
         return next

@@ -66,8 +66,8 @@ struct DocumentRules {
     }
 
     /// The rules for services written in `file` that replace others in a config that passed
-    /// every rule: the same as a load of the whole new config would apply. Problems go to the new services'
-    /// log; `claims` then is no longer meaningful.
+    /// every rule: the same as a load of the whole new config would apply. Problems go to the
+    /// new services' log; `claims` then is no longer meaningful.
     static func checkReplacement(
         _ old: [ServiceSpec], with new: [DecodedService], in file: String, claims: inout ServiceClaims, context: Context
     ) {
