@@ -64,26 +64,14 @@ extension ConfigSession {
     /// Loads the service file `read` whole, in place of its services, which begin at `offset`
     /// in the state, when they pass every rule; nil otherwise (the whole config is then loaded).
     private mutating func loadWholeServiceFile(_ read: ServiceFileReader.Read, index: Int, at offset: Int) -> Change? {
-        guard var partial = partial.take() else { return nil }
-        guard let files = partial.serviceFiles, let tree = try? ServiceFileReader.compose(read) else {
-            self.partial = partial
-            return nil
-        }
+        guard let files = partial?.serviceFiles, let tree = try? ServiceFileReader.compose(read) else { return nil }
         let log = ProblemLog(file: read.path)
         let items = ServiceFileReader.serviceItems(ConfigNode(root: tree, log: log)) ?? []
         let services = items.compactMap(ServiceDecoder.decode)
-        guard log.problems.isEmpty, services.count == items.count, !services.contains(where: { Self.namesFiles($0.spec) }) else {
-            self.partial = partial
-            return nil
-        }
-        let range = offset..<(offset + files.files[index].serviceCount)
-        let oldSpecs = Array(state.services[range])
-        // From here on the claims change: a refused file leaves them unusable, and the next load
-        // reads the whole config (as this one then does).
-        DocumentRules.checkReplacement(oldSpecs, with: services, in: read.path, claims: &partial.claims, context: partial.context)
-        guard log.problems.isEmpty else { return nil }
-        partial.serviceFiles?.files[index] = ServiceFileReader.version(of: read, tree: tree, serviceCount: services.count)
-        self.partial = partial
-        return replace(range, holding: oldSpecs, with: services.map(\.spec))
+        guard services.count == items.count,
+            let change = replace(offset..<(offset + files.files[index].serviceCount), with: services, in: read.path, log: log)
+        else { return nil }
+        partial?.serviceFiles?.files[index] = ServiceFileReader.version(of: read, tree: tree, serviceCount: services.count)
+        return change
     }
 }

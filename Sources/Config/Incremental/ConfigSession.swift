@@ -10,7 +10,8 @@ import IPVSCore
 /// across items) and no directives, those items alone are composed and decoded again, on their
 /// own, and checked against what the other services claim (``ServiceClaims``). A service file
 /// (`serviceFiles`) whose stamp on disk is unchanged is not read at all; one that changed is
-/// read and taken in whole, the same way. Any problem, or any other edit (several parts at
+/// compared item by item the same way (or taken in whole, when its services are not in a
+/// block list or the edit lies outside them). Any problem, or any other edit (several parts at
 /// once, a service file added or removed), and the whole config is loaded as ``ConfigLoader``
 /// loads it: a refused config is reported exactly as a full load reports it, every problem at
 /// its file, line and column.
@@ -155,7 +156,6 @@ public struct ConfigSession: Sendable {
         _ items: Range<Int>, replacedBy replacement: Range<Int>, from excerpt: ServiceListText.Excerpt,
         of text: ServiceListText, in file: String, at offset: Int
     ) -> (Change, ServiceListText)? {
-        guard var partial = partial.take() else { return nil }
         var items = items
         var replacement = replacement
         var log = ProblemLog(file: file)
@@ -168,29 +168,28 @@ public struct ConfigSession: Sendable {
             log = ProblemLog(file: file)
             parsed = Self.services(in: excerpt[replacement], column: text.layout.column, log: log)
         }
-        guard let after = parsed,
-            // A list left empty is `services:` with nothing, which a full load refuses.
-            after.services.count > items.count - text.layout.count,
-            !after.services.contains(where: { Self.namesFiles($0.spec) })
-        else {
-            self.partial = partial
+        // A list left empty is `services:` with nothing, which a full load refuses.
+        guard let after = parsed, after.services.count > items.count - text.layout.count,
+            let change = replace((offset + items.lowerBound)..<(offset + items.upperBound), with: after.services, in: file, log: log)
+        else { return nil }
+        let starts = after.starts.map { $0 + replacement.lowerBound }
+        return (change, text.replacing(items, withItemsAt: starts, from: excerpt))
+    }
+
+    /// Puts `services`, decoded from `file` with their problems in `log`, in place of the
+    /// services at `range`, when they pass the rules that span the config; nil otherwise (the
+    /// whole config is then loaded).
+    mutating func replace(_ range: Range<Int>, with services: [DecodedService], in file: String, log: ProblemLog) -> Change? {
+        guard log.problems.isEmpty, !services.contains(where: { Self.namesFiles($0.spec) }), var partial = partial.take() else {
             return nil
         }
-        let range = (offset + items.lowerBound)..<(offset + items.upperBound)
         let oldSpecs = Array(state.services[range])  // a copy of the few, not of the list
         // From here on the claims change: a refused part leaves them unusable, and the next
         // load reads the whole config (as this one then does).
-        DocumentRules.checkReplacement(oldSpecs, with: after.services, in: file, claims: &partial.claims, context: partial.context)
+        DocumentRules.checkReplacement(oldSpecs, with: services, in: file, claims: &partial.claims, context: partial.context)
         guard log.problems.isEmpty else { return nil }
         self.partial = partial
-        let starts = after.starts.map { $0 + replacement.lowerBound }
-        return (
-            replace(range, holding: oldSpecs, with: after.services.map(\.spec)), text.replacing(items, withItemsAt: starts, from: excerpt)
-        )
-    }
-
-    /// Puts `newSpecs` in place of the services at `range`, which were `oldSpecs`.
-    mutating func replace(_ range: Range<Int>, holding oldSpecs: [ServiceSpec], with newSpecs: [ServiceSpec]) -> Change {
+        let newSpecs = services.map(\.spec)
         state.services.replaceSubrange(range, with: newSpecs)
         var edited: Set<String>? = nil
         if oldSpecs.count == newSpecs.count, zip(oldSpecs, newSpecs).allSatisfy({ $0.name == $1.name }) {
