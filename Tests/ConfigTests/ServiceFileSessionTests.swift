@@ -97,6 +97,35 @@ import Testing
         #expect(Self.readTimes(session)[0] == loaded[0])
     }
 
+    @Test("a watcher's listing of the files stands in for listing them again, when it lists the same patterns")
+    func watcherListing() throws {
+        let (directory, config) = try Self.populated()
+        try Task.checkCancellation()
+        Thread.sleep(forTimeInterval: 2.1)
+        var session = try ConfigSession(loading: config)
+        let patterns = try #require(session.serviceFilePatterns)
+        let before = try patterns.listing()
+        #expect(before.files.map(\.path) == Self.files.map { directory.path + "/" + $0 })
+
+        // Edited after the listing: the reload believes the listing and reads nothing.
+        try directory.write(Self.files[1], Self.serviceFile(1).replacingOccurrences(of: "weight: 2", with: "weight: 7"))
+        let state = session.state
+        #expect(try session.reload(serviceFiles: before) == .init(editedServices: [], readPartially: true))
+        #expect(session.state == state)
+
+        // Listed after it: the edited file is read, as of the listing's time.
+        let after = try patterns.listing()
+        #expect(after.takenAt > before.takenAt)
+        #expect(try session.reload(serviceFiles: after) == .init(editedServices: ["f1/s0", "f1/s1"], readPartially: true))
+        #expect(Self.readTimes(session)[1] == after.takenAt)
+
+        // A listing of other patterns (the config changed them since) is not used.
+        try directory.write(Self.files[2], Self.serviceFile(2).replacingOccurrences(of: "weight: 2", with: "weight: 7"))
+        let other = try ServiceFilePatterns(["services.d/a.yaml"], relativeTo: config).listing()
+        #expect(try session.reload(serviceFiles: other) == .init(editedServices: ["f2/s0", "f2/s1"], readPartially: true))
+        #expect(session.state == (try ConfigLoader.load(contentsOf: config)))
+    }
+
     @Test("a file added or removed, two files edited at once, or the config file edited: a whole load")
     func wholeLoads() throws {
         let (directory, config) = try Self.populated()

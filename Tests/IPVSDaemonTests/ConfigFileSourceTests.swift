@@ -115,4 +115,22 @@ struct ConfigFileSourceTests {
         _ = await iterator.next()
         #expect(source.current()?.state.services.map(\.name).suffix(2) == ["files/a", "files/b"])
     }
+
+    @Test("a fingerprint is the files and their stamps, not when they were listed")
+    func fingerprintIdentity() throws {
+        let (directory, path, _) = try ReconcileLoopTests.configInFreshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/services.d", withIntermediateDirectories: true)
+        try "services: []\n".write(toFile: directory + "/services.d/a.yaml", atomically: true, encoding: .utf8)
+        let patterns = ServiceFilePatterns(["services.d/*.yaml"], relativeTo: path)
+        let first = try #require(ConfigFingerprint.of(path: path, serviceFiles: patterns))
+        let second = try #require(ConfigFingerprint.of(path: path, serviceFiles: patterns))
+        #expect(first.serviceFiles?.files.count == 1)
+        #expect(second.serviceFiles?.takenAt != first.serviceFiles?.takenAt)
+        #expect(first == second)
+
+        try "services: []\n".write(toFile: directory + "/services.d/b.yaml", atomically: true, encoding: .utf8)
+        #expect(ConfigFingerprint.of(path: path, serviceFiles: patterns) != first)
+        #expect(ConfigFingerprint.of(path: path) != first, "without service files")
+    }
 }

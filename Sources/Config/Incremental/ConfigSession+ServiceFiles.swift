@@ -13,10 +13,17 @@ struct ChangedServiceFile {
     /// one file whose text changed; nil when the files the patterns match are not the same, a
     /// file cannot be read, or more than one changed: a whole load then reads them all (and
     /// reports what is wrong).
-    static func find(since files: ConfigLoader.ServiceFileSet) -> (ConfigLoader.ServiceFileSet, ChangedServiceFile?)? {
-        // Before the stamps: a file written after them is not trusted as read now.
-        let readAt = ServiceFileVersion.now()
-        guard let found = try? files.patterns.files(), found.map(\.path) == files.files.map(\.path) else { return nil }
+    ///
+    /// - Parameter listing: the files as a watcher just listed them, when it listed them with
+    ///   these patterns; otherwise they are listed now.
+    static func find(
+        since files: ConfigLoader.ServiceFileSet, listing: ServiceFilePatterns.Listing?
+    ) -> (ConfigLoader.ServiceFileSet, ChangedServiceFile?)? {
+        // Its time is taken before the stamps: a file written after them is not trusted as read.
+        let given = listing.flatMap { $0.patterns == files.patterns ? $0 : nil }
+        guard let listing = given ?? (try? files.patterns.listing()) else { return nil }
+        let found = listing.files, readAt = listing.takenAt
+        guard found.map(\.path) == files.files.map(\.path) else { return nil }
         var current = files
         var changed: ChangedServiceFile?
         for (index, version) in files.files.enumerated() {

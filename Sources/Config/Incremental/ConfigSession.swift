@@ -64,17 +64,24 @@ public struct ConfigSession: Sendable {
     public private(set) var serviceFilePatterns: ServiceFilePatterns?
 
     /// Reads the file again. A refused file leaves the session as it was.
-    public mutating func reload() throws(ConfigError) -> Change {
-        try load(contentsOf: path)
+    ///
+    /// - Parameter serviceFiles: the service files as a watcher listed them just before
+    ///   (``ServiceFilePatterns/listing()``), which spares listing them again; by default, or
+    ///   when the watcher listed other patterns, they are listed now.
+    public mutating func reload(serviceFiles listing: ServiceFilePatterns.Listing? = nil) throws(ConfigError) -> Change {
+        try load(contentsOf: path, serviceFiles: listing)
     }
 
     /// Takes the content of `file` as the new content of this session's file (which
-    /// ``reload()`` reads), compared with the last good text as it is read, and the service
-    /// files as they are now. A refused config leaves the session as it was.
-    public mutating func load(contentsOf file: String) throws(ConfigError) -> Change {
+    /// ``reload(serviceFiles:)`` reads), compared with the last good text as it is read, and the
+    /// service files as they are now (or as `listing` found them). A refused config leaves the
+    /// session as it was.
+    public mutating func load(
+        contentsOf file: String, serviceFiles listing: ServiceFilePatterns.Listing? = nil
+    ) throws(ConfigError) -> Change {
         let whole = { () throws(ConfigError) in SourceFile.strippingByteOrderMark(try SourceFile.bytes(of: file)) }
         guard let partial else { return try loadWhole(whole()) }
-        return try load(partial.text.difference(fromFile: file), whole: whole)
+        return try load(partial.text.difference(fromFile: file), listing: listing, whole: whole)
     }
 
     /// Takes `text` as the file's new content, and the service files as they are now. A
@@ -82,7 +89,7 @@ public struct ConfigSession: Sendable {
     public mutating func load(_ text: [UInt8]) throws(ConfigError) -> Change {
         let text = SourceFile.strippingByteOrderMark(text)
         guard let partial else { return try loadWhole(text) }
-        return try load(partial.text.difference(from: text)) { () throws(ConfigError) in text }
+        return try load(partial.text.difference(from: text), listing: nil) { () throws(ConfigError) in text }
     }
 
     /// Takes in a new config whose file's text differs from the last good one as `difference`
@@ -90,11 +97,11 @@ public struct ConfigSession: Sendable {
     /// whatever version it then finds). Only one part may have changed to be taken in alone:
     /// items of the config file, or one service file.
     private mutating func load(
-        _ difference: RememberedText.Difference, whole: () throws(ConfigError) -> [UInt8]
+        _ difference: RememberedText.Difference, listing: ServiceFilePatterns.Listing?, whole: () throws(ConfigError) -> [UInt8]
     ) throws(ConfigError) -> Change {
         var changedFile: ChangedServiceFile?
         if let files = partial?.serviceFiles {
-            guard let (current, changed) = ChangedServiceFile.find(since: files) else { return try loadWhole(whole()) }
+            guard let (current, changed) = ChangedServiceFile.find(since: files, listing: listing) else { return try loadWhole(whole()) }
             partial?.serviceFiles = current
             changedFile = changed
         }

@@ -64,23 +64,29 @@ public final class ConfigFileSource: DesiredStateSource {
             else { continue }
             let moved = memory.withLock { fingerprint != $0.fingerprint }
             guard moved else { continue }
-            await reload()
+            await reload(seen: fingerprint)
             changed(.configFile)
         }
     }
 
     public func reload() async {
+        await reload(seen: nil)
+    }
+
+    /// - Parameter seen: what the watcher found on disk just now, which the load takes as the
+    ///   service files' stamps instead of taking them all again; nil (SIGHUP) to take them now.
+    func reload(seen: ConfigFingerprint?) async {
         let arrived = ContinuousClock.now
         let patterns = memory.withLock { $0.serviceFiles }
         let loaded: Result<(DesiredState, ConfigSession.Change, ServiceFilePatterns?), ConfigError>
         do {
             loaded = try await NIOThreadPool.singleton.runIfActive { [self] in
                 // Taken before the files are read: a change after it is seen by the next poll.
-                let fingerprint = ConfigFingerprint.of(path: self.path, serviceFiles: patterns)
+                let fingerprint = seen ?? ConfigFingerprint.of(path: self.path, serviceFiles: patterns)
                 self.memory.withLock { $0.fingerprint = fingerprint }
                 return self.session.withLock { session in
                     Result { () throws(ConfigError) in
-                        let change = try session.reload()
+                        let change = try session.reload(serviceFiles: fingerprint?.serviceFiles)
                         return (session.state, change, session.serviceFilePatterns)
                     }
                 }
