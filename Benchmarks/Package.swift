@@ -34,7 +34,14 @@ let package = Package(
         // malloc interposer.
         .executableTarget(
             name: "memory-probe",
-            dependencies: ["Workloads", "CHeap"] + root,
+            dependencies: [
+                "Workloads", "CHeap",
+                // The agent's loop over in-memory kernel tables (--agent).
+                .product(name: "IPVSDaemon", package: "ipvsctl-swift"),
+                .product(name: "Reconciler", package: "ipvsctl-swift"),
+                .product(name: "ReconcilerTestKit", package: "ipvsctl-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ] + root,
             path: "Sources/MemoryProbe"
         ),
         .executableTarget(

@@ -230,6 +230,21 @@ def largest_mappings(pid, count=12):
     return sorted(merged.items(), key=lambda item: -item[1])[:count]
 
 
+def anonymous_mappings(pid, count=8):
+    """The anonymous mappings holding the most resident memory, each with its size, for the log:
+    an arena (64 MiB reserved), a block of its own (128 KiB or more, unmapped when freed) and a
+    thread's stack (8 MiB reserved) look apart."""
+    mappings, current = [], None
+    for line in open(f"/proc/{pid}/smaps"):
+        parts = line.split()
+        if "-" in parts[0] and len(parts) >= 5:
+            start, end = (int(x, 16) for x in parts[0].split("-"))
+            current = (end - start) // 1024 if len(parts) == 5 else None
+        elif parts[0] == "Rss:" and current is not None:
+            mappings.append((int(parts[1]), current))
+    return len(mappings), sorted(mappings, key=lambda item: -item[0])[:count]
+
+
 def wrk(namespace, url):
     """Requests per second, latency percentiles and timeouts of 10 s of `wrk` (2 threads, 32
     connections). A request may take 30 s: wrk's default of 2 s counts a 10,000-service scrape as
@@ -369,6 +384,9 @@ def measure(tool, services, rounds):
         resident_parts = resident_parts_mib(agent.pid)
         for mapping, kib in largest_mappings(agent.pid):
             print(f"agent.py: {services} services: {kib / 1024:.1f} MiB resident in {mapping}", file=sys.stderr)
+        number, largest = anonymous_mappings(agent.pid)
+        print(f"agent.py: {services} services: {number} anonymous mappings; the largest, resident of size: "
+              + ", ".join(f"{rss / 1024:.1f} of {size / 1024:.1f} MiB" for rss, size in largest), file=sys.stderr)
         load = endpoints_under_load(ns, name)
         return {
             "services": services,

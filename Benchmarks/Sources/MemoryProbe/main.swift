@@ -5,6 +5,7 @@
 //
 // usage: memory-probe [SERVICES]                   prints one JSON object
 //        memory-probe SERVICES --service-files   the config alone, in service files of 100
+//        memory-probe SERVICES --agent           the agent after its first pass (AgentProbe.swift)
 import CHeap
 import Config
 import Glibc
@@ -50,6 +51,10 @@ let realServers = Double(table.realServers)
 
 if CommandLine.arguments.dropFirst(2).first == "--service-files" {
     probeServiceFiles(table)
+    exit(0)
+}
+if CommandLine.arguments.dropFirst(2).first == "--agent" {
+    await probeAgent(table)
     exit(0)
 }
 
