@@ -5,7 +5,7 @@
 //
 // usage: memory-probe [SERVICES]                   prints one JSON object
 //        memory-probe SERVICES --service-files   the config alone, in service files of 100
-//        memory-probe SERVICES --agent           the agent after its first pass (AgentProbe.swift)
+//        memory-probe SERVICES --agent           the agent after two full passes (AgentProbe.swift)
 import CHeap
 import Config
 import Glibc

@@ -11,8 +11,8 @@ public enum FreedMemory {
     /// they leave, which ``release()`` cannot give back. Natively at 10,000 services, the
     /// probe's resident set grew by 98 MB over the agent's first pass with the moving threshold
     /// and by 63 MB with a fixed one, for 57 MB in use (`memory-probe --agent`: the agent and
-    /// the in-memory kernel tables it wrote). Call it first, before
-    /// the config is loaded. Whether glibc took the setting.
+    /// the in-memory kernel tables it wrote). Call it first, before the config is loaded.
+    /// Whether glibc took the setting.
     @discardableResult
     public static func keepLargeBlocksApart() -> Bool {
         mallopt(M_MMAP_THRESHOLD, 128 * 1024) == 1
