@@ -81,10 +81,12 @@ public enum ConfigLoader {
         if !document.serviceFiles.isEmpty {
             let patterns = ServiceFilePatterns(document.serviceFiles.map(\.value), relativeTo: file)
             var versions: [ServiceFileVersion] = []
-            for path in expand(patterns, written: document.serviceFiles) {
-                let (version, log) = ServiceFileReader.load(path, rules: &rules, into: &document.services)
-                fileLogs.append(log)
-                if let version { versions.append(version) }
+            if let listing = expand(patterns, written: document.serviceFiles) {
+                for file in listing.files {
+                    let (version, log) = ServiceFileReader.load(file, listedAt: listing.takenAt, rules: &rules, into: &document.services)
+                    fileLogs.append(log)
+                    if let version { versions.append(version) }
+                }
             }
             serviceFiles = ServiceFileSet(patterns: patterns, files: versions)
         }
@@ -96,21 +98,23 @@ public enum ConfigLoader {
         return Loaded(state: document.state, tree: tree, claims: claims, context: context, serviceFiles: serviceFiles)
     }
 
-    /// The files `patterns` match; a pattern that cannot be expanded is reported where it is
-    /// written.
-    private static func expand(_ patterns: ServiceFilePatterns, written: [Located<String>]) -> [String] {
+    /// The files `patterns` match, each stamped (the stamp a reload later compares); nil, with
+    /// the problem reported where the patterns are written, when a pattern cannot be expanded or
+    /// they match too many files.
+    private static func expand(_ patterns: ServiceFilePatterns, written: [Located<String>]) -> ServiceFilePatterns.Listing? {
         do {
-            let files = try patterns.files()
-            guard files.count <= maximumServiceFiles else {
+            let listing = try patterns.listing()
+            guard listing.files.count <= maximumServiceFiles else {
                 written[0].node.report(
-                    .outOfRange, "the service file patterns match \(files.count) files; at most \(maximumServiceFiles) are read")
-                return []
+                    .outOfRange,
+                    "the service file patterns match \(listing.files.count) files; at most \(maximumServiceFiles) are read")
+                return nil
             }
-            return files.map(\.path)
+            return listing
         } catch {
             let node = zip(patterns.patterns, written).first { $0.0 == error.pattern }?.1.node ?? written[0].node
             node.report(.unreadableFile, "the service files '\(error.pattern)' cannot be listed: \(error.reason)")
-            return []
+            return nil
         }
     }
 }

@@ -36,6 +36,15 @@ import Testing
         return (directory, config)
     }
 
+    /// ``populated()``, its files left older than the settling time (their stamps are then
+    /// trusted from the first reload on), and a session loaded from it.
+    static func settled() throws -> (Directory, String, ConfigSession) {
+        let (directory, config) = try populated()
+        try Task.checkCancellation()
+        Thread.sleep(forTimeInterval: 2.1)
+        return (directory, config, try ConfigSession(loading: config))
+    }
+
     /// Reloads `session` and checks it against a full load of the files as they are.
     @discardableResult
     static func reloadAndCompare(_ session: inout ConfigSession) -> ConfigSession.Change? {
@@ -67,11 +76,7 @@ import Testing
 
     @Test("an edited service file is read alone, and names its edited service")
     func oneFileEdited() throws {
-        let (directory, config) = try Self.populated()
-        // Older than the settling time: their stamps are trusted from the first reload on.
-        try Task.checkCancellation()
-        Thread.sleep(forTimeInterval: 2.1)
-        var session = try ConfigSession(loading: config)
+        var (directory, _, session) = try Self.settled()
         #expect(session.serviceFilePatterns?.patterns == [directory.path + "/services.d/*.yaml"])
         let loaded = Self.readTimes(session)
 
@@ -99,10 +104,7 @@ import Testing
 
     @Test("a watcher's listing of the files stands in for listing them again, when it lists the same patterns")
     func watcherListing() throws {
-        let (directory, config) = try Self.populated()
-        try Task.checkCancellation()
-        Thread.sleep(forTimeInterval: 2.1)
-        var session = try ConfigSession(loading: config)
+        var (directory, config, session) = try Self.settled()
         let patterns = try #require(session.serviceFilePatterns)
         let before = try patterns.listing()
         #expect(before.files.map(\.path) == Self.files.map { directory.path + "/" + $0 })
@@ -167,10 +169,8 @@ import Testing
 
     @Test("random edits of the files: the session always agrees with a full load")
     func randomEdits() throws {
-        let (directory, config) = try Self.populated()
-        Thread.sleep(forTimeInterval: 2.1)
+        var (directory, _, session) = try Self.settled()
         var generator = FixedSequence(state: 0x5E55_1011)
-        var session = try ConfigSession(loading: config)
         var texts = Self.files.indices.map(Self.serviceFile)
         var mainText = Self.main
         var accepted = 0

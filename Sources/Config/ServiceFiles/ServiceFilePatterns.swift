@@ -38,11 +38,24 @@ public struct ServiceFilePatterns: Sendable, Equatable {
         public var stamp: FileStamp?
     }
 
-    /// The files the patterns name, each stamped as it is now: each pattern's matches in sorted
-    /// order, patterns in the order written, a file named twice kept at its first place;
-    /// directories left out. One `stat` per match: the stamp that tells a directory also tells
-    /// a reload whether the file changed.
-    public func files() throws(ExpansionError) -> [File] {
+    /// The files the patterns matched at one moment, each stamped: what a load reads, what the
+    /// agent's watcher compares from poll to poll, and what the reload it starts takes as the
+    /// files on disk instead of listing and stamping them all again (at 10,000 services in
+    /// files of 100, a hundred `stat` calls and a directory listing of each edit's latency).
+    public struct Listing: Sendable {
+        public var patterns: ServiceFilePatterns
+        /// Each pattern's matches in sorted order, patterns in the order written, a file named
+        /// twice kept at its first place; directories left out.
+        public var files: [File]
+        /// `CLOCK_REALTIME` just before the first stamp, in nanoseconds: a file's text read
+        /// after it is taken as of this time, never later.
+        public var takenAt: Int64
+    }
+
+    /// The files the patterns name now, each stamped. One `stat` per match: the stamp that
+    /// tells a directory also tells a reload whether the file changed.
+    public func listing() throws(ExpansionError) -> Listing {
+        let takenAt = ServiceFileVersion.now()
         var files: [File] = []
         var seen = Set<String>()
         for pattern in patterns {
@@ -51,25 +64,7 @@ public struct ServiceFilePatterns: Sendable, Equatable {
                 if stamp?.isDirectory != true { files.append(File(path: path, stamp: stamp)) }
             }
         }
-        return files
-    }
-
-    /// The files the patterns matched at one moment, each stamped: what the agent's watcher
-    /// compares from poll to poll, and what the reload it starts takes as the files on disk
-    /// instead of listing and stamping them all again (at 10,000 services in files of 100, a
-    /// hundred `stat` calls and a directory listing of each edit's latency).
-    public struct Listing: Sendable {
-        public var patterns: ServiceFilePatterns
-        public var files: [File]
-        /// `CLOCK_REALTIME` just before the first stamp, in nanoseconds: a file's text read
-        /// after it is taken as of this time, never later.
-        public var takenAt: Int64
-    }
-
-    /// ``files()``, with the time just before they were stamped.
-    public func listing() throws(ExpansionError) -> Listing {
-        let takenAt = ServiceFileVersion.now()
-        return Listing(patterns: self, files: try files(), takenAt: takenAt)
+        return Listing(patterns: self, files: files, takenAt: takenAt)
     }
 
     private static func expand(_ pattern: String) throws(ExpansionError) -> [String] {

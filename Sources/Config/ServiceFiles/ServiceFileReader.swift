@@ -18,10 +18,15 @@ enum ServiceFileReader {
     /// Reads the file at `path`.
     static func read(_ path: String) throws(ConfigError) -> Read {
         let readAt = ServiceFileVersion.now()
-        // Taken before the read: a write after it gives a stamp the next load does not trust.
-        let stamp = FileStamp(path: path)
-        let text = SourceFile.strippingByteOrderMark(try SourceFile.bytes(of: path))
-        return Read(path: path, text: text, stamp: stamp, readAt: readAt)
+        return try read(ServiceFilePatterns.File(path: path, stamp: FileStamp(path: path)), listedAt: readAt)
+    }
+
+    /// Reads `file`, stamped when the patterns were listed at `listedAt` (which spares a second
+    /// `stat`). The stamp is taken before the read: a write after it gives a stamp the next load
+    /// does not trust.
+    static func read(_ file: ServiceFilePatterns.File, listedAt: Int64) throws(ConfigError) -> Read {
+        let text = SourceFile.strippingByteOrderMark(try SourceFile.bytes(of: file.path))
+        return Read(path: file.path, text: text, stamp: file.stamp, readAt: listedAt)
     }
 
     /// The tree of a file read.
@@ -50,18 +55,19 @@ enum ServiceFileReader {
         return fields.required("services")?.sequence()
     }
 
-    /// Reads the file at `path`, decodes its services and checks them with `rules` (their claims
-    /// against those of every service checked before), appending them to `services`. Returns
-    /// its version (nil when it could not be read) and the log its problems go to, which the
-    /// rules still checked once every file is read may add to.
+    /// Reads `file` (listed at `listedAt`), decodes its services and checks them with `rules`
+    /// (their claims against those of every service checked before), appending them to
+    /// `services`. Returns its version (nil when it could not be read) and the log its problems
+    /// go to, which the rules still checked once every file is read may add to.
     static func load(
-        _ path: String, rules: inout DocumentRules, into services: inout [ServiceSpec]
+        _ listed: ServiceFilePatterns.File, listedAt: Int64, rules: inout DocumentRules, into services: inout [ServiceSpec]
     ) -> (ServiceFileVersion?, ProblemLog) {
+        let path = listed.path
         let log = ProblemLog(file: path)
         let file: Read
         let tree: YAMLTree
         do {
-            file = try read(path)
+            file = try read(listed, listedAt: listedAt)
             tree = try compose(file)
         } catch {
             log.append(error.problems)
