@@ -25,7 +25,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -109,14 +108,22 @@ let package = Package(
             providers: [.apt(["libxxhash-dev"])]
         ),
 
+        // libyaml (Debian libyaml-dev), for the YAML module only.
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+
+        // YAML text to a flat tree of located nodes, composed from libyaml's events: the config
+        // file's and the kubeconfig's reader. No Foundation, so the binary links none.
+        .target(name: "YAML", dependencies: ["CYAML"]),
+
         // The config file: YAML to a validated DesiredState, every problem with file:line:column.
         .target(
             name: "Config",
-            // Yams for the libyaml it builds (its CYaml module): the composer reads libyaml's
-            // events itself. NIOSSL parses the CA bundles of HTTPS checks at load, as the prober will.
-            dependencies: [
-                "IPVSCore", "CXXHash", .product(name: "Yams", package: "Yams"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ]
+            // NIOSSL parses the CA bundles of HTTPS checks at load, as the prober will.
+            dependencies: ["IPVSCore", "CXXHash", "YAML", .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
 
         // Kubernetes API objects as the API server sends them (Service, EndpointSlice, Node,
@@ -131,13 +138,12 @@ let package = Package(
         .target(
             name: "KubernetesClient",
             dependencies: [
-                "KubernetesAPI",
+                "KubernetesAPI", "YAML",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -228,8 +234,12 @@ let package = Package(
             dependencies: ["Selftest", "IPVSCore", "IPVSNetlink", "Config"]
         ),
         .testTarget(
+            name: "YAMLTests",
+            dependencies: ["YAML"]
+        ),
+        .testTarget(
             name: "ConfigTests",
-            dependencies: ["Config", "IPVSCore"]
+            dependencies: ["Config", "YAML", "IPVSCore"]
         ),
         .testTarget(
             name: "ReconcilerTests",

@@ -35,12 +35,13 @@ readonly VNG_VERSION="1.42"
 # the conntrack lab test's namespace (IPVS alone registers no conntrack hooks, except for FTP);
 # libnetfilter-conntrack-dev: the conntrack client; conntrack: its lab test's witness;
 # libxxhash-dev: the config reload's hash of each service's text;
+# libyaml-dev: libyaml, whose events the YAML module composes (the config file, kubeconfigs);
 # prometheus: promtool for the alert rules' tests, and the server that scrapes a fleet in the
 # lab (FleetLabTests; installed without starting its service, see install_apt_packages).
 readonly APT_PACKAGES=(
     qemu-system-x86 udev busybox-static kmod cpio ipvsadm
     libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 strace curl python3 python3-venv openssl systemd
-    libnftables-dev nftables libnetfilter-conntrack-dev conntrack libxxhash-dev prometheus
+    libnftables-dev nftables libnetfilter-conntrack-dev conntrack libxxhash-dev libyaml-dev prometheus
 )
 
 # Modules the guest loads, in this order, when the kernel has them.

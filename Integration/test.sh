@@ -15,6 +15,12 @@ Integration/lint.sh
 echo "== build"
 swift build --build-tests
 
+echo "== the binary links FoundationEssentials only, not Foundation or ICU (docs/design.md)"
+if ldd .build/debug/ipvsctl-swift | grep -E 'lib(Foundation|FoundationInternationalization|_FoundationICU)\.so'; then
+    echo "ipvsctl-swift links Foundation: a target or a dependency imports it" >&2
+    exit 1
+fi
+
 echo "== unit tests (no kernel needed)"
 swift test --skip-build --skip IPVSIntegrationTests
 

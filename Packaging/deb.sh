@@ -34,6 +34,7 @@ export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/
 # binutils, dpkg-shlibdeps from dpkg-dev). Packaging/docs.sh installs its own.
 readonly BUILD_PACKAGES=(
     libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libnftables-dev libnetfilter-conntrack-dev libxxhash-dev
+    libyaml-dev
     dpkg-dev binutils git
 )
 

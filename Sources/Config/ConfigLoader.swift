@@ -1,4 +1,5 @@
 import IPVSCore
+import YAML
 
 /// Loads the YAML config file, and the service files it names, into the desired state, or
 /// refuses it with every problem found.

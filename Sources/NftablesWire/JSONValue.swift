@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A JSON value as libnftables speaks it: commands are rendered to it and listings decoded from
 /// it. The schema is libnftables-json(5); this type only carries it.

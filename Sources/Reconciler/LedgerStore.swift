@@ -1,5 +1,14 @@
-import Foundation
 import IPVSCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The ledger on disk: JSON in the state directory, replaced atomically (write a temporary file,
 /// flush it, rename over the old one), so a crash leaves the old ledger or the new one.
@@ -64,7 +73,7 @@ public struct LedgerStore: Sendable {
     }
 
     public func save(_ ledger: Ledger) throws(Failure) {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let temporary = path + ".tmp-\(getpid())"
         func failure(_ what: String) -> Failure {
             Failure(.cannotWrite, path: path, reason: "\(what): \(String(cString: strerror(errno)))")

@@ -1,13 +1,14 @@
 import Testing
 
 @testable import Config
+@testable import YAML
 
-/// The event-stream composer (Sources/Config/Composer): the tree it builds from libyaml's
+/// The event-stream composer (Sources/YAML): the tree it builds from libyaml's
 /// events, and every way it refuses a text, each at its line and column.
 struct ComposerTests {
     /// The tree of `yaml`, or the error that refused it.
     private func compose(_ yaml: String) -> Result<YAMLTree?, ComposeError> {
-        Result { () throws(ComposeError) in try EventComposer.compose(yaml) }
+        Result { () throws(ComposeError) in try EventComposer.compose(yaml, nestingLimit: Limits.nestingDepth) }
     }
 
     private func parse(_ yaml: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> YAMLTree {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Config
+@testable import YAML
 
 /// ScalarKind replaces Yams' default resolver (for speed), so it must read plain scalars the
 /// way that resolver's YAML 1.1 patterns do.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Config
+@testable import YAML
 
 /// The comparison a reload makes in place of a diff of the last good text: whole items of the
 /// `services` list, found from the front and from the back, between parts that are the same.
@@ -11,7 +12,7 @@ import Testing
     /// The remembered form of `text`, and where each of its items begins.
     static func remembered(_ text: String) throws -> ServiceListText {
         let bytes = Array(text.utf8)
-        let tree = try #require(try EventComposer.compose(text))
+        let tree = try #require(try EventComposer.compose(text, nestingLimit: Limits.nestingDepth))
         let list = try #require(tree.rootValue(of: "services"))
         let layout = try #require(bytes.withUnsafeBufferPointer { ServiceListLayout(of: list, in: tree, text: $0) })
         return bytes.withUnsafeBytes { ServiceListText($0, layout: layout) }

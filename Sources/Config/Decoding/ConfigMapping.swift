@@ -1,3 +1,5 @@
+import YAML
+
 /// A mapping whose unknown keys have already been reported: the known keys' values, looked up
 /// by name, with absence and `null` alike meaning "not given".
 struct ConfigMapping {

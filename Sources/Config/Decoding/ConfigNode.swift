@@ -1,4 +1,5 @@
 import IPVSCore
+import YAML
 
 /// A node of the document together with the field path that leads to it and the log its
 /// problems go to. The typed reads below never throw: they report what is wrong, at this node's

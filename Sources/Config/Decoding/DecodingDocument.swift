@@ -1,4 +1,5 @@
 import IPVSCore
+import YAML
 
 /// What every ``ConfigNode`` of one document shares: the tree, the log its problems go to, the
 /// paths by which its collections were reached, and its endpoints' placements.

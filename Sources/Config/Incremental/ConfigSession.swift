@@ -1,4 +1,5 @@
 import IPVSCore
+import YAML
 
 /// The config as last loaded, with what loading it again after an edit needs to read only
 /// the services the edit touched: the agent's reload of a 10,000-service config after a
@@ -215,7 +216,7 @@ public struct ConfigSession: Sendable {
         slice.withUnsafeBufferPointer { buffer in
             guard String(validating: buffer, as: UTF8.self) != nil else { return nil }
             let composed: YAMLTree?
-            do { composed = try EventComposer.compose(utf8: buffer) } catch { return nil }
+            do { composed = try EventComposer.compose(utf8: buffer, nestingLimit: Limits.nestingDepth) } catch { return nil }
             // Comments and blank lines only: the edit removed these items.
             guard let tree = composed else { return ([], []) }
             // A marker or directive ends or starts a document: on their own the items are one,

@@ -1,3 +1,5 @@
+import YAML
+
 /// What a session remembers of one file's text (the config file's, or a service file's), to
 /// tell at the next load what an edit touched without keeping the text itself.
 enum RememberedText: Sendable {

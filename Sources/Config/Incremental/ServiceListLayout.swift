@@ -1,3 +1,5 @@
+import YAML
+
 /// Where each service of the `services` list begins in the text, so that a reload can tell from
 /// the bytes alone which services an edit touched (``ServiceListText``), and read just those again.
 ///

@@ -1,15 +1,17 @@
+import YAML
+
 /// Turns text into a ``YAMLTree``, which keeps each node's position (unlike decoding straight
 /// into values), so that every later problem can point at a line and column; or into the one
 /// problem that stops reading: after a syntax error there is no tree to check further.
 enum YAMLDocument {
     /// The tree of `text`, nil for text with no document.
     static func compose(_ text: String, file: String) throws(ConfigError) -> YAMLTree? {
-        try reporting(file: file) { () throws(ComposeError) in try EventComposer.compose(text) }
+        try reporting(file: file) { () throws(ComposeError) in try EventComposer.compose(text, nestingLimit: Limits.nestingDepth) }
     }
 
     /// The tree of UTF-8 text, nil for a file with no document (empty or only comments).
     static func compose(utf8 text: UnsafeBufferPointer<UInt8>, file: String) throws(ConfigError) -> YAMLTree? {
-        try reporting(file: file) { () throws(ComposeError) in try EventComposer.compose(utf8: text) }
+        try reporting(file: file) { () throws(ComposeError) in try EventComposer.compose(utf8: text, nestingLimit: Limits.nestingDepth) }
     }
 
     /// The tree of `text`: its bytes without a byte-order mark, checked to be UTF-8.

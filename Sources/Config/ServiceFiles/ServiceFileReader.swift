@@ -1,4 +1,5 @@
 import IPVSCore
+import YAML
 
 /// Reads a service file: a YAML mapping whose `services` lists services as the config file's
 /// does (extension keys, `x-`, may hold anchors for them). Its services are checked with the

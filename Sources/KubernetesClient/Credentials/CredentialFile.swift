@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Reading the small files credentials live in. Blocking: call at start-up or on a thread pool.
 enum CredentialFile {
@@ -7,13 +9,22 @@ enum CredentialFile {
     )
         throws(KubernetesConfigError) -> [UInt8]
     {
-        do {
-            return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
+        func failure(_ number: Int32) -> KubernetesConfigError {
             let prefix = context.map { "\($0): " } ?? ""
-            throw KubernetesConfigError(
-                .fileUnreadable, "\(prefix)cannot read \(role) \(path): \(reason(error))",
-                file: path, key: key, cause: error)
+            return KubernetesConfigError(
+                .fileUnreadable, "\(prefix)cannot read \(role) \(path): \(reason(number))", file: path, key: key)
+        }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(errno) }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw failure(errno) }
+            if count == 0 { return bytes }
+            bytes += chunk[..<count]
         }
     }
 
@@ -28,15 +39,8 @@ enum CredentialFile {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    /// Foundation's errors are long; the POSIX reason underneath says it best.
-    private static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError {
-            return "no such file"
-        }
-        return nsError.localizedDescription
+    /// The system's words for an error number; a missing file said plainly.
+    private static func reason(_ number: Int32) -> String {
+        number == ENOENT ? "no such file" : String(cString: strerror(number))
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Loads ``KubernetesCredentials`` inside a pod: the API server from `KUBERNETES_SERVICE_HOST`
 /// and `KUBERNETES_SERVICE_PORT`, the CA and the service account's token from the directory

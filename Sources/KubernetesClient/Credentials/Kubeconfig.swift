@@ -1,6 +1,11 @@
-import Foundation
 import KubernetesAPI
-import Yams
+import YAML
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The kubeconfig file, the keys this client reads: `clusters`, `users`, `contexts` and
 /// `current-context`. Other keys are ignored.
@@ -97,7 +102,7 @@ public enum KubeconfigLoader {
         let where_ = "kubeconfig \(path)"
         let config: Kubeconfig
         do {
-            config = try YAMLDecoder().decode(Kubeconfig.self, from: text)
+            config = try YAMLTreeDecoder().decode(Kubeconfig.self, from: text)
         } catch {
             throw KubernetesConfigError(
                 .malformed, "\(where_): not a kubeconfig: \(DecodingProblem.describe(error))",

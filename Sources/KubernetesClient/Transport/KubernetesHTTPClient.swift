@@ -1,9 +1,14 @@
 import AsyncHTTPClient
-import Foundation
 import KubernetesAPI
 import Logging
 import NIOCore
 import NIOHTTP1
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Talks to one API server: one page of a list, a watch, and all pages of a list. One
 /// AsyncHTTPClient `HTTPClient` underneath; call ``shutdown()`` when done.

@@ -1,7 +1,12 @@
 import AsyncHTTPClient
-import Foundation
 import KubernetesAPI
 import NIOCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The events of one watch, decoded line by line as the body streams in.
 ///

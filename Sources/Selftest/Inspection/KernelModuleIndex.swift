@@ -33,7 +33,7 @@ public struct KernelModuleIndex: Sendable {
 
     /// `kernel/net/netfilter/ipvs/ip_vs_rr.ko.xz` → `ip_vs_rr`.
     static func moduleName(ofPath path: Substring) -> String? {
-        guard let file = path.split(separator: "/").last, let range = file.range(of: ".ko") else { return nil }
+        guard let file = path.split(separator: "/").last, let range = file.firstRange(of: ".ko") else { return nil }
         guard ["", ".xz", ".zst", ".gz"].contains(file[range.upperBound...]) else { return nil }
         return normalised(file[..<range.lowerBound])
     }

@@ -1,7 +1,12 @@
 import ArgumentParser
 import Config
-import Foundation
 import IPVSCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Options of the commands that read the desired state and plan against the kernel.
 struct ReconcileOptions: ParsableArguments {

@@ -1,6 +1,11 @@
-import Foundation
 import IPVSCore
 import Reconciler
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The plan as JSON: one object per change with its kind and the fields concerned.
 enum PlanJSON {

@@ -94,7 +94,7 @@ enum PlanText {
     static func describe(_ service: VirtualService) -> String {
         var text = service.scheduler.rawValue
         if service.flags.contains(.persistent) { text += " persistent \(service.timeout)s" }
-        return text + TableText.flagWords(service).replacingOccurrences(of: " persistent \(service.timeout)", with: "")
+        return text + TableText.flagWords(service).replacing(" persistent \(service.timeout)", with: "")
     }
 
     static func forwarding(_ method: ForwardingMethod) -> String { TableJSON.forwardingName(method) }
@@ -125,19 +125,20 @@ enum PlanText {
     static func summary(_ report: Reconciler.Report, planning: Reconciler.Planning) -> String {
         var counts: [Change.Kind: Int] = [:]
         for change in report.applied { counts[change.kind, default: 0] += 1 }
+        let milliseconds = Int((report.packetFilterDuration / .milliseconds(1)).rounded())
         var text =
             "Applied: \(counts[.add] ?? 0) added, \(counts[.change] ?? 0) changed, \(counts[.drain] ?? 0) draining, "
             + "\(counts[.delete] ?? 0) deleted; \(report.kernelCommands) IPVS commands, \(report.addressCommands) address commands, "
             + "\(report.packetFilterChanges) nftables changes"
             + (report.packetFilterChanges > 0
-                ? " in one transaction (\(report.packetFilterDuration.formatted(.units(allowed: [.milliseconds], fractionalPart: .hide))))."
+                ? " in one transaction (\(milliseconds) ms)."
                 : ".")
         if !planning.plan.blackholed.isEmpty {
             text += "\nBlackholed: \(planning.plan.blackholed.map { "\($0.service.key)" }.joined(separator: ", "))"
         }
         for failure in report.failures {
             text +=
-                "\nFailed: \(PlanText.line(failure.change, origins: [:], interface: "").trimmingCharacters(in: .whitespaces)): \(failure.error)"
+                "\nFailed: \(PlanText.line(failure.change, origins: [:], interface: "").drop(while: \.isWhitespace)): \(failure.error)"
         }
         return text
     }

@@ -1,5 +1,10 @@
-import Foundation
 import Selftest
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `{"status": "FAIL", "checks": [{"check", "subject", "status", "detail", "fix"}], "counts": {...}}`.
 enum SelftestJSON {

@@ -1,5 +1,10 @@
-import Foundation
 import IPVSCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The table as JSON for scripts: stable field names, addresses as text, counters as numbers.
 enum TableJSON {

@@ -1,7 +1,4 @@
-// libyaml's C API, from the copy Yams builds (Yams' own target): one libyaml in the binary,
-// whose header is the one it was compiled with. The Kubernetes client still decodes
-// kubeconfig files with Yams, so a second, system libyaml would only duplicate these symbols.
-import CYaml
+import CYAML
 
 /// One libyaml parser over UTF-8 bytes that outlive it: hands out events one at a time and
 /// turns its failures into ``ComposeError``s.

@@ -1,4 +1,4 @@
-import CYaml
+import CYAML
 
 /// Composes libyaml's event stream straight into a ``YAMLTree``: one pass, no recursion, no
 /// object per node.
@@ -6,9 +6,9 @@ import CYaml
 /// What it keeps of YAML, as the loader did with Yams' composer: anchors and aliases (an alias
 /// is the anchored node itself, shared, never copied), tags on scalars (`!!str`, `!!int`,
 /// `!!merge`...), block and flow style alike; keys written twice in one mapping are refused; one
-/// document at most. It adds a bound on nesting, so that a hostile file cannot make the
-/// decoders below recurse without end.
-struct EventComposer {
+/// document at most. It adds a bound on nesting (the caller's), so that a hostile file cannot
+/// make the decoders below recurse without end.
+package struct EventComposer {
     private var nodes: [YAMLTree.Node] = []
     private var items: [YAMLTree.Index] = []
     private var bytes: [UInt8] = []
@@ -18,6 +18,7 @@ struct EventComposer {
     private var open: [OpenCollection] = []
     private var anchors: [String: YAMLTree.Index] = [:]
     private var usesAliases = false
+    private let nestingLimit: Int
 
     private struct OpenCollection {
         var node: YAMLTree.Index
@@ -25,13 +26,15 @@ struct EventComposer {
         var anchor: String?
     }
 
+    private init(nestingLimit: Int) { self.nestingLimit = nestingLimit }
+
     /// The tree of `text`'s one document; nil when the text holds no document (empty, or
-    /// comments only).
-    static func compose(_ text: String) throws(ComposeError) -> YAMLTree? {
+    /// comments only). Collections may nest `nestingLimit` deep, the document's own included.
+    package static func compose(_ text: String, nestingLimit: Int) throws(ComposeError) -> YAMLTree? {
         var text = text
         text.makeContiguousUTF8()
         let result = text.utf8.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(ComposeError) -> YAMLTree? in try compose(utf8: buffer) }
+            Result { () throws(ComposeError) -> YAMLTree? in try compose(utf8: buffer, nestingLimit: nestingLimit) }
         }
         // A native String made contiguous always has contiguous storage.
         guard let result else { preconditionFailure("contiguous UTF-8 has contiguous storage") }
@@ -39,8 +42,8 @@ struct EventComposer {
     }
 
     /// ``compose(_:)`` of text already known to be UTF-8.
-    static func compose(utf8 buffer: UnsafeBufferPointer<UInt8>) throws(ComposeError) -> YAMLTree? {
-        var composer = EventComposer()
+    package static func compose(utf8 buffer: UnsafeBufferPointer<UInt8>, nestingLimit: Int) throws(ComposeError) -> YAMLTree? {
+        var composer = EventComposer(nestingLimit: nestingLimit)
         composer.reserve(forBytes: buffer.count)
         return try composer.run(LibYAMLParser(buffer))
     }
@@ -130,7 +133,7 @@ struct EventComposer {
     ) throws(ComposeError) {
         let line = event.start_mark.line + 1
         let column = event.start_mark.column + 1
-        guard open.count < Limits.nestingDepth else { throw .tooDeep(line: line, column: column) }
+        guard open.count < nestingLimit else { throw .tooDeep(line: line, column: column) }
         let index = append(
             YAMLTree.Node(
                 shape: shape, kind: .string, isPlain: false, tag: .implicit, line: Int32(line), column: Int32(column), start: 0, count: 0))

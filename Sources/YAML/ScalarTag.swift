@@ -1,12 +1,12 @@
 /// A scalar's tag, as far as the loader tells tags apart: the YAML 1.1 types it reads and the
-/// merge key. Any other tag (`!`, `!local`, `!!binary`...) means text, as with Yams.
-enum ScalarTag: UInt8 {
+/// merge key. Any other tag (`!`, `!local`, `!!binary`...) means text, as in Yams.
+package enum ScalarTag: UInt8 {
     /// No tag: a plain scalar, resolved by its text.
     case implicit
     case str, null, bool, int, float, merge
     case other
 
-    init(_ tag: String) {
+    package init(_ tag: String) {
         switch tag {
         case "tag:yaml.org,2002:str": self = .str
         case "tag:yaml.org,2002:null": self = .null
@@ -20,5 +20,5 @@ enum ScalarTag: UInt8 {
 
     /// The tag two keys are compared by: an untagged key is a string, as in Yams' composer, so
     /// `name` and `"name"` are the same key.
-    var ofKey: ScalarTag { self == .implicit ? .str : self }
+    package var ofKey: ScalarTag { self == .implicit ? .str : self }
 }

@@ -4,7 +4,7 @@
 /// `NSRegularExpression`s per scalar and made a 10,000-service file take seconds to load. The
 /// rules are YAML 1.1's, as in Yams' default resolver and in the YAML library Kubernetes uses,
 /// so `yes` and `off` are booleans and `0x1F` is an integer.
-enum ScalarKind: Equatable {
+package enum ScalarKind: Equatable {
     case null
     case boolean(Bool)
     case integer
@@ -12,7 +12,7 @@ enum ScalarKind: Equatable {
     case string
 
     /// Decided once per scalar, as it is composed (``EventComposer``).
-    init(tag: ScalarTag, isPlain: Bool, text: UnsafeBufferPointer<UInt8>) {
+    package init(tag: ScalarTag, isPlain: Bool, text: UnsafeBufferPointer<UInt8>) {
         switch tag {
         case .implicit where isPlain:
             self = Self.resolvePlain(text)
@@ -32,7 +32,7 @@ enum ScalarKind: Equatable {
 
     /// YAML 1.1's boolean words. A `switch`, not a dictionary: nearly every scalar of a config
     /// is looked up, and comparing a few short strings costs less than hashing one.
-    static func boolean(_ text: String) -> Bool? {
+    package static func boolean(_ text: String) -> Bool? {
         switch text {
         case "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON": true
         case "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF": false
@@ -40,7 +40,7 @@ enum ScalarKind: Equatable {
         }
     }
 
-    static func isNullWord(_ text: String) -> Bool {
+    package static func isNullWord(_ text: String) -> Bool {
         switch text {
         case "", "~", "null", "Null", "NULL": true
         default: false
@@ -88,7 +88,7 @@ enum ScalarKind: Equatable {
 
     /// `[-+]?` then `0b[01_]+`, `0x[0-9a-fA-F_]+`, `0o?[0-7_]+`, `0`, `[1-9][0-9_]*` or base 60
     /// (`[1-9][0-9_]*(:[0-5]?[0-9])+`).
-    static func isInteger<Bytes: RandomAccessCollection<UInt8>>(_ text: Bytes) -> Bool
+    package static func isInteger<Bytes: RandomAccessCollection<UInt8>>(_ text: Bytes) -> Bool
     where Bytes.SubSequence == Bytes, Bytes.Index == Int {
         let unsigned = dropSign(text)
         guard let first = unsigned.first else { return false }
@@ -110,7 +110,8 @@ enum ScalarKind: Equatable {
 
     /// `[-+]?` then `.inf`, or digits (base 60 allowed) with an optional fraction and exponent,
     /// or `.nan`.
-    static func isFloat<Bytes: RandomAccessCollection<UInt8>>(_ text: Bytes) -> Bool where Bytes.SubSequence == Bytes, Bytes.Index == Int {
+    package static func isFloat<Bytes: RandomAccessCollection<UInt8>>(_ text: Bytes) -> Bool
+    where Bytes.SubSequence == Bytes, Bytes.Index == Int {
         if [".nan", ".NaN", ".NAN"].contains(where: { text.elementsEqual($0.utf8) }) { return true }
         let unsigned = dropSign(text)
         if [".inf", ".Inf", ".INF"].contains(where: { unsigned.elementsEqual($0.utf8) }) { return true }

@@ -6,43 +6,43 @@
 /// millions of small heap objects, built and then released, before a single field was decoded.
 /// Here a node is 20 bytes in one array and its position is stored with it; what a scalar
 /// means (``ScalarKind``) is decided once, as it is composed.
-final class YAMLTree {
+package final class YAMLTree {
     /// An index into ``nodes``. 32 bits: the file is at most 32 MiB, so there are fewer nodes.
-    typealias Index = Int32
+    package typealias Index = Int32
 
-    struct Node {
-        enum Shape: UInt8 {
+    package struct Node {
+        package enum Shape: UInt8 {
             case scalar, sequence, mapping
         }
 
-        var shape: Shape
+        package var shape: Shape
         /// For scalars: what the text means, resolved from its tag and style.
-        var kind: ScalarKind
+        package var kind: ScalarKind
         /// A plain (unquoted, untagged) scalar: only a plain `<<` is a merge key.
-        var isPlain: Bool
+        package var isPlain: Bool
         /// A scalar's tag as written (collections: `.implicit`, their tags mean nothing here).
-        var tag: ScalarTag
+        package var tag: ScalarTag
         /// 1-based, as libyaml's marks plus one; the column counts Unicode scalars.
-        var line: Int32
-        var column: Int32
+        package var line: Int32
+        package var column: Int32
         /// Scalars: where the text is in ``bytes``. Collections: where their items are in
         /// ``items``; a mapping's are key, value, key, value...
-        var start: Int32
-        var count: Int32
+        package var start: Int32
+        package var count: Int32
     }
 
-    let nodes: [Node]
-    let items: [Index]
-    let bytes: [UInt8]
-    let root: Index
+    package let nodes: [Node]
+    package let items: [Index]
+    package let bytes: [UInt8]
+    package let root: Index
     /// Whether any node is an alias: its text then means something in other places too.
-    let usesAliases: Bool
+    package let usesAliases: Bool
     /// Whether the document starts with `%YAML` or `%TAG`, which change what the text means.
-    let hasDirectives: Bool
+    package let hasDirectives: Bool
     /// Whether the document's start (`---`) or end (`...`) is written.
-    let hasMarkers: Bool
+    package let hasMarkers: Bool
 
-    init(
+    package init(
         nodes: [Node], items: [Index], bytes: [UInt8], root: Index, usesAliases: Bool = false, hasDirectives: Bool = false,
         hasMarkers: Bool = false
     ) {
@@ -56,7 +56,7 @@ final class YAMLTree {
     }
 
     /// The value of `key` in the root mapping, if the root is one.
-    func rootValue(of key: StaticString) -> Index? {
+    @inlinable package func rootValue(of key: StaticString) -> Index? {
         guard self[root].shape == .mapping else { return nil }
         let pairs = items(of: root)
         var position = pairs.startIndex
@@ -67,10 +67,10 @@ final class YAMLTree {
         return nil
     }
 
-    subscript(index: Index) -> Node { nodes[Int(index)] }
+    @inlinable package subscript(index: Index) -> Node { nodes[Int(index)] }
 
     /// A scalar's text; empty for collections.
-    func text(_ index: Index) -> String {
+    @inlinable package func text(_ index: Index) -> String {
         let node = self[index]
         guard node.shape == .scalar else { return "" }
         return bytes.withUnsafeBufferPointer { buffer in
@@ -79,7 +79,7 @@ final class YAMLTree {
     }
 
     /// `body` of a scalar's text in place (empty for collections), without making a `String`.
-    func withText<Result>(_ index: Index, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    @inlinable package func withText<Result>(_ index: Index, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         let node = self[index]
         // A collection's start and count are in `items`, not in `bytes`.
         guard node.shape == .scalar else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
@@ -89,7 +89,7 @@ final class YAMLTree {
     }
 
     /// Whether a scalar's text is exactly `word` (ASCII), without making a `String`.
-    func text(_ index: Index, is word: StaticString) -> Bool {
+    @inlinable package func text(_ index: Index, is word: StaticString) -> Bool {
         let node = self[index]
         guard node.shape == .scalar, node.count == word.utf8CodeUnitCount else { return false }
         return bytes.withUnsafeBufferPointer { buffer in
@@ -103,7 +103,7 @@ final class YAMLTree {
     }
 
     /// A collection's items (a mapping's keys and values, alternating); empty for scalars.
-    func items(of index: Index) -> ArraySlice<Index> {
+    @inlinable package func items(of index: Index) -> ArraySlice<Index> {
         let node = self[index]
         guard node.shape != .scalar else { return [] }
         return items[Int(node.start)..<Int(node.start + node.count)]
