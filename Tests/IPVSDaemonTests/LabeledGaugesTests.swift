@@ -1,3 +1,4 @@
+import IPVSCore
 import ReconcilerTestKit
 import Testing
 
@@ -5,11 +6,17 @@ import Testing
 
 /// The per-service families rendered by hand: their text must read as swift-prometheus' did.
 struct LabeledGaugesTests {
-    static func family() -> LabeledGauges {
-        LabeledGauges(name: "ipvsctl_test_series", help: "Test series.", labels: ["service", "state"])
+    typealias Family = LabeledGauges<ServiceVerdictLabels>
+
+    static func family() -> Family {
+        Family(name: "ipvsctl_test_series", help: "Test series.")
     }
 
-    static func rendered(_ family: LabeledGauges) -> String {
+    static func labels(_ service: String, _ verdict: HealthVerdict) -> ServiceVerdictLabels {
+        ServiceVerdictLabels(service: service, verdict: verdict)
+    }
+
+    static func rendered(_ family: Family) -> String {
         var bytes: [UInt8] = []
         family.render(into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
@@ -18,7 +25,7 @@ struct LabeledGaugesTests {
     @Test("header, label order as declared, values printed as swift-prometheus prints gauges")
     func text() {
         let family = Self.family()
-        family.replace(with: [["default/web", "healthy"]: 1, ["default/web", "unhealthy"]: 0.5])
+        family.replace(with: [Self.labels("default/web", .healthy): 1, Self.labels("default/web", .unhealthy): 0.5])
         #expect(
             Self.rendered(family) == """
                 # HELP ipvsctl_test_series Test series.
@@ -32,9 +39,9 @@ struct LabeledGaugesTests {
     @Test("label values escape backslash, double quote and newline")
     func escaping() {
         let family = Self.family()
-        family.replace(with: [["a\\b\"c\nd", "ok"]: 1])
+        family.replace(with: [Self.labels("a\\b\"c\nd", .healthy): 1])
         let text = Self.rendered(family)
-        #expect(text.contains(#"ipvsctl_test_series{service="a\\b\"c\nd",state="ok"} 1.0"#))
+        #expect(text.contains(#"ipvsctl_test_series{service="a\\b\"c\nd",state="healthy"} 1.0"#))
         #expect(text.split(separator: "\n").count == 3)
     }
 
@@ -45,7 +52,7 @@ struct LabeledGaugesTests {
         family.replace(
             with: Dictionary(
                 uniqueKeysWithValues: services.flatMap { service in
-                    ["unknown", "healthy"].map { ([service, $0], 1.0) }
+                    [HealthVerdict.unknown, .healthy].map { (Self.labels(service, $0), 1.0) }
                 }))
         let labels = MetricSample.parse(Self.rendered(family)).map { [$0.labels["service"]!, $0.labels["state"]!] }
         #expect(labels == services.sorted().flatMap { [[$0, "healthy"], [$0, "unknown"]] })
@@ -56,8 +63,8 @@ struct LabeledGaugesTests {
     func replace() {
         let family = Self.family()
         #expect(Self.rendered(family) == "")
-        family.replace(with: [["default/web", "healthy"]: 1, ["default/api", "healthy"]: 2])
-        family.replace(with: [["default/api", "healthy"]: 3])
+        family.replace(with: [Self.labels("default/web", .healthy): 1, Self.labels("default/api", .healthy): 2])
+        family.replace(with: [Self.labels("default/api", .healthy): 3])
         let samples = MetricSample.parse(Self.rendered(family))
         #expect(samples.map(\.labels) == [["service": "default/api", "state": "healthy"]])
         #expect(samples.map(\.value) == [3])
@@ -68,10 +75,14 @@ struct LabeledGaugesTests {
     @Test("update and adjust change only the series they name, and a scrape after them sees them")
     func updateAndAdjust() {
         let family = Self.family()
-        family.replace(with: [["default/web", "healthy"]: 2, ["default/api", "healthy"]: 1, ["default/api", "unhealthy"]: 0])
+        family.replace(with: [
+            Self.labels("default/web", .healthy): 2, Self.labels("default/api", .healthy): 1, Self.labels("default/api", .unhealthy): 0,
+        ])
         _ = Self.rendered(family)
-        family.update(removing: [["default/api", "healthy"], ["default/api", "unhealthy"]], setting: [["default/api", "unknown"]: 1])
-        family.adjust(by: [["default/web", "healthy"]: -1, ["default/web", "unhealthy"]: 1])
+        family.update(
+            removing: [Self.labels("default/api", .healthy), Self.labels("default/api", .unhealthy)],
+            setting: [Self.labels("default/api", .unknown): 1])
+        family.adjust(by: [Self.labels("default/web", .healthy): -1, Self.labels("default/web", .unhealthy): 1])
         let samples = MetricSample.parse(Self.rendered(family))
         #expect(
             Dictionary(uniqueKeysWithValues: samples.map { ("\($0.labels["service"]!) \($0.labels["state"]!)", $0.value) }) == [
@@ -82,13 +93,32 @@ struct LabeledGaugesTests {
     @Test("10,000 series record in one replace and render once each")
     func tenThousandSeries() {
         let family = Self.family()
-        let values = Dictionary(uniqueKeysWithValues: (0..<10_000).map { (["default/service-\($0)", "healthy"], Double($0)) })
+        let values = Dictionary(uniqueKeysWithValues: (0..<10_000).map { (Self.labels("default/service-\($0)", .healthy), Double($0)) })
         family.replace(with: values)
         let text = Self.rendered(family)
         let samples = MetricSample.parse(text)
         #expect(samples.count == 10_000)
         #expect(Set(samples.map { $0.labels["service"]! }).count == 10_000)
-        #expect(samples.allSatisfy { values[[$0.labels["service"]!, $0.labels["state"]!]] == $0.value })
+        #expect(
+            samples.allSatisfy { values[Self.labels($0.labels["service"]!, HealthVerdict(rawValue: $0.labels["state"]!)!)] == $0.value })
         #expect(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.count == 1)
+    }
+
+    @Test("each label type orders series as their label values compare, as scrapes list them")
+    func labelTypesOrderByTheirValues() {
+        let services = ["", "a", "a/b", "a-b", "b", "default/web", "Z"]
+        func agrees<Labels: SeriesLabels>(_ all: [Labels]) -> Bool {
+            all.allSatisfy { a in all.allSatisfy { b in (a < b) == a.values.lexicographicallyPrecedes(b.values) } }
+        }
+        #expect(agrees(services.map { ServiceLabels(service: $0) }))
+        #expect(
+            agrees(services.flatMap { service in TrafficPolicyScope.allCases.map { ServicePolicyLabels(service: service, scope: $0) } }))
+        #expect(agrees(services.flatMap { service in HealthVerdict.allCases.map { ServiceVerdictLabels(service: service, verdict: $0) } }))
+        #expect(
+            agrees(
+                TrafficPolicyScope.allCases.flatMap { scope in
+                    SelectionOutcome.allCases.map { PolicyOutcomeLabels(scope: scope, outcome: $0) }
+                }))
+        #expect(ServicePolicyLabels.names == ["service", "traffic_policy"] && PolicyOutcomeLabels.names == ["traffic_policy", "outcome"])
     }
 }

@@ -8,13 +8,11 @@ extension AgentMetrics {
     /// per-service series of a large table without running the loop.
     public func recordSelection(_ desired: DesiredKernelState, health: HealthView?, state: DesiredState, node: String) {
         let series = SelectionSeries(desired.virtualServices, specs: state.services, health: health, node: node)
-        var outcomes: [[String]: Double] = [:]
+        var outcomes: [PolicyOutcomeLabels: Double] = [:]
         for scope in TrafficPolicyScope.allCases {
-            for outcome in SelectionOutcome.allCases { outcomes[[scope.rawValue, outcome.rawValue]] = 0 }
+            for outcome in SelectionOutcome.allCases { outcomes[PolicyOutcomeLabels(scope: scope, outcome: outcome)] = 0 }
         }
-        for service in desired.virtualServices {
-            outcomes[[service.origin.scope.rawValue, service.outcome.rawValue], default: 0] += 1
-        }
+        for service in desired.virtualServices { outcomes[PolicyOutcomeLabels(service), default: 0] += 1 }
         serviceBlackholed.replace(with: series.blackholed)
         serviceFallback.replace(with: series.fallback)
         servicePanicking.replace(with: series.panicking)
@@ -37,9 +35,9 @@ extension AgentMetrics {
         serviceFallback.update(removing: before.fallback.keys, setting: after.fallback)
         servicePanicking.update(removing: before.panicking.keys, setting: after.panicking)
         endpointHealth.update(removing: before.endpoints.keys, setting: after.endpoints)
-        var outcomes: [[String]: Double] = [:]
-        for service in old { outcomes[[service.origin.scope.rawValue, service.outcome.rawValue], default: 0] -= 1 }
-        for service in new { outcomes[[service.origin.scope.rawValue, service.outcome.rawValue], default: 0] += 1 }
+        var outcomes: [PolicyOutcomeLabels: Double] = [:]
+        for service in old { outcomes[PolicyOutcomeLabels(service), default: 0] -= 1 }
+        for service in new { outcomes[PolicyOutcomeLabels(service), default: 0] += 1 }
         virtualServicesByOutcome.adjust(by: outcomes)
         for scope in TrafficPolicyScope.allCases {
             let blackholed = new.count { $0.outcome == .blackholed && $0.origin.scope == scope }
@@ -52,18 +50,18 @@ extension AgentMetrics {
 
 /// The per-service series of some virtual services and the declared services they come from.
 struct SelectionSeries {
-    var blackholed: [[String]: Double] = [:]
-    var fallback: [[String]: Double] = [:]
-    var panicking: [[String]: Double] = [:]
+    var blackholed: [ServicePolicyLabels: Double] = [:]
+    var fallback: [ServicePolicyLabels: Double] = [:]
+    var panicking: [ServiceLabels: Double] = [:]
     /// Health-checked endpoints per service and verdict.
-    var endpoints: [[String]: Double] = [:]
+    var endpoints: [ServiceVerdictLabels: Double] = [:]
 
     init(_ services: [DesiredVirtualService], specs: [ServiceSpec], health: HealthView?, node: String) {
         for service in services {
-            let labels = [service.origin.serviceName, service.origin.scope.rawValue]
+            let labels = ServicePolicyLabels(service: service.origin.serviceName, scope: service.origin.scope)
             blackholed[labels] = max(blackholed[labels] ?? 0, service.outcome == .blackholed ? 1 : 0)
             fallback[labels] = max(fallback[labels] ?? 0, service.outcome == .fallback ? 1 : 0)
-            if service.panicking { panicking[[service.origin.serviceName]] = 1 }
+            if service.panicking { panicking[ServiceLabels(service: service.origin.serviceName)] = 1 }
         }
         guard let health else { return }
         for spec in specs {
@@ -74,8 +72,15 @@ struct SelectionSeries {
             }
             guard !counts.isEmpty else { continue }
             for verdict in HealthVerdict.allCases {
-                endpoints[[spec.name, verdict.rawValue]] = Double(counts[verdict] ?? 0)
+                endpoints[ServiceVerdictLabels(service: spec.name, verdict: verdict)] = Double(counts[verdict] ?? 0)
             }
         }
+    }
+}
+
+extension PolicyOutcomeLabels {
+    /// The series a virtual service counts in.
+    init(_ service: DesiredVirtualService) {
+        self.init(scope: service.origin.scope, outcome: service.outcome)
     }
 }

@@ -24,11 +24,11 @@ public final class AgentMetrics: Sendable {
     let checkerStalled: Gauge
     let healthTargets: Gauge
 
-    let serviceBlackholed: LabeledGauges
-    let serviceFallback: LabeledGauges
-    let servicePanicking: LabeledGauges
-    let endpointHealth: LabeledGauges
-    let virtualServicesByOutcome: LabeledGauges
+    let serviceBlackholed: LabeledGauges<ServicePolicyLabels>
+    let serviceFallback: LabeledGauges<ServicePolicyLabels>
+    let servicePanicking: LabeledGauges<ServiceLabels>
+    let endpointHealth: LabeledGauges<ServiceVerdictLabels>
+    let virtualServicesByOutcome: LabeledGauges<PolicyOutcomeLabels>
 
     // The pass histograms reach two minutes: a full pass at 10,000 services takes about 30 s
     // on a slow node, and a change waits for the pass under way.
@@ -86,24 +86,19 @@ public final class AgentMetrics: Sendable {
             "ipvsctl_health_check_targets", "Distinct targets probed (shared by every service that declares them).")
         serviceBlackholed = LabeledGauges(
             name: "ipvsctl_service_blackholed",
-            help: "1 when the service refuses traffic on this node: traffic policy Local and no usable local endpoint.",
-            labels: ["service", "traffic_policy"])
+            help: "1 when the service refuses traffic on this node: traffic policy Local and no usable local endpoint.")
         serviceFallback = LabeledGauges(
             name: "ipvsctl_service_fallback",
-            help: "1 when a PreferLocal service sends to other nodes for want of a local endpoint.",
-            labels: ["service", "traffic_policy"])
+            help: "1 when a PreferLocal service sends to other nodes for want of a local endpoint.")
         servicePanicking = LabeledGauges(
             name: "ipvsctl_service_health_panic",
-            help: "1 when more endpoints failed than the panic threshold allows, so all are kept.",
-            labels: ["service"])
+            help: "1 when more endpoints failed than the panic threshold allows, so all are kept.")
         endpointHealth = LabeledGauges(
             name: "ipvsctl_service_endpoints",
-            help: "Health-checked endpoints of a service on this node, by verdict.",
-            labels: ["service", "state"])
+            help: "Health-checked endpoints of a service on this node, by verdict.")
         virtualServicesByOutcome = LabeledGauges(
             name: "ipvsctl_virtual_services",
-            help: "Desired virtual services by traffic policy scope and outcome of endpoint selection.",
-            labels: ["traffic_policy", "outcome"])
+            help: "Desired virtual services by traffic policy scope and outcome of endpoint selection.")
         // The counts kube-proxy calls sync_proxy_rules_no_local_endpoints_total, zero included.
         for scope in TrafficPolicyScope.allCases {
             blackholedCount(scope).set(to: 0)
@@ -160,7 +155,7 @@ public final class AgentMetrics: Sendable {
     }
 
     /// The per-service families, kept out of the registry (``LabeledGauges`` says why).
-    var labeledFamilies: [LabeledGauges] {
+    var labeledFamilies: [any RenderedFamily] {
         [serviceBlackholed, serviceFallback, servicePanicking, endpointHealth, virtualServicesByOutcome]
     }
 

@@ -35,17 +35,16 @@ extension ReconcileLoop {
         var touched = state
         touched.services = specs
         let selected = EndpointSelection.select(touched, node: configuration.node, health: view).virtualServices
+        let positions = indices.sorted().flatMap { baseline.virtualServicePositions(ofService: $0) }
+        let applied = memory.withLock { memory in
+            memory.lastAppliedDesired.map { desired in positions.map { desired.virtualServices[Int($0)] } }
+        }
+        guard let old = applied else { return nil }
         // A verdict or an edit in scope changes which real servers a virtual service has and
         // how, never which virtual services exist; if it seems to, the full pass decides.
-        let keys = specs.flatMap { baseline.keysOfService[$0.name] ?? [] }
-        guard Set(selected.map(\.service.key)) == Set(keys), keys.count == selected.count else { return nil }
-
-        let old = memory.withLock { memory in
-            selected.compactMap { service in
-                baseline.positions[service.service.key].flatMap { memory.lastAppliedDesired?.virtualServices[$0] }
-            }
-        }
-        guard old.count == selected.count else { return nil }
+        let positionOfKey = Dictionary(zip(old.map(\.service.key), positions), uniquingKeysWith: { first, _ in first })
+        guard old.count == selected.count, positionOfKey.count == old.count, selected.allSatisfy({ positionOfKey[$0.service.key] != nil })
+        else { return nil }
         // The real servers that changed may change our netfilter table: elements are sent with
         // the IPVS commands; making or deleting the table, or masquerading starting or ending
         // (a kernel setting follows it), is a full pass's work.
@@ -88,7 +87,7 @@ extension ReconcileLoop {
             // A refused change leaves the mirror unsure: the next pass reads the kernel.
             guard succeeded else { return }
             for service in selected {
-                if let position = baseline.positions[service.service.key] { memory.lastAppliedDesired?.virtualServices[position] = service }
+                if let position = positionOfKey[service.service.key] { memory.lastAppliedDesired?.virtualServices[Int(position)] = service }
             }
             memory.baseline = baseline
         }
