@@ -4,7 +4,7 @@
 /// `NSRegularExpression`s per scalar and made a 10,000-service file take seconds to load. The
 /// rules are YAML 1.1's, as in Yams' default resolver and in the YAML library Kubernetes uses,
 /// so `yes` and `off` are booleans and `0x1F` is an integer.
-package enum ScalarKind: Equatable {
+public enum ScalarKind: Equatable {
     case null
     case boolean(Bool)
     case integer

@@ -1,6 +1,6 @@
 /// A scalar's tag, as far as the loader tells tags apart: the YAML 1.1 types it reads and the
 /// merge key. Any other tag (`!`, `!local`, `!!binary`...) means text, as in Yams.
-package enum ScalarTag: UInt8 {
+public enum ScalarTag: UInt8 {
     /// No tag: a plain scalar, resolved by its text.
     case implicit
     case str, null, bool, int, float, merge

@@ -6,41 +6,45 @@
 /// millions of small heap objects, built and then released, before a single field was decoded.
 /// Here a node is 20 bytes in one array and its position is stored with it; what a scalar
 /// means (``ScalarKind``) is decided once, as it is composed.
-package final class YAMLTree {
+///
+/// Public, not `package` like the rest of the module: the decoders in `Config` read it millions of
+/// times per file, and Swift 6.3 did not inline `@inlinable package` members across modules (113
+/// calls of the subscript stayed calls; `validate` of 10,000 services took 15 % longer).
+public final class YAMLTree {
     /// An index into ``nodes``. 32 bits: the file is at most 32 MiB, so there are fewer nodes.
-    package typealias Index = Int32
+    public typealias Index = Int32
 
-    package struct Node {
-        package enum Shape: UInt8 {
+    public struct Node {
+        public enum Shape: UInt8 {
             case scalar, sequence, mapping
         }
 
-        package var shape: Shape
+        public var shape: Shape
         /// For scalars: what the text means, resolved from its tag and style.
-        package var kind: ScalarKind
+        public var kind: ScalarKind
         /// A plain (unquoted, untagged) scalar: only a plain `<<` is a merge key.
-        package var isPlain: Bool
+        public var isPlain: Bool
         /// A scalar's tag as written (collections: `.implicit`, their tags mean nothing here).
-        package var tag: ScalarTag
+        public var tag: ScalarTag
         /// 1-based, as libyaml's marks plus one; the column counts Unicode scalars.
-        package var line: Int32
-        package var column: Int32
+        public var line: Int32
+        public var column: Int32
         /// Scalars: where the text is in ``bytes``. Collections: where their items are in
         /// ``items``; a mapping's are key, value, key, value...
-        package var start: Int32
-        package var count: Int32
+        public var start: Int32
+        public var count: Int32
     }
 
-    package let nodes: [Node]
-    package let items: [Index]
-    package let bytes: [UInt8]
-    package let root: Index
+    public let nodes: [Node]
+    public let items: [Index]
+    public let bytes: [UInt8]
+    public let root: Index
     /// Whether any node is an alias: its text then means something in other places too.
-    package let usesAliases: Bool
+    public let usesAliases: Bool
     /// Whether the document starts with `%YAML` or `%TAG`, which change what the text means.
-    package let hasDirectives: Bool
+    public let hasDirectives: Bool
     /// Whether the document's start (`---`) or end (`...`) is written.
-    package let hasMarkers: Bool
+    public let hasMarkers: Bool
 
     package init(
         nodes: [Node], items: [Index], bytes: [UInt8], root: Index, usesAliases: Bool = false, hasDirectives: Bool = false,
@@ -56,7 +60,7 @@ package final class YAMLTree {
     }
 
     /// The value of `key` in the root mapping, if the root is one.
-    @inlinable package func rootValue(of key: StaticString) -> Index? {
+    @inlinable public func rootValue(of key: StaticString) -> Index? {
         guard self[root].shape == .mapping else { return nil }
         let pairs = items(of: root)
         var position = pairs.startIndex
@@ -67,10 +71,10 @@ package final class YAMLTree {
         return nil
     }
 
-    @inlinable package subscript(index: Index) -> Node { nodes[Int(index)] }
+    @inlinable public subscript(index: Index) -> Node { nodes[Int(index)] }
 
     /// A scalar's text; empty for collections.
-    @inlinable package func text(_ index: Index) -> String {
+    @inlinable public func text(_ index: Index) -> String {
         let node = self[index]
         guard node.shape == .scalar else { return "" }
         return bytes.withUnsafeBufferPointer { buffer in
@@ -79,7 +83,7 @@ package final class YAMLTree {
     }
 
     /// `body` of a scalar's text in place (empty for collections), without making a `String`.
-    @inlinable package func withText<Result>(_ index: Index, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    @inlinable public func withText<Result>(_ index: Index, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         let node = self[index]
         // A collection's start and count are in `items`, not in `bytes`.
         guard node.shape == .scalar else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
@@ -89,7 +93,7 @@ package final class YAMLTree {
     }
 
     /// Whether a scalar's text is exactly `word` (ASCII), without making a `String`.
-    @inlinable package func text(_ index: Index, is word: StaticString) -> Bool {
+    @inlinable public func text(_ index: Index, is word: StaticString) -> Bool {
         let node = self[index]
         guard node.shape == .scalar, node.count == word.utf8CodeUnitCount else { return false }
         return bytes.withUnsafeBufferPointer { buffer in
@@ -103,7 +107,7 @@ package final class YAMLTree {
     }
 
     /// A collection's items (a mapping's keys and values, alternating); empty for scalars.
-    @inlinable package func items(of index: Index) -> ArraySlice<Index> {
+    @inlinable public func items(of index: Index) -> ArraySlice<Index> {
         let node = self[index]
         guard node.shape != .scalar else { return [] }
         return items[Int(node.start)..<Int(node.start + node.count)]
