@@ -1,3 +1,4 @@
+import Dispatch
 import IPVSCore
 import IPVSWire
 import Logging
@@ -14,7 +15,8 @@ import Synchronization
 ///   errors by sequence number, so every failure is matched to the request that caused it.
 /// - Reads are one service dump plus one real-server dump per service, one `recv` per datagram
 ///   into a 64 KiB buffer that grows to the largest reply and stays grown for the life of the
-///   client; replies are decoded where they lie in it.
+///   client; replies are decoded where they lie in it. A large table's real-server dumps are
+///   spread over ``Configuration/readLanes`` sockets, each read on a thread of its own.
 /// - Every operation has a deadline. Sequence numbers and reply matching are
 ///   ``NetlinkConversation``'s; whether a socket is kept after an error is
 ///   ``SocketReplacementRule``'s (a refusal keeps it, a timeout or a broken stream replaces it).
@@ -33,19 +35,26 @@ public final class IPVSClient: Sendable {
         public var dumpRetries: Int
         /// Sees every datagram sent and received, for traces and byte fixtures. Costs a copy.
         public var datagramObserver: (@Sendable (DatagramDirection, [UInt8]) -> Void)?
+        /// Sockets a whole-table read dumps real servers on at once, each from its own thread:
+        /// while one waits for the kernel (which fills one dump part at a time, under the
+        /// generic-netlink lock), another decodes. The extra sockets open at the first large
+        /// read and stay open. 1 with a datagram observer, so that a trace keeps its order.
+        public var readLanes: Int
 
         public init(
             namespace: NetworkNamespace? = nil,
             timeout: Duration = .seconds(30),
             maximumBatchCommands: Int = 1024,
             dumpRetries: Int = 5,
-            datagramObserver: (@Sendable (DatagramDirection, [UInt8]) -> Void)? = nil
+            datagramObserver: (@Sendable (DatagramDirection, [UInt8]) -> Void)? = nil,
+            readLanes: Int = 2
         ) {
             self.datagramObserver = datagramObserver
             self.namespace = namespace
             self.timeout = timeout
             self.maximumBatchCommands = max(1, maximumBatchCommands)
             self.dumpRetries = dumpRetries
+            self.readLanes = datagramObserver == nil ? max(1, readLanes) : 1
         }
     }
 
@@ -77,6 +86,8 @@ public final class IPVSClient: Sendable {
     public let socketBuffers: SocketBuffers
     private let logger: Logger
     private let state: Mutex<State>
+    /// Clients of the same namespace whose sockets carry the other lanes of a table read.
+    private let laneClients = Mutex<[IPVSClient]>([])
 
     /// Opens the socket at once, so that a kernel without IPVS or a caller without privilege is
     /// told so here, never with an empty table later.
@@ -91,8 +102,9 @@ public final class IPVSClient: Sendable {
         _ = try info()
     }
 
+    /// This client's counts, its lanes' included.
     public var counters: Counters {
-        state.withLock { state in
+        var counters = state.withLock { state in
             var counters = state.counters
             let session = state.session.counters
             counters.socketsOpened = session.socketsOpened
@@ -101,6 +113,16 @@ public final class IPVSClient: Sendable {
             counters.datagramsReceived = session.datagramsReceived
             return counters
         }
+        for lane in laneClients.withLock({ $0 }) {
+            let more = lane.counters
+            counters.socketsOpened += more.socketsOpened
+            counters.socketsReplaced += more.socketsReplaced
+            counters.datagramsSent += more.datagramsSent
+            counters.datagramsReceived += more.datagramsReceived
+            counters.dumps += more.dumps
+            counters.writeCommands += more.writeCommands
+        }
+        return counters
     }
 
     // MARK: - Writes
@@ -248,17 +270,59 @@ public final class IPVSClient: Sendable {
         }
     }
 
-    /// The whole table: one service dump, then one real-server dump per service.
+    /// The whole table: one service dump, then one real-server dump per service, spread over
+    /// the read lanes when there are enough services to share.
     public func table() throws(IPVSError) -> [ObservedTableEntry] {
-        var entries: [ObservedTableEntry] = []
-        for service in try virtualServices() {
-            do {
-                entries.append(ObservedTableEntry(virtualService: service, realServers: try realServers(of: service.service.key)))
-            } catch let error where error.errno == ESRCH {
-                continue  // deleted by someone else between the two dumps
+        let services = try virtualServices()
+        let lanes = TableReadLanes.count(services: services.count, allowed: configuration.readLanes)
+        let clients = lanes > 1 ? [self] + (try self.laneClients(lanes - 1)) : [self]
+        // Each lane dumps every `lanes`-th service (neighbours in the kernel's order often
+        // differ in size; this shares them out evenly), into the service's own slot.
+        let results = Mutex([Result<[ObservedRealServer]?, IPVSError>](repeating: .success(nil), count: services.count))
+        if lanes > 1 {
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                Self.readLane(lane, of: lanes, services: services, client: clients[lane], into: results)
             }
+        } else {
+            Self.readLane(0, of: 1, services: services, client: self, into: results)
+        }
+        var entries: [ObservedTableEntry] = []
+        entries.reserveCapacity(services.count)
+        for (service, result) in zip(services, results.withLock { $0 }) {
+            guard let realServers = try result.get() else { continue }
+            entries.append(ObservedTableEntry(virtualService: service, realServers: realServers))
         }
         return entries
+    }
+
+    /// Dumps the real servers of every `lanes`-th service from `lane` on; stops at the first
+    /// failure, which the caller throws.
+    private static func readLane(
+        _ lane: Int, of lanes: Int, services: [ObservedVirtualService], client: IPVSClient,
+        into results: borrowing Mutex<[Result<[ObservedRealServer]?, IPVSError>]>
+    ) {
+        for index in stride(from: lane, to: services.count, by: lanes) {
+            let result: Result<[ObservedRealServer]?, IPVSError>
+            do throws(IPVSError) {
+                result = .success(try client.realServers(of: services[index].service.key))
+            } catch let error where error.errno == ESRCH {
+                result = .success(nil)  // deleted by someone else between the two dumps
+            } catch {
+                result = .failure(error)
+            }
+            results.withLock { $0[index] = result }
+            if case .failure = result { return }
+        }
+    }
+
+    /// `count` clients for the other lanes, opened the first time and kept.
+    private func laneClients(_ count: Int) throws(IPVSError) -> [IPVSClient] {
+        try laneClients.withLock { clients throws(IPVSError) in
+            var lane = configuration
+            lane.readLanes = 1
+            while clients.count < count { clients.append(try IPVSClient(configuration: lane, logger: logger)) }
+            return Array(clients.prefix(count))
+        }
     }
 
     public func info() throws(IPVSError) -> IPVSInfo {
@@ -346,5 +410,15 @@ public final class IPVSClient: Sendable {
         try state.session.current { size throws(IPVSError) in
             try NetlinkSocket(namespace: configuration.namespace, receiveBufferSize: size)
         }
+    }
+}
+
+/// How many lanes a table read uses: one per ``minimumServicesPerLane`` services, at most the
+/// number allowed. A small table is read on one socket: a thread costs more than it saves there.
+enum TableReadLanes {
+    static let minimumServicesPerLane = 64
+
+    static func count(services: Int, allowed: Int) -> Int {
+        max(1, min(allowed, services / minimumServicesPerLane))
     }
 }

@@ -47,7 +47,7 @@ extension KernelLab {
             }
         }
 
-        @Test("a full read of 2,000 services x 5 real servers")
+        @Test("a full read of 2,000 services x 5 real servers, on one socket and spread over two and four")
         func largeDump() throws {
             try LabNamespace.with { lab in
                 var requests: [IPVSRequest] = []
@@ -64,12 +64,23 @@ extension KernelLab {
                 }
                 let result = try lab.client.apply(requests)
                 #expect(result.succeeded)
-                let table = try lab.client.table()
+                let oneLane = try IPVSClient(configuration: .init(namespace: .named(lab.name), readLanes: 1))
+                let table = try oneLane.table()
                 #expect(table.count == 2000)
                 #expect(table.allSatisfy { $0.realServers.count == 5 })
                 let missing = Set((0..<2000).map(BatchTests.serviceKey)).subtracting(table.map(\.virtualService.service.key))
                 #expect(missing.isEmpty)
                 #expect(try lab.savedRules().count == 12000)
+                #expect(oneLane.counters.socketsOpened == 1)
+                // The same table, in the same order, whichever lane read each service; the
+                // other lanes' sockets open once and serve the next read too.
+                for lanes in [2, 4] {
+                    let client = try IPVSClient(configuration: .init(namespace: .named(lab.name), readLanes: lanes))
+                    #expect(try client.table() == table)
+                    #expect(try client.table() == table)
+                    #expect(client.counters.socketsOpened == lanes)
+                    #expect(client.counters.dumps == 2 * 2001)
+                }
             }
         }
     }
