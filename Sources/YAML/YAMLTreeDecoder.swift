@@ -110,11 +110,14 @@ private struct PositionKey: CodingKey {
 private struct MappingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let decoder: NodeDecoder
     var codingPath: [any CodingKey] { decoder.codingPath }
+    /// The value of each key written, in order, read once. A mapping has a handful: found by a
+    /// scan.
+    private let pairs: [(key: String, value: YAMLTree.Index)]
 
-    /// The value of each key written, in order. A mapping has a handful: found by a scan.
-    private var pairs: [(key: String, value: YAMLTree.Index)] {
+    init(decoder: NodeDecoder) {
+        self.decoder = decoder
         let items = decoder.tree.items(of: decoder.node)
-        return stride(from: items.startIndex, to: items.endIndex - 1, by: 2).map { (decoder.tree.text(items[$0]), items[$0 + 1]) }
+        pairs = stride(from: items.startIndex, to: items.endIndex - 1, by: 2).map { (decoder.tree.text(items[$0]), items[$0 + 1]) }
     }
 
     var allKeys: [Key] { pairs.compactMap { Key(stringValue: $0.key) } }

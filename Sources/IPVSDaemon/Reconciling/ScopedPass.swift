@@ -29,13 +29,14 @@ extension ReconcileLoop {
             memory.withLock { $0.baseline = baseline }
             return (true, baseline.healthPorts)
         }
-        let specs = indices.sorted().map { state.services[$0] }
+        let ordered = indices.sorted()
+        let specs = ordered.map { state.services[$0] }
         let targets = specs.reduce(into: Set<HealthTarget>()) { $0.formUnion(PassBaseline.healthTargets(of: $1)) }
         let view = health?.view(of: targets)
         var touched = state
         touched.services = specs
         let selected = EndpointSelection.select(touched, node: configuration.node, health: view).virtualServices
-        let positions = indices.sorted().flatMap { baseline.virtualServicePositions(ofService: $0) }
+        let positions = ordered.flatMap { baseline.virtualServicePositions(ofService: $0) }
         let applied = memory.withLock { memory in
             memory.lastAppliedDesired.map { desired in positions.map { desired.virtualServices[Int($0)] } }
         }
