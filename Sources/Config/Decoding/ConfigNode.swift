@@ -117,30 +117,58 @@ struct ConfigNode {
     /// The number of items of a list, 0 for anything else.
     var itemCount: Int { isSequence ? tree.items(of: index).count : 0 }
 
-    /// The mapping's entries after YAML merge keys (`<<: *defaults`) are applied, with every key
-    /// outside `allowedKeys` reported where it is written, except those starting with
+    /// The mapping's entries after YAML merge keys (`<<: *defaults`) are applied, each key one
+    /// of `Key`'s, with every other key reported where it is written, except those starting with
     /// `ignoredPrefix` (places for anchors). Nil (reported) if this is not a mapping.
-    func mapping(allowedKeys: [String], ignoredPrefix: String? = nil) -> ConfigMapping? {
-        guard let entries = mergedEntries() else { return nil }
-        // Nearly always every key is known: keep the array as it is.
-        func isAllowed(_ key: String) -> Bool { allowedKeys.contains { $0.isSame(as: key) } }
-        if entries.allSatisfy({ isAllowed($0.key) }) { return ConfigMapping(owner: self, entries: entries) }
-        var known: [ConfigMapping.Entry] = []
-        for entry in entries {
-            if isAllowed(entry.key) {
-                known.append(entry)
-            } else if let ignoredPrefix, entry.key.hasPrefix(ignoredPrefix) {
-                continue
+    func mapping<Key: ConfigKey>(_: Key.Type, ignoredPrefix: String? = nil) -> ConfigMapping<Key>? {
+        var entries: [ConfigMapping<Key>.Entry] = []
+        func add(_ entry: WrittenEntry) {
+            let text = entry.key
+            if let key = Key(rawValue: text) {
+                entries.append(ConfigMapping.Entry(key: key, value: entry.value))
+            } else if let ignoredPrefix, text.hasPrefix(ignoredPrefix) {
+                return
             } else {
-                let suggestion = Self.suggestion(for: entry.key, among: allowedKeys).map { " (did you mean '\($0)'?)" } ?? ""
-                let keyNode = tree[entry.keyIndex]
-                log.report(
-                    .unknownKey, line: Int(keyNode.line), column: Int(keyNode.column), path: path.appending(key: entry.key),
-                    "unknown key '\(entry.key)'\(suggestion); allowed here: \(allowedKeys.joined(separator: ", "))"
-                        + (ignoredPrefix.map { " (and keys starting with \($0))" } ?? ""))
+                reportUnknownKey(text, at: entry.keyIndex, allowed: Key.vocabulary, ignoredPrefix: ignoredPrefix)
             }
         }
-        return ConfigMapping(owner: self, entries: known)
+        if isMapping, !mergesOrHasCollectionKeys {
+            // Nearly every mapping: its entries read straight off the tree, with no list of
+            // them in between.
+            let base = pathID
+            let items = tree.items(of: index)
+            entries.reserveCapacity(items.count / 2)
+            for position in stride(from: items.startIndex, to: items.endIndex, by: 2) {
+                let keyIndex = items[position]
+                add(WrittenEntry(keyIndex: keyIndex, value: node(items[position + 1], parentPath: base, step: .key(keyIndex))))
+            }
+        } else {
+            guard let written = mergedEntries() else { return nil }
+            entries.reserveCapacity(written.count)
+            written.forEach(add)
+        }
+        return ConfigMapping(owner: self, entries: entries)
+    }
+
+    private func reportUnknownKey(_ key: String, at keyIndex: YAMLTree.Index, allowed: [String], ignoredPrefix: String?) {
+        let suggestion = Self.suggestion(for: key, among: allowed).map { " (did you mean '\($0)'?)" } ?? ""
+        let keyNode = tree[keyIndex]
+        log.report(
+            .unknownKey, line: Int(keyNode.line), column: Int(keyNode.column), path: path.appending(key: key),
+            "unknown key '\(key)'\(suggestion); allowed here: \(allowed.joined(separator: ", "))"
+                + (ignoredPrefix.map { " (and keys starting with \($0))" } ?? ""))
+    }
+
+    /// Whether a key of this mapping is `<<` or not a scalar: the entries then need
+    /// ``mergedEntries()``.
+    private var mergesOrHasCollectionKeys: Bool {
+        let items = tree.items(of: index)
+        for position in stride(from: items.startIndex, to: items.endIndex, by: 2) {
+            let keyIndex = items[position]
+            let keyNode = tree[keyIndex]
+            if keyNode.shape != .scalar || Self.isMergeKey(keyNode, keyIndex, in: tree) { return true }
+        }
+        return false
     }
 
     /// The allowed key an unknown one most likely meant: the same letters in another case, the
@@ -156,22 +184,22 @@ struct ConfigNode {
     }
 
     /// The entries of a mapping whose keys the operator chooses (node names), in file order.
-    func openMapping() -> [ConfigMapping.Entry]? {
+    func openMapping() -> [WrittenEntry]? {
         mergedEntries()
     }
 
     /// Explicit keys first, then those of merged mappings that are not already there, the
     /// earlier merged mapping winning (YAML 1.1 merge key semantics).
-    private func mergedEntries() -> [ConfigMapping.Entry]? {
+    private func mergedEntries() -> [WrittenEntry]? {
         guard isMapping else {
             reportWrongType(expected: "a mapping")
             return nil
         }
         let base = pathID
         let items = tree.items(of: index)
-        var explicit: [ConfigMapping.Entry] = []
+        var explicit: [WrittenEntry] = []
         explicit.reserveCapacity(items.count / 2)
-        var merged: [ConfigMapping.Entry] = []
+        var merged: [WrittenEntry] = []
         for position in stride(from: items.startIndex, to: items.endIndex, by: 2) {
             let keyIndex = items[position]
             let valueIndex = items[position + 1]
@@ -182,17 +210,14 @@ struct ConfigNode {
             } else if Self.isMergeKey(keyNode, keyIndex, in: tree) {
                 merged += node(valueIndex, parentPath: base, step: .mergeKey).entriesToMerge()
             } else {
-                let key = tree.text(keyIndex)
-                explicit.append(
-                    ConfigMapping.Entry(key: key, keyIndex: keyIndex, value: node(valueIndex, parentPath: base, step: .key(keyIndex))))
+                explicit.append(WrittenEntry(keyIndex: keyIndex, value: node(valueIndex, parentPath: base, step: .key(keyIndex))))
             }
         }
         if merged.isEmpty { return explicit }
         var seen = Set(explicit.map(\.key))
         return explicit
             + merged.filter { seen.insert($0.key).inserted }.map { entry in
-                ConfigMapping.Entry(
-                    key: entry.key, keyIndex: entry.keyIndex, value: entry.value.reached(from: base, step: .key(entry.keyIndex)))
+                WrittenEntry(keyIndex: entry.keyIndex, value: entry.value.reached(from: base, step: .key(entry.keyIndex)))
             }
     }
 
@@ -201,7 +226,7 @@ struct ConfigNode {
         key.tag == .merge || (key.isPlain && tree.text(index, is: "<<"))
     }
 
-    private func entriesToMerge() -> [ConfigMapping.Entry] {
+    private func entriesToMerge() -> [WrittenEntry] {
         switch tree[index].shape {
         case .mapping:
             return mergedEntries() ?? []

@@ -3,8 +3,14 @@ import IPVSCore
 /// Decodes the top level of the file: this node, the interface, the fleet's nodes and the
 /// cluster's pod ranges, kernel settings, the services and the files that hold more of them.
 enum DocumentDecoder {
-    static let keys = ["node", "interface", "clusterCIDRs", "nodes", "kernel", "defaults", "services", "serviceFiles"]
-    static let nodeKeys = ["addresses", "zone", "podCIDRs"]
+    enum Key: String, ConfigKey {
+        case node, interface, clusterCIDRs, nodes, kernel, defaults, services, serviceFiles
+    }
+
+    /// The keys of an entry of `nodes`.
+    enum NodeKey: String, ConfigKey {
+        case addresses, zone, podCIDRs
+    }
 
     /// Top-level keys starting with this are ignored, as in Docker Compose: a place to define
     /// YAML anchors that services then merge (`<<: *defaults`).
@@ -13,45 +19,45 @@ enum DocumentDecoder {
     /// - Parameter servicesFromKubernetes: the services come from the Kubernetes API and the
     ///   file gives only the rest; it may then leave `services` out, and must not declare any.
     static func decode(_ root: ConfigNode, servicesFromKubernetes: Bool = false) -> DecodedDocument? {
-        guard let fields = root.mapping(allowedKeys: keys, ignoredPrefix: extensionPrefix) else { return nil }
+        guard let fields = root.mapping(Key.self, ignoredPrefix: extensionPrefix) else { return nil }
         var document = DecodedDocument()
-        if let nodeNode = fields["node"], let name = nodeNode.name() {
+        if let nodeNode = fields[.node], let name = nodeNode.name() {
             document.node = Located(value: name, node: nodeNode)
         }
-        if let interfaceNode = fields["interface"], let name = interfaceName(interfaceNode) {
+        if let interfaceNode = fields[.interface], let name = interfaceName(interfaceNode) {
             document.interface = name
         }
-        if let rangesNode = fields["clusterCIDRs"] {
+        if let rangesNode = fields[.clusterCIDRs] {
             document.clusterCIDRs = prefixes(rangesNode)
         }
-        if let nodesNode = fields["nodes"] {
+        if let nodesNode = fields[.nodes] {
             document.nodes = nodes(nodesNode)
         }
-        if let kernelNode = fields["kernel"] {
+        if let kernelNode = fields[.kernel] {
             document.kernel = KernelSettingsDecoder.decode(kernelNode)
         }
-        if let defaultsNode = fields["defaults"], let defaults = DefaultsDecoder.decode(defaultsNode) {
+        if let defaultsNode = fields[.defaults], let defaults = DefaultsDecoder.decode(defaultsNode) {
             document.defaults = defaults
         }
         if servicesFromKubernetes {
-            if let servicesNode = fields["services"], servicesNode.sequence()?.isEmpty == false {
+            if let servicesNode = fields[.services], servicesNode.sequence()?.isEmpty == false {
                 servicesNode.report(
                     .invalidValue, "services come from the Kubernetes API here; this file gives only interface, nodes, kernel and defaults")
             }
-            if let filesNode = fields["serviceFiles"] {
+            if let filesNode = fields[.serviceFiles] {
                 filesNode.report(.invalidValue, "services come from the Kubernetes API here; this file names no service files")
             }
             return document
         }
-        if let filesNode = fields["serviceFiles"] {
+        if let filesNode = fields[.serviceFiles] {
             document.serviceFiles = serviceFilePatterns(filesNode)
         }
         // Required, even if empty, unless files hold the services: a file that lost its
         // services (truncated, wrong file) must not read as "remove every service".
         let servicesNode =
-            fields["serviceFiles"] == nil
-            ? fields.required("services", reason: " (it may be empty, or 'serviceFiles' may name the files that hold the services)")
-            : fields["services"]
+            fields[.serviceFiles] == nil
+            ? fields.required(.services, reason: " (it may be empty, or 'serviceFiles' may name the files that hold the services)")
+            : fields[.services]
         document.serviceItems = servicesNode?.sequence() ?? []
         return document
     }
@@ -98,13 +104,13 @@ enum DocumentDecoder {
             if name.isEmpty {
                 keyNode.report(.invalidValue, "a node name must not be empty")
             }
-            guard let fields = value.mapping(allowedKeys: nodeKeys) else { return nil }
+            guard let fields = value.mapping(NodeKey.self) else { return nil }
             let addresses =
-                fields.required("addresses")?.sequence()?.compactMap { item in
+                fields.required(.addresses)?.sequence()?.compactMap { item in
                     item.address().map { Located(value: $0, node: item) }
                 } ?? []
-            let zone = fields["zone"]?.name()
-            let podCIDRs = fields["podCIDRs"].map(prefixes) ?? []
+            let zone = fields[.zone]?.name()
+            let podCIDRs = fields[.podCIDRs].map(prefixes) ?? []
             return DecodedNode(
                 name: Located(value: name, node: keyNode), addresses: addresses, zone: zone,
                 podCIDRs: podCIDRs.map(\.value))

@@ -3,7 +3,9 @@ import IPVSCore
 /// Decodes `forwarding:` and, for tunnels, `tunnel: {type, port, checksum}`. The two keys stay
 /// apart so that the common case is one word.
 enum ForwardingDecoder {
-    static let tunnelKeys = ["type", "port", "checksum"]
+    enum TunnelKey: String, ConfigKey {
+        case type, port, checksum
+    }
     static let tunnelTypes: [(word: String, value: Tunnel.Kind)] = [("ipip", .ipip), ("gue", .gue), ("gre", .gre)]
     static let checksums: [(word: String, value: Tunnel.Checksum)] = [
         ("none", .none), ("checksum", .checksum), ("remote-checksum", .remoteChecksum),
@@ -26,12 +28,12 @@ enum ForwardingDecoder {
     /// field is wrong: GUE needs a UDP port and is the only one that has a port; IPIP carries no
     /// checksum option; remote checksum offload exists only for GUE.
     private static func decodeTunnel(_ node: ConfigNode) -> Tunnel? {
-        guard let fields = node.mapping(allowedKeys: tunnelKeys) else { return nil }
-        let typeNode = fields["type"]
+        guard let fields = node.mapping(TunnelKey.self) else { return nil }
+        let typeNode = fields[.type]
         let kind = typeNode.map { $0.choice(tunnelTypes) } ?? .ipip
-        let portNode = fields["port"]
+        let portNode = fields[.port]
         let port = portNode?.integer(in: Limits.port)
-        let checksumNode = fields["checksum"]
+        let checksumNode = fields[.checksum]
         let checksum = checksumNode.map { $0.choice(checksums) } ?? Tunnel.Checksum.none
         guard let kind, let checksum else { return nil }
 

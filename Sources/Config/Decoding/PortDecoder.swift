@@ -2,21 +2,23 @@ import IPVSCore
 
 /// Decodes one entry of a service's `ports`, like a Kubernetes `ServicePort`.
 enum PortDecoder {
-    static let keys = ["name", "port", "targetPort", "protocol", "nodePort"]
+    enum Key: String, ConfigKey {
+        case name, port, targetPort, `protocol`, nodePort
+    }
     static let protocols = TransportProtocol.allCases.map { (word: $0.name, value: $0) }
 
     static func decode(_ node: ConfigNode) -> DecodedPort? {
-        guard let fields = node.mapping(allowedKeys: keys) else { return nil }
-        let nameNode = fields["name"]
+        guard let fields = node.mapping(Key.self) else { return nil }
+        let nameNode = fields[.name]
         let name = nameNode?.name()
-        let portNode = fields.required("port")
+        let portNode = fields.required(.port)
         let port = portNode?.integer(in: Limits.port)
-        let targetPortNode = fields["targetPort"]
+        let targetPortNode = fields[.targetPort]
         let targetPort = targetPortNode?.integer(
             in: Limits.port, hint: " (0, keeping the client's port, exists only for firewallMark.targetPort)")
-        let protocolNode = fields["protocol"]
+        let protocolNode = fields[.protocol]
         let transport = protocolNode.map { $0.choice(protocols, code: .unknownProtocol, ignoringCase: true) } ?? .tcp
-        let nodePortNode = fields["nodePort"]
+        let nodePortNode = fields[.nodePort]
         let nodePort = nodePortNode?.integer(in: Limits.port)
 
         // Port and protocol identify it and a node port makes virtual services: without them the

@@ -2,7 +2,9 @@ import IPVSCore
 
 /// Decodes `scheduler: rr` or `scheduler: {name: mh, flags: [mh-fallback, mh-port]}`.
 enum SchedulerDecoder {
-    static let keys = ["name", "flags"]
+    enum Key: String, ConfigKey {
+        case name, flags
+    }
     static let schedulers = Scheduler.mainline.map { (word: $0.rawValue, value: $0) }
 
     static func decode(_ node: ConfigNode?, into service: inout DecodedService) {
@@ -14,9 +16,9 @@ enum SchedulerDecoder {
             return
         }
         if node.isMapping {
-            guard let fields = node.mapping(allowedKeys: keys) else { return }
-            nameNode = fields.required("name")
-            if let flagsNode = fields["flags"] {
+            guard let fields = node.mapping(Key.self) else { return }
+            nameNode = fields.required(.name)
+            if let flagsNode = fields[.flags] {
                 service.flags = flags(flagsNode)
             }
         }

@@ -4,7 +4,9 @@ import IPVSCore
 /// three hours) or `{timeoutSeconds, prefixLength}`. Session affinity is IPVS persistence, which
 /// is why `persistent` is not a scheduler flag in this format.
 enum SessionAffinityDecoder {
-    static let keys = ["timeoutSeconds", "prefixLength"]
+    enum Key: String, ConfigKey {
+        case timeoutSeconds, prefixLength
+    }
 
     enum Word { case none, clientIP }
     static let words: [(word: String, value: Word)] = [("None", .none), ("ClientIP", .clientIP)]
@@ -21,9 +23,9 @@ enum SessionAffinityDecoder {
             }
             return
         }
-        guard let fields = node.mapping(allowedKeys: keys) else { return }
-        let timeout = fields["timeoutSeconds"]?.integer(in: Limits.sessionAffinityTimeout)
-        let prefixNode = fields["prefixLength"]
+        guard let fields = node.mapping(Key.self) else { return }
+        let timeout = fields[.timeoutSeconds]?.integer(in: Limits.sessionAffinityTimeout)
+        let prefixNode = fields[.prefixLength]
         let prefixLength = prefixNode?.integer(in: Limits.prefixLength)
         service.prefixLength = located(prefixLength, prefixNode)
         service.sessionAffinity = SessionAffinity(

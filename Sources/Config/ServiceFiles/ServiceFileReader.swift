@@ -5,7 +5,9 @@ import YAML
 /// does (extension keys, `x-`, may hold anchors for them). Its services are checked with the
 /// config file's (``DocumentRules``), and every problem is located in the service file.
 enum ServiceFileReader {
-    static let keys = ["services"]
+    enum Key: String, ConfigKey {
+        case services
+    }
 
     /// A service file's text as read (without a byte-order mark), with what the file was on
     /// disk just before.
@@ -52,8 +54,8 @@ enum ServiceFileReader {
     /// The items of the file's `services`; nil when the file is not such a mapping (reported to
     /// `root`'s log).
     static func serviceItems(_ root: ConfigNode) -> [ConfigNode]? {
-        guard let fields = root.mapping(allowedKeys: keys, ignoredPrefix: DocumentDecoder.extensionPrefix) else { return nil }
-        return fields.required("services")?.sequence()
+        guard let fields = root.mapping(Key.self, ignoredPrefix: DocumentDecoder.extensionPrefix) else { return nil }
+        return fields.required(.services)?.sequence()
     }
 
     /// Reads `file` (listed at `listedAt`), decodes its services and checks them with `rules`

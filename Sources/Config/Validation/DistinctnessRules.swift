@@ -3,17 +3,19 @@ import IPVSCore
 /// Within one service: no address, port or endpoint twice. Each repeat would be the same kernel
 /// object declared twice, which the kernel refuses with EEXIST at apply time, far from the file.
 enum DistinctnessRules {
+    // Closures, not key paths: a key path applied as a function copied each endpoint whole to
+    // read its address.
     static func check(_ service: DecodedService) {
-        reportRepeats(service.virtualIPs, code: .duplicateAddress, key: \.value, at: \.node) { first in
+        reportRepeats(service.virtualIPs, code: .duplicateAddress, key: { $0.value }, at: { $0.node }) { first in
             "\(first.value) is already a virtual IP of this service (\(first.node.path), \(first.node.position))"
         }
-        reportRepeats(service.ports, code: .duplicatePort, key: \.key, at: \.port.node) { first in
+        reportRepeats(service.ports, code: .duplicatePort, key: { $0.key }, at: { $0.port.node }) { first in
             "port \(first.port.value)/\(first.protocol.name) is already declared (\(first.node.path), \(first.node.position))"
         }
-        reportRepeats(service.ports.compactMap(\.name), code: .duplicateName, key: \.value, at: \.node) { first in
+        reportRepeats(service.ports.compactMap(\.name), code: .duplicateName, key: { $0.value }, at: { $0.node }) { first in
             "port name '\(first.value)' is already used (\(first.node.position))"
         }
-        reportRepeats(service.endpoints, code: .duplicateEndpoint, key: \.address.value, at: \.address.node) { first in
+        reportRepeats(service.endpoints, code: .duplicateEndpoint, key: { $0.address.value }, at: { $0.address.node }) { first in
             "endpoint \(first.address.value) is already listed (\(first.address.node.position)); both would be the same real server"
         }
     }

@@ -36,9 +36,13 @@ struct ServiceClaims {
     private var healthCheckPorts: [UInt16: Owner] = [:]
     private let nodeAddresses: [IPAddress]
 
-    init(nodes: [DecodedNode], file: String) {
+    /// `services`: how many services the file lists, to size the tables once instead of
+    /// growing (and rehashing) them a dozen times on the way to 10,000.
+    init(nodes: [DecodedNode], file: String, services: Int = 0) {
         nodeAddresses = nodes.flatMap { $0.addresses.map(\.value) }
         files = [file]
+        names.reserveCapacity(services)
+        virtualServices.reserveCapacity(services)
     }
 
     /// The services claimed from now on are written in `file`.

@@ -98,21 +98,21 @@ extension ConfigNode {
     /// they are refused without `verify: true` rather than ignored: a CA that is written but
     /// not used would make an operator believe the servers are checked.
     func tlsSettings() -> HealthCheckDeclaration.TLSSettings? {
-        guard let fields = mapping(allowedKeys: ["verify", "caFile", "serverName"]) else { return nil }
-        let verify = Written(fields["verify"]) { $0.bool() }
-        func ifVerifying<Value>(_ key: String, _ decode: (ConfigNode) -> Value?) -> Written<Value> {
+        guard let fields = mapping(TLSKey.self) else { return nil }
+        let verify = Written(fields[.verify]) { $0.bool() }
+        func ifVerifying<Value>(_ key: TLSKey, _ decode: (ConfigNode) -> Value?) -> Written<Value> {
             guard let node = fields[key] else { return .absent }
             guard verify.value == true else {
                 // A refused verify is reported already; its companions are not read then.
                 if !verify.isRefused {
-                    node.report(.notApplicable, "\(key) applies only with verify: true; without it no certificate is checked")
+                    node.report(.notApplicable, "\(key.rawValue) applies only with verify: true; without it no certificate is checked")
                 }
                 return .refused
             }
             return Written(node, decode)
         }
-        let trustRoots = ifVerifying("caFile") { $0.caFile() }
-        let serverName = ifVerifying("serverName") { $0.serverName() }
+        let trustRoots = ifVerifying(.caFile) { $0.caFile() }
+        let serverName = ifVerifying(.serverName) { $0.serverName() }
         guard !verify.isRefused, !trustRoots.isRefused, !serverName.isRefused else { return nil }
         return HealthCheckDeclaration.TLSSettings(
             verify: verify.value ?? false, trustRoots: trustRoots.value ?? .system,
@@ -170,4 +170,9 @@ extension ConfigNode {
     private static func isDNSNameCharacter(_ scalar: Unicode.Scalar) -> Bool {
         scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
     }
+}
+
+/// The keys of a check's `tls` mapping.
+enum TLSKey: String, ConfigKey {
+    case verify, caFile, serverName
 }

@@ -13,7 +13,7 @@ enum ProbeKind: String, CaseIterable {
 struct HealthCheckDeclaration {
     /// The mapping the keys are written in, for problems about them; nil when the check is not
     /// a mapping at all (that problem is reported).
-    var fields: ConfigMapping?
+    var fields: ConfigMapping<HealthCheckDecoder.Key>?
     var kind: Written<ProbeKind> = .absent
     var port: Written<UInt16> = .absent
     var interval: Written<Duration> = .absent

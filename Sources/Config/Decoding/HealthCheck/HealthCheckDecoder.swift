@@ -19,17 +19,22 @@ struct HealthCheckScope {
 /// Problems about an override are reported in the endpoint's mapping; what it inherits was
 /// checked at the service.
 enum HealthCheckDecoder {
-    static let keys = [
-        "type", "port", "intervalSeconds", "timeoutSeconds", "jitter", "rise", "fall", "initiallyHealthy",
-        "path", "host", "expectedStatus", "bodyContains", "send", "sendHex", "expect", "expectHex", "query", "command", "tls",
-    ]
+    enum Key: String, ConfigKey {
+        case type, port, intervalSeconds, timeoutSeconds, jitter, rise, fall, initiallyHealthy
+        case path, host, expectedStatus, bodyContains, send, sendHex, expect, expectHex, query, command, tls
 
-    /// The keys that only some kinds read.
-    static let kindsReading: [String: [ProbeKind]] = [
-        "path": [.http, .https], "host": [.http, .https], "expectedStatus": [.http, .https], "bodyContains": [.http, .https],
-        "send": [.udp], "sendHex": [.udp], "expect": [.udp], "expectHex": [.udp],
-        "query": [.dns], "command": [.exec], "tls": [.https],
-    ]
+        /// The kinds that read this key; nil for the keys every kind reads.
+        var readers: [ProbeKind]? {
+            switch self {
+            case .path, .host, .expectedStatus, .bodyContains: [.http, .https]
+            case .send, .sendHex, .expect, .expectHex: [.udp]
+            case .query: [.dns]
+            case .command: [.exec]
+            case .tls: [.https]
+            case .type, .port, .intervalSeconds, .timeoutSeconds, .jitter, .rise, .fall, .initiallyHealthy: nil
+            }
+        }
+    }
 
     /// A service's own check: `type` is required.
     static func decode(service node: ConfigNode, needsPort: Bool) -> HealthCheckScope {
@@ -51,16 +56,16 @@ enum HealthCheckDecoder {
         _ node: ConfigNode, over inherited: HealthCheckDeclaration?, needsPort: Bool,
         typeReason: String
     ) -> HealthCheckDeclaration {
-        guard let fields = node.mapping(allowedKeys: keys) else { return .unreadable }
+        guard let fields = node.mapping(Key.self) else { return .unreadable }
         var own = HealthCheckDeclaration(fields: fields)
         own.kind = kind(fields, inherited: inherited, typeReason: typeReason)
-        own.port = Written(fields["port"]) { $0.integer(in: Limits.port) }
-        own.interval = Written(fields["intervalSeconds"]) { $0.seconds(in: Limits.probeSeconds) }
-        own.timeout = Written(fields["timeoutSeconds"]) { $0.seconds(in: Limits.probeSeconds) }
-        own.jitter = Written(fields["jitter"]) { $0.decimal(in: Limits.fraction) }
-        own.rise = Written(fields["rise"]) { $0.integer(in: Limits.riseFall) }
-        own.fall = Written(fields["fall"]) { $0.integer(in: Limits.riseFall) }
-        own.initiallyHealthy = Written(fields["initiallyHealthy"]) { $0.bool() }
+        own.port = Written(fields[.port]) { $0.integer(in: Limits.port) }
+        own.interval = Written(fields[.intervalSeconds]) { $0.seconds(in: Limits.probeSeconds) }
+        own.timeout = Written(fields[.timeoutSeconds]) { $0.seconds(in: Limits.probeSeconds) }
+        own.jitter = Written(fields[.jitter]) { $0.decimal(in: Limits.fraction) }
+        own.rise = Written(fields[.rise]) { $0.integer(in: Limits.riseFall) }
+        own.fall = Written(fields[.fall]) { $0.integer(in: Limits.riseFall) }
+        own.initiallyHealthy = Written(fields[.initiallyHealthy]) { $0.bool() }
         let kindInherited = own.kind.isAbsent && inherited != nil
         own.specific = probeSettings(fields, kind: own.kind.or(inherited?.kind ?? .absent), kindInherited: kindInherited)
 
@@ -72,7 +77,7 @@ enum HealthCheckDecoder {
         // With a service check the port is the service's problem, reported there.
         if needsPort, inherited == nil, merged.port.isAbsent {
             node.report(
-                .missingKey, missing: "port",
+                .missingKey, missing: Key.port.rawValue,
                 "required key 'port' is missing: the service's firewallMark.targetPort is 0 (each packet keeps its own port), so there is no target port to probe"
             )
         }
@@ -82,12 +87,12 @@ enum HealthCheckDecoder {
     /// `type`: required where nothing is inherited. An override names it only to switch to
     /// another kind, since a switch drops the service's kind-specific keys and repeating the
     /// same type would leave unclear whether they are kept.
-    private static func kind(_ fields: ConfigMapping, inherited: HealthCheckDeclaration?, typeReason: String) -> Written<ProbeKind> {
+    private static func kind(_ fields: ConfigMapping<Key>, inherited: HealthCheckDeclaration?, typeReason: String) -> Written<ProbeKind> {
         guard let inherited else {
-            guard let typeNode = fields.required("type", reason: typeReason) else { return .refused }
+            guard let typeNode = fields.required(.type, reason: typeReason) else { return .refused }
             return Written(typeNode) { $0.choice(ProbeKind.words) }
         }
-        let typeNode = fields["type"]
+        let typeNode = fields[.type]
         let kind = Written(typeNode) { $0.choice(ProbeKind.words) }
         if let typeNode, let own = kind.value, own == inherited.kind.value {
             typeNode.report(
@@ -102,44 +107,45 @@ enum HealthCheckDecoder {
     /// The kind-specific keys, each refused when the kind in effect does not read it. With the
     /// kind unknown (refused, reported) they are read for their own problems only.
     private static func probeSettings(
-        _ fields: ConfigMapping, kind: Written<ProbeKind>,
+        _ fields: ConfigMapping<Key>, kind: Written<ProbeKind>,
         kindInherited: Bool
     ) -> HealthCheckDeclaration.ProbeSettings {
-        func read<Value>(_ key: String, _ decode: (ConfigNode) -> Value?) -> Written<Value> {
+        func read<Value>(_ key: Key, _ decode: (ConfigNode) -> Value?) -> Written<Value> {
             guard let node = fields[key] else { return .absent }
-            if let kind = kind.value, let kinds = kindsReading[key], !kinds.contains(kind) {
+            if let kind = kind.value, let kinds = key.readers, !kinds.contains(kind) {
                 let readers = kinds.map(\.rawValue).joined(separator: " and ")
                 node.report(
                     .notApplicable,
-                    "\(key) applies only to \(readers) checks; this check is \(kind.rawValue)\(kindInherited ? " (the service's type)" : "")"
+                    "\(key.rawValue) applies only to \(readers) checks; this check is \(kind.rawValue)\(kindInherited ? " (the service's type)" : "")"
                 )
                 return .refused
             }
             return Written(node, decode)
         }
         // One payload, written as text or as hexadecimal bytes.
-        func payload(text: String, hex: String) -> Written<[UInt8]> {
+        func payload(text: Key, hex: Key) -> Written<[UInt8]> {
             let asText = read(text) { $0.name().map { Array($0.utf8) } }
             let asHex = read(hex) { $0.hexBytes() }
             guard let textNode = fields[text], let hexNode = fields[hex] else { return asText.or(asHex) }
             // Where the kind reads neither, each was refused already: not also "both".
-            if kind.value.map({ kindsReading[text]?.contains($0) ?? true }) ?? true {
+            if kind.value.map({ text.readers?.contains($0) ?? true }) ?? true {
                 func place(_ node: ConfigNode) -> (Int, Int) { (node.line, node.column) }
                 let second = place(hexNode) > place(textNode) ? hexNode : textNode
-                second.report(.notApplicable, "give \(text) or \(hex), not both: they are two ways of writing one payload")
+                second.report(
+                    .notApplicable, "give \(text.rawValue) or \(hex.rawValue), not both: they are two ways of writing one payload")
             }
             return .refused
         }
         return HealthCheckDeclaration.ProbeSettings(
-            path: read("path") { $0.httpPath() },
-            host: read("host") { $0.httpHost() },
-            expectedStatus: read("expectedStatus") { $0.statusRange() },
-            bodyContains: read("bodyContains") { $0.name() },
-            send: payload(text: "send", hex: "sendHex"),
-            expect: payload(text: "expect", hex: "expectHex"),
-            query: read("query") { $0.dnsName() },
-            command: read("command") { $0.command() },
-            tls: read("tls") { $0.tlsSettings() })
+            path: read(.path) { $0.httpPath() },
+            host: read(.host) { $0.httpHost() },
+            expectedStatus: read(.expectedStatus) { $0.statusRange() },
+            bodyContains: read(.bodyContains) { $0.name() },
+            send: payload(text: .send, hex: .sendHex),
+            expect: payload(text: .expect, hex: .expectHex),
+            query: read(.query) { $0.dnsName() },
+            command: read(.command) { $0.command() },
+            tls: read(.tls) { $0.tlsSettings() })
     }
 
     /// A probe must end before the next one is due: the timeout at most the interval. Reported
@@ -152,12 +158,12 @@ enum HealthCheckDecoder {
             timeout > interval
         else { return }
         let why = ": a probe must end before the next one is due"
-        if !own.timeout.isAbsent, let node = fields["timeoutSeconds"] {
+        if !own.timeout.isAbsent, let node = fields[.timeoutSeconds] {
             let source = !own.interval.isAbsent ? "" : inherited?.interval.isAbsent == false ? "the service's " : "the default "
             node.report(
                 .outOfRange,
                 "timeoutSeconds \(seconds(timeout)) is longer than \(source)intervalSeconds \(seconds(interval))\(why)")
-        } else if let node = fields["intervalSeconds"] {
+        } else if let node = fields[.intervalSeconds] {
             node.report(
                 .outOfRange,
                 "intervalSeconds \(seconds(interval)) is shorter than the service's timeoutSeconds \(seconds(timeout))\(why)")
