@@ -86,6 +86,7 @@ def point(args, services, runs, builds):
     args.services = services
     expected = workloads.write_all(inputs, services, args.real_servers)
     contenders = sidebyside.Contenders(args, inputs)
+    builds = {kind: [(name, sidebyside.local_copy(path)) for name, path in pairs] for kind, pairs in builds.items()}
     sidebyside.warm_up(contenders)
     for _, binary in builds["start"] + builds["read"]:
         checked(namespaces.run([binary, "version"], scratch=SCRATCH), binary)
