@@ -71,12 +71,7 @@ public enum ConfigLoader {
             throw ConfigError(problems: root.log.sortedUniqueProblems)
         }
         var rules = DocumentRules(document, file: file)
-        document.services.reserveCapacity(document.serviceItems.count)
-        for item in document.serviceItems {
-            guard let service = ServiceDecoder.decode(item) else { continue }
-            rules.check(service)
-            document.services.append(service.spec)
-        }
+        ServiceListDecoder.decode(document.serviceItems, rules: &rules, into: &document.services)
         var fileLogs: [ProblemLog] = []
         var serviceFiles: ServiceFileSet?
         if !document.serviceFiles.isEmpty {

@@ -79,12 +79,7 @@ enum ServiceFileReader {
         rules.enterFile(path)
         let root = ConfigNode(root: tree, log: log)
         let items = serviceItems(root) ?? []
-        services.reserveCapacity(services.count + items.count)
-        for item in items {
-            guard let service = ServiceDecoder.decode(item) else { continue }
-            rules.check(service)
-            services.append(service.spec)
-        }
+        ServiceListDecoder.decode(items, rules: &rules, into: &services)
         return (version(of: file, tree: tree, serviceCount: items.count), log)
     }
 }
