@@ -35,6 +35,38 @@ extension KernelLab {
             }
         }
 
+        @Test("list prints what ipvsadm -Ln prints, line for line, for every kind of service and forwarding")
+        func listMatchesIpvsadm() throws {
+            try LabNamespace.with { lab in
+                try lab.restore(
+                    """
+                    -A -t 192.0.2.1:80 -s rr
+                    -a -t 192.0.2.1:80 -r 203.0.113.1:8080 -m -w 3
+                    -a -t 192.0.2.1:80 -r 203.0.113.254:65535 -m -w 65535
+                    -a -t 192.0.2.1:80 -r 10.0.0.1:80 -i -w 0
+                    -A -u 198.51.100.200:53 -s wlc
+                    -a -u 198.51.100.200:53 -r 203.0.113.10:53 -g -w 1
+                    -A -f 7 -s sh
+                    -a -f 7 -r 203.0.113.20:0 -m -w 10
+                    -A -t [2001:db8::1]:443 -s lc
+                    -a -t [2001:db8::1]:443 -r [2001:db8:1::10]:8443 -m -w 2
+
+                    """)
+                // ipvsadm pads its last column; the rest must be the same bytes. `--nosort`: the
+                // kernel's order, which `list` keeps (ipvsadm sorts by default).
+                func lines(_ text: String) -> [String] {
+                    text.split(separator: "\n").map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }
+                }
+                let ours = lines(try Shell.run([Self.binary, "list", "--netns", lab.name]))
+                let theirs = lines(try lab.ipvsadm("-Ln", "--nosort"))
+                #expect(ours.count == 13)
+                #expect(ours == theirs)
+                let ourStatistics = lines(try Shell.run([Self.binary, "list", "--netns", lab.name, "--stats"]))
+                #expect(ourStatistics.count == 13)
+                #expect(ourStatistics == lines(try lab.ipvsadm("-Ln", "--stats", "--nosort")))
+            }
+        }
+
         @Test("without CAP_NET_ADMIN: a clear error and a non-zero exit, never an empty table")
         func permissionDenied() throws {
             try LabNamespace.with { lab in

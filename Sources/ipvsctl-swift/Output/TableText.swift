@@ -120,9 +120,10 @@ enum TableText {
         }
     }
 
+    /// Each column as ipvsadm's `" %8s"`: a space, then the number right-aligned in eight.
     private static func counters(_ s: Statistics, to out: inout TextOutput) {
-        for (index, value) in [s.connections, s.incomingPackets, s.outgoingPackets, s.incomingBytes, s.outgoingBytes].enumerated() {
-            if index > 0 { out.append(UInt8(ascii: " ")) }
+        for value in [s.connections, s.incomingPackets, s.outgoingPackets, s.incomingBytes, s.outgoingBytes] {
+            out.append(UInt8(ascii: " "))
             let text = human(value)
             out.append(String(repeating: " ", count: max(0, 8 - text.utf8.count)))
             out.append(text)
