@@ -121,31 +121,18 @@ struct ConfigNode {
     /// of `Key`'s, with every other key reported where it is written, except those starting with
     /// `ignoredPrefix` (places for anchors). Nil (reported) if this is not a mapping.
     func mapping<Key: ConfigKey>(_: Key.Type, ignoredPrefix: String? = nil) -> ConfigMapping<Key>? {
+        guard let written = mergedEntries() else { return nil }
         var entries: [ConfigMapping<Key>.Entry] = []
-        func add(_ entry: WrittenEntry) {
+        entries.reserveCapacity(written.count)
+        for entry in written {
             let text = entry.key
             if let key = Key(rawValue: text) {
                 entries.append(ConfigMapping.Entry(key: key, value: entry.value))
             } else if let ignoredPrefix, text.hasPrefix(ignoredPrefix) {
-                return
+                continue
             } else {
                 reportUnknownKey(text, at: entry.keyIndex, allowed: Key.vocabulary, ignoredPrefix: ignoredPrefix)
             }
-        }
-        if isMapping, !mergesOrHasCollectionKeys {
-            // Nearly every mapping: its entries read straight off the tree, with no list of
-            // them in between.
-            let base = pathID
-            let items = tree.items(of: index)
-            entries.reserveCapacity(items.count / 2)
-            for position in stride(from: items.startIndex, to: items.endIndex, by: 2) {
-                let keyIndex = items[position]
-                add(WrittenEntry(keyIndex: keyIndex, value: node(items[position + 1], parentPath: base, step: .key(keyIndex))))
-            }
-        } else {
-            guard let written = mergedEntries() else { return nil }
-            entries.reserveCapacity(written.count)
-            written.forEach(add)
         }
         return ConfigMapping(owner: self, entries: entries)
     }
@@ -157,18 +144,6 @@ struct ConfigNode {
             .unknownKey, line: Int(keyNode.line), column: Int(keyNode.column), path: path.appending(key: key),
             "unknown key '\(key)'\(suggestion); allowed here: \(allowed.joined(separator: ", "))"
                 + (ignoredPrefix.map { " (and keys starting with \($0))" } ?? ""))
-    }
-
-    /// Whether a key of this mapping is `<<` or not a scalar: the entries then need
-    /// ``mergedEntries()``.
-    private var mergesOrHasCollectionKeys: Bool {
-        let items = tree.items(of: index)
-        for position in stride(from: items.startIndex, to: items.endIndex, by: 2) {
-            let keyIndex = items[position]
-            let keyNode = tree[keyIndex]
-            if keyNode.shape != .scalar || Self.isMergeKey(keyNode, keyIndex, in: tree) { return true }
-        }
-        return false
     }
 
     /// The allowed key an unknown one most likely meant: the same letters in another case, the

@@ -31,8 +31,7 @@ struct DocumentRules {
 
     /// Rules for the services of `document`, whose other parts are decoded, written in `file`.
     init(_ document: DecodedDocument, file: String) {
-        self.init(
-            context: Context(document), claims: ServiceClaims(nodes: document.nodes, file: file))
+        self.init(context: Context(document), claims: ServiceClaims(nodes: document.nodes, file: file))
     }
 
     /// The services checked from now on are written in `file` (a service file).
