@@ -17,13 +17,17 @@ final class NetlinkSocket: NetlinkEndpoint {
     let datagrams: NetlinkDatagramSocket
 
     /// Socket-level buffers. The send buffer bounds one batch; the receive buffer must hold every
-    /// error reply of a batch (≈ 768 bytes of kernel accounting each) and 32 KiB dump skbs.
+    /// error reply of a batch (≈ 768 bytes of kernel accounting each) and the parts of a dump.
     static let sendBufferBytes: Int32 = 4 << 20
     static let receiveBufferBytes: Int32 = 8 << 20
 
     init(namespace: NetworkNamespace?, receiveBufferSize: Int) throws(IPVSError) {
         let handle = try LibnlSocket.open(protocol: NETLINK_GENERIC, namespace: namespace, kind: "a generic netlink")
         do throws(IPVSError) {
+            // libnl reads the family's reply into 16 KiB unless told less, and the kernel would
+            // size this socket's dump parts by that from then on (see NetlinkDatagramSocket).
+            nl_socket_set_msg_buf_size(handle, 1024)
+            nl_socket_enable_msg_peek(handle)
             let resolved = genl_ctrl_resolve(handle, IPVSFamily.name)
             if resolved == -NLE_OBJ_NOTFOUND {
                 throw IPVSError.unavailable()
