@@ -115,9 +115,7 @@ public enum IPVSRequest: Hashable, Sendable {
                 writer.attribute(ServiceAttribute.persistenceEngineName, string: engine)
             }
             // struct ip_vs_flags { flags, mask }: a full mask replaces every settable bit.
-            writer.attribute(
-                ServiceAttribute.flags,
-                bytes: Self.hostOrderBytes(service.flags.subtracting(.hashed).rawValue) + Self.hostOrderBytes(UInt32.max))
+            writer.attribute(ServiceAttribute.flags, value: (service.flags.subtracting(.hashed).rawValue, UInt32.max))
             writer.attribute(ServiceAttribute.timeout, service.timeout)
             writer.attribute(ServiceAttribute.netmask, Self.wireNetmask(service.netmask, family: service.key.family))
             writer.endNest()
@@ -184,7 +182,7 @@ public enum IPVSRequest: Hashable, Sendable {
         switch key {
         case .address(let address, let port, let proto):
             writer.attribute(ServiceAttribute.protocol, proto.rawValue)
-            writer.attribute(ServiceAttribute.address, bytes: kernelAddressBytes(address))
+            writer.attribute(ServiceAttribute.address, value: kernelAddress(address))
             writer.attribute(ServiceAttribute.port, bigEndian: port)
         case .firewallMark(let mark, _):
             writer.attribute(ServiceAttribute.firewallMark, mark)
@@ -192,16 +190,19 @@ public enum IPVSRequest: Hashable, Sendable {
     }
 
     private static func encodeDestinationKey(_ key: RealServerKey, into writer: inout NetlinkMessageWriter) {
-        writer.attribute(DestinationAttribute.address, bytes: kernelAddressBytes(key.address))
+        writer.attribute(DestinationAttribute.address, value: kernelAddress(key.address))
         writer.attribute(DestinationAttribute.port, bigEndian: key.port)
         // Always sent: without it an IPv6 real server of an IPv4 service is misread (moby/ipvs#22).
         writer.attribute(DestinationAttribute.addressFamily, key.address.family.rawValue)
     }
 
-    /// The 16 bytes of `union nf_inet_addr`, IPv4 in the first four.
-    static func kernelAddressBytes(_ address: IPAddress) -> [UInt8] {
-        let bytes = address.bytes
-        return bytes + Array(repeating: 0, count: 16 - bytes.count)
+    /// The 16 bytes of `union nf_inet_addr` as they lie in memory, network order, IPv4 in the
+    /// first four.
+    static func kernelAddress(_ address: IPAddress) -> (UInt64, UInt64) {
+        switch address {
+        case .v4(let v4): (UInt64(v4.value.bigEndian), 0)
+        case .v6(let v6): (v6.high.bigEndian, v6.low.bigEndian)
+        }
     }
 
     /// The kernel keeps an IPv4 netmask as `__be32` and an IPv6 one as a prefix length.
@@ -210,9 +211,5 @@ public enum IPVSRequest: Hashable, Sendable {
         case .inet: UInt32(bigEndian: netmask)
         case .inet6: netmask
         }
-    }
-
-    private static func hostOrderBytes(_ value: UInt32) -> [UInt8] {
-        withUnsafeBytes(of: value) { Array($0) }
     }
 }
