@@ -25,8 +25,10 @@ public enum IPVSReplyDecoder {
             guard let proto = TransportProtocol(rawValue: protoNumber) else {
                 throw WireDecodingError(.invalidValue, "unknown protocol \(protoNumber)", context: context)
             }
-            let address = try self.address(
-                require(attributes, ServiceAttribute.address, "IPVS_SVC_ATTR_ADDR", context), family: family, context)
+            let written = try require(attributes, ServiceAttribute.address, "IPVS_SVC_ATTR_ADDR", context)
+            let address = try AttributeWalk.withBytes(of: written.value) { bytes throws(WireDecodingError) in
+                try self.address(bytes, family: family, context)
+            }
             let port = try require(attributes, ServiceAttribute.port, "IPVS_SVC_ATTR_PORT", context).u16BigEndian()
             key = .address(address, port: port, protocol: proto)
         }
@@ -46,62 +48,6 @@ public enum IPVSReplyDecoder {
             statistics: try statistics(
                 in: attributes,
                 wide: ServiceAttribute.statistics64, narrow: ServiceAttribute.statistics))
-    }
-
-    /// Decodes one entry of a real-server dump of a service of family `serviceFamily`.
-    public static func realServer(
-        from message: NetlinkMessage, serviceFamily: AddressFamily
-    ) throws(WireDecodingError) -> ObservedRealServer {
-        let top = try attributes(of: message, context: "destination reply")
-        guard let nest = top[CommandAttribute.destination] else {
-            throw WireDecodingError(.missingAttribute, "no IPVS_CMD_ATTR_DEST", context: "destination reply")
-        }
-        return try realServer(from: nest.nested(), serviceFamily: serviceFamily)
-    }
-
-    static func realServer(from attributes: AttributeSequence, serviceFamily: AddressFamily) throws(WireDecodingError) -> ObservedRealServer
-    {
-        let context: StaticString = "destination"
-        let family =
-            try attributes[DestinationAttribute.addressFamily].map { attribute throws(WireDecodingError) in
-                try addressFamily(attribute.u16(), context)
-            } ?? serviceFamily
-        let address = try self.address(
-            require(attributes, DestinationAttribute.address, "IPVS_DEST_ATTR_ADDR", context), family: family, context)
-        let port = try require(attributes, DestinationAttribute.port, "IPVS_DEST_ATTR_PORT", context).u16BigEndian()
-        let method =
-            try require(attributes, DestinationAttribute.forwardingMethod, "IPVS_DEST_ATTR_FWD_METHOD", context, as: UInt32.self) & 0x7
-        let forwarding: ForwardingMethod
-        switch method {
-        case 0: forwarding = .masquerade
-        case 1: forwarding = .localNode
-        case 2:
-            let kindValue = try attributes.integer(DestinationAttribute.tunnelType, as: UInt8.self) ?? 0
-            let checksumValue = try attributes.integer(DestinationAttribute.tunnelFlags, as: UInt16.self) ?? 0
-            guard let kind = Tunnel.Kind(rawValue: kindValue) else {
-                throw WireDecodingError(.invalidValue, "unknown tunnel type \(kindValue)", context: context)
-            }
-            guard let checksum = Tunnel.Checksum(rawValue: checksumValue) else {
-                throw WireDecodingError(.invalidValue, "unknown tunnel flags \(checksumValue)", context: context)
-            }
-            let tunnelPort = try attributes[DestinationAttribute.tunnelPort]?.u16BigEndian() ?? 0
-            forwarding = .tunnel(Tunnel(kind: kind, port: tunnelPort, checksum: checksum))
-        case 3: forwarding = .directRoute
-        case 4: forwarding = .bypass
-        default:
-            throw WireDecodingError(.invalidValue, "unknown forwarding method \(method)", context: context)
-        }
-        let server = RealServer(
-            address: address, port: port, forwarding: forwarding,
-            weight: try require(attributes, DestinationAttribute.weight, "IPVS_DEST_ATTR_WEIGHT", context, as: UInt32.self),
-            upperThreshold: try attributes.integer(DestinationAttribute.upperThreshold, as: UInt32.self) ?? 0,
-            lowerThreshold: try attributes.integer(DestinationAttribute.lowerThreshold, as: UInt32.self) ?? 0)
-        return ObservedRealServer(
-            server: server,
-            activeConnections: try attributes.integer(DestinationAttribute.activeConnections, as: UInt32.self) ?? 0,
-            inactiveConnections: try attributes.integer(DestinationAttribute.inactiveConnections, as: UInt32.self) ?? 0,
-            persistentConnections: try attributes.integer(DestinationAttribute.persistentConnections, as: UInt32.self) ?? 0,
-            statistics: try statistics(in: attributes, wide: DestinationAttribute.statistics64, narrow: DestinationAttribute.statistics))
     }
 
     /// Decodes one entry of a sync-daemon dump.
@@ -179,65 +125,46 @@ public enum IPVSReplyDecoder {
         return attribute
     }
 
-    private static func addressFamily(_ value: UInt16, _ context: StaticString) throws(WireDecodingError) -> AddressFamily {
+    static func addressFamily(_ value: UInt16, _ context: StaticString) throws(WireDecodingError) -> AddressFamily {
         guard let family = AddressFamily(rawValue: value) else {
             throw WireDecodingError(.invalidValue, "unknown address family \(value)", context: context)
         }
         return family
     }
 
-    private static func address(
-        _ attribute: Attribute, family: AddressFamily, _ context: StaticString
+    /// A `union nf_inet_addr` of `family`: the first 4 bytes, or all 16.
+    static func address(
+        _ value: UnsafeRawBufferPointer, family: AddressFamily, _ context: StaticString
     ) throws(WireDecodingError) -> IPAddress {
-        let value = attribute.value
         switch family {
         case .inet:
             guard value.count >= 4 else {
                 throw WireDecodingError(.truncated, "IPv4 address has \(value.count) bytes", context: context)
             }
-            // Byte by byte, not through the generic collection initialiser: this runs for every
-            // service and real server of a read.
-            let start = value.startIndex
-            return .v4(IPv4Address(value[start], value[start + 1], value[start + 2], value[start + 3]))
+            return .v4(IPv4Address(UInt32(bigEndian: value.loadUnaligned(as: UInt32.self))))
         case .inet6:
-            guard value.count >= 16, let v6 = IPv6Address(bytes: value.prefix(16)) else {
+            guard value.count >= 16 else {
                 throw WireDecodingError(.truncated, "IPv6 address has \(value.count) bytes", context: context)
             }
-            return .v6(v6)
+            return .v6(
+                IPv6Address(
+                    high: UInt64(bigEndian: value.loadUnaligned(as: UInt64.self)),
+                    low: UInt64(bigEndian: value.loadUnaligned(fromByteOffset: 8, as: UInt64.self))))
         }
     }
 
     /// Prefers the 64-bit nest; kernels before 4.1 send only the 32-bit one, widened here.
     private static func statistics(in attributes: AttributeSequence, wide: UInt16, narrow: UInt16) throws(WireDecodingError) -> Statistics {
-        var statistics = Statistics()
         if let nest = attributes[wide] {
-            let values = try nest.nested()
-            func read(_ type: UInt16) throws(WireDecodingError) -> UInt64 { try values.integer(type, as: UInt64.self) ?? 0 }
-            statistics.connections = try read(StatisticsAttribute.connections)
-            statistics.incomingPackets = try read(StatisticsAttribute.incomingPackets)
-            statistics.outgoingPackets = try read(StatisticsAttribute.outgoingPackets)
-            statistics.incomingBytes = try read(StatisticsAttribute.incomingBytes)
-            statistics.outgoingBytes = try read(StatisticsAttribute.outgoingBytes)
-            statistics.connectionRate = try read(StatisticsAttribute.connectionRate)
-            statistics.incomingPacketRate = try read(StatisticsAttribute.incomingPacketRate)
-            statistics.outgoingPacketRate = try read(StatisticsAttribute.outgoingPacketRate)
-            statistics.incomingByteRate = try read(StatisticsAttribute.incomingByteRate)
-            statistics.outgoingByteRate = try read(StatisticsAttribute.outgoingByteRate)
-        } else if let nest = attributes[narrow] {
-            let values = try nest.nested()
-            func read32(_ type: UInt16) throws(WireDecodingError) -> UInt64 { UInt64(try values.integer(type, as: UInt32.self) ?? 0) }
-            func read64(_ type: UInt16) throws(WireDecodingError) -> UInt64 { try values.integer(type, as: UInt64.self) ?? 0 }
-            statistics.connections = try read32(StatisticsAttribute.connections)
-            statistics.incomingPackets = try read32(StatisticsAttribute.incomingPackets)
-            statistics.outgoingPackets = try read32(StatisticsAttribute.outgoingPackets)
-            statistics.incomingBytes = try read64(StatisticsAttribute.incomingBytes)
-            statistics.outgoingBytes = try read64(StatisticsAttribute.outgoingBytes)
-            statistics.connectionRate = try read32(StatisticsAttribute.connectionRate)
-            statistics.incomingPacketRate = try read32(StatisticsAttribute.incomingPacketRate)
-            statistics.outgoingPacketRate = try read32(StatisticsAttribute.outgoingPacketRate)
-            statistics.incomingByteRate = try read32(StatisticsAttribute.incomingByteRate)
-            statistics.outgoingByteRate = try read32(StatisticsAttribute.outgoingByteRate)
+            return try AttributeWalk.withBytes(of: nest.value) { bytes throws(WireDecodingError) in
+                try statistics(nest: bytes, wide: true, context: nest.context)
+            }
         }
-        return statistics
+        if let nest = attributes[narrow] {
+            return try AttributeWalk.withBytes(of: nest.value) { bytes throws(WireDecodingError) in
+                try statistics(nest: bytes, wide: false, context: nest.context)
+            }
+        }
+        return Statistics()
     }
 }

@@ -189,30 +189,19 @@ public struct AttributeSequence: Sequence, Sendable {
     public init(_ block: ArraySlice<UInt8>, context: StaticString) throws(WireDecodingError) {
         self.block = block
         self.context = context
-        var offset = block.startIndex
-        while block.endIndex - offset >= 4 {
-            var cursor = ByteCursor(block, from: offset)
-            let length = Int(cursor.u16())
-            let rawType = cursor.u16()
-            guard length >= 4 else {
-                throw WireDecodingError(
-                    .malformed, "attribute length \(length) is shorter than its header",
-                    context: context, offset: offset - block.startIndex)
+        var offsets = InlineArray<32, Int32>(repeating: 0)
+        var unindexed = false
+        try AttributeWalk.withBytes(of: block) { bytes throws(WireDecodingError) in
+            try AttributeWalk.forEach(in: bytes, context: context) { type, offset, _ in
+                if Int(type) < Self.indexedTypes {
+                    offsets[Int(type)] = Int32(offset + 1)
+                } else {
+                    unindexed = true
+                }
             }
-            guard offset + length <= block.endIndex else {
-                throw WireDecodingError(
-                    .truncated, "attribute \(rawType & AttributeTypeBits.typeMask) of length \(length) runs past its block",
-                    context: context, offset: offset - block.startIndex)
-            }
-            let type = Int(rawType & AttributeTypeBits.typeMask)
-            if type < Self.indexedTypes {
-                lastOffsets[type] = Int32(offset - block.startIndex + 1)
-            } else {
-                hasUnindexed = true
-            }
-            offset += netlinkAligned(length)
         }
-        // A short tail (under 4 bytes) is padding the kernel may leave; it carries nothing.
+        lastOffsets = offsets
+        hasUnindexed = unindexed
     }
 
     public struct Iterator: IteratorProtocol {
