@@ -44,6 +44,16 @@ let package = Package(
             ] + root,
             path: "Sources/MemoryProbe"
         ),
+        // A one-shot apply's phases against in-memory kernel tables, to profile natively.
+        .executableTarget(
+            name: "apply-profile",
+            dependencies: [
+                .product(name: "Reconciler", package: "ipvsctl-swift"),
+                .product(name: "ReconcilerTestKit", package: "ipvsctl-swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ] + root,
+            path: "Sources/ApplyProfile"
+        ),
         .executableTarget(
             name: "HostBenchmarks",
             dependencies: [
