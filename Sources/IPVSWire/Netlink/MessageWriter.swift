@@ -76,7 +76,8 @@ public struct NetlinkMessageWriter: Sendable {
     }
 
     /// An attribute whose value is the memory of `value`, as it lies: a host-order integer, or a
-    /// tuple of them standing for a C struct or a fixed-size array (at most 24 bytes).
+    /// tuple of one integer type (no padding between its elements) standing for a C struct or a
+    /// fixed-size array; at most 24 bytes.
     public mutating func attribute<Value: BitwiseCopyable>(_ type: UInt16, value: Value) {
         let length = 4 + MemoryLayout<Value>.size
         append(netlinkAligned(length)) { attribute in
