@@ -73,6 +73,19 @@ struct RealServerDecodingTests {
         }
     }
 
+    @Test("a counter a later kernel adds, of any width, is skipped, not an error")
+    func unknownCounterSkipped() throws {
+        let message = try Self.reply { writer in
+            writer.beginNest(DestinationAttribute.statistics64)
+            writer.attribute(StatisticsAttribute.connections, UInt64(5))
+            writer.attribute(11, UInt8(1))
+            writer.endNest()
+        }
+        var expected = Statistics()
+        expected.connections = 5
+        #expect(try IPVSReplyDecoder.realServer(from: message, serviceFamily: .inet).statistics == expected)
+    }
+
     @Test("a repeated attribute: the last one counts, as in the kernel's own parsers")
     func lastAttributeWins() throws {
         let message = try Self.reply { writer in writer.attribute(DestinationAttribute.weight, UInt32(9)) }

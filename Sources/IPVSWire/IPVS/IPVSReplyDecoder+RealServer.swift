@@ -143,6 +143,8 @@ extension IPVSReplyDecoder {
     static func statistics(nest: UnsafeRawBufferPointer, wide: Bool, context: StaticString) throws(WireDecodingError) -> Statistics {
         var statistics = Statistics()
         try AttributeWalk.forEach(in: nest, context: context) { type, _, value throws(WireDecodingError) in
+            // Counters a later kernel adds are skipped, whatever their width.
+            guard StatisticsAttribute.connections...StatisticsAttribute.outgoingByteRate ~= type else { return }
             let counter: UInt64
             if wide || type == StatisticsAttribute.incomingBytes || type == StatisticsAttribute.outgoingBytes {
                 counter = try AttributeWalk.integer(value, type: type, context: context, as: UInt64.self)
