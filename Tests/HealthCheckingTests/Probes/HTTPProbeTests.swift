@@ -73,8 +73,9 @@ struct HTTPProbeTests {
 
     @Test("a closed port: connection refused")
     func closed() async throws {
-        let port = try await TestServers.closedPort()
-        let result = await prober.probe(loopback(port, .http(.init())))
+        let closed = try RefusingPort(.tcp)
+        let result = await prober.probe(loopback(closed.port, .http(.init())))
+        withExtendedLifetime(closed) {}
         #expect(result.failure?.kind == .connectionRefused, "\(result)")
     }
 

@@ -17,8 +17,9 @@ struct TCPProbeTests {
 
     @Test("a closed port: failure, connection refused")
     func closed() async throws {
-        let port = try await TestServers.closedPort()
-        let result = await prober.probe(loopback(port, .tcp))
+        let closed = try RefusingPort(.tcp)
+        let result = await prober.probe(loopback(closed.port, .tcp))
+        withExtendedLifetime(closed) {}
         #expect(result.failure?.kind == .connectionRefused, "\(result)")
     }
 
@@ -47,7 +48,7 @@ struct TCPProbeTests {
     @Test("many probes, 64 in flight as the checker runs them, to an open and a closed port in turn: each gets its own answer")
     func manyAtOnce() async throws {
         let server = try await TestServers.silentTCP()
-        let closed = try await TestServers.closedPort()
+        let closed = try RefusingPort(.tcp)
         let prober = prober
         // Sockets are closed and their numbers reused while other connects are in flight. As
         // many in flight as the checker allows, so that the listener's accept queue (256) never
@@ -57,7 +58,7 @@ struct TCPProbeTests {
             var launched = 0
             func launch() {
                 let open = launched.isMultiple(of: 2)
-                let target = loopback(open ? server.port : closed, .tcp, timeout: .seconds(30))
+                let target = loopback(open ? server.port : closed.port, .tcp, timeout: .seconds(30))
                 group.addTask {
                     let result = await prober.probe(target)
                     let right = open ? result.isSuccess : result.failure?.kind == .connectionRefused
@@ -74,6 +75,7 @@ struct TCPProbeTests {
             return wrong
         }
         try await server.close()
+        withExtendedLifetime(closed) {}
         #expect(wrong.isEmpty, "\(wrong)")
     }
 }

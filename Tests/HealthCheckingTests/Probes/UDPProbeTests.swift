@@ -50,8 +50,9 @@ struct UDPProbeTests {
 
     @Test("no server: failure within the timeout (refused, from the ICMP port unreachable)")
     func noServer() async throws {
-        let port = try await TestServers.closedPort()
-        let result = await prober.probe(loopback(port, .udp(.payload(send: ping, expect: nil)), timeout: .seconds(1)))
+        let closed = try RefusingPort(.udp)
+        let result = await prober.probe(loopback(closed.port, .udp(.payload(send: ping, expect: nil)), timeout: .seconds(1)))
+        withExtendedLifetime(closed) {}
         #expect(result.failure?.kind == .connectionRefused || result.failure?.kind == .timeout, "\(result)")
     }
 }

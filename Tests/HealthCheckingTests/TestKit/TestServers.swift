@@ -39,15 +39,6 @@ enum TestServers {
         throw ChannelError.connectTimeout(.zero)
     }
 
-    /// A port on which nothing listens (a listener bound, then closed).
-    static func closedPort(host: String = "127.0.0.1") async throws -> UInt16 {
-        let channel = try await DatagramBootstrap(group: group).bind(host: host, port: 0).get()
-        let port = channel.localAddress!.port!
-        try await channel.close()
-        // The UDP port just freed is as unused for TCP as for UDP on a test machine's loopback.
-        return UInt16(port)
-    }
-
     /// An HTTP/1.1 server that answers every request with `response` (raw bytes, so that tests
     /// choose every detail) and closes, or never answers when `response` is nil. Requests are
     /// recorded, head only. `atOnce` answers the first bytes received, whatever they are.
