@@ -102,6 +102,17 @@ struct SyntaxAndFileTests {
         defer { TemporaryFile.remove(later) }
         let laterError = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: later) }
         #expect(laterError?.problems.map(\.place) == [Place(3, 12, "", .unreadableFile)])
+
+        // The first non-ASCII byte is looked for eight at a time, then one at a time: found at
+        // every offset of the word and of the tail, after a byte-order mark too.
+        for offset in 0..<20 {
+            for mark: [UInt8] in [[], [0xEF, 0xBB, 0xBF]] {
+                let path = try TemporaryFile.write(mark + Array(repeating: UInt8(ascii: "#"), count: offset) + [0xE9, 0x0A])
+                defer { TemporaryFile.remove(path) }
+                let error = #expect(throws: ConfigError.self) { try ConfigLoader.load(contentsOf: path) }
+                #expect(error?.problems.map(\.place) == [Place(1, offset + 1, "", .unreadableFile)], "offset \(offset)")
+            }
+        }
     }
 
     @Test("a UTF-8 byte-order mark is skipped, and a file loads like the same text")

@@ -121,20 +121,56 @@ struct ConfigNode {
     /// of `Key`'s, with every other key reported where it is written, except those starting with
     /// `ignoredPrefix` (places for anchors). Nil (reported) if this is not a mapping.
     func mapping<Key: ConfigKey>(_: Key.Type, ignoredPrefix: String? = nil) -> ConfigMapping<Key>? {
+        guard isMapping else {
+            reportWrongType(expected: "a mapping")
+            return nil
+        }
+        let items = tree.items(of: index)
+        // Nearly every mapping has plain keys and no merge key: its entries are read in place,
+        // without the list of written entries a merge needs first.
+        guard !hasMergeKeyOrComplexKey(items) else { return mapping(Key.self, merging: ignoredPrefix) }
+        let base = pathID
+        var entries: [ConfigMapping<Key>.Entry] = []
+        entries.reserveCapacity(items.count / 2)
+        for position in stride(from: items.startIndex, to: items.endIndex, by: 2) {
+            let keyIndex = items[position]
+            if let key = known(Key.self, keyIndex, ignoredPrefix: ignoredPrefix) {
+                entries.append(ConfigMapping.Entry(key: key, value: node(items[position + 1], parentPath: base, step: .key(keyIndex))))
+            }
+        }
+        return ConfigMapping(owner: self, entries: entries)
+    }
+
+    /// ``mapping(_:ignoredPrefix:)`` of a mapping with a merge key, or a key that is not a scalar.
+    private func mapping<Key: ConfigKey>(_: Key.Type, merging ignoredPrefix: String?) -> ConfigMapping<Key>? {
         guard let written = mergedEntries() else { return nil }
         var entries: [ConfigMapping<Key>.Entry] = []
         entries.reserveCapacity(written.count)
         for entry in written {
-            let text = entry.key
-            if let key = Key(rawValue: text) {
+            if let key = known(Key.self, entry.keyIndex, ignoredPrefix: ignoredPrefix) {
                 entries.append(ConfigMapping.Entry(key: key, value: entry.value))
-            } else if let ignoredPrefix, text.hasPrefix(ignoredPrefix) {
-                continue
-            } else {
-                reportUnknownKey(text, at: entry.keyIndex, allowed: Key.vocabulary, ignoredPrefix: ignoredPrefix)
             }
         }
         return ConfigMapping(owner: self, entries: entries)
+    }
+
+    /// The key written at `keyIndex`, or nil: an unknown key is reported unless it starts with
+    /// `ignoredPrefix`.
+    private func known<Key: ConfigKey>(_: Key.Type, _ keyIndex: YAMLTree.Index, ignoredPrefix: String?) -> Key? {
+        let text = tree.text(keyIndex)
+        if let key = Key(rawValue: text) { return key }
+        if let ignoredPrefix, text.hasPrefix(ignoredPrefix) { return nil }
+        reportUnknownKey(text, at: keyIndex, allowed: Key.vocabulary, ignoredPrefix: ignoredPrefix)
+        return nil
+    }
+
+    private func hasMergeKeyOrComplexKey(_ items: ArraySlice<YAMLTree.Index>) -> Bool {
+        for position in stride(from: items.startIndex, to: items.endIndex, by: 2) {
+            let keyIndex = items[position]
+            let keyNode = tree[keyIndex]
+            if keyNode.shape != .scalar || Self.isMergeKey(keyNode, keyIndex, in: tree) { return true }
+        }
+        return false
     }
 
     private func reportUnknownKey(_ key: String, at keyIndex: YAMLTree.Index, allowed: [String], ignoredPrefix: String?) {

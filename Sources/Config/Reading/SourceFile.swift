@@ -28,7 +28,7 @@ enum SourceFile {
     /// Checked in place: a config is nearly always ASCII, and a copy of a 4 MB text as a
     /// `String` would only add to the load's peak memory.
     static func checkUTF8(_ bytes: ArraySlice<UInt8>, file: String) throws(ConfigError) {
-        guard let firstNonASCII = bytes.firstIndex(where: { $0 >= 0x80 }),
+        guard let firstNonASCII = firstNonASCII(in: bytes),
             String(validating: bytes[firstNonASCII...], as: UTF8.self) == nil
         else { return }
         let (line, column) = positionOfFirstInvalidUTF8(in: bytes)
@@ -37,6 +37,22 @@ enum SourceFile {
                 file: file, line: line, column: column, path: "", code: .unreadableFile,
                 message: "the file is not valid UTF-8")
         ])
+    }
+
+    /// Eight bytes at a time: a byte at a time took 2 ms of a 4 MB file's load.
+    private static func firstNonASCII(in bytes: ArraySlice<UInt8>) -> Int? {
+        bytes.withUnsafeBytes { raw -> Int? in
+            var offset = 0
+            while offset + 8 <= raw.count {
+                if raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
+                offset += 8
+            }
+            while offset < raw.count {
+                if raw[offset] >= 0x80 { return bytes.startIndex + offset }
+                offset += 1
+            }
+            return nil
+        }
     }
 
     static func bytes(of path: String) throws(ConfigError) -> [UInt8] {

@@ -10,14 +10,14 @@ struct DocumentRules {
     /// What the services see of the rest of the file.
     struct Context: Sendable {
         /// The families of the fleet's node addresses, where node ports are served.
-        var nodeFamilies: Set<AddressFamily>
+        var nodeFamilies: AddressFamilies
         /// The names in `nodes`; nil when the file lists no nodes (any name is then accepted).
         var knownNodes: Set<String>?
         /// How a problem names the known nodes.
         var listing: String
 
         init(_ document: DecodedDocument) {
-            nodeFamilies = Set(document.nodes.flatMap { $0.addresses.map(\.value.family) })
+            nodeFamilies = AddressFamilies(document.nodes.flatMap { $0.addresses.map(\.value.family) })
             knownNodes = document.nodes.isEmpty ? nil : Set(document.nodes.map(\.name.value))
             listing = document.nodes.map(\.name.value).joined(separator: ", ")
         }
