@@ -10,10 +10,8 @@ enum EndpointDecoder {
     /// `health`: the service's check, which the endpoint carries unless it overrides it.
     static func decode(_ node: ConfigNode, health: HealthCheckScope) -> DecodedEndpoint? {
         guard let fields = node.mapping(Key.self) else { return nil }
-        let addressNode = fields.required(.address)
-        let address = addressNode?.address()
-        let nodeNameNode = fields[.node]
-        let nodeName = nodeNameNode?.name()
+        let address = fields.required(.address)?.address()
+        let nodeName = fields[.node]?.name()
         let zone = fields[.zone]?.name()
         let ready = fields[.ready]?.bool() ?? true
         let serving = fields[.serving]?.bool()
@@ -24,13 +22,9 @@ enum EndpointDecoder {
 
         // The address identifies the endpoint; anything else that is wrong has been reported and
         // leaves the endpoint's other rules checkable.
-        guard let addressNode, let address else { return nil }
+        guard let address else { return nil }
         return DecodedEndpoint(
-            node: node,
-            address: Located(value: address, node: addressNode),
-            nodeName: located(nodeName, nodeNameNode),
-            nodeGiven: nodeNameNode != nil,
-            healthCheckGiven: healthNode != nil,
+            fields: fields,
             spec: EndpointSpec(
                 address: address, placement: node.document.placements.placement(node: nodeName, zone: zone), ready: ready,
                 serving: serving, terminating: terminating, weight: weight, healthCheck: healthCheck))

@@ -11,11 +11,11 @@ enum AddressFamilyRules {
         let families = virtualServiceFamilies(service, nodeFamilies: nodeFamilies)
         checkPrefixLength(service, families: families)
         guard !service.incomplete.contains(.forwarding), service.forwarding != .tunnel, !families.isEmpty else { return }
-        for endpoint in service.endpoints where !families.contains(AddressFamilies(endpoint.address.value.family)) {
+        for endpoint in service.endpoints where !families.contains(AddressFamilies(endpoint.spec.address.family)) {
             let served = families.description
-            endpoint.address.node.report(
+            endpoint.addressNode.report(
                 .mixedFamilies,
-                "endpoint \(endpoint.address.value) is \(endpoint.address.value.family) but the service's virtual services are \(served) only; the kernel mixes families only with forwarding: tunnel"
+                "endpoint \(endpoint.spec.address) is \(endpoint.spec.address.family) but the service's virtual services are \(served) only; the kernel mixes families only with forwarding: tunnel"
             )
         }
     }

@@ -15,8 +15,8 @@ enum DistinctnessRules {
         reportRepeats(service.ports.compactMap(\.name), code: .duplicateName, key: { $0.value }, at: { $0.node }) { first in
             "port name '\(first.value)' is already used (\(first.node.position))"
         }
-        reportRepeats(service.endpoints, code: .duplicateEndpoint, key: { $0.address.value }, at: { $0.address.node }) { first in
-            "endpoint \(first.address.value) is already listed (\(first.address.node.position)); both would be the same real server"
+        reportRepeats(service.endpoints, code: .duplicateEndpoint, key: { $0.spec.address }, at: { $0.addressNode }) { first in
+            "endpoint \(first.spec.address) is already listed (\(first.addressNode.position)); both would be the same real server"
         }
     }
 

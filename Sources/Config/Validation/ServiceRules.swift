@@ -105,7 +105,7 @@ enum ServiceRules {
         for endpoint in service.endpoints where !endpoint.nodeGiven {
             endpoint.node.report(
                 .missingNode, missing: "node",
-                "endpoint \(endpoint.address.value) has no node, but \(policyKey) \(policy.rawValue) selects endpoints by node")
+                "endpoint \(endpoint.spec.address) has no node, but \(policyKey) \(policy.rawValue) selects endpoints by node")
         }
     }
 
