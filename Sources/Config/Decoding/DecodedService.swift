@@ -62,6 +62,12 @@ struct DecodedService {
         externalIPs.isEmpty && loadBalancerIPs.isEmpty ? clusterIPs : clusterIPs + externalIPs + loadBalancerIPs
     }
 
+    /// Every endpoint's address, read in place: mapping the endpoints to their addresses copied
+    /// each whole (retaining what it holds) to pass it to the closure.
+    var endpointAddresses: [IPAddress] {
+        endpoints.withUnsafeBufferPointer { endpoints in endpoints.indices.map { endpoints[$0].spec.address } }
+    }
+
     /// The model value. Only meaningful when no problem was reported: parts that failed to
     /// decode hold their defaults.
     var spec: ServiceSpec {

@@ -15,7 +15,7 @@ enum DistinctnessRules {
         reportRepeats(service.ports.compactMap(\.name), code: .duplicateName, key: { $0.value }, at: { $0.node }) { first in
             "port name '\(first.value)' is already used (\(first.node.position))"
         }
-        reportRepeats(service.endpoints, code: .duplicateEndpoint, key: { $0.spec.address }, at: { $0.addressNode }) { first in
+        reportRepeats(service.endpoints, keys: service.endpointAddresses, code: .duplicateEndpoint, at: { $0.addressNode }) { first in
             "endpoint \(first.spec.address) is already listed (\(first.addressNode.position)); both would be the same real server"
         }
     }
@@ -28,7 +28,13 @@ enum DistinctnessRules {
     ) {
         // The keys once, apart from the items: a key is a small value, an item (an endpoint) is
         // not, and comparing items pairwise copied them.
-        let keys = items.map(key)
+        reportRepeats(items, keys: items.map(key), code: code, at: place, message: message)
+    }
+
+    /// ``reportRepeats(_:code:key:at:message:)`` with each item's key already read.
+    static func reportRepeats<Item, Key: Hashable>(
+        _ items: [Item], keys: [Key], code: ConfigProblem.Code, at place: (Item) -> ConfigNode, message: (Item) -> String
+    ) {
         // A service's lists are short: compared pairwise they cost no dictionary (its
         // allocation and hashing were most of these rules' time at 10,000 services).
         if keys.count <= 16 {
