@@ -129,29 +129,26 @@ struct ConfigNode {
         // Nearly every mapping has plain keys and no merge key: its entries are read in place,
         // without the list of written entries a merge needs first.
         guard !hasMergeKeyOrComplexKey(items) else { return mapping(Key.self, merging: ignoredPrefix) }
-        let base = pathID
-        var entries: [ConfigMapping<Key>.Entry] = []
-        entries.reserveCapacity(items.count / 2)
+        var fields = ConfigMapping<Key>(owner: self, path: pathID, capacity: items.count / 2)
         for position in stride(from: items.startIndex, to: items.endIndex, by: 2) {
             let keyIndex = items[position]
             if let key = known(Key.self, keyIndex, ignoredPrefix: ignoredPrefix) {
-                entries.append(ConfigMapping.Entry(key: key, value: node(items[position + 1], parentPath: base, step: .key(keyIndex))))
+                fields.append(ConfigMapping.Entry(key: key, keyIndex: keyIndex, valueIndex: items[position + 1]))
             }
         }
-        return ConfigMapping(owner: self, entries: entries)
+        return fields
     }
 
     /// ``mapping(_:ignoredPrefix:)`` of a mapping with a merge key, or a key that is not a scalar.
     private func mapping<Key: ConfigKey>(_: Key.Type, merging ignoredPrefix: String?) -> ConfigMapping<Key>? {
         guard let written = mergedEntries() else { return nil }
-        var entries: [ConfigMapping<Key>.Entry] = []
-        entries.reserveCapacity(written.count)
+        var fields = ConfigMapping<Key>(owner: self, path: pathID, capacity: written.count)
         for entry in written {
             if let key = known(Key.self, entry.keyIndex, ignoredPrefix: ignoredPrefix) {
-                entries.append(ConfigMapping.Entry(key: key, value: entry.value))
+                fields.append(ConfigMapping.Entry(key: key, keyIndex: entry.keyIndex, valueIndex: entry.value.index))
             }
         }
-        return ConfigMapping(owner: self, entries: entries)
+        return fields
     }
 
     /// The key written at `keyIndex`, or nil: an unknown key is reported unless it starts with
