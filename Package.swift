@@ -198,7 +198,7 @@ let package = Package(
             dependencies: [
                 "IPVSCore", "IPVSNetlink", "Nftables", "Conntrack", "Reconciler", "Config", "IPVSDaemon", "KubernetesClient",
                 "KubernetesMapping",
-                "Selftest",
+                "Selftest", "CMalloc",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

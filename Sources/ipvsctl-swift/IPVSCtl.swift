@@ -28,6 +28,7 @@ struct IPVSCtl: AsyncParsableCommand {
     /// `IPVSCTL_LOG_LEVEL=debug` shows every batch and dump.
     static func main() async {
         let isAgent = CommandLine.arguments.dropFirst().first == "run"
+        if !isAgent { OneShotHeap.configure() }
         let level = Logger.Level(rawValue: getenv("IPVSCTL_LOG_LEVEL").map { String(cString: $0) } ?? "") ?? (isAgent ? .notice : .warning)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
