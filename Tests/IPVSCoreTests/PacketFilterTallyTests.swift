@@ -64,4 +64,35 @@ struct PacketFilterTallyTests {
             })
         #expect(tally.filter.elements[hairpin] != nil)
     }
+
+    @Test(
+        "an endpoint on two ports of the virtual services, in key order or not: one hairpin pair, gone with the last use",
+        arguments: [false, true])
+    func repeatedAddress(reversed: Bool) {
+        let state = PacketPathTests.state()
+        let kernel = EndpointSelection.select(state, node: "a")
+        let local = PacketPathTests.endpoint(1, node: "a").address
+        let hairpin = PacketFilterSetID(.hairpin, .inet)
+        var tally = PacketFilterTally(state, kernel: kernel, node: "a")
+        let doubled = kernel.virtualServices.map { service in
+            var service = service
+            service.realServers += service.realServers.filter { $0.address == local }.map { server in
+                var server = server
+                server.port &+= 1
+                return server
+            }
+            if reversed { service.realServers.reverse() } else { service.realServers.sort { $0.key < $1.key } }
+            return service
+        }
+        #expect(doubled.contains { $0.realServers.count(where: { $0.address == local }) == 2 })
+        _ = tally.replace(kernel.virtualServices, with: doubled)
+        #expect(tally.filter.elements[hairpin] == [.addressPair(local)])
+        let without = doubled.map { service in
+            var service = service
+            service.realServers.removeAll { $0.address == local }
+            return service
+        }
+        _ = tally.replace(doubled, with: without)
+        #expect(tally.filter.elements[hairpin] == nil)
+    }
 }

@@ -57,11 +57,13 @@ public struct PacketFilterTally: Hashable, Sendable {
 
     /// The elements a virtual service puts in the table, each with its set, hairpin pairs
     /// included.
-    private func placedElements(of service: DesiredVirtualService) -> [PlacedElement] {
+    private func placedElements(
+        of service: DesiredVirtualService, masquerading: [IPAddress]? = nil
+    ) -> [PlacedElement] {
         var placed = PacketPathPolicy.elements(of: service, guarded: guarded, localSourcesKnown: localSourcesKnown).map {
             element, set in PlacedElement(element: element, set: PacketFilterSetID(set, element.family))
         }
-        for address in PacketPathPolicy.masqueradedAddresses(of: service) where localEndpoints.contains(address) {
+        for address in masquerading ?? PacketPathPolicy.masqueradedAddresses(of: service) where localEndpoints.contains(address) {
             let pair = PacketFilterElement.addressPair(address)
             placed.append(PlacedElement(element: pair, set: PacketFilterSetID(.hairpin, pair.family)))
         }
@@ -69,8 +71,9 @@ public struct PacketFilterTally: Hashable, Sendable {
     }
 
     private mutating func add(_ service: DesiredVirtualService) {
-        for placed in placedElements(of: service) { filter.insert(placed) }
-        for address in PacketPathPolicy.masqueradedAddresses(of: service) { masqueradedUses[address, default: 0] += 1 }
+        let masquerading = PacketPathPolicy.masqueradedAddresses(of: service)
+        for placed in placedElements(of: service, masquerading: masquerading) { filter.insert(placed) }
+        for address in masquerading { masqueradedUses[address, default: 0] += 1 }
     }
 
     private mutating func remove(_ service: DesiredVirtualService) {

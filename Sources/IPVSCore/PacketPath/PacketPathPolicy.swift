@@ -44,10 +44,17 @@ public enum PacketPathPolicy {
         return elements
     }
 
-    /// The addresses of a virtual service's masqueraded real servers: hairpin candidates.
-    static func masqueradedAddresses(of service: DesiredVirtualService) -> Set<IPAddress> {
+    /// The addresses of a virtual service's masqueraded real servers, each once: hairpin
+    /// candidates. Real servers are in key order, so an address's repeats follow it; should they
+    /// not, an address counted twice is counted twice on removal too. An array, not a `Set`: the
+    /// planner asks for every virtual service, and hashing each address was most of the cost.
+    static func masqueradedAddresses(of service: DesiredVirtualService) -> [IPAddress] {
         guard case .address = service.service.key else { return [] }
-        return Set(service.realServers.filter { $0.forwarding == .masquerade }.map(\.address))
+        var addresses: [IPAddress] = []
+        for server in service.realServers where server.forwarding == .masquerade && addresses.last != server.address {
+            addresses.append(server.address)
+        }
+        return addresses
     }
 
     /// The sources that count as this node's own: its pod ranges when they are known, else the
