@@ -115,7 +115,7 @@ public enum Planner {
 
         var plan = Plan(
             // The netfilter table goes first: it is one transaction, sent before any IPVS command.
-            changes: filterChanges + services.ordered + addressChanges + settings,
+            changes: Self.joined([filterChanges, services.ordered, addressChanges, settings]),
             foreign: foreign.sorted { $0.service.key < $1.service.key },
             collisions: services.collisions.sorted { $0.service.key < $1.service.key },
             foreignAddresses: foreignAddresses,
@@ -156,7 +156,20 @@ public enum Planner {
         var serviceDeletes: [Change] = []
         var collisions: [ForeignVirtualService] = []
 
-        var ordered: [Change] { creates + realServerChanges + drains + realServerDeletes + serviceDeletes }
+        /// Every change in the order it is applied.
+        var ordered: [Change] { Planner.joined([creates, realServerChanges, drains, realServerDeletes, serviceDeletes]) }
+    }
+
+    /// The lists one after the other, each change copied once: `a + b + c` copied `a` again for
+    /// each list after it, an empty one included (110,000 creates of a cold apply, 12 ms at
+    /// 10,000 services). A list alone is returned as it is.
+    static func joined(_ lists: [[Change]]) -> [Change] {
+        let nonEmpty = lists.filter { !$0.isEmpty }
+        guard nonEmpty.count > 1 else { return nonEmpty.first ?? [] }
+        var all: [Change] = []
+        all.reserveCapacity(nonEmpty.reduce(0) { $0 + $1.count })
+        for list in nonEmpty { all.append(contentsOf: list) }
+        return all
     }
 
     /// One desired virtual service against what the kernel holds under its key.
