@@ -141,6 +141,24 @@ struct SelectionTests {
         #expect(servers.map(\.weight) == [1, 3, 1])
     }
 
+    /// Validation refuses a virtual service declared twice; should one reach selection (two
+    /// sources of one address), the kernel gets the first declaration's, the table in key order.
+    @Test("a virtual service declared by two services is the first one's", arguments: [false, true])
+    func repeatedVirtualService(otherFirst: Bool) {
+        var state = Self.spec(endpoints: [Self.endpoint(1, node: "a")])
+        var other = state.services[0]
+        other.name = "default/other"
+        other.clusterIPs = [IPAddress("198.51.100.1")!, Self.vip]
+        other.endpoints = [Self.endpoint(2, node: "a")]
+        state.services = otherFirst ? [other, state.services[0]] : [state.services[0], other]
+        let selected = EndpointSelection.select(state, node: "a").virtualServices
+        #expect(selected.map(\.service.key) == selected.map(\.service.key).sorted())
+        #expect(selected.count == 3)
+        let shared = selected.filter { $0.service.key == .address(Self.vip, port: 80, protocol: .tcp) }
+        #expect(shared.map(\.origin.serviceName) == [otherFirst ? "default/other" : "default/web"])
+        #expect(Self.realServers(EndpointSelection.select(state, node: "a"), Self.vip) == [otherFirst ? 2 : 1])
+    }
+
     @Test("session affinity becomes persistence; weights and scheduler flags carry over")
     func affinity() {
         var state = Self.spec(endpoints: [EndpointSpec(address: .v4(IPv4Address(192, 0, 2, 1)), weight: 7)])

@@ -13,7 +13,11 @@ public enum EndpointSelection {
     /// - Parameter health: the health checker's verdicts; nil (the CLI) takes every endpoint's
     ///   declared conditions as they are.
     public static func select(_ state: DesiredState, node: String, health: HealthView? = nil) -> DesiredKernelState {
-        var result: [VirtualServiceKey: DesiredVirtualService] = [:]
+        // Collected in declaration order, then sorted by key, the first of each key kept: a
+        // dictionary by key hashed and grew for every virtual service only to find the repeats
+        // that validation already refuses.
+        var selected: [DesiredVirtualService] = []
+        selected.reserveCapacity(state.services.count)
         var addresses = Set<IPAddress>()
         let nodeAddresses = state.nodeAddresses[node] ?? []
         let zone = state.nodeZones[node]
@@ -27,8 +31,6 @@ public enum EndpointSelection {
                 _ key: VirtualServiceKey, port: ServicePort?, scope: TrafficPolicyScope,
                 targetPort: (EndpointSpec) -> UInt16?
             ) {
-                // Validation refuses duplicates; should one slip through, the first declaration wins.
-                guard result[key] == nil else { return }
                 let policy = scope == .internal ? spec.internalTrafficPolicy : spec.externalTrafficPolicy
                 let choice = choose(
                     endpoints.keeping { targetPort($0) != nil }, policy: policy, node: node, zone: zone,
@@ -38,19 +40,16 @@ public enum EndpointSelection {
                         endpoints.compactMap { endpoint in targetPort(endpoint).map { RealServerKey(address: endpoint.address, port: $0) } }
                     )
                 }
-                var realServers = choice.endpoints
+                // Two endpoints may make one real server (the same address and port): the first
+                // declared wins, which the stable sort put first. Found without a set per service.
+                let realServers = choice.endpoints
                     .compactMap { endpoint in
                         targetPort(endpoint).map {
                             RealServer(address: endpoint.address, port: $0, forwarding: spec.forwarding, weight: endpoint.weight)
                         }
                     }
                     .sorted { $0.key < $1.key }
-                // Two endpoints may make one real server (the same address and port): the first
-                // declared wins, which the stable sort put first. Found without a set per service.
-                if zip(realServers, realServers.dropFirst()).contains(where: { $0.key == $1.key }) {
-                    realServers = realServers.enumerated().filter { $0.offset == 0 || realServers[$0.offset - 1].key != $0.element.key }
-                        .map(\.element)
-                }
+                    .firstOfEachRun { $0.key == $1.key }
                 var desired = DesiredVirtualService(
                     service: virtualService(key, spec: spec),
                     realServers: realServers,
@@ -60,7 +59,7 @@ public enum EndpointSelection {
                 desired.heldRealServers = keys(choice.held)
                 desired.failedRealServers = keys(choice.failed)
                 desired.panicking = choice.panicking
-                result[key] = desired
+                selected.append(desired)
             }
 
             for port in spec.ports {
@@ -86,8 +85,11 @@ public enum EndpointSelection {
             addresses.formUnion(spec.externalIPs)
             addresses.formUnion(spec.loadBalancerIPs)
         }
+        // Validation refuses repeated keys; should one slip through, the first declaration wins,
+        // which the stable sort put first.
+        selected.sort { $0.service.key < $1.service.key }
         return DesiredKernelState(
-            virtualServices: result.values.sorted { $0.service.key < $1.service.key },
+            virtualServices: selected.firstOfEachRun { $0.service.key == $1.service.key },
             addresses: addresses,
             kernel: state.kernel)
     }
@@ -170,6 +172,15 @@ extension Array {
         kept.reserveCapacity(count - 1)
         for element in self[(first + 1)...] where isKept(element) { kept.append(element) }
         return kept
+    }
+}
+
+extension Array {
+    /// The first element of each run of equal neighbours (in a sorted array: of each value),
+    /// without a copy when there is no run.
+    func firstOfEachRun(_ areEqual: (Element, Element) -> Bool) -> [Element] {
+        guard zip(self, dropFirst()).contains(where: areEqual) else { return self }
+        return enumerated().filter { $0.offset == 0 || !areEqual(self[$0.offset - 1], $0.element) }.map(\.element)
     }
 }
 
