@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Testing
 
 @testable import IPVSDaemon
@@ -38,5 +39,12 @@ struct FreedMemoryTests {
         // What it changes is measured, not tested: whether a block gets a mapping of its own
         // also depends on the free space the heap has (memory-probe --agent, Benchmarks/README.md).
         #expect(FreedMemory.keepLargeBlocksApart())
+    }
+
+    @Test("the kernel takes the opt-out of transparent huge pages: /proc/self/status says so")
+    func noTransparentHugePages() throws {
+        #expect(FreedMemory.withoutTransparentHugePages())
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        #expect(status.split(separator: "\n").contains("THP_enabled:\t0"))
     }
 }

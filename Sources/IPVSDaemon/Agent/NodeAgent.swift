@@ -50,6 +50,7 @@ public struct NodeAgent: Sendable {
     /// Runs until SIGTERM or SIGINT, with the desired state from `makeSource`.
     public func run(source makeSource: (AgentMetrics) async throws -> any DesiredStateSource) async throws {
         FreedMemory.keepLargeBlocksApart()
+        FreedMemory.withoutTransparentHugePages()
         let table = try IPVSClient(configuration: configuration.client, logger: logger)
         let addresses = try InterfaceAddressClient(
             configuration: .init(namespace: configuration.client.namespace, timeout: configuration.client.timeout))
